@@ -1,0 +1,127 @@
+// The WASM boundary, shared word for word by the scheduler (AssemblyScript)
+// and the host (TypeScript): this file must stay valid in both languages, so
+// it holds plain enums and nothing else.
+//
+// The host calls `setup(slots, sessions, circuits, windowSlots)`, asks
+// `pointer(Field.X)` for each array, writes the problem into linear memory,
+// calls `solve(strategy, ...)` and reads the outputs back through the same
+// pointers. Per-session arrays of length `windowSlots` hold each session's
+// available slots back to back, from `SessionOffset[v]`.
+
+/** Arrays in linear memory. The comment gives element type and length. */
+export enum Field {
+  // --- per slot, f64[slots]
+  ImportLimit = 0,
+  ExportLimit = 1,
+  BaseLoad = 2,
+  Pv = 3,
+  ImportPrice = 4,
+  /** ε'_t = min(ε_t, π_t), already clamped by the host. */
+  ExportPrice = 5,
+  // --- circuits
+  /** f64[circuits * slots], row-major by circuit. */
+  CircuitLimit = 6,
+  /** i32[circuits]: index of the parent circuit, -1 under the grid connection. Parents come before children. */
+  CircuitParent = 7,
+  // --- sessions, i32[sessions]
+  /** First available slot a_v. */
+  SessionStart = 8,
+  /** One past the last available slot b_v (window empty when b_v <= a_v). */
+  SessionEnd = 9,
+  /** Circuit index, -1 under the grid connection. */
+  SessionCircuit = 10,
+  /** Offset of the session's window in the window-slot arrays. */
+  SessionOffset = 11,
+  // --- sessions, f64[sessions]
+  InitialEnergy = 12,
+  /** Required energy at the last available slot (spec §6), may be below e0 or negative. */
+  RequiredEnergy = 13,
+  Capacity = 14,
+  /** min(emin, e0): the lowest energy discharge may reach. */
+  EnergyFloor = 15,
+  MaxCharge = 16,
+  MinCharge = 17,
+  MaxDischarge = 18,
+  ChargeEfficiency = 19,
+  DischargeEfficiency = 20,
+  DegradationCost = 21,
+  ShortfallPenalty = 22,
+  /** Energy the baselines charge towards: the target eT. */
+  TargetEnergy = 23,
+  /** Departure time in slots from the horizon start (may exceed slots), for edf/llf ordering. */
+  Departure = 24,
+  // --- outputs
+  /** f64[windowSlots]: signed grid-side power p_v,t over each window. */
+  Power = 25,
+  /** f64[windowSlots]: battery energy after each window slot. */
+  Energy = 26,
+  /** f64[sessions]. */
+  Shortfall = 27,
+  /** f64[slots]: PV curtailment u_t. */
+  Curtailment = 28,
+  /** f64[slots]: net site import n_t. */
+  NetImport = 29,
+  /** f64[Info.Count]: the solve's info record. */
+  Info = 30,
+  /** f64[Setting.Count]: solver settings, written by the host before `solve`. */
+  Settings = 31,
+  Count = 32,
+}
+
+/** Scalars written by the host into `Field.Settings`. */
+export enum Setting {
+  SlotHours = 0,
+  DemandCharge = 1,
+  PeakThreshold = 2,
+  /** Iteration limit of the optimal strategy. */
+  MaxIterations = 3,
+  /** Wall-clock limit in ms of the optimal strategy (0 = none). */
+  TimeLimitMs = 4,
+  /** Relative gap at which the optimal strategy stops. */
+  GapTolerance = 5,
+  Count = 6,
+}
+
+/** Entries of the info record `Field.Info`, written by `solve`. */
+export enum Info {
+  Status = 0,
+  Iterations = 1,
+  TotalCost = 2,
+  EnergyCost = 3,
+  DemandCost = 4,
+  DegradationCost = 5,
+  ShortfallCost = 6,
+  PeakImport = 7,
+  /** Proven lower bound on the relaxation's optimum (NaN when not computed). */
+  Bound = 8,
+  /** Σ_t max(0, n_t − I_t): import above the limit. */
+  Overflow = 9,
+  /** Largest violation of spec §5 rules 1-4 found by the evaluator (kW or kWh). */
+  MaxViolation = 10,
+  Count = 11,
+}
+
+/** Strategy ids on the boundary; names live in the host's registry. */
+export enum StrategyId {
+  Uncontrolled = 0,
+  EqualShare = 1,
+  Edf = 2,
+  Llf = 3,
+  Optimal = 4,
+}
+
+/** How a solve ended. Statuses, not errors: bad input never reaches the scheduler. */
+export enum SolveStatus {
+  /** Within the optimality tolerance of the relaxation bound. */
+  Optimal = 0,
+  /** Feasible for spec §5, optimality not proven (baselines, minChargeKw, limits hit). */
+  Feasible = 1,
+  /** No schedule satisfies the import limit; overflow minimised. */
+  Infeasible = 2,
+  /** The strategy is not built into this module. */
+  NotAvailable = 3,
+  /** Iteration limit reached before the tolerance; best feasible schedule returned. */
+  IterationLimit = 4,
+  /** Time limit reached before the tolerance; best feasible schedule returned. */
+  TimeLimit = 5,
+}

@@ -1,0 +1,108 @@
+/**
+ * `wattplan`: the command line. Exit 0 on success, 2 for invalid input or
+ * usage (message on stderr, nothing on stdout), 1 for anything else.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { validateRequest, formatProblems } from "../model/validate.js";
+import { STRATEGY_NAMES, type StrategyName } from "../model/schema.js";
+import { solve } from "../scheduler/solve.js";
+import { strategyList } from "../scheduler/strategies.js";
+import { WattplanError } from "../errors.js";
+import { EXIT, UsageError, readJsonInput } from "./io.js";
+
+const USAGE = `Usage: wattplan <command> [options]
+
+Commands:
+  solve FILE|-  [--strategy NAME] [--compact]   solve a request, print the response JSON
+  validate FILE|-                               check a request; exit 2 with the problems when invalid
+  strategies                                    list the strategies
+
+Strategies: ${STRATEGY_NAMES.join(", ")}
+Exit codes: 0 success, 2 invalid input or usage, 1 internal failure.`;
+
+type Command = (args: string[]) => number;
+
+function isStrategy(name: string): name is StrategyName {
+  return (STRATEGY_NAMES as readonly string[]).includes(name);
+}
+
+function parse(args: string[], options: NonNullable<ParseArgsConfig["options"]>) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function oneInput(positionals: string[], command: string): string {
+  if (positionals.length !== 1) throw new UsageError(`${command} takes one input: a file path, or - for stdin`);
+  return positionals[0];
+}
+
+function validatedRequest(source: string) {
+  const result = validateRequest(readJsonInput(source));
+  if (!result.ok) throw new UsageError(`invalid request:\n${formatProblems(result.problems)}`);
+  return result.request;
+}
+
+const solveCommand: Command = (args) => {
+  const { values, positionals } = parse(args, {
+    strategy: { type: "string", short: "s" },
+    compact: { type: "boolean" },
+  });
+  const request = validatedRequest(oneInput(positionals, "solve"));
+  const strategy = values.strategy;
+  if (typeof strategy === "string" && !isStrategy(strategy)) {
+    throw new UsageError(`--strategy: unknown strategy "${strategy}" (one of ${STRATEGY_NAMES.join(", ")})`);
+  }
+  const response = solve(request, { strategy: strategy as StrategyName | undefined });
+  process.stdout.write(JSON.stringify(response, null, values.compact ? undefined : 2) + "\n");
+  return EXIT.ok;
+};
+
+const validateCommand: Command = (args) => {
+  const { positionals } = parse(args, {});
+  const result = validateRequest(readJsonInput(oneInput(positionals, "validate")));
+  if (!result.ok) {
+    process.stdout.write(formatProblems(result.problems) + "\n");
+    return EXIT.invalid;
+  }
+  const r = result.request;
+  process.stdout.write(`valid: ${r.sessions.length} sessions, ${r.horizon.slots} slots of ${r.horizon.slotMinutes} min, ${r.circuits.length} circuits\n`);
+  return EXIT.ok;
+};
+
+const strategiesCommand: Command = () => {
+  for (const s of strategyList()) process.stdout.write(`${s.name.padEnd(13)} ${s.summary}\n`);
+  return EXIT.ok;
+};
+
+export const COMMANDS: Record<string, Command> = {
+  solve: solveCommand,
+  validate: validateCommand,
+  strategies: strategiesCommand,
+};
+
+export function main(argv: string[]): number {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    process.stdout.write(USAGE + "\n");
+    return name === undefined ? EXIT.invalid : EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command) throw new UsageError(`unknown command "${name}"\n\n${USAGE}`);
+    return command(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`wattplan ${name}: ${error.message}\n`);
+      return EXIT.invalid;
+    }
+    if (error instanceof WattplanError && error.statusCode < 500) {
+      process.stderr.write(`wattplan ${name}: ${error.code}: ${error.message}\n`);
+      return EXIT.invalid;
+    }
+    process.stderr.write(`wattplan ${name}: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.failure;
+  }
+}

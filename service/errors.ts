@@ -1,0 +1,28 @@
+/**
+ * Every error Wattplan reports, with a stable code. Codes never change
+ * meaning; messages may be reworded. docs/errors.md documents each code
+ * (a test keeps the two in step).
+ */
+export const ERRORS = {
+  ERR_INVALID_REQUEST: { status: 400, message: "The request does not match the model" },
+  ERR_INVALID_JSON: { status: 400, message: "The body is not valid JSON" },
+  ERR_STRATEGY_NOT_AVAILABLE: { status: 422, message: "This strategy is not available in this build" },
+  ERR_PROBLEM_TOO_LARGE: { status: 413, message: "The problem needs more memory than the scheduler may use" },
+  ERR_SCHEDULER_FAILED: { status: 500, message: "The scheduler failed on a valid request" },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class WattplanError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? ERRORS[code].message);
+    this.name = "WattplanError";
+    this.code = code;
+    this.statusCode = ERRORS[code].status;
+    this.details = details;
+  }
+}
