@@ -266,3 +266,4 @@ export function ocppBody(request: Request, response: Response, query: unknown): 
   const r = ocppMessages(request, response, optionsFromQuery(q.data));
   return { version: r.version, unit: r.unit, ocpp: r.messages, warnings: r.warnings };
 }
+export { OcppBodySchema, OcppMessageSchema, ProfileEnergySchema } from "./body-schema.js";

@@ -12,6 +12,8 @@ export const DEFAULT_VOLTAGE_V = 230;
 /** OCPP assumes three phases when `numberPhases` is absent. */
 export const DEFAULT_PHASES = 3;
 
+/** Spec §5's feasibility tolerance (kW): the only amount by which a limit may exceed the schedule, at the 6 A floor. */
+export const KW_TOLERANCE = 1e-6;
 /** Slack against binary noise: 7.2 kW is 7199.999…9 W in floating point, and must become 7200.0. */
 const EPS_TENTHS = 1e-6;
 
@@ -48,7 +50,12 @@ export function wattsPerUnit(u: UnitContext): number {
 export function toTenths(kw: number, u: UnitContext): { tenths: number; belowFloor: boolean } {
   const exact = (Math.abs(kw) * 1000) / wattsPerUnit(u);
   const tenths = Math.max(0, Math.floor(exact * 10 + EPS_TENTHS));
-  if (u.ac && tenths > 0 && tenths < floorTenths(u)) return { tenths: 0, belowFloor: true };
+  const floor = floorTenths(u);
+  if (u.ac && tenths > 0 && tenths < floor) {
+    // A schedule keeps minChargeKw only within the model's tolerance: 5.9999999 A is meant as 6 A.
+    if (Math.abs(kw) + KW_TOLERANCE >= tenthsToKw(floor, u)) return { tenths: floor, belowFloor: false };
+    return { tenths: 0, belowFloor: true };
+  }
   return { tenths, belowFloor: false };
 }
 

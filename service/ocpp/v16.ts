@@ -8,7 +8,8 @@ export interface ChargingSchedulePeriod16 {
   numberPhases?: number;
 }
 
-export interface SetChargingProfileReq16 {
+// A type alias, not an interface: it must fit the route's Record<string, unknown> payload schema.
+export type SetChargingProfileReq16 = {
   connectorId: number;
   csChargingProfiles: {
     chargingProfileId: number;
@@ -23,7 +24,7 @@ export interface SetChargingProfileReq16 {
       chargingSchedulePeriod: ChargingSchedulePeriod16[];
     };
   };
-}
+};
 
 /** 1.6 transaction ids are integers (int32): a session's id is used only when it is one. */
 export function integerTransactionId(id: string | undefined): number | undefined {

@@ -16,7 +16,8 @@ export interface ChargingSchedule201<P> {
   chargingSchedulePeriod: P[];
 }
 
-export interface SetChargingProfileRequest2<P> {
+// A type alias, not an interface: it must fit the route's Record<string, unknown> payload schema.
+export type SetChargingProfileRequest2<P> = {
   evseId: number;
   chargingProfile: {
     id: number;
@@ -26,7 +27,7 @@ export interface SetChargingProfileRequest2<P> {
     transactionId?: string;
     chargingSchedule: [ChargingSchedule201<P>];
   };
-}
+};
 
 export type SetChargingProfileRequest201 = SetChargingProfileRequest2<ChargingSchedulePeriod201>;
 
