@@ -54,7 +54,7 @@ export function magnitude(periods: readonly Period[]): number {
 }
 
 /** Above this many DP steps (budget × periods²) the greedy reduction is used. */
-export const EXACT_REDUCTION_STEPS = 20_000_000;
+export const EXACT_REDUCTION_STEPS = 4_000_000;
 
 /**
  * At most `maxPeriods` periods, each limit the conservative value of the
@@ -120,28 +120,90 @@ export function reduceExact(periods: readonly Period[], N: number): Period[] {
   return out.reverse();
 }
 
-/** Repeatedly merge the neighbouring pair whose merge loses least energy. */
+/**
+ * Repeatedly merge the neighbouring pair whose merge loses least energy:
+ * a linked list of runs and a binary heap of candidate pairs, stale entries
+ * skipped by version stamps, so O(K log K).
+ */
 export function reduceGreedy(periods: readonly Period[], N: number): Period[] {
-  const runs = periods.map((p) => ({ ...p }));
-  const lossOf = (a: Period, b: Period) => {
-    const c = conservative(a.value, b.value);
-    return (Math.abs(a.value) - Math.abs(c)) * a.slots + (Math.abs(b.value) - Math.abs(c)) * b.slots;
+  const K = periods.length;
+  const value = periods.map((p) => p.value);
+  const slots = periods.map((p) => p.slots);
+  const next = Array.from({ length: K }, (_, k) => (k + 1 < K ? k + 1 : -1));
+  const prev = Array.from({ length: K }, (_, k) => k - 1);
+  const version = new Array<number>(K).fill(0);
+  const alive = new Array<boolean>(K).fill(true);
+  const heap = new PairHeap();
+  const push = (a: number) => {
+    const b = next[a];
+    if (a < 0 || b < 0) return;
+    const c = conservative(value[a], value[b]);
+    const loss = (Math.abs(value[a]) - Math.abs(c)) * slots[a] + (Math.abs(value[b]) - Math.abs(c)) * slots[b];
+    heap.push({ loss, a, b, va: version[a], vb: version[b] });
   };
-  while (runs.length > N) {
-    let best = 0;
-    let bestLoss = Number.POSITIVE_INFINITY;
-    for (let k = 0; k + 1 < runs.length; k++) {
-      const loss = lossOf(runs[k], runs[k + 1]);
-      if (loss < bestLoss) {
-        bestLoss = loss;
-        best = k;
+  for (let k = 0; k + 1 < K; k++) push(k);
+  for (let runs = K; runs > N;) {
+    const e = heap.pop()!;
+    if (!alive[e.a] || !alive[e.b] || next[e.a] !== e.b || version[e.a] !== e.va || version[e.b] !== e.vb) continue;
+    const { a, b } = e;
+    value[a] = conservative(value[a], value[b]);
+    slots[a] += slots[b];
+    alive[b] = false;
+    next[a] = next[b];
+    if (next[b] >= 0) prev[next[b]] = a;
+    version[a]++;
+    runs--;
+    push(prev[a]);
+    push(a);
+  }
+  const out: Period[] = [];
+  for (let k = 0; k >= 0; k = next[k]) out.push({ slot: periods[k].slot, slots: slots[k], value: value[k] });
+  return out;
+}
+
+interface PairEntry {
+  loss: number;
+  a: number;
+  b: number;
+  va: number;
+  vb: number;
+}
+
+/** Min-heap on loss; ties to the earlier pair, so results are deterministic. */
+class PairHeap {
+  private readonly items: PairEntry[] = [];
+  private less(x: PairEntry, y: PairEntry): boolean {
+    return x.loss < y.loss || (x.loss === y.loss && x.a < y.a);
+  }
+  push(e: PairEntry): void {
+    const h = this.items;
+    h.push(e);
+    for (let i = h.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(h[i], h[parent])) break;
+      [h[i], h[parent]] = [h[parent], h[i]];
+      i = parent;
+    }
+  }
+  pop(): PairEntry | undefined {
+    const h = this.items;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last !== undefined) {
+      h[0] = last;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l], h[m])) m = l;
+        if (r < h.length && this.less(h[r], h[m])) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m], h[i]];
+        i = m;
       }
     }
-    const a = runs[best];
-    const b = runs[best + 1];
-    runs.splice(best, 2, { slot: a.slot, slots: a.slots + b.slots, value: conservative(a.value, b.value) });
+    return top;
   }
-  return runs;
 }
 
 /** Periods back to one value per slot (the replay a charger would follow). */
