@@ -401,3 +401,15 @@ describe("the 6 A floor and the model's tolerance", () => {
     expect(periodsOf("1.6", r.messages[0]).map((p) => p.limit)).toEqual([6, 0]);
   });
 });
+
+describe("2.1 discharge in A", () => {
+  it("sends setpoints per phase and warns that W is the unambiguous unit for V2G", () => {
+    const request = single(2, { phases: 3 });
+    const r = ocppMessages(request, responseOf(request, [[11, -6.9]]), { version: "2.1", unit: "A" });
+    const periods = periodsOf("2.1", r.messages[0]);
+    // 6.9 kW / (230 V · 3) = 10 A per phase
+    expect(periods[1].setpoint).toBe(-10);
+    expect(r.warnings.some((w) => w.includes("prefer unit W for V2G"))).toBe(true);
+    expect(ocppMessages(request, responseOf(request, [[11, -6.9]]), { version: "2.1", unit: "W" }).warnings.some((w) => w.includes("prefer unit W"))).toBe(false);
+  });
+});

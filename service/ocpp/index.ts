@@ -147,6 +147,7 @@ export function ocppMessages(request: Request, response: Response, options: Ocpp
   const dropped: string[] = [];
   const reduced: string[] = [];
   const noTransaction: string[] = [];
+  const perPhaseSetpoints: string[] = [];
   const messages: OcppMessage[] = [];
 
   request.sessions.forEach((session, i) => {
@@ -178,6 +179,7 @@ export function ocppMessages(request: Request, response: Response, options: Ocpp
     e.profileKwh = toKwh(periods);
 
     if (e.dischargeNotExpressedKwh > 0) dropped.push(session.id);
+    if (canDischarge && u.unit === "A" && periods.some((p) => p.value < 0)) perPhaseSetpoints.push(session.id);
     if (periods.length < merged.length) reduced.push(`${session.id} (${merged.length} → ${periods.length} periods, ${kwh(e.reductionKwh)} kWh)`);
     if (o.version !== "1.6" ? session.transactionId === undefined : integerTransactionId(session.transactionId) === undefined) {
       noTransaction.push(session.id);
@@ -208,6 +210,10 @@ export function ocppMessages(request: Request, response: Response, options: Ocpp
 
   if (dropped.length > 0) {
     warnings.push(`OCPP ${o.version} cannot express V2G discharge: discharging slots are sent as limit 0 for ${listOf(dropped)} (use --ocpp 2.1)`);
+  }
+  if (perPhaseSetpoints.length > 0) {
+    // Per phase is the safe reading: a station summing over phases then discharges a third, never three times.
+    warnings.push(`setpoint and dischargeLimit in A are sent per phase, like limit, for ${listOf(perPhaseSetpoints)}; OCPP 2.1 calls them the sum over phases, so prefer unit W for V2G`);
   }
   if (reduced.length > 0) warnings.push(`profiles reduced to at most ${budget} periods (limits lowered, never raised): ${listOf(reduced)}`);
   if (noTransaction.length > 0) {
