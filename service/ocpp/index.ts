@@ -110,17 +110,34 @@ function checkInputs(request: Request, response: Response, o: OcppOptions): void
   if (problems.length > 0) invalid(problems, "cannot build OCPP profiles");
 }
 
-interface Built {
-  spec: ProfileSpec;
-  energy?: ProfileEnergy;
-}
-
 function build(version: OcppVersion, spec: ProfileSpec, session: Session, o: OcppOptions): SetChargingProfilePayload {
   switch (version) {
     case "1.6": return buildV16(spec, session.connectorId ?? DEFAULT_CONNECTOR_ID);
     case "2.0.1": return buildV201(spec, ocppEvseId(session, o.defaultEvseId));
     case "2.1": return buildV21(spec, ocppEvseId(session, o.defaultEvseId));
   }
+}
+
+/** Each slot's signed limit in tenths, and the energy rounding, the 6 A floor and a missing discharge cost. */
+function slotLimits(power: readonly number[], u: UnitContext, canDischarge: boolean, dtH: number): { values: number[]; energy: ProfileEnergy } {
+  const values = new Array<number>(power.length).fill(0);
+  const e: ProfileEnergy = { scheduledKwh: 0, profileKwh: 0, roundingKwh: 0, belowMinCurrentKwh: 0, reductionKwh: 0, dischargeNotExpressedKwh: 0 };
+  power.forEach((p, t) => {
+    const scheduled = Math.abs(p) * dtH;
+    e.scheduledKwh += scheduled;
+    if (p < 0 && !canDischarge) {
+      e.dischargeNotExpressedKwh += scheduled;
+      return;
+    }
+    const { tenths, belowFloor } = toTenths(p, u);
+    if (belowFloor) {
+      e.belowMinCurrentKwh += scheduled;
+      return;
+    }
+    values[t] = p < 0 ? -tenths : tenths;
+    e.roundingKwh += scheduled - tenthsToKw(tenths, u) * dtH;
+  });
+  return { values, energy: e };
 }
 
 /**
@@ -152,26 +169,7 @@ export function ocppMessages(request: Request, response: Response, options: Ocpp
 
   request.sessions.forEach((session, i) => {
     const u = unitContext(session, unitOf(session));
-    const power = response.sessions[i].powerKw;
-    const values = new Array<number>(T);
-    const e = { scheduledKwh: 0, profileKwh: 0, roundingKwh: 0, belowMinCurrentKwh: 0, reductionKwh: 0, dischargeNotExpressedKwh: 0 };
-    for (let t = 0; t < T; t++) {
-      const p = power[t];
-      const scheduled = Math.abs(p) * dtH;
-      e.scheduledKwh += scheduled;
-      values[t] = 0;
-      if (p < 0 && !canDischarge) {
-        e.dischargeNotExpressedKwh += scheduled;
-        continue;
-      }
-      const { tenths, belowFloor } = toTenths(p, u);
-      if (belowFloor) {
-        e.belowMinCurrentKwh += scheduled;
-        continue;
-      }
-      values[t] = p < 0 ? -tenths : tenths;
-      e.roundingKwh += scheduled - tenthsToKw(tenths, u) * dtH;
-    }
+    const { values, energy: e } = slotLimits(response.sessions[i].powerKw, u, canDischarge, dtH);
     const merged = mergeEqual(values);
     const periods = reduce(merged, budget);
     const toKwh = (ps: readonly Period[]) => tenthsToKw(magnitude(ps), u) * dtH;
@@ -222,31 +220,37 @@ export function ocppMessages(request: Request, response: Response, options: Ocpp
       : `no transactionId for ${listOf(noTransaction)}: set chargingProfile.transactionId once the transaction has started (a TxProfile without one is rejected, K01.FR.03)`);
   }
 
-  if (o.fallback) {
-    evseShares(request).forEach((evse, j) => {
-      const first = request.sessions[evse.sessions[0]];
-      // A cap in A is safe for every session of the EVSE when converted with the largest V·phases among them.
-      const contexts = evse.sessions.map((i) => unitContext(request.sessions[i], unitOf(first)));
-      const widest = contexts.reduce((a, b) => (b.voltageV * b.phases > a.voltageV * a.phases ? b : a));
-      const u: UnitContext = { ...widest, ac: contexts.some((c) => c.ac) };
-      const { tenths, belowFloor } = toTenths(evse.shareKw, u);
-      if (belowFloor) {
-        warnings.push(`fallback for ${evse.evseId ?? `session ${first.id}`}: its safe share (${kwh(evse.shareKw)} kW, set by ${evse.limitedBy}) is below ${MIN_CURRENT_A} A, so it may not charge without the CSMS`);
-      }
-      const spec: ProfileSpec = {
-        id: o.profileIdBase + request.sessions.length + j,
-        stackLevel: FALLBACK_STACK_LEVEL,
-        purpose: "TxDefaultProfile",
-        startSchedule,
-        slotSeconds,
-        unit: u.unit,
-        periods: [{ slot: 0, slots: T, value: tenths }],
-        ...(u.ac && { numberPhases: u.phases }),
-      };
-      messages.push({ sessionId: null, evseId: evse.evseId, action: "SetChargingProfile", payload: build(o.version, spec, first, o) });
-    });
-  }
+  if (o.fallback) messages.push(...fallbackMessages(request, o, unitOf, startSchedule, slotSeconds, warnings));
   return { version: o.version, unit: o.unit, messages, warnings };
+}
+
+/** One TxDefaultProfile per EVSE at stack level 0: its safe share of the limits above it (fallback.ts). */
+function fallbackMessages(
+  request: Request, o: OcppOptions, unitOf: (s: Session) => ChargingRateUnit, startSchedule: string, slotSeconds: number, warnings: string[],
+): OcppMessage[] {
+  const T = request.horizon.slots;
+  return evseShares(request).map((evse, j): OcppMessage => {
+    const first = request.sessions[evse.sessions[0]];
+    // A cap in A is safe for every session of the EVSE when converted with the largest V·phases among them.
+    const contexts = evse.sessions.map((i) => unitContext(request.sessions[i], unitOf(first)));
+    const widest = contexts.reduce((a, b) => (b.voltageV * b.phases > a.voltageV * a.phases ? b : a));
+    const u: UnitContext = { ...widest, ac: contexts.some((c) => c.ac) };
+    const { tenths, belowFloor } = toTenths(evse.shareKw, u);
+    if (belowFloor) {
+      warnings.push(`fallback for ${evse.evseId ?? `session ${first.id}`}: its safe share (${kwh(evse.shareKw)} kW, set by ${evse.limitedBy}) is below ${MIN_CURRENT_A} A, so it may not charge without the CSMS`);
+    }
+    const spec: ProfileSpec = {
+      id: o.profileIdBase + request.sessions.length + j,
+      stackLevel: FALLBACK_STACK_LEVEL,
+      purpose: "TxDefaultProfile",
+      startSchedule,
+      slotSeconds,
+      unit: u.unit,
+      periods: [{ slot: 0, slots: T, value: tenths }],
+      ...(u.ac && { numberPhases: u.phases }),
+    };
+    return { sessionId: null, evseId: evse.evseId, action: "SetChargingProfile", payload: build(o.version, spec, first, o) };
+  });
 }
 
 function listOf(items: string[]): string {

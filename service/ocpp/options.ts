@@ -4,6 +4,7 @@
  * `GET /v1/optimizations/:id/ocpp`.
  */
 import { z } from "zod";
+import { MAX_SESSIONS } from "../model/schema.js";
 
 export const OCPP_VERSIONS = ["1.6", "2.0.1", "2.1"] as const;
 export type OcppVersion = (typeof OCPP_VERSIONS)[number];
@@ -56,7 +57,8 @@ export const OcppOptionsSchema = z.strictObject({
    * fallback of EVSE j (order of first appearance) gets base + sessions + j.
    * @defaultValue 1
    */
-  profileIdBase: positiveInt(2 ** 31 - 1 - 2 * 20_000).default(1),
+  // Room for one id per session and per EVSE below 2³¹ (OCPP ids are int32).
+  profileIdBase: positiveInt(2 ** 31 - 1 - 2 * MAX_SESSIONS).default(1),
   /**
    * OCPP 2.x `evseId` of a session whose `evseId` is not a positive integer
    * and which has no `connectorId` ≥ 1.
