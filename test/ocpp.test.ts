@@ -285,10 +285,18 @@ describe("periods and the period budget", () => {
       expectValid(version, r.messages);
       const wpu = unit === "W" ? 1 : voltageV * (phases ?? 3);
       const replay = replayKw(version, r.messages[0].payload, Date.parse(request.horizon.start), 15, slots, wpu);
+      const step = (0.1 * wpu) / 1000;
+      const ac = unit === "A" || phases !== undefined;
+      const floorKw = ac ? (MIN_CURRENT_A * voltageV * (phases ?? 3)) / 1000 : 0;
       replay.forEach((q, t) => {
         const p = power[t];
         if (q > 0) expect(q).toBeLessThanOrEqual(p + 1e-6);
         if (q < 0) expect(q).toBeGreaterThanOrEqual(p - 1e-6);
+        const expressible = p >= 0 || version === "2.1";
+        if (!expressible) expect(q).toBe(0);
+        // Without a period budget the replay is the schedule rounded toward 0 by less than one step.
+        else if (maxPeriods === undefined && Math.abs(p) >= floorKw) expect(Math.abs(p) - Math.abs(q)).toBeLessThan(step + 1e-9);
+        else if (maxPeriods === undefined && Math.abs(p) < floorKw - 1e-6) expect(q).toBe(0);
       });
       if (maxPeriods !== undefined) expect(periodsOf(version, r.messages[0]).length).toBeLessThanOrEqual(maxPeriods);
     }), { numRuns: 300 });

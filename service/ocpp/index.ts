@@ -134,7 +134,7 @@ function slotLimits(power: readonly number[], u: UnitContext, canDischarge: bool
       e.belowMinCurrentKwh += scheduled;
       return;
     }
-    values[t] = p < 0 ? -tenths : tenths;
+    values[t] = p < 0 && tenths > 0 ? -tenths : tenths;
     e.roundingKwh += scheduled - tenthsToKw(tenths, u) * dtH;
   });
   return { values, energy: e };
