@@ -9,6 +9,7 @@ import { solve } from "../scheduler/solve.js";
 import { strategyList } from "../scheduler/strategies.js";
 import { WattplanError } from "../errors.js";
 import { EXIT, UsageError, readJsonInput } from "./io.js";
+import { OCPP_CLI_OPTIONS, OCPP_CLI_USAGE, ocppOptionsFromFlags, withOcpp } from "./ocpp-options.js";
 
 const USAGE = `Usage: wattplan <command> [options]
 
@@ -18,6 +19,7 @@ Commands:
   strategies                                    list the strategies
 
 Strategies: ${STRATEGY_NAMES.join(", ")}
+OCPP: solve FILE ${OCPP_CLI_USAGE} adds "ocpp": SetChargingProfile messages (docs/ocpp.md)
 Exit codes: 0 success, 2 invalid input or usage, 1 internal failure.`;
 
 type Command = (args: string[]) => number;
@@ -49,13 +51,16 @@ const solveCommand: Command = (args) => {
   const { values, positionals } = parse(args, {
     strategy: { type: "string", short: "s" },
     compact: { type: "boolean" },
+    ...OCPP_CLI_OPTIONS,
   });
+  const ocpp = ocppOptionsFromFlags(values);
   const request = validatedRequest(oneInput(positionals, "solve"));
   const strategy = values.strategy;
   if (typeof strategy === "string" && !isStrategy(strategy)) {
     throw new UsageError(`--strategy: unknown strategy "${strategy}" (one of ${STRATEGY_NAMES.join(", ")})`);
   }
-  const response = solve(request, { strategy: strategy as StrategyName | undefined });
+  const solved = solve(request, { strategy: strategy as StrategyName | undefined });
+  const response = ocpp === undefined ? solved : withOcpp(request, solved, ocpp);
   process.stdout.write(JSON.stringify(response, null, values.compact ? undefined : 2) + "\n");
   return EXIT.ok;
 };
