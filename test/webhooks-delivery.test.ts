@@ -6,6 +6,7 @@ import type { Response } from "../service/model/schema.js";
 import {
   buildEventPayload,
   createWebhookDispatcher,
+  DeliverySchema,
   generateWebhookSecret,
   type AttemptEvent,
   type Delivery,
@@ -104,6 +105,7 @@ describe("webhook delivery (real Redis, real HTTP receivers)", () => {
     expect(request.headers["webhook-timestamp"]).toBe(timestampOf(d.attempts[0].at));
     const payload = verify(f.secrets[0], request) as { type: string; data: { id: string; status: string; cost: unknown } };
     expect(payload).toMatchObject({ type: "optimization.completed", data: { id: "opt_1", status: "completed", solveStatus: "feasible", cost: RESPONSE.cost } });
+    expect(DeliverySchema.parse(d)).toEqual(d);
     expect(f.outcomes.map((o) => o.outcome)).toEqual(["success"]);
     expect(f.outcomes[0]).toMatchObject({ deliveryId: id, tenantId: "tenant-a", statusCode: 204, attempt: 1 });
   });
@@ -252,6 +254,34 @@ describe("webhook delivery (real Redis, real HTTP receivers)", () => {
     expect(f.outcomes.filter((o) => o.outcome === "disabled")).toHaveLength(1);
   });
 
+  it("stops a pending delivery whose endpoint another delivery's 410 disabled", async () => {
+    // opt_a's first attempt gets 500 and waits 2 s for its retry; meanwhile opt_b gets 410.
+    const f = await setup("gone-pending", (r) => ({ status: r.body.includes('"id":"opt_b"') ? 410 : 500 }), { retrySchedule: [0, 2000] });
+    const a = await f.send({ optimizationId: "opt_a" });
+    await waitFor(
+      () => f.dispatcher.getDelivery("tenant-a", a),
+      (d) => d?.attempts.length === 1,
+    );
+    const b = await f.send({ optimizationId: "opt_b" });
+    expect((await f.settled(b)).status).toBe("disabled");
+    expect(await f.dispatcher.getDelivery("tenant-a", a)).toMatchObject({ status: "pending" });
+
+    const d = await f.settled(a);
+    expect(d.status).toBe("disabled");
+    expect(d.attempts).toHaveLength(1);
+    expect(d.statusReason).toContain(b);
+    expect(f.receiver.requests).toHaveLength(2);
+  });
+
+  it("works on a caller's ioredis instance and leaves it open on close", async () => {
+    const connection = new Redis({ ...REDIS, maxRetriesPerRequest: null });
+    cleanups.push(async () => connection.quit());
+    const f = await setup("shared", () => ({ status: 204 }), { connection });
+    expect((await f.settled(await f.send())).status).toBe("succeeded");
+    await f.dispatcher.close();
+    expect(await connection.ping()).toBe("PONG");
+  });
+
   it("does not follow redirects: a 3xx is a failed attempt", async () => {
     const target = await startReceiver(() => ({ status: 200 }));
     cleanups.push(() => target.close());
@@ -329,7 +359,7 @@ describe("webhook delivery (real Redis, real HTTP receivers)", () => {
     f.secrets.push(newSecret);
     await f.settled(await f.send());
     const during = f.receiver.requests[0];
-    expect(during.headers["webhook-signature"]!.split(" ")).toHaveLength(2);
+    expect(String(during.headers["webhook-signature"]).split(" ")).toHaveLength(2);
     verify(oldSecret, during);
     verify(newSecret, during);
 
