@@ -370,6 +370,17 @@ describe("webhook delivery (real Redis, real HTTP receivers)", () => {
     expect(() => verify(oldSecret, after)).toThrow(/No matching signature/);
   });
 
+  it("does not send unsigned: a tenant without an active secret gets failed attempts", async () => {
+    const f = await setup("no-secret", () => ({ status: 204 }), { secretsFor: () => [], retrySchedule: [0, 20] });
+    const d = await f.settled(await f.send());
+    expect(d.status).toBe("failed");
+    expect(d.attempts.map((a) => a.error)).toEqual([
+      "not signed: no active signing secret for this tenant",
+      "not signed: no active signing secret for this tenant; no attempts left",
+    ]);
+    expect(f.receiver.requests).toHaveLength(0);
+  });
+
   it("redelivers a failed delivery: a new cycle with the same webhook-id", async () => {
     let status = 500;
     const f = await setup("redeliver", () => ({ status }), { retrySchedule: [0, 20] });
