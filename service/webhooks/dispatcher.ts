@@ -60,7 +60,9 @@ interface AttemptJob {
 }
 
 const JOB_NAME = "attempt";
-const QUEUE_CLOSE_TIMEOUT_MS = 5000;
+// How long each step of a shutdown may take once the graceful part is over
+// (bullmq#4656: close() may never resolve when Redis is gone).
+const FORCE_CLOSE_TIMEOUT_MS = 2000;
 // Retries of the job itself cover infrastructure failures (Redis hiccups);
 // HTTP failures are handled by the retry schedule, not by these.
 const JOB_OPTIONS: JobsOptions = { attempts: 5, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: true };
@@ -170,8 +172,8 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     if (closed) return;
     closed = true;
     await Promise.all([...workers].map((w) => w.close()));
-    await bounded(queue.close(), QUEUE_CLOSE_TIMEOUT_MS);
-    if (!shared) await bounded(client.quit(), QUEUE_CLOSE_TIMEOUT_MS).finally(() => client.disconnect());
+    if (!(await bounded(queue.close(), FORCE_CLOSE_TIMEOUT_MS))) await bounded(queue.disconnect(), FORCE_CLOSE_TIMEOUT_MS);
+    if (!shared && !(await bounded(client.quit(), FORCE_CLOSE_TIMEOUT_MS))) client.disconnect();
   }
 
   function assertOpen(): void {
@@ -270,13 +272,33 @@ function startDeliveryWorker(
   });
   worker.on("error", o.onError);
 
+  // Jobs between 'active' and 'completed'/'failed' (which bullmq emits once
+  // the result is written), so close() can wait for them itself.
+  let running = 0;
+  let onIdle: (() => void) | undefined;
+  worker.on("active", () => void running++);
+  const finished = (): void => {
+    if (--running <= 0) onIdle?.();
+  };
+  worker.on("completed", finished);
+  worker.on("failed", finished);
+  const idle = (): Promise<void> => (running <= 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve)));
+
+  let closing: Promise<void> | undefined;
   return {
-    async close() {
-      const graceful = await bounded(worker.close(), closeTimeoutMs);
-      if (graceful) return;
-      inFlight.abort();
-      // bullmq#4656: close() may never resolve when Redis is gone.
-      if (!(await bounded(worker.close(true), QUEUE_CLOSE_TIMEOUT_MS))) await worker.disconnect().catch(() => undefined);
+    close() {
+      // bullmq's graceful close() cannot be bounded and then forced (it is
+      // memoised, and hangs while Redis is unreachable, bullmq#4656), so the
+      // waiting happens here and bullmq only ever gets a forced close.
+      closing ??= (async () => {
+        await bounded(worker.pause(true), FORCE_CLOSE_TIMEOUT_MS);
+        if (!(await bounded(idle(), closeTimeoutMs))) {
+          inFlight.abort();
+          await bounded(idle(), FORCE_CLOSE_TIMEOUT_MS);
+        }
+        await bounded(worker.close(true), FORCE_CLOSE_TIMEOUT_MS);
+      })();
+      return closing;
     },
   };
 }
