@@ -97,7 +97,7 @@ export interface WorkerOptions {
   concurrency?: number;
   /**
    * Bound on {@link DeliveryWorker.close}: after it, in-flight attempts are
-   * aborted (left unrecorded, so another worker retries them).
+   * aborted (left unrecorded; their jobs are retried later).
    * @defaultValue attemptTimeoutMs + 1000
    */
   closeTimeoutMs?: number;
