@@ -230,6 +230,7 @@ describe("webhook delivery (real Redis, real HTTP receivers)", () => {
     expect(d.status).toBe("disabled");
     expect(d.attempts).toHaveLength(1);
     expect(d.attempts[0]).toMatchObject({ statusCode: 410, outcome: "disabled" });
+    gone = false; // from now on the receiver would accept, but must not be asked
     expect(await f.dispatcher.disabledEndpoints("tenant-a")).toEqual([{ url: f.receiver.url(), disabledAt: expect.any(String), deliveryId: id }]);
 
     const later = await f.send({ type: "optimization.failed" });
@@ -241,7 +242,6 @@ describe("webhook delivery (real Redis, real HTTP receivers)", () => {
     // Other endpoints and other tenants are unaffected.
     const otherPath = await f.send({ url: f.receiver.url("/other") });
     const otherTenant = await f.send({ tenantId: "tenant-b" });
-    gone = false;
     expect((await f.settled(otherPath)).status).toBe("succeeded");
     expect((await f.settled(otherTenant, "tenant-b")).status).toBe("succeeded");
     expect(f.receiver.requests.filter((r) => r.path === "/hook")).toHaveLength(2); // the 410 and tenant-b's

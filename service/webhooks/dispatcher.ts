@@ -65,7 +65,8 @@ const JOB_NAME = "attempt";
 const FORCE_CLOSE_TIMEOUT_MS = 2000;
 // Retries of the job itself cover infrastructure failures (Redis hiccups);
 // HTTP failures are handled by the retry schedule, not by these.
-const JOB_OPTIONS: JobsOptions = { attempts: 5, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: true };
+// 8 tries, 1 s doubling, ride out about two minutes of Redis trouble.
+const JOB_OPTIONS: JobsOptions = { attempts: 8, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: true };
 
 /** Create a dispatcher; see {@link WebhookDispatcherOptions} for the defaults. */
 export function createWebhookDispatcher(options: WebhookDispatcherOptions): WebhookDispatcher {
@@ -281,7 +282,20 @@ function startDeliveryWorker(
     if (--running <= 0) onIdle?.();
   };
   worker.on("completed", finished);
-  worker.on("failed", finished);
+  worker.on("failed", (job, error) => {
+    finished();
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1) && !inFlight.signal.aborted) giveUp(job.data, error).catch(o.onError);
+  });
+
+  // The job itself failed for good (Redis trouble outlasted its retries): a
+  // delivery left pending would never move again, so it is marked failed.
+  async function giveUp({ deliveryId, cycle, attempt }: AttemptJob, error: Error): Promise<void> {
+    const record = await store.get(deliveryId);
+    if (!record || record.cycle !== cycle || record.status !== "pending") return;
+    if (record.cycleAttempts !== attempt - 1 && record.cycleAttempts !== attempt) return;
+    const reason = `internal error, delivery abandoned: ${error.message}`;
+    await store.settle(record, { cycle, attempt: record.cycleAttempts + 1, status: "failed", statusReason: reason, now: new Date().toISOString() });
+  }
   const idle = (): Promise<void> => (running <= 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve)));
 
   let closing: Promise<void> | undefined;

@@ -102,7 +102,7 @@ export class DeliveryStore {
       .multi()
       .hset(this.deliveryKey(record.id), fields)
       .pexpire(this.deliveryKey(record.id), this.retentionMs)
-      .zadd(index, Date.parse(record.createdAt), record.id)
+      .rpush(index, record.id)
       .pexpire(index, this.retentionMs)
       .exec();
   }
@@ -119,7 +119,7 @@ export class DeliveryStore {
   }
 
   async list(tenantId: string, optimizationId: string): Promise<Delivery[]> {
-    const ids = await this.client.zrange(this.indexKey(tenantId, optimizationId), "0", "-1");
+    const ids = await this.client.lrange(this.indexKey(tenantId, optimizationId), 0, -1);
     const found = await Promise.all(ids.map((id) => this.getDelivery(id)));
     return found.filter((d): d is Delivery => d !== undefined && d.tenantId === tenantId);
   }
