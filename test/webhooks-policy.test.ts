@@ -157,6 +157,8 @@ describe("retry schedule", () => {
     expect(parseRetryAfter("Wed, 31 Dec 2025 23:00:00 GMT", now, 3_600_000)).toBe(0);
     expect(parseRetryAfter("999999", now, 3_600_000)).toBe(3_600_000);
     expect(parseRetryAfter("soon", now, 3_600_000)).toBeUndefined();
+    expect(parseRetryAfter("1.5", now, 3_600_000)).toBeUndefined();
+    expect(parseRetryAfter("-5", now, 3_600_000)).toBeUndefined();
     expect(parseRetryAfter(undefined, now, 3_600_000)).toBeUndefined();
   });
 });

@@ -53,6 +53,8 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   let ms: number;
   if (/^\d+$/.test(text)) ms = Number(text) * SECOND;
   else {
+    // Only an HTTP date (which ends in GMT): Date.parse accepts much else, e.g. "1.5".
+    if (!/GMT$/i.test(text)) return undefined;
     const at = Date.parse(text);
     if (Number.isNaN(at)) return undefined;
     ms = at - now;
