@@ -9,6 +9,10 @@ export const ERRORS = {
   ERR_STRATEGY_NOT_AVAILABLE: { status: 422, message: "This strategy is not available in this build" },
   ERR_PROBLEM_TOO_LARGE: { status: 413, message: "The problem needs more memory than the scheduler may use" },
   ERR_SCHEDULER_FAILED: { status: 500, message: "The scheduler failed on a valid request" },
+  ERR_WEBHOOK_URL_REFUSED: { status: 400, message: "The webhook URL is not allowed" },
+  ERR_WEBHOOK_PAYLOAD_TOO_LARGE: { status: 500, message: "The webhook payload is above the size limit" },
+  ERR_WEBHOOK_DELIVERY_PENDING: { status: 409, message: "The delivery is still in progress; redeliver it once it has finished" },
+  ERR_WEBHOOK_ENDPOINT_DISABLED: { status: 409, message: "The endpoint was disabled by a 410 answer; re-enable it first" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
