@@ -9,6 +9,22 @@ export const ERRORS = {
   ERR_STRATEGY_NOT_AVAILABLE: { status: 422, message: "This strategy is not available in this build" },
   ERR_PROBLEM_TOO_LARGE: { status: 413, message: "The problem needs more memory than the scheduler may use" },
   ERR_SCHEDULER_FAILED: { status: 500, message: "The scheduler failed on a valid request" },
+  // Job service (API, queue, workers).
+  ERR_BAD_REQUEST: { status: 400, message: "The HTTP request is malformed" },
+  ERR_UNAUTHORIZED: { status: 401, message: "Missing or unknown API key (send Authorization: Bearer <key>)" },
+  ERR_NOT_FOUND: { status: 404, message: "No such optimization" },
+  ERR_ROUTE_NOT_FOUND: { status: 404, message: "No such route" },
+  ERR_METHOD_NOT_ALLOWED: { status: 405, message: "This method is not allowed on this route" },
+  ERR_NOT_CANCELABLE: { status: 409, message: "Only a queued optimization can be canceled" },
+  ERR_IDEMPOTENCY_CONFLICT: { status: 409, message: "This Idempotency-Key was already used with a different body" },
+  ERR_BODY_TOO_LARGE: { status: 413, message: "The request body is larger than the service accepts" },
+  ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send the body as application/json" },
+  ERR_RATE_LIMITED: { status: 429, message: "Too many requests for this tenant; retry after the time in the retry-after header" },
+  ERR_UNAVAILABLE: { status: 503, message: "The service cannot reach its queue (Redis); retry later" },
+  ERR_INTERNAL: { status: 500, message: "Internal error" },
+  ERR_JOB_TIMEOUT: { status: 504, message: "The optimization ran longer than the job timeout" },
+  ERR_WORKER_CRASHED: { status: 500, message: "The worker running the optimization stopped too many times" },
+  ERR_JOB_EXPIRED: { status: 410, message: "The optimization's stored request expired before a worker took it" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -9,6 +9,9 @@ import { solve } from "../scheduler/solve.js";
 import { strategyList } from "../scheduler/strategies.js";
 import { WattplanError } from "../errors.js";
 import { EXIT, UsageError, readJsonInput } from "./io.js";
+import { apiCommand, serveCommand, workerCommand } from "./serve.js";
+import { keysCommand } from "./keys.js";
+import { demoCommand } from "./demo.js";
 
 const USAGE = `Usage: wattplan <command> [options]
 
@@ -16,11 +19,15 @@ Commands:
   solve FILE|-  [--strategy NAME] [--compact]   solve a request, print the response JSON
   validate FILE|-                               check a request; exit 2 with the problems when invalid
   strategies                                    list the strategies
+  serve                                         run the job service: API and a worker (docs/service.md)
+  api | worker                                  run only the API, or only a worker (scale out)
+  keys create --tenant NAME                     create an API key (printed once) in WATTPLAN_TENANTS_FILE
+  demo                                          submit an example job with a webhook and show what happens
 
 Strategies: ${STRATEGY_NAMES.join(", ")}
 Exit codes: 0 success, 2 invalid input or usage, 1 internal failure.`;
 
-type Command = (args: string[]) => number;
+type Command = (args: string[]) => number | Promise<number>;
 
 function isStrategy(name: string): name is StrategyName {
   return (STRATEGY_NAMES as readonly string[]).includes(name);
@@ -81,9 +88,14 @@ export const COMMANDS: Record<string, Command> = {
   solve: solveCommand,
   validate: validateCommand,
   strategies: strategiesCommand,
+  serve: serveCommand,
+  api: apiCommand,
+  worker: workerCommand,
+  keys: keysCommand,
+  demo: demoCommand,
 };
 
-export function main(argv: string[]): number {
+export function main(argv: string[]): number | Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     process.stdout.write(USAGE + "\n");
@@ -92,17 +104,22 @@ export function main(argv: string[]): number {
   const command = COMMANDS[name];
   try {
     if (!command) throw new UsageError(`unknown command "${name}"\n\n${USAGE}`);
-    return command(rest);
+    const code = command(rest);
+    return typeof code === "number" ? code : code.catch((error: unknown) => failed(name, error));
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`wattplan ${name}: ${error.message}\n`);
-      return EXIT.invalid;
-    }
-    if (error instanceof WattplanError && error.statusCode < 500) {
-      process.stderr.write(`wattplan ${name}: ${error.code}: ${error.message}\n`);
-      return EXIT.invalid;
-    }
-    process.stderr.write(`wattplan ${name}: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT.failure;
+    return failed(name, error);
   }
+}
+
+function failed(name: string, error: unknown): number {
+  if (error instanceof UsageError) {
+    process.stderr.write(`wattplan ${name}: ${error.message}\n`);
+    return EXIT.invalid;
+  }
+  if (error instanceof WattplanError && error.statusCode < 500) {
+    process.stderr.write(`wattplan ${name}: ${error.code}: ${error.message}\n`);
+    return EXIT.invalid;
+  }
+  process.stderr.write(`wattplan ${name}: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+  return EXIT.failure;
 }
