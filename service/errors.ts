@@ -25,6 +25,10 @@ export const ERRORS = {
   ERR_JOB_TIMEOUT: { status: 504, message: "The optimization ran longer than the job timeout" },
   ERR_WORKER_CRASHED: { status: 500, message: "The worker running the optimization stopped too many times" },
   ERR_JOB_EXPIRED: { status: 410, message: "The optimization's stored request expired before a worker took it" },
+  ERR_WEBHOOK_URL_REFUSED: { status: 400, message: "The webhook URL is not allowed" },
+  ERR_WEBHOOK_PAYLOAD_TOO_LARGE: { status: 500, message: "The webhook payload is above the size limit" },
+  ERR_WEBHOOK_DELIVERY_PENDING: { status: 409, message: "The delivery is still in progress; redeliver it once it has finished" },
+  ERR_WEBHOOK_ENDPOINT_DISABLED: { status: 409, message: "The endpoint was disabled by a 410 answer; re-enable it first" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

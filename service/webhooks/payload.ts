@@ -1,0 +1,109 @@
+import type { Response } from "../model/schema.js";
+
+/** The events Wattplan sends. */
+export const EVENT_TYPES = ["optimization.completed", "optimization.failed"] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Largest webhook body, in UTF-8 bytes, unless configured otherwise. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
+
+/** The cost terms of spec §7, as in the response. */
+export type CostSummary = Response["cost"];
+
+/** The body of every Wattplan webhook (Standard Webhooks `{ type, timestamp, data }`). */
+export interface WebhookPayload {
+  /** The event type, also the reason the webhook was sent. */
+  type: EventType;
+  /** When the event happened (ISO 8601); the same on every attempt and redelivery. */
+  timestamp: string;
+  data: {
+    /** The optimization id. */
+    id: string;
+    /** The job's final state. */
+    status: "completed" | "failed";
+    /** The solve status of spec §9 (completed only). */
+    solveStatus?: Response["status"];
+    /** The strategy that produced the schedule (completed only). */
+    strategy?: Response["strategy"];
+    /** Cost terms of spec §7 (completed only). */
+    cost?: CostSummary;
+    /** Highest net import, kW (completed only). */
+    peakImportKw?: number;
+    /** Why the job failed (failed only): a stable error code and a message. */
+    error?: { code: string; message: string };
+    /** Where to fetch the job and its full result. */
+    links: Record<string, string>;
+    /** The full §9 response, when the job asked for it and it fits the size limit. */
+    result?: Response;
+    /** Set when the job asked for the result but it was left out because it is too large. */
+    resultOmitted?: "too_large";
+  };
+}
+
+/** What {@link buildEventPayload} needs to know about a finished job. */
+export interface EventPayloadInput {
+  type: EventType;
+  optimizationId: string;
+  /** Links for the receiver, e.g. `{ self: ".../optimizations/opt_1", result: ".../result" }`. */
+  links: Record<string, string>;
+  /** The §9 response (required for `optimization.completed`). */
+  response?: Response;
+  /** The failure (required for `optimization.failed`). */
+  error?: { code: string; message: string };
+  /**
+   * Whether to embed the full response.
+   * @defaultValue false
+   */
+  includeResult?: boolean;
+  /**
+   * Size limit of the whole body; the result is left out above it.
+   * @defaultValue {@link DEFAULT_MAX_PAYLOAD_BYTES}
+   */
+  maxPayloadBytes?: number;
+  /**
+   * When the event happened.
+   * @defaultValue now
+   */
+  timestamp?: Date;
+}
+
+/** Size of a payload's JSON body in bytes. */
+export function payloadBytes(payload: WebhookPayload): number {
+  return Buffer.byteLength(JSON.stringify(payload));
+}
+
+/**
+ * The webhook body for a finished optimization: a small summary (status,
+ * costs, links), plus the full result only when `includeResult` is set and
+ * the body stays within `maxPayloadBytes` (otherwise `resultOmitted`).
+ */
+export function buildEventPayload(input: EventPayloadInput): WebhookPayload {
+  const timestamp = (input.timestamp ?? new Date()).toISOString();
+  if (input.type === "optimization.failed") {
+    if (!input.error) throw new TypeError("buildEventPayload: optimization.failed needs `error`");
+    return {
+      type: input.type,
+      timestamp,
+      data: { id: input.optimizationId, status: "failed", error: { code: input.error.code, message: input.error.message }, links: { ...input.links } },
+    };
+  }
+  const response = input.response;
+  if (!response) throw new TypeError("buildEventPayload: optimization.completed needs `response`");
+  const summary: WebhookPayload = {
+    type: input.type,
+    timestamp,
+    data: {
+      id: input.optimizationId,
+      status: "completed",
+      solveStatus: response.status,
+      strategy: response.strategy,
+      cost: { ...response.cost },
+      peakImportKw: response.peakImportKw,
+      links: { ...input.links },
+    },
+  };
+  if (!input.includeResult) return summary;
+  const full: WebhookPayload = { ...summary, data: { ...summary.data, result: response } };
+  if (payloadBytes(full) <= (input.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES)) return full;
+  return { ...summary, data: { ...summary.data, resultOmitted: "too_large" } };
+}
