@@ -10,6 +10,8 @@ export interface ServiceConfig {
   host: string;
   /** @defaultValue 8080 (0 picks a free port) */
   port: number;
+  /** Base URL clients reach the API at, for absolute links in webhooks. @defaultValue undefined (links are paths) */
+  publicUrl?: string;
   /** @defaultValue "redis://127.0.0.1:6379" */
   redisUrl: string;
   /** Tenants file (JSON); when unset a development tenant is created in memory. @defaultValue undefined */
@@ -54,6 +56,7 @@ const number = (min: number) => z.coerce.number().min(min).refine(Number.isFinit
 const EnvSchema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: int(0, 65535).default(8080),
+  WATTPLAN_PUBLIC_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
   WATTPLAN_TENANTS_FILE: z.string().min(1).optional(),
   WATTPLAN_WEBHOOK_ALLOWLIST: z.string().default(""),
@@ -95,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   return {
     host: e.HOST,
     port: e.PORT,
+    publicUrl: e.WATTPLAN_PUBLIC_URL?.replace(/\/+$/, ""),
     redisUrl: e.REDIS_URL,
     tenantsFile: e.WATTPLAN_TENANTS_FILE,
     webhookAllowlist: allowlist,

@@ -9,6 +9,8 @@ export interface Notifier {
   jobFinished(record: JobRecord, resultJson: string | undefined): Promise<void>;
   /** Deliveries of one job, for GET /v1/optimizations/:id/deliveries. */
   listDeliveries(tenant: string, jobId: string): Promise<unknown[]>;
+  /** Send a finished delivery again; undefined when the tenant has no such delivery. */
+  redeliver(tenant: string, deliveryId: string): Promise<unknown>;
   /** Throws a WattplanError (400) when a webhook URL can never be delivered to. */
   checkUrl(url: string): void;
   /** Start delivering (worker processes only). */
@@ -22,6 +24,9 @@ export function nullNotifier(): Notifier {
     async jobFinished() {},
     async listDeliveries() {
       return [];
+    },
+    async redeliver() {
+      return undefined;
     },
     checkUrl() {},
     startWorker() {},

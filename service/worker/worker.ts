@@ -67,7 +67,7 @@ export async function startWorker(config: ServiceConfig, deps: WorkerDeps): Prom
     if (count && record.finishedAt) deps.metrics.latencySeconds.observe({ status: record.status }, (Date.parse(record.finishedAt) - Date.parse(record.createdAt)) / 1000);
     if (count && record.status === "completed" && record.solveMs !== undefined) deps.metrics.solveSeconds.observe({ strategy: record.strategy }, record.solveMs / 1000);
     if (record.webhook && (await store.markNotified(id))) {
-      const result = record.status === "completed" && record.webhook.includeResult ? await store.getResultText(id) : undefined;
+      const result = record.status === "completed" ? await store.getResultText(id) : undefined;
       await deps.notifier.jobFinished(record, result);
     }
   };

@@ -1,5 +1,6 @@
-/** GET /v1/optimizations/:id/deliveries: webhook delivery attempts of a job. */
+/** Webhook deliveries of a job: list them, send one again. */
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { WattplanError } from "../../errors.js";
 import { isJobId } from "../../queue/keys.js";
 import { tenantOf } from "../auth.js";
@@ -7,18 +8,41 @@ import type { ApiContext } from "../context.js";
 import { DeliveriesSchema, ErrorBodySchema, JobIdParamsSchema } from "../schemas.js";
 
 export const deliveryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  const ownJob = async (tenant: string, id: string) => {
+    const record = isJobId(id) ? await ctx.producer.store.get(id, tenant) : undefined;
+    if (!record) throw new WattplanError("ERR_NOT_FOUND", `no optimization ${id}`);
+    return record;
+  };
+
   app.get("/:id/deliveries", {
     schema: {
-      summary: "List the webhook deliveries of an optimization",
+      summary: "List the webhook deliveries of an optimization, with every attempt",
       tags: ["webhooks"],
       params: JobIdParamsSchema,
       response: { 200: DeliveriesSchema, 401: ErrorBodySchema, 404: ErrorBodySchema },
     },
   }, async (request) => {
     const tenant = tenantOf(request);
-    const id = request.params.id;
-    const record = isJobId(id) ? await ctx.producer.store.get(id, tenant.id) : undefined;
-    if (!record) throw new WattplanError("ERR_NOT_FOUND", `no optimization ${id}`);
-    return { items: await ctx.notifier.listDeliveries(tenant.id, id) };
+    await ownJob(tenant.id, request.params.id);
+    return { items: await ctx.notifier.listDeliveries(tenant.id, request.params.id) };
+  });
+
+  app.post("/:id/deliveries/:deliveryId/redeliver", {
+    schema: {
+      summary: "Send a finished webhook delivery again (same webhook-id)",
+      tags: ["webhooks"],
+      params: JobIdParamsSchema.extend({ deliveryId: z.string().max(100) }),
+      response: { 202: z.unknown(), 401: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema },
+    },
+  }, async (request, reply) => {
+    const tenant = tenantOf(request);
+    const { id, deliveryId } = request.params;
+    await ownJob(tenant.id, id);
+    const deliveries = (await ctx.notifier.listDeliveries(tenant.id, id)) as { id?: string }[];
+    const missing = () => new WattplanError("ERR_NOT_FOUND", `no delivery ${deliveryId} for optimization ${id}`);
+    if (!deliveries.some((d) => d.id === deliveryId)) throw missing();
+    const delivery = await ctx.notifier.redeliver(tenant.id, deliveryId);
+    if (!delivery) throw missing();
+    return reply.code(202).send(delivery);
   });
 };
