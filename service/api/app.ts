@@ -33,6 +33,8 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  // JSON only: without this, a text/plain body would reach validation and get a 400 instead of a 415.
+  app.removeContentTypeParser("text/plain");
 
   await app.register(swagger, {
     openapi: {
