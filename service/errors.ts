@@ -14,7 +14,6 @@ export const ERRORS = {
   ERR_UNAUTHORIZED: { status: 401, message: "Missing or unknown API key (send Authorization: Bearer <key>)" },
   ERR_NOT_FOUND: { status: 404, message: "No such optimization" },
   ERR_ROUTE_NOT_FOUND: { status: 404, message: "No such route" },
-  ERR_METHOD_NOT_ALLOWED: { status: 405, message: "This method is not allowed on this route" },
   ERR_NOT_CANCELABLE: { status: 409, message: "Only a queued optimization can be canceled" },
   ERR_IDEMPOTENCY_CONFLICT: { status: 409, message: "This Idempotency-Key was already used with a different body" },
   ERR_BODY_TOO_LARGE: { status: 413, message: "The request body is larger than the service accepts" },

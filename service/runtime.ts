@@ -90,13 +90,16 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     worker,
     metrics,
     close() {
+      // Each step is bounded: with Redis gone, BullMQ's close may never resolve (bullmq #4656).
+      const step = (p: Promise<unknown> | undefined, ms: number) =>
+        Promise.race([Promise.resolve(p).catch(() => {}), new Promise((r) => setTimeout(r, ms).unref())]);
       closing ??= (async () => {
         shutdown.abort();
         if (tenantsFile) unwatchFile(tenantsFile);
-        await app?.close();
-        await worker?.close();
-        await notifier.close().catch(() => {});
-        await producer.close();
+        await step(app?.close(), 5000);
+        await step(worker?.close(), config.shutdownTimeoutMs + 3000);
+        await step(notifier.close(), 5000);
+        await step(producer.close(), 3000);
       })();
       return closing;
     },

@@ -142,6 +142,8 @@ describe("Redis restarted mid-run", () => {
       const refused = await api<{ code: string }>(service.url!, "POST", "/v1/optimizations", { key: acme.key, body: exampleRequest() });
       expect(refused.status).toBe(503);
       expect(refused.body.code).toBe("ERR_UNAVAILABLE");
+      const unreadable = await api<{ code: string }>(service.url!, "GET", `/v1/optimizations/${ids[0]}`, { key: acme.key });
+      expect([unreadable.status, unreadable.body.code]).toEqual([503, "ERR_UNAVAILABLE"]);
       redis = await startLocalRedis({ persistDir: dir, port });
 
       for (const id of ids) {

@@ -53,6 +53,10 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
       max: ctx.config.rateLimitMax,
       timeWindow: ctx.config.rateLimitWindowMs,
       keyGenerator: (request) => `tenant:${request.tenant?.id ?? request.ip}`,
+      // Counted in Redis, so the limit holds across any number of API processes; if Redis is away, let requests through.
+      redis: ctx.producer.redis,
+      nameSpace: `${ctx.config.queuePrefix}:wp:rate:`,
+      skipOnError: true,
       errorResponseBuilder: (_request, context) =>
         new WattplanError("ERR_RATE_LIMITED", `rate limit of ${context.max} requests per ${context.after} exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`),
     });

@@ -33,7 +33,6 @@ function codeForStatus(status: number): ErrorCode {
   switch (status) {
     case 401: return "ERR_UNAUTHORIZED";
     case 404: return "ERR_ROUTE_NOT_FOUND";
-    case 405: return "ERR_METHOD_NOT_ALLOWED";
     case 413: return "ERR_BODY_TOO_LARGE";
     case 415: return "ERR_UNSUPPORTED_MEDIA_TYPE";
     case 429: return "ERR_RATE_LIMITED";
@@ -46,12 +45,18 @@ export function errorBody(code: ErrorCode, message?: string, details?: unknown):
   return { statusCode: ERRORS[code].status, code, message: message ?? ERRORS[code].message, ...(details !== undefined && { details }) };
 }
 
+const REDIS_DOWN = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|Stream isn't writeable|max retries per request|MaxRetriesPerRequest/i;
+
 /** Map any error to the shared shape. Unknown errors are 500s with a generic message (the log has the rest). */
 export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof WattplanError) {
     return { statusCode: error.statusCode, code: error.code, message: error.message, ...(error.details !== undefined && { details: error.details }) };
   }
   const e = error as Partial<FastifyError> & { validation?: { instancePath?: string; message?: string }[] };
+  // Redis away (a restart, a network blip): the client may retry; it is not our bug.
+  if (error instanceof Error && (error.name === "MaxRetriesPerRequestError" || REDIS_DOWN.test(error.message))) {
+    return errorBody("ERR_UNAVAILABLE", `the queue is unreachable: ${error.message}`);
+  }
   const status = typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500;
   if (e.code && FASTIFY_CODES[e.code]) {
     const code = FASTIFY_CODES[e.code];

@@ -3,7 +3,7 @@
  * from dist/service/worker/processor.js), so a long solve never blocks lock
  * renewal or the API. It reads the request from Redis, solves it, stores the
  * result and moves the job record to its final status. Deterministic
- * failures (the strategy is unavailable, the request is invalid) end the job
+ * failures (the strategy is unavailable, the scheduler failed) end the job
  * as failed with their code; only infrastructure errors throw (and retry).
  */
 import { workerData } from "node:worker_threads";
@@ -63,8 +63,9 @@ export default async function process(job: SandboxedJob<JobData, JobOutcome>): P
     solveMs = performance.now() - started;
     resultJson = JSON.stringify(response);
   } catch (error) {
+    // solve() is deterministic: running it again would fail again, so no retry.
     if (error instanceof WattplanError) return fail(id, { code: error.code, message: error.message });
-    throw error;
+    return fail(id, { code: "ERR_SCHEDULER_FAILED", message: error instanceof Error ? error.message : String(error) });
   }
   await jobs.putResult(id, resultJson);
   const t = await jobs.finish(id, ["running"], { status: "completed", solveMs });
