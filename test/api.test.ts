@@ -95,6 +95,13 @@ describe("API with queued jobs only (no worker)", () => {
     expect(other.body.id).not.toBe(first.body.id);
   });
 
+  it("gives concurrent submissions with one Idempotency-Key one job", async () => {
+    const headers = { "idempotency-key": "burst-1" };
+    const results = await Promise.all(Array.from({ length: 6 }, () => api<Job>(t.url, "POST", "/v1/optimizations", { key: t.acme.key, body: exampleRequest(), headers })));
+    expect(results.map((r) => r.status)).toEqual(Array(6).fill(202));
+    expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+  });
+
   it("isolates tenants: get, cancel, deliveries and lists never show another tenant's job (404)", async () => {
     const mine = await api<Job>(t.url, "POST", "/v1/optimizations", { key: t.acme.key, body: exampleRequest() });
     const id = mine.body.id;

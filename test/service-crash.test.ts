@@ -78,6 +78,39 @@ describe("a worker process killed mid-job", () => {
     }
   });
 
+  it("fails the job with ERR_WORKER_CRASHED once its workers died more often than allowed", async () => {
+    const prefix = uniquePrefix("crash-limit");
+    const dir = mkdtempSync(join(tmpdir(), "wattplan-crash-"));
+    dirs.push(dir);
+    const acme = makeTenant("acme");
+    const tenantsFile = join(dir, "tenants.json");
+    writeFileSync(tenantsFile, JSON.stringify([acme.tenant]));
+    const env = {
+      REDIS_URL: SHARED_REDIS_URL,
+      WATTPLAN_QUEUE_PREFIX: prefix,
+      WATTPLAN_TENANTS_FILE: tenantsFile,
+      WATTPLAN_CONCURRENCY: "1",
+      WATTPLAN_LOCK_DURATION_MS: "2000",
+      WATTPLAN_STALLED_INTERVAL_MS: "1000",
+      WATTPLAN_MAX_STALLED_COUNT: "0",
+      WATTPLAN_TEST_SOLVE_DELAY_MS: "4000",
+    };
+    const apiOnly = await startService({ config: testConfig(prefix), tenants: new TenantStore([acme.tenant]), worker: false });
+    try {
+      const first = spawnWorker(env);
+      const res = await api<Job>(apiOnly.url!, "POST", "/v1/optimizations", { key: acme.key, body: exampleRequest() });
+      const id = res.body.id;
+      await eventually(() => api<Job>(apiOnly.url!, "GET", `/v1/optimizations/${id}`, { key: acme.key }), (r) => r.body.status === "running");
+      await killChild(first, "SIGKILL");
+      spawnWorker(env);
+      const done = await eventually(() => api<Job>(apiOnly.url!, "GET", `/v1/optimizations/${id}`, { key: acme.key }), (r) => r.body.status === "failed", 45_000);
+      expect(done.body.error!.code).toBe("ERR_WORKER_CRASHED");
+    } finally {
+      await apiOnly.close();
+      await deletePrefix(prefix);
+    }
+  });
+
   it("a worker stopped by SIGTERM finishes its active job first", async () => {
     const prefix = uniquePrefix("sigterm");
     const dir = mkdtempSync(join(tmpdir(), "wattplan-sigterm-"));
