@@ -200,7 +200,7 @@ function startDeliveryWorker(
   const inFlight = new AbortController();
   const closeTimeoutMs = options.closeTimeoutMs ?? o.attemptTimeoutMs + 1000;
 
-  async function process(job: Job<AttemptJob>): Promise<void> {
+  async function processAttempt(job: Job<AttemptJob>): Promise<void> {
     const { deliveryId, cycle, attempt } = job.data;
     const record = await store.get(deliveryId);
     if (!record || record.cycle !== cycle) return;
@@ -261,7 +261,7 @@ function startDeliveryWorker(
     });
   }
 
-  const worker = new Worker<AttemptJob>(o.queueName, process, {
+  const worker = new Worker<AttemptJob>(o.queueName, processAttempt, {
     connection: workerConnection(o.connection),
     prefix: o.prefix,
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,

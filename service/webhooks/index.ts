@@ -31,3 +31,4 @@ export {
   type DisabledEndpoint,
   type WebhookEvent,
 } from "./types.js";
+export { DeliveryAttemptSchema, DeliverySchema } from "./schema.js";
