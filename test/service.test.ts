@@ -55,11 +55,20 @@ describe("job service end to end", () => {
     expect(() => verify(t.globex.secret, received[0])).toThrow();
 
     const deliveries = await eventually(
-      () => api<{ items: { status: string; attempts: unknown[] }[] }>(t.url, "GET", done.body.links.deliveries, { key: t.acme.key }),
+      () => api<{ items: { id: string; status: string; attempts: unknown[] }[] }>(t.url, "GET", done.body.links.deliveries, { key: t.acme.key }),
       (r) => r.body.items.length === 1 && r.body.items[0].status === "succeeded",
     );
     expect(deliveries.body.items[0].attempts).toHaveLength(1);
     expect((await api(t.url, "GET", done.body.links.deliveries, { key: t.globex.key })).status).toBe(404);
+
+    // Redelivery: the same webhook-id again; never for another tenant.
+    const deliveryId = deliveries.body.items[0].id;
+    const redeliver = `${done.body.links.deliveries}/${deliveryId}/redeliver`;
+    expect((await api(t.url, "POST", redeliver, { key: t.globex.key })).status).toBe(404);
+    expect((await api(t.url, "POST", redeliver, { key: t.acme.key })).status).toBe(202);
+    const again = await eventually(async () => hooks.requests.filter((r) => r.path === "/acme"), (rs) => rs.length === 2);
+    expect(again[1].headers["webhook-id"]).toBe(received[0].headers["webhook-id"]);
+    verify(t.acme.secret, again[1]);
 
     const metrics = await api<string>(t.url, "GET", "/metrics");
     expect(metrics.body).toMatch(/wattplan_webhook_attempts_total\{outcome="success"\} [1-9]/);

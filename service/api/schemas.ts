@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { RequestSchema, ResponseSchema, semanticIssues } from "../model/schema.js";
 import { JOB_STATUSES } from "../queue/store.js";
+import { DeliverySchema } from "../webhooks/index.js";
 
 export const WebhookSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2048, "must be at most 2048 characters"),
@@ -87,4 +88,4 @@ export const ErrorBodySchema = z.object({
   details: z.unknown().optional(),
 });
 
-export const DeliveriesSchema = z.object({ items: z.array(z.unknown()) });
+export const DeliveriesSchema = z.object({ items: z.array(DeliverySchema) });

@@ -5,6 +5,7 @@ import { WattplanError } from "../../errors.js";
 import { isJobId } from "../../queue/keys.js";
 import { tenantOf } from "../auth.js";
 import type { ApiContext } from "../context.js";
+import { DeliverySchema } from "../../webhooks/index.js";
 import { DeliveriesSchema, ErrorBodySchema, JobIdParamsSchema } from "../schemas.js";
 
 export const deliveryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
@@ -32,13 +33,13 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
       summary: "Send a finished webhook delivery again (same webhook-id)",
       tags: ["webhooks"],
       params: JobIdParamsSchema.extend({ deliveryId: z.string().max(100) }),
-      response: { 202: z.unknown(), 401: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema },
+      response: { 202: DeliverySchema, 401: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema },
     },
   }, async (request, reply) => {
     const tenant = tenantOf(request);
     const { id, deliveryId } = request.params;
     await ownJob(tenant.id, id);
-    const deliveries = (await ctx.notifier.listDeliveries(tenant.id, id)) as { id?: string }[];
+    const deliveries = await ctx.notifier.listDeliveries(tenant.id, id);
     const missing = () => new WattplanError("ERR_NOT_FOUND", `no delivery ${deliveryId} for optimization ${id}`);
     if (!deliveries.some((d) => d.id === deliveryId)) throw missing();
     const delivery = await ctx.notifier.redeliver(tenant.id, deliveryId);
