@@ -15,6 +15,7 @@ export const ERRORS = {
   ERR_NOT_FOUND: { status: 404, message: "No such optimization" },
   ERR_ROUTE_NOT_FOUND: { status: 404, message: "No such route" },
   ERR_NOT_CANCELABLE: { status: 409, message: "Only a queued optimization can be canceled" },
+  ERR_NOT_COMPLETED: { status: 409, message: "The optimization has no result (it has not completed)" },
   ERR_IDEMPOTENCY_CONFLICT: { status: 409, message: "This Idempotency-Key was already used with a different body" },
   ERR_BODY_TOO_LARGE: { status: 413, message: "The request body is larger than the service accepts" },
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send the body as application/json" },

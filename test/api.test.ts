@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { completedJob } from "../service/api/owned-job.js";
 import { ERRORS } from "../service/errors.js";
 import { api, exampleRequest, startTestService, syntheticRequest, type TestService } from "./service-helpers.js";
 
@@ -122,6 +123,11 @@ describe("API with queued jobs only (no worker)", () => {
     expect(junkId.status).toBe(404);
     const route = await api<ErrorBody>(t.url, "GET", "/v2/nothing");
     expect([route.status, route.body.code]).toEqual([404, "ERR_ROUTE_NOT_FOUND"]);
+  });
+
+  it("has no result to render before a job completes (409 ERR_NOT_COMPLETED)", async () => {
+    const job = await api<Job>(t.url, "POST", "/v1/optimizations", { key: t.acme.key, body: exampleRequest() });
+    await expect(completedJob(t.service, "acme", job.body.id)).rejects.toMatchObject({ code: "ERR_NOT_COMPLETED", statusCode: 409 });
   });
 
   it("cancels a queued job once; a second cancel is 409", async () => {

@@ -4,6 +4,7 @@
  * failures with their codes, cancel while running, the job timeout.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { completedJob, ownedJob } from "../service/api/owned-job.js";
 import { startReceiver, verify, type Receiver } from "./webhooks-helpers.js";
 import { api, eventually, exampleRequest, startTestService, syntheticRequest, type TestService } from "./service-helpers.js";
 
@@ -51,6 +52,10 @@ describe("job service end to end", () => {
     expect(payload.data.id).toBe(id);
     expect(payload.data.cost!.total).toBeCloseTo(done.body.result!.cost.total, 9);
     expect(payload.data.result).toEqual(done.body.result);
+    // What result-rendering routes (OCPP, charts) build on.
+    const loaded = await completedJob(t.service, "acme", id);
+    expect(loaded.result.cost.total).toBe(done.body.result!.cost.total);
+    await expect(ownedJob(t.service, "globex", id)).rejects.toMatchObject({ code: "ERR_NOT_FOUND" });
     // Signed with acme's secret, not globex's.
     expect(() => verify(t.globex.secret, received[0])).toThrow();
 

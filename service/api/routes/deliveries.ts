@@ -2,19 +2,13 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { WattplanError } from "../../errors.js";
-import { isJobId } from "../../queue/keys.js";
 import { tenantOf } from "../auth.js";
+import { ownedJob } from "../owned-job.js";
 import type { ApiContext } from "../context.js";
 import { DeliverySchema } from "../../webhooks/index.js";
 import { DeliveriesSchema, ErrorBodySchema, JobIdParamsSchema } from "../schemas.js";
 
 export const deliveryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
-  const ownJob = async (tenant: string, id: string) => {
-    const record = isJobId(id) ? await ctx.producer.store.get(id, tenant) : undefined;
-    if (!record) throw new WattplanError("ERR_NOT_FOUND", `no optimization ${id}`);
-    return record;
-  };
-
   app.get("/:id/deliveries", {
     schema: {
       summary: "List the webhook deliveries of an optimization, with every attempt",
@@ -24,7 +18,7 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
     },
   }, async (request) => {
     const tenant = tenantOf(request);
-    await ownJob(tenant.id, request.params.id);
+    await ownedJob(ctx, tenant.id, request.params.id);
     return { items: await ctx.notifier.listDeliveries(tenant.id, request.params.id) };
   });
 
@@ -38,7 +32,7 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
   }, async (request, reply) => {
     const tenant = tenantOf(request);
     const { id, deliveryId } = request.params;
-    await ownJob(tenant.id, id);
+    await ownedJob(ctx, tenant.id, id);
     const deliveries = await ctx.notifier.listDeliveries(tenant.id, id);
     const missing = () => new WattplanError("ERR_NOT_FOUND", `no delivery ${deliveryId} for optimization ${id}`);
     if (!deliveries.some((d) => d.id === deliveryId)) throw missing();

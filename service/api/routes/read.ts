@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { WattplanError } from "../../errors.js";
 import { isJobId } from "../../queue/keys.js";
 import { tenantOf } from "../auth.js";
+import { ownedJob } from "../owned-job.js";
 import { viewJson, viewOf, type ApiContext } from "../context.js";
 import { type JobView, ErrorBodySchema, JobIdParamsSchema, JobListSchema, JobViewSchema, ListQuerySchema } from "../schemas.js";
 
@@ -17,8 +18,7 @@ export const readRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
   }, async (request, reply) => {
     const tenant = tenantOf(request);
     const id = request.params.id;
-    const record = isJobId(id) ? await ctx.producer.store.get(id, tenant.id) : undefined;
-    if (!record) throw new WattplanError("ERR_NOT_FOUND", `no optimization ${id}`);
+    const record = await ownedJob(ctx, tenant.id, id);
     const result = record.status === "completed" ? await ctx.producer.store.getResultText(id) : undefined;
     return reply.type("application/json; charset=utf-8").send(viewJson(record, result) as unknown as JobView);
   });
