@@ -46,6 +46,8 @@ export interface ServiceConfig {
   stalledIntervalMs: number;
   /** Bound on graceful shutdown; active jobs not finished by then are handed back. @defaultValue 10000 */
   shutdownTimeoutMs: number;
+  /** Port of a /metrics endpoint for `wattplan worker` (which has no API). @defaultValue undefined (none) */
+  workerMetricsPort?: number;
   /** Test-only: each solve sleeps this long first, so tests can catch a job while it runs. @defaultValue 0 */
   testSolveDelayMs: number;
 }
@@ -74,6 +76,7 @@ const EnvSchema = z.object({
   WATTPLAN_LOCK_DURATION_MS: int(500).default(30_000),
   WATTPLAN_STALLED_INTERVAL_MS: int(200).default(15_000),
   WATTPLAN_SHUTDOWN_TIMEOUT_MS: int(0).default(10_000),
+  WATTPLAN_WORKER_METRICS_PORT: int(0, 65535).optional(),
   WATTPLAN_TEST_SOLVE_DELAY_MS: int(0).default(0),
 });
 
@@ -116,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     lockDurationMs: e.WATTPLAN_LOCK_DURATION_MS,
     stalledIntervalMs: e.WATTPLAN_STALLED_INTERVAL_MS,
     shutdownTimeoutMs: e.WATTPLAN_SHUTDOWN_TIMEOUT_MS,
+    workerMetricsPort: e.WATTPLAN_WORKER_METRICS_PORT,
     testSolveDelayMs: e.WATTPLAN_TEST_SOLVE_DELAY_MS,
     ...overrides,
   };

@@ -5,6 +5,8 @@
  * Redis.
  */
 import { unwatchFile, watchFile } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { buildApi } from "./api/app.js";
 import type { ServiceConfig } from "./config.js";
@@ -67,8 +69,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let worker: RunningWorker | undefined;
   let app: FastifyInstance | undefined;
   let url: string | undefined;
+  let metricsServer: Server | undefined;
   try {
     if (options.worker ?? true) worker = await startWorker(config, { notifier, metrics, log });
+    if (!(options.api ?? true) && config.workerMetricsPort !== undefined) {
+      metricsServer = await serveMetrics(metrics, config.host, config.workerMetricsPort);
+      log(`worker metrics on http://${config.host}:${(metricsServer.address() as AddressInfo).port}/metrics`);
+    }
     if (options.api ?? true) {
       app = await buildApi({ config, producer, notifier, metrics, tenants: () => tenants, shutdown: shutdown.signal }, { logger: options.logger });
       url = await app.listen({ host: config.host, port: config.port });
@@ -76,6 +83,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       if (address && typeof address === "object") url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
     }
   } catch (error) {
+    metricsServer?.close();
     await Promise.allSettled([worker?.close(), app?.close(), producer.close(), notifier.close()]);
     if (tenantsFile) unwatchFile(tenantsFile);
     throw error;
@@ -96,6 +104,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       closing ??= (async () => {
         shutdown.abort();
         if (tenantsFile) unwatchFile(tenantsFile);
+        metricsServer?.close();
         await step(app?.close(), 5000);
         await step(worker?.close(), config.shutdownTimeoutMs + 3000);
         await step(notifier.close(), 5000);
@@ -104,4 +113,22 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       return closing;
     },
   };
+}
+
+/** A bare /metrics endpoint for worker-only processes. */
+function serveMetrics(metrics: ServiceMetrics, host: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.url !== "/metrics") {
+      res.writeHead(404).end();
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve(server));
+  });
 }

@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { hashKey, loadTenants } from "../service/tenants.js";
+import { startService } from "../service/runtime.js";
+import { api, deletePrefix, eventually, testConfig, uniquePrefix } from "./service-helpers.js";
 
 const BIN = new URL("../bin/wattplan.js", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "wattplan-keys-"));
@@ -41,5 +43,23 @@ describe("wattplan keys create", () => {
     expect(keys("create", "--tenant", "bad name!", "--file", join(dir, "x.json")).status).toBe(2);
     expect(keys("delete", "--tenant", "acme", "--file", join(dir, "x.json")).status).toBe(2);
     expect(keys("create", "--tenant", "acme").status).toBe(2);
+  });
+});
+
+describe("a running service", () => {
+  it("accepts a key created after it started (the tenants file is reloaded)", async () => {
+    const file = join(dir, "live.json");
+    const before = keys("create", "--tenant", "acme", "--file", file).stdout.trim();
+    const prefix = uniquePrefix("reload");
+    const service = await startService({ config: testConfig(prefix, { tenantsFile: file }), worker: false });
+    try {
+      expect((await api(service.url!, "GET", "/v1/optimizations", { key: before })).status).toBe(200);
+      const after = keys("create", "--tenant", "globex", "--file", file).stdout.trim();
+      const res = await eventually(() => api(service.url!, "GET", "/v1/optimizations", { key: after }), (r) => r.status !== 401, 15_000);
+      expect(res.status).toBe(200);
+    } finally {
+      await service.close();
+      await deletePrefix(prefix);
+    }
   });
 });

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { startLocalRedis, type LocalRedis } from "../service/redis.js";
+import { freePort, startLocalRedis, type LocalRedis } from "../service/redis.js";
 import { startService } from "../service/runtime.js";
 import { TenantStore } from "../service/tenants.js";
 import { api, deletePrefix, eventually, exampleRequest, makeTenant, testConfig, uniquePrefix, SHARED_REDIS_URL } from "./service-helpers.js";
@@ -69,9 +69,13 @@ describe("a worker process killed mid-job", () => {
       await eventually(() => api<Job>(apiOnly.url!, "GET", `/v1/optimizations/${id}`, { key: acme.key }), (r) => r.body.status === "running");
       await killChild(first, "SIGKILL");
 
-      spawnWorker({ ...env, WATTPLAN_TEST_SOLVE_DELAY_MS: "0" });
+      const metricsPort = await freePort();
+      spawnWorker({ ...env, WATTPLAN_TEST_SOLVE_DELAY_MS: "0", WATTPLAN_WORKER_METRICS_PORT: String(metricsPort) });
       const done = await eventually(() => api<Job>(apiOnly.url!, "GET", `/v1/optimizations/${id}`, { key: acme.key }), (r) => r.body.status === "completed", 45_000);
       expect(done.body.attempts).toBe(2);
+      // The worker process counts what it finished on its own /metrics.
+      const metrics = await eventually(() => api<string>(`http://127.0.0.1:${metricsPort}`, "GET", "/metrics"), (r) => /wattplan_jobs_finished_total\{status="completed"\} 1/.test(String(r.body)));
+      expect(metrics.status).toBe(200);
     } finally {
       await apiOnly.close();
       await deletePrefix(prefix);

@@ -50,7 +50,8 @@ export const submitRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
 
     const waitSeconds = Math.min(request.query.wait ?? 0, ctx.config.waitCapSeconds);
     if (waitSeconds > 0) {
-      const latest = await ctx.producer.waitFor(record.id, waitSeconds * 1000, ctx.shutdown);
+      // The job is accepted: if Redis hiccups while we wait, answer 202 rather than an error the client might retry.
+      const latest = await ctx.producer.waitFor(record.id, waitSeconds * 1000, ctx.shutdown).catch(() => undefined);
       if (latest && (latest.status === "completed" || latest.status === "failed" || latest.status === "canceled")) {
         const result = latest.status === "completed" ? await ctx.producer.store.getResultText(latest.id) : undefined;
         return reply.code(200).type("application/json; charset=utf-8").send(viewJson(latest, result) as unknown as JobView);
