@@ -19,7 +19,8 @@ export const submitRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       tags: ["optimizations"],
       body: SubmitBodySchema,
       querystring: SubmitQuerySchema,
-      headers: z.object({ "idempotency-key": z.string().min(1).max(IDEMPOTENCY_KEY_MAX).optional() }),
+      // Loose: the validated value replaces request.headers, and the other headers must survive.
+      headers: z.looseObject({ "idempotency-key": z.string().min(1).max(IDEMPOTENCY_KEY_MAX).optional() }),
       response: {
         200: JobViewSchema.describe("finished within ?wait="),
         202: AcceptedSchema,
