@@ -159,8 +159,10 @@ describe("job timeout", () => {
     expect(res.status).toBe(200);
     expect(res.body.status).toBe("failed");
     expect(res.body.error!.code).toBe("ERR_JOB_TIMEOUT");
-    // The solve finishes later (BullMQ then calls the job completed); the job stays failed.
+    // Its thread was terminated (BullMQ saw it exit), the retry found the job final and skipped it.
     await eventually(() => t.service.producer.queue.getJobState(res.body.id), (state) => state === "completed");
+    const job = await t.service.producer.queue.getJob(res.body.id);
+    expect((job!.stacktrace ?? []).join("\n") + (job!.failedReason ?? "")).toMatch(/exit/i);
     const later = await api<Job>(t.url, "GET", `/v1/optimizations/${res.body.id}`, { key: t.acme.key });
     expect(later.body.status).toBe("failed");
     expect(later.body.result).toBeUndefined();

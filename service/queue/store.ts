@@ -35,6 +35,8 @@ export interface JobRecord {
   /** Times a worker started the job (more than 1 after a worker died). */
   attempts: number;
   solveMs?: number;
+  /** Id of the worker thread that last started the job (within its worker process). */
+  thread?: number;
 }
 
 const TRANSITION = `
@@ -188,9 +190,9 @@ export class JobStore {
     return reply[0] === 1 ? { ok: true, from: reply[1] as JobStatus } : { ok: false, status: reply[1] as JobStatus };
   }
 
-  /** Mark a job running (a restart after a worker died is allowed). */
-  start(id: string, at = new Date()): Promise<Transition> {
-    return this.transition(id, ["queued", "running"], { status: "running", startedAt: at.toISOString() }, "attempts");
+  /** Mark a job running (a restart after a worker died is allowed), noting the thread that runs it. */
+  start(id: string, thread: number, at = new Date()): Promise<Transition> {
+    return this.transition(id, ["queued", "running"], { status: "running", startedAt: at.toISOString(), thread: String(thread) }, "attempts");
   }
 
   /** True the first time it is called for a job: webhooks for it are enqueued once. */
@@ -241,5 +243,6 @@ function parseRecord(hash: Record<string, string> | null | undefined): JobRecord
   if (hash.webhook) record.webhook = JSON.parse(hash.webhook) as WebhookTarget;
   if (hash.errorCode) record.error = { code: hash.errorCode, message: hash.errorMessage ?? "" };
   if (hash.solveMs) record.solveMs = Number(hash.solveMs);
+  if (hash.thread) record.thread = Number(hash.thread);
   return record;
 }

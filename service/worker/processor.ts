@@ -6,7 +6,7 @@
  * failures (the strategy is unavailable, the scheduler failed) end the job
  * as failed with their code; only infrastructure errors throw (and retry).
  */
-import { workerData } from "node:worker_threads";
+import { threadId, workerData } from "node:worker_threads";
 import type { SandboxedJob } from "bullmq";
 import type { Redis } from "ioredis";
 import { WattplanError } from "../errors.js";
@@ -41,7 +41,7 @@ async function fail(id: string, error: JobError): Promise<JobOutcome> {
 export default async function process(job: SandboxedJob<JobData, JobOutcome>): Promise<JobOutcome> {
   const { id } = job.data;
   const jobs = jobStore();
-  const started = await jobs.start(id);
+  const started = await jobs.start(id, threadId);
   // Canceled, timed out, or finished by an earlier attempt that died before acking: nothing to do.
   if (!started.ok) return { id, status: started.status ?? "missing", skipped: true };
 

@@ -73,8 +73,8 @@ export async function startWorker(config: ServiceConfig, deps: WorkerDeps): Prom
   };
   const safely = (what: string, p: Promise<unknown>) => p.catch((error: unknown) => log(`${what}: ${error instanceof Error ? error.message : String(error)}`));
 
-  // A solve is synchronous WASM in its thread; it cannot be interrupted, so
-  // the timeout fails the job and the processor's late result is discarded.
+  // A solve is synchronous WASM in its thread: the timeout fails the job,
+  // then terminates the thread (a late result would be discarded anyway).
   const timers = new Map<string, NodeJS.Timeout>();
   worker.on("active", (job: Job<JobData>) => {
     const id = job.data.id;
@@ -86,7 +86,11 @@ export async function startWorker(config: ServiceConfig, deps: WorkerDeps): Prom
           status: "failed",
           error: { code: "ERR_JOB_TIMEOUT", message: `the optimization ran longer than ${config.jobTimeoutMs} ms` },
         });
-        if (t.ok) await finalized(id);
+        if (t.ok) {
+          const record = await store.get(id);
+          if (record?.thread !== undefined && terminateThread(worker, record.thread)) log(`job ${id}: timed out; terminated its thread`);
+          await finalized(id);
+        }
       })());
     }, config.jobTimeoutMs).unref());
   });
@@ -134,4 +138,23 @@ export async function startWorker(config: ServiceConfig, deps: WorkerDeps): Prom
       connection.disconnect();
     },
   };
+}
+
+interface SandboxChild {
+  kill(signal?: string, timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Terminate the worker thread running a job. BullMQ has no public way to
+ * abort a busy sandboxed processor, so this reaches into its child pool
+ * (bullmq 6.7, pinned); if the shape ever differs it does nothing and the
+ * thread simply finishes its solve. BullMQ sees the thread exit, the job's
+ * retry finds it already failed and skips it.
+ */
+function terminateThread(worker: Worker, thread: number): boolean {
+  const pool = (worker as unknown as { childPool?: { retained?: Record<number, SandboxChild | undefined> } }).childPool;
+  const child = pool?.retained?.[thread];
+  if (!child || typeof child.kill !== "function") return false;
+  void child.kill("SIGKILL").catch(() => {});
+  return true;
 }
