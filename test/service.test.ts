@@ -163,6 +163,10 @@ describe("job timeout", () => {
     await eventually(() => t.service.producer.queue.getJobState(res.body.id), (state) => state === "completed");
     const job = await t.service.producer.queue.getJob(res.body.id);
     expect((job!.stacktrace ?? []).join("\n") + (job!.failedReason ?? "")).toMatch(/exit/i);
+    // The worker goes on with a fresh thread.
+    const next = await api<Job>(t.url, "POST", "/v1/optimizations?wait=10", { key: t.acme.key, body: syntheticRequest(5, 8) });
+    expect(next.body.error?.code).toBe("ERR_JOB_TIMEOUT");
+    expect(next.body.attempts).toBe(1);
     const later = await api<Job>(t.url, "GET", `/v1/optimizations/${res.body.id}`, { key: t.acme.key });
     expect(later.body.status).toBe("failed");
     expect(later.body.result).toBeUndefined();
