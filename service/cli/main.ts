@@ -3,15 +3,15 @@
  * usage (message on stderr, nothing on stdout), 1 for anything else.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { SERVICE_USAGE, apiCommand, serveCommand, workerCommand } from "./serve.js";
+import { keysCommand } from "./keys.js";
+import { demoCommand } from "./demo.js";
 import { validateRequest, formatProblems } from "../model/validate.js";
 import { STRATEGY_NAMES, type StrategyName } from "../model/schema.js";
 import { solve } from "../scheduler/solve.js";
 import { strategyList } from "../scheduler/strategies.js";
 import { WattplanError } from "../errors.js";
 import { EXIT, UsageError, readJsonInput } from "./io.js";
-import { apiCommand, serveCommand, workerCommand } from "./serve.js";
-import { keysCommand } from "./keys.js";
-import { demoCommand } from "./demo.js";
 
 const USAGE = `Usage: wattplan <command> [options]
 
@@ -19,10 +19,6 @@ Commands:
   solve FILE|-  [--strategy NAME] [--compact]   solve a request, print the response JSON
   validate FILE|-                               check a request; exit 2 with the problems when invalid
   strategies                                    list the strategies
-  serve                                         run the job service: API and a worker (docs/service.md)
-  api | worker                                  run only the API, or only a worker (scale out)
-  keys create --tenant NAME                     create an API key (printed once) in WATTPLAN_TENANTS_FILE
-  demo                                          submit an example job with a webhook and show what happens
 
 Strategies: ${STRATEGY_NAMES.join(", ")}
 Exit codes: 0 success, 2 invalid input or usage, 1 internal failure.`;
@@ -98,7 +94,7 @@ export const COMMANDS: Record<string, Command> = {
 export function main(argv: string[]): number | Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    process.stdout.write(USAGE + "\n");
+    process.stdout.write(`${USAGE}\n\n${SERVICE_USAGE}\n`);
     return name === undefined ? EXIT.invalid : EXIT.ok;
   }
   const command = COMMANDS[name];
