@@ -3,6 +3,9 @@
  * usage (message on stderr, nothing on stdout), 1 for anything else.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { SERVICE_USAGE, apiCommand, serveCommand, workerCommand } from "./serve.js";
+import { keysCommand } from "./keys.js";
+import { demoCommand } from "./demo.js";
 import { validateRequest, formatProblems } from "../model/validate.js";
 import { STRATEGY_NAMES, type StrategyName } from "../model/schema.js";
 import { solve } from "../scheduler/solve.js";
@@ -22,7 +25,7 @@ Strategies: ${STRATEGY_NAMES.join(", ")}
 OCPP: solve FILE ${OCPP_CLI_USAGE} adds "ocpp": SetChargingProfile messages (docs/ocpp.md)
 Exit codes: 0 success, 2 invalid input or usage, 1 internal failure.`;
 
-type Command = (args: string[]) => number;
+type Command = (args: string[]) => number | Promise<number>;
 
 function isStrategy(name: string): name is StrategyName {
   return (STRATEGY_NAMES as readonly string[]).includes(name);
@@ -86,28 +89,38 @@ export const COMMANDS: Record<string, Command> = {
   solve: solveCommand,
   validate: validateCommand,
   strategies: strategiesCommand,
+  serve: serveCommand,
+  api: apiCommand,
+  worker: workerCommand,
+  keys: keysCommand,
+  demo: demoCommand,
 };
 
-export function main(argv: string[]): number {
+export function main(argv: string[]): number | Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    process.stdout.write(USAGE + "\n");
+    process.stdout.write(`${USAGE}\n\n${SERVICE_USAGE}\n`);
     return name === undefined ? EXIT.invalid : EXIT.ok;
   }
   const command = COMMANDS[name];
   try {
     if (!command) throw new UsageError(`unknown command "${name}"\n\n${USAGE}`);
-    return command(rest);
+    const code = command(rest);
+    return typeof code === "number" ? code : code.catch((error: unknown) => failed(name, error));
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`wattplan ${name}: ${error.message}\n`);
-      return EXIT.invalid;
-    }
-    if (error instanceof WattplanError && error.statusCode < 500) {
-      process.stderr.write(`wattplan ${name}: ${error.code}: ${error.message}\n`);
-      return EXIT.invalid;
-    }
-    process.stderr.write(`wattplan ${name}: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT.failure;
+    return failed(name, error);
   }
+}
+
+function failed(name: string, error: unknown): number {
+  if (error instanceof UsageError) {
+    process.stderr.write(`wattplan ${name}: ${error.message}\n`);
+    return EXIT.invalid;
+  }
+  if (error instanceof WattplanError && error.statusCode < 500) {
+    process.stderr.write(`wattplan ${name}: ${error.code}: ${error.message}\n`);
+    return EXIT.invalid;
+  }
+  process.stderr.write(`wattplan ${name}: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+  return EXIT.failure;
 }

@@ -1,0 +1,27 @@
+/**
+ * Look-ups every per-job route needs: the tenant's job (404 for anyone
+ * else's) and, for routes that render a result (OCPP profiles, charts), its
+ * parsed result.
+ */
+import { WattplanError } from "../errors.js";
+import type { Response } from "../model/schema.js";
+import { isJobId } from "../queue/keys.js";
+import type { JobRecord } from "../queue/store.js";
+import type { ApiContext } from "./context.js";
+
+/** The tenant's job, or ERR_NOT_FOUND (also for another tenant's job). */
+export async function ownedJob(ctx: Pick<ApiContext, "producer">, tenantId: string, id: string): Promise<JobRecord> {
+  const record = isJobId(id) ? await ctx.producer.store.get(id, tenantId) : undefined;
+  if (!record) throw new WattplanError("ERR_NOT_FOUND", `no optimization ${id}`);
+  return record;
+}
+
+/** The tenant's completed job and its spec §9 result; ERR_NOT_COMPLETED (409) before that. */
+export async function completedJob(ctx: Pick<ApiContext, "producer">, tenantId: string, id: string): Promise<{ record: JobRecord; result: Response }> {
+  const record = await ownedJob(ctx, tenantId, id);
+  const text = record.status === "completed" ? await ctx.producer.store.getResultText(id) : undefined;
+  if (text === undefined) {
+    throw new WattplanError("ERR_NOT_COMPLETED", `optimization ${id} is ${record.status}${record.status === "completed" ? " but its result expired" : ""}; there is no result`);
+  }
+  return { record, result: JSON.parse(text) as Response };
+}

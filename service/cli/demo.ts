@@ -1,0 +1,149 @@
+/**
+ * `wattplan demo`: start the service in this process (with a private Redis
+ * when none answers), submit examples/depot-v2g.json with a webhook to a
+ * receiver on 127.0.0.1, verify the webhook's signature the way a customer
+ * would (standardwebhooks) and print a summary.
+ */
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { parseArgs } from "node:util";
+import { Webhook } from "standardwebhooks";
+import { loadConfig } from "../config.js";
+import { packagePath } from "../paths.js";
+import { startService } from "../runtime.js";
+import { devTenant, TenantStore } from "../tenants.js";
+import { ensureRedis } from "./serve.js";
+import { EXIT, UsageError } from "./io.js";
+
+const WEBHOOK_WAIT_MS = 20_000;
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+function receiver(): Promise<{ url: string; next: () => Promise<Received>; close: () => Promise<void> }> {
+  const inbox: Received[] = [];
+  const waiting: ((r: Received) => void)[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const r = { headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+      res.writeHead(204).end();
+      const w = waiting.shift();
+      if (w) w(r);
+      else inbox.push(r);
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      resolve({
+        url: `http://127.0.0.1:${port}/wattplan-webhook`,
+        next: () => {
+          const r = inbox.shift();
+          if (r) return Promise.resolve(r);
+          return new Promise((res, rej) => {
+            const timer = setTimeout(() => rej(new Error(`no webhook within ${WEBHOOK_WAIT_MS / 1000} s`)), WEBHOOK_WAIT_MS);
+            waiting.push((x) => {
+              clearTimeout(timer);
+              res(x);
+            });
+          });
+        },
+        close: () => new Promise((res) => server.close(() => res())),
+      });
+    });
+  });
+}
+
+interface JobJson {
+  id: string;
+  status: string;
+  error?: { code: string; message: string };
+  result?: { status: string; strategy: string; cost: { total: number }; peakImportKw: number; solver: { solveMs: number } };
+}
+
+export async function demoCommand(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { strategy: { type: "string", short: "s" }, example: { type: "string" } }, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const examplePath = parsed.values.example ?? packagePath("examples", "depot-v2g.json");
+  const example = JSON.parse(readFileSync(examplePath, "utf8")) as Record<string, unknown>;
+  const t0 = performance.now();
+
+  const config = loadConfig({
+    ...process.env,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    WATTPLAN_QUEUE_PREFIX: `wattplan-demo-${randomBytes(4).toString("hex")}`,
+    WATTPLAN_RETENTION_SECONDS: "600",
+    WATTPLAN_WEBHOOK_ALLOWLIST: [process.env.WATTPLAN_WEBHOOK_ALLOWLIST, "127.0.0.1/32"].filter(Boolean).join(","),
+  });
+  const local = await ensureRedis(config, true);
+  const dev = devTenant();
+  const hooks = await receiver();
+  const service = await startService({ config, tenants: new TenantStore([dev.tenant]), log: () => {} });
+  const auth = { authorization: `Bearer ${dev.key}`, "content-type": "application/json" };
+  try {
+    console.log(`service up at ${service.url} (in this process; Redis ${config.redisUrl})`);
+    const submit = async (strategy: string | undefined): Promise<JobJson> => {
+      const body = { ...example, ...(strategy && { strategy }), webhook: { url: hooks.url }, metadata: { demo: true, example: examplePath.split("/").pop() } };
+      const res = await fetch(`${service.url}/v1/optimizations?wait=20`, { method: "POST", headers: auth, body: JSON.stringify(body) });
+      const json = (await res.json()) as JobJson;
+      if (res.status !== 200 && res.status !== 202) throw new Error(`submit failed: HTTP ${res.status} ${JSON.stringify(json)}`);
+      console.log(`submitted ${json.id} (strategy ${strategy ?? String(example.strategy ?? "optimal")}): HTTP ${res.status}, ${json.status}`);
+      return json;
+    };
+    let job = await submit(parsed.values.strategy);
+    let webhook = await hooks.next();
+    if (job.status === "failed" && job.error?.code === "ERR_STRATEGY_NOT_AVAILABLE" && parsed.values.strategy === undefined) {
+      console.log(`  failed as expected in this build: ${job.error.code} (${job.error.message}); the failure webhook arrived too. Retrying with "edf".`);
+      job = await submit("edf");
+      webhook = await hooks.next();
+    }
+    // The customer's side: verify the signature over the raw body.
+    const verified = new Webhook(dev.tenant.webhookSecrets[0]).verify(webhook.body, webhook.headers as Record<string, string>) as { type: string; data: { id: string } };
+    const deliveries = (await (await fetch(`${service.url}/v1/optimizations/${job.id}/deliveries`, { headers: auth })).json()) as { items: { attempts?: unknown[] }[] };
+    const attempts = deliveries.items.reduce((n, d) => n + (Array.isArray(d.attempts) ? d.attempts.length : 1), 0);
+    const r = job.result;
+    console.log("");
+    console.log(`job            ${job.id}: ${job.status}${job.error ? ` (${job.error.code})` : ""}`);
+    if (r) {
+      console.log(`schedule       ${r.status} by ${r.strategy}`);
+      console.log(`total cost     ${r.cost.total.toFixed(2)}`);
+      console.log(`peak import    ${r.peakImportKw.toFixed(1)} kW`);
+      console.log(`solve time     ${r.solver.solveMs.toFixed(1)} ms`);
+    }
+    console.log(`webhook        ${verified.type} for ${verified.data.id}, signature verified (webhook-id ${String(webhook.headers["webhook-id"])})`);
+    console.log(`deliveries     ${deliveries.items.length} (${attempts} attempt${attempts === 1 ? "" : "s"})`);
+    console.log(`demo took      ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return job.status === "completed" ? EXIT.ok : EXIT.failure;
+  } finally {
+    await service.close();
+    await hooks.close();
+    await cleanup(config.redisUrl, config.queuePrefix);
+    await local?.stop();
+  }
+}
+
+async function cleanup(url: string, prefix: string): Promise<void> {
+  const { Redis } = await import("ioredis");
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Service configuration: every setting from the environment, parsed once with
+ * zod. docs/service.md lists each variable with its default.
+ */
+import { availableParallelism } from "node:os";
+import { z } from "zod";
+
+export interface ServiceConfig {
+  /** @defaultValue "127.0.0.1" */
+  host: string;
+  /** @defaultValue 8080 (0 picks a free port) */
+  port: number;
+  /** Base URL clients reach the API at, for absolute links in webhooks. @defaultValue undefined (links are paths) */
+  publicUrl?: string;
+  /** @defaultValue "redis://127.0.0.1:6379" */
+  redisUrl: string;
+  /** Tenants file (JSON); when unset a development tenant is created in memory. @defaultValue undefined */
+  tenantsFile?: string;
+  /** CIDRs webhook URLs may resolve to besides public addresses. @defaultValue [] */
+  webhookAllowlist: string[];
+  /** Prefix of every Redis key the service writes (BullMQ's and ours). @defaultValue "wattplan" */
+  queuePrefix: string;
+  /** Jobs one worker process solves at once, each in its own thread. @defaultValue the number of cores */
+  concurrency: number;
+  /** A job running longer than this fails with ERR_JOB_TIMEOUT; also the optimal strategy's time limit. @defaultValue 120000 */
+  jobTimeoutMs: number;
+  /** How long finished jobs, their requests and results are kept. @defaultValue 86400 (one day) */
+  retentionSeconds: number;
+  /** Largest request body accepted, bytes (413 above). @defaultValue 10485760 (10 MiB) */
+  bodyLimitBytes: number;
+  /** Largest problem accepted, sessions × slots (413 above). @defaultValue 2000000 */
+  maxProblemCells: number;
+  /** Requests per tenant per window. @defaultValue 300 */
+  rateLimitMax: number;
+  /** Rate-limit window. @defaultValue 60000 */
+  rateLimitWindowMs: number;
+  /** Upper bound of `?wait=` in seconds. @defaultValue 30 */
+  waitCapSeconds: number;
+  /** Multiplies every delay of the webhook retry schedule (tests use a small one). @defaultValue 1 */
+  webhookRetryScale: number;
+  /** How many times a job may be found stalled (its worker died) before it fails. @defaultValue 2 */
+  maxStalledCount: number;
+  /** Lock of an active job; a dead worker's job is recovered after about this long. @defaultValue 30000 */
+  lockDurationMs: number;
+  /** Interval of the stalled-job check. @defaultValue 15000 */
+  stalledIntervalMs: number;
+  /** Bound on graceful shutdown; active jobs not finished by then are handed back. @defaultValue 10000 */
+  shutdownTimeoutMs: number;
+  /** Port of a /metrics endpoint for `wattplan worker` (which has no API). @defaultValue undefined (none) */
+  workerMetricsPort?: number;
+  /** Test-only: each solve sleeps this long first, so tests can catch a job while it runs. @defaultValue 0 */
+  testSolveDelayMs: number;
+}
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const number = (min: number) => z.coerce.number().min(min).refine(Number.isFinite, "must be finite");
+
+const EnvSchema = z.object({
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: int(0, 65535).default(8080),
+  WATTPLAN_PUBLIC_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
+  WATTPLAN_TENANTS_FILE: z.string().min(1).optional(),
+  WATTPLAN_WEBHOOK_ALLOWLIST: z.string().default(""),
+  WATTPLAN_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only").default("wattplan"),
+  WATTPLAN_CONCURRENCY: int(1, 256).optional(),
+  WATTPLAN_JOB_TIMEOUT_MS: int(100).default(120_000),
+  WATTPLAN_RETENTION_SECONDS: int(1).default(86_400),
+  WATTPLAN_BODY_LIMIT_BYTES: int(1024).default(10 * 1024 * 1024),
+  WATTPLAN_MAX_PROBLEM_CELLS: int(1).default(2_000_000),
+  WATTPLAN_RATE_LIMIT_MAX: int(1).default(300),
+  WATTPLAN_RATE_LIMIT_WINDOW_MS: int(1).default(60_000),
+  WATTPLAN_WAIT_CAP_SECONDS: int(0, 600).default(30),
+  WATTPLAN_WEBHOOK_RETRY_SCALE: number(0).default(1),
+  WATTPLAN_MAX_STALLED_COUNT: int(0, 100).default(2),
+  WATTPLAN_LOCK_DURATION_MS: int(500).default(30_000),
+  WATTPLAN_STALLED_INTERVAL_MS: int(200).default(15_000),
+  WATTPLAN_SHUTDOWN_TIMEOUT_MS: int(0).default(10_000),
+  WATTPLAN_WORKER_METRICS_PORT: int(0, 65535).optional(),
+  WATTPLAN_TEST_SOLVE_DELAY_MS: int(0).default(0),
+});
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parse the configuration from an environment (process.env by default), then apply overrides. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServiceConfig> = {}): ServiceConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
+  }
+  const e = parsed.data;
+  const allowlist = e.WATTPLAN_WEBHOOK_ALLOWLIST.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  for (const cidr of allowlist) {
+    if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) throw new ConfigError(`invalid configuration:\n  WATTPLAN_WEBHOOK_ALLOWLIST: "${cidr}" is not a CIDR like 127.0.0.1/32`);
+  }
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: e.WATTPLAN_PUBLIC_URL?.replace(/\/+$/, ""),
+    redisUrl: e.REDIS_URL,
+    tenantsFile: e.WATTPLAN_TENANTS_FILE,
+    webhookAllowlist: allowlist,
+    queuePrefix: e.WATTPLAN_QUEUE_PREFIX,
+    concurrency: e.WATTPLAN_CONCURRENCY ?? availableParallelism(),
+    jobTimeoutMs: e.WATTPLAN_JOB_TIMEOUT_MS,
+    retentionSeconds: e.WATTPLAN_RETENTION_SECONDS,
+    bodyLimitBytes: e.WATTPLAN_BODY_LIMIT_BYTES,
+    maxProblemCells: e.WATTPLAN_MAX_PROBLEM_CELLS,
+    rateLimitMax: e.WATTPLAN_RATE_LIMIT_MAX,
+    rateLimitWindowMs: e.WATTPLAN_RATE_LIMIT_WINDOW_MS,
+    waitCapSeconds: e.WATTPLAN_WAIT_CAP_SECONDS,
+    webhookRetryScale: e.WATTPLAN_WEBHOOK_RETRY_SCALE,
+    maxStalledCount: e.WATTPLAN_MAX_STALLED_COUNT,
+    lockDurationMs: e.WATTPLAN_LOCK_DURATION_MS,
+    stalledIntervalMs: e.WATTPLAN_STALLED_INTERVAL_MS,
+    shutdownTimeoutMs: e.WATTPLAN_SHUTDOWN_TIMEOUT_MS,
+    workerMetricsPort: e.WATTPLAN_WORKER_METRICS_PORT,
+    testSolveDelayMs: e.WATTPLAN_TEST_SOLVE_DELAY_MS,
+    ...overrides,
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Prometheus metrics of one service instance (its own registry, so several
+ * instances can live in one process, as in tests).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { Queue } from "bullmq";
+
+const BULL_STATES = ["waiting", "active", "completed", "failed", "delayed", "prioritized"] as const;
+
+export interface ServiceMetrics {
+  registry: Registry;
+  submitted: Counter<"strategy">;
+  finished: Counter<"status">;
+  solveSeconds: Histogram<"strategy">;
+  latencySeconds: Histogram<"status">;
+  webhookAttempts: Counter<"outcome">;
+  /** Report queue counts at scrape time. */
+  watchQueue(queue: Queue): void;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): ServiceMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: "wattplan_" });
+  let queue: Queue | undefined;
+  new Gauge({
+    name: "wattplan_queue_jobs",
+    help: "Jobs in the queue by BullMQ state",
+    labelNames: ["state"],
+    registers: [registry],
+    async collect() {
+      if (!queue) return;
+      try {
+        const counts = await queue.getJobCounts(...BULL_STATES);
+        for (const state of BULL_STATES) this.set({ state }, counts[state] ?? 0);
+      } catch {
+        // Redis away: keep the last values rather than failing the scrape.
+      }
+    },
+  });
+  new Gauge({
+    name: "wattplan_queue_depth",
+    help: "Jobs waiting for a worker",
+    registers: [registry],
+    async collect() {
+      if (!queue) return;
+      try {
+        const c = await queue.getJobCounts("waiting", "delayed", "prioritized");
+        this.set((c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0));
+      } catch {
+        // as above
+      }
+    },
+  });
+  return {
+    registry,
+    submitted: new Counter({ name: "wattplan_jobs_submitted_total", help: "Optimizations accepted", labelNames: ["strategy"], registers: [registry] }),
+    finished: new Counter({ name: "wattplan_jobs_finished_total", help: "Optimizations finished by final status (this process)", labelNames: ["status"], registers: [registry] }),
+    solveSeconds: new Histogram({
+      name: "wattplan_solve_seconds",
+      help: "Time in solve() per job",
+      labelNames: ["strategy"],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers: [registry],
+    }),
+    latencySeconds: new Histogram({
+      name: "wattplan_job_latency_seconds",
+      help: "From submission to final status",
+      labelNames: ["status"],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers: [registry],
+    }),
+    webhookAttempts: new Counter({ name: "wattplan_webhook_attempts_total", help: "Webhook delivery attempts by outcome", labelNames: ["outcome"], registers: [registry] }),
+    watchQueue(q) {
+      queue = q;
+    },
+  };
+}
