@@ -27,6 +27,7 @@ beforeAll(async () => {
       if (o === undefined) throw new NotFound(`no optimization ${id}`);
       return o;
     },
+    prefix: "/v1/optimizations",
   });
   base = await app.listen({ port: 0, host: "127.0.0.1" });
 });

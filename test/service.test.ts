@@ -91,6 +91,21 @@ describe("job service end to end", () => {
     expect(res.headers.get("location")).toBe(`/v1/optimizations/${res.body.id}`);
   });
 
+  it("serves a completed job's schedule as OCPP profiles, to its own tenant only", async () => {
+    const done = await api<Job>(t.url, "POST", "/v1/optimizations?wait=20", { key: t.acme.key, body: exampleRequest("edf", "depot-v2g") });
+    expect(done.body.status).toBe("completed");
+    type Ocpp = { version: string; unit: string; ocpp: { sessionId: string; action: string; payload: { evseId: number } }[] };
+    const res = await api<Ocpp>(t.url, "GET", `${done.body.links.self}/ocpp?version=2.0.1&unit=A`, { key: t.acme.key });
+    expect(res.status).toBe(200);
+    expect([res.body.version, res.body.unit]).toEqual(["2.0.1", "A"]);
+    expect(res.body.ocpp.map((m) => m.sessionId)).toEqual(done.body.result!.sessions.map((s) => (s as { id: string }).id));
+    expect(res.body.ocpp.every((m) => m.action === "SetChargingProfile")).toBe(true);
+    const stranger = await api<{ code: string }>(t.url, "GET", `${done.body.links.self}/ocpp?version=1.6`, { key: t.globex.key });
+    expect([stranger.status, stranger.body.code]).toEqual([404, "ERR_NOT_FOUND"]);
+    const badVersion = await api<{ code: string }>(t.url, "GET", `${done.body.links.self}/ocpp?version=3.0`, { key: t.acme.key });
+    expect(badVersion.status).toBe(400);
+  });
+
   it("fails a job whose strategy is unavailable, with its code, and says so by webhook", async () => {
     const res = await api<Job>(t.url, "POST", "/v1/optimizations?wait=20", {
       key: t.acme.key,

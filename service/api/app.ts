@@ -8,7 +8,9 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { WattplanError } from "../errors.js";
-import { authenticate } from "./auth.js";
+import { authenticate, tenantOf } from "./auth.js";
+import { ocppRoute } from "./ocpp-route.js";
+import { completedOptimization } from "./owned-job.js";
 import { API_PREFIX, type ApiContext } from "./context.js";
 import { errorHandler, notFoundHandler, zodValidatorCompiler } from "./errors.js";
 import { cancelRoutes } from "./routes/cancel.js";
@@ -64,6 +66,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
     await v1.register(readRoutes, ctx);
     await v1.register(cancelRoutes, ctx);
     await v1.register(deliveryRoutes, ctx);
+    await v1.register(ocppRoute, { loadOptimization: (id, request) => completedOptimization(ctx, tenantOf(request).id, id) });
   }, { prefix: API_PREFIX });
   return app;
 }

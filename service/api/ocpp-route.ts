@@ -4,13 +4,14 @@
  * (docs/ocpp.md). Self-contained: the service hands in how to load a stored
  * optimization, so this plugin knows nothing of queues or storage.
  */
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Request, Response } from "../model/schema.js";
 import { OcppBodySchema, OcppQuerySchema, ocppMessages, optionsFromQuery, type OcppBody } from "../ocpp/index.js";
 
-export const OCPP_ROUTE_PATH = "/v1/optimizations/:id/ocpp";
+/** Relative to the optimizations prefix the plugin is registered under (`/v1/optimizations`). */
+export const OCPP_ROUTE_PATH = "/:id/ocpp";
 
 /** A finished optimization: the validated request and its solve response. */
 export interface StoredOptimization {
@@ -22,9 +23,10 @@ export interface OcppRouteOptions {
   /**
    * The finished optimization with this id. Throw the service's own error
    * (with a `statusCode`, e.g. 404 unknown id, 409 not finished) otherwise;
-   * it reaches the client unchanged.
+   * it reaches the client unchanged. The HTTP request is passed so the
+   * service can scope the look-up to the caller's tenant.
    */
-  loadOptimization: (id: string) => Promise<StoredOptimization> | StoredOptimization;
+  loadOptimization: (id: string, request: FastifyRequest) => Promise<StoredOptimization> | StoredOptimization;
 }
 
 export const ocppRoute: FastifyPluginAsync<OcppRouteOptions> = async (app, options) => {
@@ -47,7 +49,7 @@ export const ocppRoute: FastifyPluginAsync<OcppRouteOptions> = async (app, optio
       response: { 200: OcppBodySchema },
     },
   }, async (req): Promise<OcppBody> => {
-    const { request, response } = await options.loadOptimization(req.params.id);
+    const { request, response } = await options.loadOptimization(req.params.id, req);
     const result = ocppMessages(request, response, optionsFromQuery(req.query));
     return { version: result.version, unit: result.unit, ocpp: result.messages, warnings: result.warnings };
   });

@@ -4,7 +4,8 @@
  * parsed result.
  */
 import { WattplanError } from "../errors.js";
-import type { Response } from "../model/schema.js";
+import type { Request, Response } from "../model/schema.js";
+import { validateRequest } from "../model/validate.js";
 import { isJobId } from "../queue/keys.js";
 import type { JobRecord } from "../queue/store.js";
 import type { ApiContext } from "./context.js";
@@ -24,4 +25,12 @@ export async function completedJob(ctx: Pick<ApiContext, "producer">, tenantId: 
     throw new WattplanError("ERR_NOT_COMPLETED", `optimization ${id} is ${record.status}${record.status === "completed" ? " but its result expired" : ""}; there is no result`);
   }
   return { record, result: JSON.parse(text) as Response };
+}
+
+/** The tenant's completed job as the model sees it: its validated request and its result. */
+export async function completedOptimization(ctx: Pick<ApiContext, "producer">, tenantId: string, id: string): Promise<{ request: Request; response: Response }> {
+  const { result } = await completedJob(ctx, tenantId, id);
+  const stored = validateRequest(await ctx.producer.store.getRequest(id));
+  if (!stored.ok) throw new WattplanError("ERR_NOT_COMPLETED", `optimization ${id}: its stored request expired; there is no result`);
+  return { request: stored.request, response: result };
 }
