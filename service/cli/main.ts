@@ -63,10 +63,7 @@ const solveCommand: Command = (args) => {
 const validateCommand: Command = (args) => {
   const { positionals } = parse(args, {});
   const result = validateRequest(readJsonInput(oneInput(positionals, "validate")));
-  if (!result.ok) {
-    process.stdout.write(formatProblems(result.problems) + "\n");
-    return EXIT.invalid;
-  }
+  if (!result.ok) throw new UsageError(`invalid request:\n${formatProblems(result.problems)}`);
   const r = result.request;
   process.stdout.write(`valid: ${r.sessions.length} sessions, ${r.horizon.slots} slots of ${r.horizon.slotMinutes} min, ${r.circuits.length} circuits\n`);
   return EXIT.ok;

@@ -166,6 +166,9 @@ export function semanticIssues(r: z.output<typeof RequestShape>): Issue[] {
 /** A valid scheduling request (spec §1-4, 8), defaults applied. */
 export const RequestSchema = RequestShape.superRefine((r, ctx) => {
   for (const issue of semanticIssues(r)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message, input: undefined });
+}, {
+  // The cross-field rules read the whole request: they run once its shape is right.
+  when: (payload) => payload.issues.length === 0,
 });
 
 export type RequestInput = z.input<typeof RequestSchema>;
