@@ -83,7 +83,8 @@ export const COMMANDS: Record<string, Command> = {
 export function main(argv: string[]): number {
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    process.stdout.write(USAGE + "\n");
+    // Asked-for help is output; help for a missing command is a usage error, on stderr.
+    (name === undefined ? process.stderr : process.stdout).write(USAGE + "\n");
     return name === undefined ? EXIT.invalid : EXIT.ok;
   }
   const command = COMMANDS[name];
