@@ -409,4 +409,20 @@ describe("golden: infeasible import", () => {
       expectSchedule(response, { powers: { ev: [0, 11] }, net: [50, 21], peak: 50, cost: { energy: 14.2, total: 14.2 } });
     }
   });
+
+  it("an overrun within the tolerance in every slot is not infeasible", () => {
+    // B = I + 6e-7 in both slots: each slot is within the 1e-6 tolerance of rule 5, though the
+    // overruns add up to 1.2e-6.
+    const request = valid({
+      horizon: { ...HOURLY, slots: 2 },
+      site: { importLimitKw: 10, baseLoadKw: 10.0000006 },
+      tariff: { importPrice: 0.1 },
+      sessions: [],
+    });
+    for (const s of STRATEGIES) {
+      const { response } = checked(request, s);
+      expect(response.status).not.toBe("infeasible");
+      expect(response.infeasibleSlots).toEqual([]);
+    }
+  });
 });

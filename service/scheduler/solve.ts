@@ -85,6 +85,8 @@ function assemble(request: Request, problem: CompiledProblem, raw: RawSchedule, 
     };
   });
 
+  // Rule 5 is judged slot by slot within the tolerance, so the status follows the slots named here
+  // (the scheduler's own flag sums the overrun over all slots).
   const infeasibleSlots: number[] = [];
   for (let t = 0; t < T; t++) if (raw.netImport[t] > problem.importLimit[t] + FEASIBILITY_TOLERANCE) infeasibleSlots.push(t);
   if (infeasibleSlots.length > 0) {
@@ -106,7 +108,7 @@ function assemble(request: Request, problem: CompiledProblem, raw: RawSchedule, 
   const bound = info[Info.Bound];
   const hasBound = Number.isFinite(bound);
   return {
-    status: statusName(raw.status),
+    status: infeasibleSlots.length > 0 ? "infeasible" : raw.status === SolveStatus.Infeasible ? "feasible" : statusName(raw.status),
     strategy,
     cost: {
       total,
