@@ -18,13 +18,17 @@ const HOURLY = { start: START, slotMinutes: 60 };
 const STRATEGIES = availableStrategies();
 const EXACT = 1e-9;
 
-function expectNumbers(actual: readonly number[], expected: readonly number[], what: string) {
+/** The optimal strategy's numbers are as good as its solver's tolerance: 1e-6 kW, and the model's optimality tolerance on costs. */
+const OPTIMAL_FLOW = 1e-6;
+const optimalCost = (x: number) => Math.max(1e-4 * Math.abs(x), 1e-3);
+
+function expectNumbers(actual: readonly number[], expected: readonly number[], what: string, tol = EXACT) {
   expect(actual.length, what).toBe(expected.length);
-  actual.forEach((x, i) => expect(Math.abs(x - expected[i]), `${what}[${i}] = ${x}, expected ${expected[i]}`).toBeLessThanOrEqual(EXACT * Math.max(1, Math.abs(expected[i]))));
+  actual.forEach((x, i) => expect(Math.abs(x - expected[i]), `${what}[${i}] = ${x}, expected ${expected[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(expected[i]))));
 }
 
-function expectNumber(actual: number, expected: number, what: string) {
-  expectNumbers([actual], [expected], what);
+function expectNumber(actual: number, expected: number, what: string, tol = EXACT) {
+  expectNumbers([actual], [expected], what, tol);
 }
 
 /** Solve with every available strategy; each response must pass the checker. */
@@ -49,13 +53,27 @@ interface Expected {
 
 function expectSchedule(response: Response, e: Expected) {
   const tag = response.strategy;
-  for (const [id, p] of Object.entries(e.powers ?? {})) expectNumbers(power(response, id), p, `${tag} ${id}.powerKw`);
-  for (const [id, x] of Object.entries(e.energies ?? {})) expectNumbers(response.sessions.find((s) => s.id === id)!.energyKwh, x, `${tag} ${id}.energyKwh`);
-  for (const [id, x] of Object.entries(e.shortfall ?? {})) expectNumber(response.sessions.find((s) => s.id === id)!.shortfallKwh, x, `${tag} ${id}.shortfallKwh`);
-  if (e.curtailed) expectNumbers(response.site.curtailedPvKw, e.curtailed, `${tag} curtailedPvKw`);
-  if (e.net) expectNumbers(response.site.netImportKw, e.net, `${tag} netImportKw`);
-  for (const [k, x] of Object.entries(e.cost ?? {})) expectNumber(response.cost[k as keyof Response["cost"]], x, `${tag} cost.${k}`);
-  if (e.peak !== undefined) expectNumber(response.peakImportKw, e.peak, `${tag} peakImportKw`);
+  const optimal = tag === "optimal";
+  const flow = optimal ? OPTIMAL_FLOW : EXACT;
+  for (const [id, p] of Object.entries(e.powers ?? {})) expectNumbers(power(response, id), p, `${tag} ${id}.powerKw`, flow);
+  for (const [id, x] of Object.entries(e.energies ?? {})) expectNumbers(response.sessions.find((s) => s.id === id)!.energyKwh, x, `${tag} ${id}.energyKwh`, flow);
+  for (const [id, x] of Object.entries(e.shortfall ?? {})) expectNumber(response.sessions.find((s) => s.id === id)!.shortfallKwh, x, `${tag} ${id}.shortfallKwh`, flow);
+  if (e.curtailed) expectNumbers(response.site.curtailedPvKw, e.curtailed, `${tag} curtailedPvKw`, flow);
+  if (e.net) expectNumbers(response.site.netImportKw, e.net, `${tag} netImportKw`, flow);
+  for (const [k, x] of Object.entries(e.cost ?? {})) {
+    const reported = response.cost[k as keyof Response["cost"]];
+    if (optimal) expect(Math.abs(reported - x), `${tag} cost.${k} = ${reported}, expected ${x}`).toBeLessThanOrEqual(optimalCost(x));
+    else expectNumber(reported, x, `${tag} cost.${k}`);
+  }
+  if (e.peak !== undefined) expectNumber(response.peakImportKw, e.peak, `${tag} peakImportKw`, flow);
+}
+
+/** The optimal strategy's total, when this build has it. */
+function expectOptimalTotal(all: Map<StrategyName, Response>, total: number) {
+  const r = all.get("optimal");
+  if (r === undefined) return expect(optimalAvailable()).toBe(false);
+  expect(r.status).toBe("optimal");
+  expect(Math.abs(r.cost.total - total), `optimal total ${r.cost.total}, expected ${total}`).toBeLessThanOrEqual(optimalCost(total));
 }
 
 describe("golden: circuits", () => {
@@ -90,6 +108,8 @@ describe("golden: circuits", () => {
     const all = solveAll(input);
     expectSchedule(all.get("uncontrolled")!, expected);
     expectSchedule(all.get("equalShare")!, expected);
+    // Every kWh short costs the same 1000, and the limits cap delivery at 8 + 11 kW: no schedule does better.
+    expectOptimalTotal(all, 52009.5);
   });
 
   it("nested limits bind for edf and llf too: sub carries 8 kW, main 19 kW", () => {
@@ -133,6 +153,10 @@ describe("golden: tariff", () => {
     for (const s of BASELINES) {
       expectSchedule(all.get(s)!, { powers: { ev: [22, 0] }, net: [32, 30], peak: 32, cost: { energy: 6.2, demand: 70, total: 76.2 } });
     }
+    // optimal shaves the peak: p0 + p1 = 22 (11 kWh in two half hours), peak max(10 + p0, 30 + p1) is
+    // least at p = [21, 1], peak 31: demand 60, energy still 6.2, total 66.2.
+    expectOptimalTotal(all, 66.2);
+    if (all.has("optimal")) expectSchedule(all.get("optimal")!, { powers: { ev: [21, 1] }, peak: 31, cost: { demand: 60, energy: 6.2 } });
   });
 
   it("a threshold above the peak costs nothing", () => {
