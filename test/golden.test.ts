@@ -342,8 +342,9 @@ describe("golden: sessions", () => {
   it("minChargeKw under a shared limit: a scaled share below the minimum is not used", () => {
     // One hour, circuit 10 kW, two EVs of 11 kW with minimum 6 kW, wanting 50 kWh each;
     // "a" leaves at the end of the horizon, "b" an hour later.
-    // Proportional (and fair) shares are 5 kW < 6: neither may run at 5.
-    // Every strategy must still respect rule 2; the checker enforces it.
+    // Proportional (and fair) shares are 5 kW < 6: neither may run at 5. uncontrolled and equalShare
+    // drop the worse of the two (a tie: the later one, "b"), and "a" then takes 10 kW ≥ 6.
+    // Every strategy must respect rule 2; the checker enforces it.
     const all = solveAll({
       horizon: { ...HOURLY, slots: 1 },
       site: { importLimitKw: 100 },
@@ -356,7 +357,23 @@ describe("golden: sessions", () => {
       expect(r.sessions[0].powerKw[0] + r.sessions[1].powerKw[0]).toBeLessThanOrEqual(10 + 1e-6);
     }
     // edf: "a" leaves first and takes all the circuit gives, 10 kW ≥ 6; nothing is left for "b".
-    expectSchedule(all.get("edf")!, { powers: { a: [10], b: [0] } });
+    for (const s of ["uncontrolled", "equalShare", "edf"] as const) expectSchedule(all.get(s)!, { powers: { a: [10], b: [0] } });
+  });
+
+  it("minChargeKw in a crowd: only as many cars pause as the limit requires", () => {
+    // One hour, 50 kW for ten cars of 11 kW with minimum 6 kW: shares of 5 kW are 5/6 of the minimum,
+    // so (1 − 5/6)·10 → 2 cars pause and eight run at 50/8 = 6.25 kW (uncontrolled and equalShare alike).
+    const all = solveAll({
+      horizon: { ...HOURLY, slots: 1 },
+      site: { importLimitKw: 50 },
+      tariff: { importPrice: 0.1 },
+      sessions: Array.from({ length: 10 }, (_, k) => ({ id: `car${k}`, departure: "2026-11-23T01:00:00Z", targetEnergyKwh: 50, maxChargeKw: 11, minChargeKw: 6 })),
+    });
+    for (const s of ["uncontrolled", "equalShare"] as const) {
+      const p = all.get(s)!.sessions.map((x) => x.powerKw[0]);
+      expect(p.filter((x) => x === 0)).toHaveLength(2);
+      for (const x of p.filter((x) => x > 0)) expect(x).toBeCloseTo(6.25, 12);
+    }
   });
 });
 
