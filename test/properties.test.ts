@@ -57,6 +57,8 @@ describe("every strategy on arbitrary valid requests", () => {
             expect(response.status).toBe(base.length > 0 ? "infeasible" : "feasible");
             for (const s of response.sessions) for (const p of s.powerKw) expect(p).toBeGreaterThanOrEqual(-TOLERANCE);
             feasibleExists &&= base.length === 0;
+            // Where the base load alone overruns the limit, cars get nothing (least overrun without V2G).
+            for (const t of base) for (const s of response.sessions) expect(s.powerKw[t]).toBe(0);
             if (base.length === 0) {
               for (let t = 0; t < request.horizon.slots; t++) {
                 // Curtail PV only as far as the export limit requires.
