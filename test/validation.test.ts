@@ -182,3 +182,14 @@ describe("validation: what is valid stays valid", () => {
     expect(validateRequest(r)).toMatchObject({ ok: true });
   });
 });
+
+describe("solve() guards its own inputs", () => {
+  it("refuses an unknown strategy name from an untyped caller with ERR_INVALID_REQUEST", async () => {
+    const { solve } = await import("../service/scheduler/solve.js");
+    const v = validateRequest(base());
+    if (!v.ok) throw new Error("base request invalid");
+    for (const name of ["greedy", "constructor", "__proto__"]) {
+      expect(() => solve(v.request, { strategy: name as "edf" })).toThrow(expect.objectContaining({ code: "ERR_INVALID_REQUEST", message: expect.stringContaining(name) }));
+    }
+  });
+});

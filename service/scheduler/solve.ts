@@ -26,7 +26,10 @@ export interface SolveOptions {
 }
 
 export function solve(request: Request, options: SolveOptions = {}): Response {
-  const strategy = STRATEGIES[options.strategy ?? request.strategy];
+  const name = options.strategy ?? request.strategy;
+  const strategy = Object.hasOwn(STRATEGIES, name) ? STRATEGIES[name] : undefined;
+  // Typed callers cannot get here; untyped ones (JSON from elsewhere) get a clear error, not a TypeError.
+  if (strategy === undefined) throw new WattplanError("ERR_INVALID_REQUEST", `unknown strategy "${String(name)}"`);
   const problem = compile(request);
   const settings: SolverSettings = {
     ...DEFAULT_SOLVER_SETTINGS,
