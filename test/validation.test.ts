@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { validateRequest, type Problem } from "../service/model/validate.js";
+import { solve } from "../service/scheduler/solve.js";
 
 // Fixtures are edited freely, into any shape, invalid ones included.
 type Json = Record<string, any>;
@@ -184,8 +185,7 @@ describe("validation: what is valid stays valid", () => {
 });
 
 describe("solve() guards its own inputs", () => {
-  it("refuses an unknown strategy name from an untyped caller with ERR_INVALID_REQUEST", async () => {
-    const { solve } = await import("../service/scheduler/solve.js");
+  it("refuses an unknown strategy name from an untyped caller with ERR_INVALID_REQUEST", () => {
     const v = validateRequest(base());
     if (!v.ok) throw new Error("base request invalid");
     for (const name of ["greedy", "constructor", "__proto__"]) {
