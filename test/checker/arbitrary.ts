@@ -72,7 +72,7 @@ function circuitTree(T: number, maxCircuits: number) {
   );
 }
 
-function session(index: number, startMs: number, slotMinutes: number, T: number, circuitIds: string[]) {
+function session(index: number, startMs: number, slotMinutes: number, T: number, circuitIds: string[], minCharge: boolean) {
   return fc.record({
     arrival: fc.option(instant(startMs, slotMinutes, T), { nil: undefined }),
     stay: fc.oneof(fc.integer({ min: 1, max: (T + 4) * slotMinutes }).map((m) => m * MINUTE), fc.integer({ min: 1, max: (T + 4) * slotMinutes * MINUTE })),
@@ -83,7 +83,7 @@ function session(index: number, startMs: number, slotMinutes: number, T: number,
     extraCapacity: fc.option(value(0, 40), { nil: undefined }),
     minEnergyShare: fc.option(num(0, 1), { nil: undefined }),
     maxChargeKw: fc.oneof(value(0.25, 50), num(1e-3, 50)),
-    minChargeShare: fc.option(num(0, 1), { nil: undefined }),
+    minChargeShare: minCharge ? fc.option(num(0, 1), { nil: undefined }) : fc.constant(undefined),
     maxDischargeKw: fc.option(value(0, 25), { nil: undefined }),
     chargeEfficiency: fc.option(num(0.5, 1), { nil: undefined }),
     dischargeEfficiency: fc.option(num(0.5, 1), { nil: undefined }),
@@ -124,10 +124,12 @@ export function requestArbitrary(shape: RequestShape = {}): fc.Arbitrary<Request
     slotMinutes: fc.oneof(fc.constantFrom(15, 30, 60, 5), fc.integer({ min: 1, max: 60 })),
     start: fc.constantFrom(...starts),
   }).chain(({ T, slotMinutes, start }) =>
-    circuitTree(T, maxCircuits).chain((circuits) =>
+    // minChargeKw (which makes "optimal" a heuristic) in about half the requests, not nearly all.
+    fc.tuple(circuitTree(T, maxCircuits), fc.boolean()).chain(([circuits, minCharge]) =>
       fc.record({
         site: fc.record({
-          importLimitKw: perSlot(T, 0, 200),
+          // Mostly comfortable import limits, sometimes tight ones (infeasible slots).
+          importLimitKw: fc.oneof({ arbitrary: perSlot(T, 60, 250), weight: 3 }, { arbitrary: perSlot(T, 0, 200), weight: 2 }),
           exportLimitKw: fc.option(perSlot(T, 0, 60), { nil: undefined }),
           baseLoadKw: fc.option(perSlot(T, 0, 80), { nil: undefined }),
           pvKw: fc.option(perSlot(T, 0, 120), { nil: undefined }),
@@ -139,7 +141,7 @@ export function requestArbitrary(shape: RequestShape = {}): fc.Arbitrary<Request
           peakThresholdKw: fc.option(value(0, 60), { nil: undefined }),
         }),
         sessions: fc.integer({ min: 0, max: maxSessions }).chain((V) =>
-          fc.tuple(...Array.from({ length: V }, (_, i) => session(i, start.ms, slotMinutes, T, circuits.map((c) => c.id))))),
+          fc.tuple(...Array.from({ length: V }, (_, i) => session(i, start.ms, slotMinutes, T, circuits.map((c) => c.id), minCharge)))),
       }).map(({ site, tariff, sessions }) => {
         const dropUndefined = <O extends object>(o: O) =>
           Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as O;
