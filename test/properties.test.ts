@@ -107,4 +107,21 @@ describe("every strategy on arbitrary valid requests", () => {
       { numRuns: 150 },
     );
   });
+
+  it("a solve does not depend on what the shared scheduler solved before", () => {
+    // The WASM instance and its memory are reused across solves: a stale array would show here.
+    const strip = (r: ReturnType<typeof checked>["response"]) => ({ ...r, solver: { ...r.solver, solveMs: 0 } });
+    fc.assert(
+      fc.property(requestArbitrary({ maxSlots: 30, maxSessions: 8 }), requestArbitrary({ maxSlots: 60, maxSessions: 15 }), (a, b) => {
+        const first = valid(a);
+        const other = valid(b);
+        for (const strategy of STRATEGIES) {
+          const before = strip(checked(first, strategy).response);
+          checked(other, strategy);
+          expect(strip(checked(first, strategy).response)).toEqual(before);
+        }
+      }),
+      { numRuns: 60, interruptAfterTimeLimit: 50_000, markInterruptAsFailure: true },
+    );
+  });
 });
