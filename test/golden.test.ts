@@ -6,6 +6,7 @@
  * baseline when nothing competes), powers and costs are asserted exactly
  * (to 1e-9).
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { RequestInput, Response, StrategyName } from "../service/model/schema.js";
 import { solve } from "../service/scheduler/solve.js";
@@ -464,6 +465,20 @@ describe("golden: infeasible import", () => {
       const { response } = checked(request, s);
       expect(response.status).not.toBe("infeasible");
       expect(response.infeasibleSlots).toEqual([]);
+    }
+  });
+});
+
+describe("the shipped examples", () => {
+  it.each(["workplace", "depot-v2g", "pv-export-limit"])("examples/%s.json passes the checker with every strategy", (name) => {
+    const input: unknown = JSON.parse(readFileSync(new URL(`../examples/${name}.json`, import.meta.url), "utf8"));
+    const request = valid(input);
+    for (const s of STRATEGIES) {
+      const { response } = checked(request, s);
+      expect(response.status).not.toBe("infeasible");
+      // Every car can be served in full: the baselines do it, and the optimal strategy (1000 per kWh short) too.
+      if (s === "optimal") expect(response.cost.shortfall).toBeLessThanOrEqual(optimalCost(response.cost.total));
+      else expect(response.cost.shortfall).toBe(0);
     }
   });
 });
