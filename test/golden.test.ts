@@ -433,6 +433,34 @@ describe("golden: V2G", () => {
   });
 });
 
+describe("golden: V2G between cars", () => {
+  // Four 1 h slots from 18:00; the grid can neither import nor export (I = E = 0), and the shared
+  // circuit has limit 0, so only |Σp| = 0 is allowed: whatever one car charges, another must discharge.
+  // "donor" (50 kWh, wants 0, ±25 kW V2G) is there for slots 0-1; "car" (empty, wants 19 kWh, 14 kW,
+  // penalty 100/kWh) for all four. No grid energy at all: baselines cannot charge, 19 kWh short = 1900.
+  // optimal: donor −14, −5 with car +14, +5 → car holds 19 kWh, total 0.
+  const input: RequestInput = {
+    horizon: { ...HOURLY, start: "2026-11-23T18:00:00Z", slots: 4 },
+    site: { importLimitKw: 0 },
+    circuits: [{ id: "c", limitKw: 0 }],
+    tariff: { importPrice: 0 },
+    sessions: [
+      { id: "donor", circuitId: "c", departure: "2026-11-23T20:00:00Z", initialEnergyKwh: 50, targetEnergyKwh: 0, maxChargeKw: 50, maxDischargeKw: 25, shortfallPenaltyPerKwh: 0 },
+      { id: "car", circuitId: "c", departure: "2026-11-23T22:00:00Z", targetEnergyKwh: 19, capacityKwh: 31, maxChargeKw: 14, shortfallPenaltyPerKwh: 100 },
+    ],
+  };
+
+  it("baselines cannot charge without the grid", () => {
+    const all = solveAll(input);
+    for (const s of BASELINES) expectSchedule(all.get(s)!, { powers: { car: [0, 0, 0, 0] }, shortfall: { car: 19 }, cost: { total: 1900 } });
+  });
+
+  it("optimal moves energy from one car to another", () => {
+    const all = solveAll(input);
+    expectOptimalTotal(all, 0);
+  });
+});
+
 describe("golden: infeasible import", () => {
   it("a slot whose base load exceeds the import limit is named, and EVs get nothing there", () => {
     // Two 1 h slots, I = 40, B = [50, 10]: slot 0 is over by 10 kW whatever the EVs do;
