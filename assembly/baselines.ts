@@ -117,23 +117,36 @@ function collectActive(t: i32, dt: f64): void {
 
 /**
  * uncontrolled (proportional scaling) or equalShare (max-min fair water
- * filling), repeated while some session lands strictly between 0 and its
- * minChargeKw: such a session is dropped for this slot and the rest
- * re-allocated. Each round drops at least one, so it ends.
+ * filling), repeated while some sessions land strictly between 0 and their
+ * minChargeKw. Those cannot run; dropping them all would waste the room they
+ * free, so each round drops only the worst of them (lowest share of their
+ * minimum): as many as that share suggests, since k alike sessions at a share
+ * r of their minimum fit once (1 − r)·k of them go. Too few dropped only
+ * costs another round; each round drops at least one, so it ends.
  */
 function allocateWithMinimum(fair: bool): void {
   for (let round = 0; round <= activeCount; round++) {
     if (fair) fillFairly(); else scaleProportionally();
-    let dropped = false;
+    let violators = 0;
+    let worst: f64 = 1;
     for (let i = 0; i < activeCount; i++) {
       const v = i32At(active, i);
       const p = f64At(alloc, v);
-      if (p > ZERO && p < sessionValue(Field.MinCharge, v) - ZERO) {
-        setF64(cap, v, 0);
-        dropped = true;
+      const minC = sessionValue(Field.MinCharge, v);
+      // Sorted by −share, the worst come last, and of equal shares the later session.
+      let k: f64 = -Infinity;
+      if (p > ZERO && p < minC - ZERO) {
+        const share = p / minC;
+        k = -share;
+        violators++;
+        worst = min(worst, share);
       }
+      setF64(key, v, k);
     }
-    if (!dropped) return;
+    if (violators == 0) return;
+    sortActiveByKey();
+    const drop = max(1, <i32>Math.ceil((1 - worst) * <f64>violators));
+    for (let i = 1; i <= drop; i++) setF64(cap, i32At(active, activeCount - i), 0);
   }
 }
 

@@ -71,10 +71,7 @@ const solveCommand: Command = (args) => {
 const validateCommand: Command = (args) => {
   const { positionals } = parse(args, {});
   const result = validateRequest(readJsonInput(oneInput(positionals, "validate")));
-  if (!result.ok) {
-    process.stdout.write(formatProblems(result.problems) + "\n");
-    return EXIT.invalid;
-  }
+  if (!result.ok) throw new UsageError(`invalid request:\n${formatProblems(result.problems)}`);
   const r = result.request;
   process.stdout.write(`valid: ${r.sessions.length} sessions, ${r.horizon.slots} slots of ${r.horizon.slotMinutes} min, ${r.circuits.length} circuits\n`);
   return EXIT.ok;
@@ -99,7 +96,11 @@ export const COMMANDS: Record<string, Command> = {
 export function main(argv: string[]): number | Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    process.stdout.write(`${USAGE}\n\n${SERVICE_USAGE}\n`);
+    // Asked-for help is output; help for a missing command is a usage error, on stderr.
+    (name === undefined ? process.stderr : process.stdout).write(`${USAGE}
+
+${SERVICE_USAGE}
+`);
     return name === undefined ? EXIT.invalid : EXIT.ok;
   }
   const command = COMMANDS[name];

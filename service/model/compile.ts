@@ -4,6 +4,7 @@
  * each session's availability window and parameters (spec §1-6).
  */
 import type { PerSlot, Request } from "./schema.js";
+import { parseInstant, unitsBetween } from "./time.js";
 
 export interface CompiledProblem {
   slots: number;
@@ -77,10 +78,10 @@ function topologicalOrder(request: Request): number[] {
 
 export function compile(request: Request): CompiledProblem {
   const T = request.horizon.slots;
-  const slotMs = request.horizon.slotMinutes * 60_000;
+  const slotSeconds = request.horizon.slotMinutes * 60;
   const slotHours = request.horizon.slotMinutes / 60;
+  const start = parseInstant(request.horizon.start);
   const startMs = Date.parse(request.horizon.start);
-  const endMs = startMs + T * slotMs;
 
   const importPrice = perSlotArray(request.tariff.importPrice, T);
   const exportRaw = perSlotArray(request.tariff.exportPrice, T);
@@ -114,11 +115,11 @@ export function compile(request: Request): CompiledProblem {
   };
   let offset = 0;
   request.sessions.forEach((session, v) => {
-    const arrivalMs = session.arrival === undefined ? startMs : Date.parse(session.arrival);
-    const departureMs = Date.parse(session.departure);
+    const arrival = session.arrival === undefined ? start : parseInstant(session.arrival);
+    const departure = unitsBetween(parseInstant(session.departure), start, slotSeconds);
     // Slot t is available when [start + tΔ, start + (t+1)Δ) lies inside [arrival, departure].
-    const a = Math.max(0, Math.ceil((arrivalMs - startMs) / slotMs));
-    const b = Math.min(T, Math.floor((departureMs - startMs) / slotMs));
+    const a = Math.max(0, unitsBetween(arrival, start, slotSeconds).ceil);
+    const b = Math.min(T, departure.floor);
     s.start[v] = Math.min(a, T);
     s.end[v] = Math.max(b, s.start[v]);
     s.offset[v] = offset;
@@ -137,9 +138,9 @@ export function compile(request: Request): CompiledProblem {
     s.dischargeEfficiency[v] = session.dischargeEfficiency;
     s.degradationCost[v] = session.degradationCostPerKwh;
     s.shortfallPenalty[v] = session.shortfallPenaltyPerKwh;
-    s.departure[v] = (departureMs - startMs) / slotMs;
+    s.departure[v] = departure.value;
     // Spec §6: what cannot be delivered after the horizon must be delivered within it.
-    const hoursAfter = Math.max(0, (departureMs - endMs) / 3_600_000);
+    const hoursAfter = departure.floor >= T ? Math.max(0, departure.value - T) * slotHours : 0;
     s.requiredEnergy[v] = eT - session.chargeEfficiency * session.maxChargeKw * hoursAfter;
   });
   s.windowSlots = offset;

@@ -3,6 +3,7 @@
  * docs/model.md). The API, the CLI and the bench all import these schemas.
  */
 import { z } from "zod";
+import { parseInstant, unitsBetween } from "./time.js";
 
 /** Limits on what one request may ask for. */
 export const MAX_SLOTS = 2016;
@@ -142,15 +143,15 @@ export function semanticIssues(r: z.output<typeof RequestShape>): Issue[] {
     }
   });
 
-  const startMs = Date.parse(r.horizon.start);
+  const start = parseInstant(r.horizon.start);
   const sessionIds = new Set<string>();
   r.sessions.forEach((s, i) => {
     const at = (field: string) => ["sessions", i, field];
     if (sessionIds.has(s.id)) add(at("id"), `duplicate session id "${s.id}"`);
     sessionIds.add(s.id);
     if (s.circuitId !== undefined && !circuitIndex.has(s.circuitId)) add(at("circuitId"), `unknown circuit id "${s.circuitId}"`);
-    const arrivalMs = s.arrival === undefined ? startMs : Date.parse(s.arrival);
-    if (!(Date.parse(s.departure) > arrivalMs)) add(at("departure"), s.arrival === undefined ? "must be after arrival (which defaults to horizon.start)" : "must be after arrival");
+    const arrival = s.arrival === undefined ? start : parseInstant(s.arrival);
+    if (!(unitsBetween(parseInstant(s.departure), arrival, 1).ceil > 0)) add(at("departure"), s.arrival === undefined ? "must be after arrival (which defaults to horizon.start)" : "must be after arrival");
     const least = Math.max(s.initialEnergyKwh, s.targetEnergyKwh);
     if (s.capacityKwh !== undefined && s.capacityKwh < least) {
       add(at("capacityKwh"), `must be at least max(initialEnergyKwh, targetEnergyKwh) = ${least}`);
@@ -165,6 +166,9 @@ export function semanticIssues(r: z.output<typeof RequestShape>): Issue[] {
 /** A valid scheduling request (spec §1-4, 8), defaults applied. */
 export const RequestSchema = RequestShape.superRefine((r, ctx) => {
   for (const issue of semanticIssues(r)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message, input: undefined });
+}, {
+  // The cross-field rules read the whole request: they run once its shape is right.
+  when: (payload) => payload.issues.length === 0,
 });
 
 export type RequestInput = z.input<typeof RequestSchema>;

@@ -26,7 +26,10 @@ export interface SolveOptions {
 }
 
 export function solve(request: Request, options: SolveOptions = {}): Response {
-  const strategy = STRATEGIES[options.strategy ?? request.strategy];
+  const name = options.strategy ?? request.strategy;
+  const strategy = Object.hasOwn(STRATEGIES, name) ? STRATEGIES[name] : undefined;
+  // Typed callers cannot get here; untyped ones (JSON from elsewhere) get a clear error, not a TypeError.
+  if (strategy === undefined) throw new WattplanError("ERR_INVALID_REQUEST", `unknown strategy "${String(name)}"`);
   const problem = compile(request);
   const settings: SolverSettings = {
     ...DEFAULT_SOLVER_SETTINGS,
@@ -85,6 +88,8 @@ function assemble(request: Request, problem: CompiledProblem, raw: RawSchedule, 
     };
   });
 
+  // Rule 5 is judged slot by slot within the tolerance, so the status follows the slots named here
+  // (the scheduler's own flag sums the overrun over all slots).
   const infeasibleSlots: number[] = [];
   for (let t = 0; t < T; t++) if (raw.netImport[t] > problem.importLimit[t] + FEASIBILITY_TOLERANCE) infeasibleSlots.push(t);
   if (infeasibleSlots.length > 0) {
@@ -106,7 +111,7 @@ function assemble(request: Request, problem: CompiledProblem, raw: RawSchedule, 
   const bound = info[Info.Bound];
   const hasBound = Number.isFinite(bound);
   return {
-    status: statusName(raw.status),
+    status: infeasibleSlots.length > 0 ? "infeasible" : raw.status === SolveStatus.Infeasible ? "feasible" : statusName(raw.status),
     strategy,
     cost: {
       total,
