@@ -145,14 +145,18 @@ export function factor(): void {
   let s1: f64 = 0;
   for (let t = 0; t < T; t++) {
     const G = th(oG + t) + th(oO + t);
-    let d = G + th(oX + t) + th(oU + t);
+    let d = th(oX + t) + th(oU + t);
     if (havePeak) {
-      const p = G + th(oQ + t);
+      const q = th(oQ + t);
+      const p = G + q;
       st(pD, t, p);
       st(gG, t, G);
       st(wv, t, G / p);
       s1 += 1 / p;
-      d -= G * G / p;
+      // G − G²/p, written without the cancellation when G ≫ Θ_q.
+      d += G * (q / p);
+    } else {
+      d += G;
     }
     addNode(C, t, t, d);
   }
