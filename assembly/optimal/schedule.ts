@@ -251,6 +251,13 @@ function roundMinCharge(target: usize): void {
   }
   const tried = neg; // reuse: 1 when a slot was tried for the current session
   const traj = scaleP; // reuse: the session's energy after each window slot
+  const suffix = scaleN; // reuse: highest energy from each window slot on
+  const demand = setting(Setting.DemandCharge);
+  const threshold = setting(Setting.PeakThreshold);
+  let peak: f64 = -Infinity;
+  for (let t = 0; t < T; t++) {
+    peak = max(peak, slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t));
+  }
   for (let v = 0; v < V; v++) {
     const minC = sessionValue(Field.MinCharge, v);
     const a = windowStart(v);
@@ -268,37 +275,42 @@ function roundMinCharge(target: usize): void {
     if (need <= 1e-9) continue;
     for (let i = 0; i < w; i++) st(tried, i, 0);
     for (let round = 0; round < w && need > 1e-9; round++) {
+      // Highest energy from each slot on: charging there raises all of it.
+      let high: f64 = -Infinity;
+      for (let i = w - 1; i >= 0; i--) { high = max(high, ld(traj, i)); st(suffix, i, high); }
+      // The slot where one more kWh costs least: energy price plus any rise
+      // of the peak above the level already paid for.
       let best = -1;
-      let price: f64 = Infinity;
+      let bestAdd: f64 = 0;
+      let bestScore: f64 = Infinity;
       for (let i = 0; i < w; i++) {
         if (ld(tried, i) != 0) continue;
-        const pi = slotValue(Field.ImportPrice, a + i);
-        if (pi < price) { price = pi; best = i; }
+        const p = ld(power, off + i);
+        if (p < 0) continue;
+        const t = a + i;
+        const net = slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t);
+        let room = min(maxC - p, slotValue(Field.ImportLimit, t) - net);
+        let c = sessionCircuit(v);
+        while (c >= 0) {
+          room = min(room, circuitLimit(c, t) - ld(sub, c * T + t));
+          c = circuitParent(c);
+        }
+        room = min(room, (cap - ld(suffix, i)) / (dt * etaC)) * INSIDE;
+        let add = min(room, need / (dt * etaC));
+        if (p + add < minC) {
+          if (p + room < minC) continue;
+          add = minC - p;
+        }
+        if (add <= 0) continue;
+        const cost = dt * slotValue(Field.ImportPrice, t) * add + demand * max(0, net + add - max(peak, threshold));
+        const score = cost / add;
+        if (score < bestScore) { bestScore = score; best = i; bestAdd = add; }
       }
       if (best < 0) break;
       st(tried, best, 1);
       const t = a + best;
-      const p = ld(power, off + best);
-      if (p < 0) continue;
-      let room = maxC - p;
-      const S = slotValue(Field.Pv, t);
-      const net = slotValue(Field.BaseLoad, t) - S + ld(curtail, t) + ld(sub, C * T + t);
-      room = min(room, slotValue(Field.ImportLimit, t) - net);
-      let c = sessionCircuit(v);
-      while (c >= 0) {
-        room = min(room, circuitLimit(c, t) - ld(sub, c * T + t));
-        c = circuitParent(c);
-      }
-      let highest: f64 = -Infinity;
-      for (let i = best; i < w; i++) highest = max(highest, ld(traj, i));
-      room = min(room, (cap - highest) / (dt * etaC)) * INSIDE;
-      let add = min(room, need / (dt * etaC));
-      if (p + add < minC) {
-        if (p + room < minC) continue;
-        add = minC - p;
-      }
-      if (add <= 0) continue;
-      st(power, off + best, p + add);
+      const add = bestAdd;
+      st(power, off + best, ld(power, off + best) + add);
       need -= dt * etaC * add;
       e = best > 0 ? ld(traj, best - 1) : e0;
       for (let i = best; i < w; i++) { e = stepEnergy(e, ld(power, off + i), dt, etaC, etaD); st(traj, i, e); }
@@ -308,6 +320,7 @@ function roundMinCharge(target: usize): void {
         if (node == C) break;
         node = parentNode(node);
       }
+      peak = max(peak, slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t));
     }
   }
   settle();
@@ -323,7 +336,7 @@ export function repair(x: usize): void {
   pos = arena.allocF64(max(N, 1));
   neg = arena.allocF64(max(max(N, 1), windowOffsetEnd() + 1));
   scaleP = arena.allocF64(max(max(N, 1), windowOffsetEnd() + 1));
-  scaleN = arena.allocF64(max(N, 1));
+  scaleN = arena.allocF64(max(max(N, 1), windowOffsetEnd() + 1));
   enforceMin = false;
   extract(x);
   settle();
