@@ -18,7 +18,7 @@ import {
 } from "../problem";
 import { stepEnergy } from "../evaluate";
 import * as arena from "../arena";
-import { ld, st, T, V, C, dt, oC, oD, oU } from "./lp";
+import { ld, st, ldi, sti, T, V, C, dt, oC, oD, oU } from "./lp";
 
 /** Shrink factor that keeps repaired sums strictly inside their limits. */
 const INSIDE: f64 = 1 - 1e-12;
@@ -202,6 +202,32 @@ function windowOffsetEnd(): i32 {
   return e;
 }
 
+/** Powers within 1e-7 kW under minChargeKw are the interior's dust on a block at the floor. */
+function snapToMinimum(): void {
+  const power = ptr(Field.Power);
+  for (let v = 0; v < V; v++) {
+    const minC = sessionValue(Field.MinCharge, v);
+    if (minC <= 0) continue;
+    const off = windowOffset(v);
+    const w = windowEnd(v) - windowStart(v);
+    for (let i = 0; i < w; i++) {
+      const p = ld(power, off + i);
+      if (p > 0 && p < minC && p > minC - 1e-7) st(power, off + i, minC);
+    }
+  }
+}
+
+/** n_t of the current schedule (sums the powers: for use outside hot loops). */
+function netImport(t: i32): f64 {
+  const power = ptr(Field.Power);
+  let n = slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(ptr(Field.Curtailment), t);
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    if (t >= a && t < windowEnd(v)) n += ld(power, windowOffset(v) + t - a);
+  }
+  return n;
+}
+
 /** True when some session has a minChargeKw floor. */
 export function hasMinCharge(): bool {
   for (let v = 0; v < V; v++) {
@@ -229,7 +255,7 @@ function energyAt(v: i32, i: i32): f64 {
  * session's path and the battery capacity leave room. The result is
  * feasible; its gap to the relaxation bound is reported, not hidden.
  */
-function roundMinCharge(target: usize): void {
+function roundMinCharge(target: usize, relaxedPeak: f64): void {
   const power = ptr(Field.Power);
   const curtail = ptr(Field.Curtailment);
   enforceMin = true;
@@ -254,11 +280,27 @@ function roundMinCharge(target: usize): void {
   const suffix = scaleN; // reuse: highest energy from each window slot on
   const demand = setting(Setting.DemandCharge);
   const threshold = setting(Setting.PeakThreshold);
-  let peak: f64 = -Infinity;
+  // The continuous schedule's peak is already paid for: fill up to it freely.
+  let peak: f64 = relaxedPeak;
   for (let t = 0; t < T; t++) {
     peak = max(peak, slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t));
   }
+  // Shortest windows first: they have the fewest slots to choose from.
+  const order = arena.allocI32(V);
+  const first = arena.allocI32(T + 2);
   for (let v = 0; v < V; v++) {
+    const w = windowEnd(v) - windowStart(v);
+    sti(first, w + 1, ldi(first, w + 1) + 1);
+  }
+  for (let w = 1; w <= T + 1; w++) sti(first, w, ldi(first, w) + ldi(first, w - 1));
+  for (let v = 0; v < V; v++) {
+    const w = windowEnd(v) - windowStart(v);
+    const k = ldi(first, w);
+    sti(order, k, v);
+    sti(first, w, k + 1);
+  }
+  for (let rank = 0; rank < V; rank++) {
+    const v = ldi(order, rank);
     const minC = sessionValue(Field.MinCharge, v);
     const a = windowStart(v);
     const w = windowEnd(v) - a;
@@ -297,6 +339,9 @@ function roundMinCharge(target: usize): void {
         }
         room = min(room, (cap - ld(suffix, i)) / (dt * etaC)) * INSIDE;
         let add = min(room, need / (dt * etaC));
+        // Stop at the paid peak level where the block allows: other slots take the rest.
+        const level = max(peak, threshold);
+        add = min(add, max(level - net, minC - p));
         if (p + add < minC) {
           if (p + room < minC) continue;
           add = minC - p;
@@ -331,6 +376,19 @@ function roundMinCharge(target: usize): void {
  * Field.Curtailment (scratch from the arena, released before returning).
  */
 export function repair(x: usize): void {
+  repairWith(x, false);
+}
+
+/**
+ * Like `repair`, for the LP re-solved with a fixed on/off pattern: its
+ * powers already respect minChargeKw (up to the interior's dust), so the
+ * repair keeps the rule and does not round again.
+ */
+export function repairPattern(x: usize): void {
+  repairWith(x, true);
+}
+
+function repairWith(x: usize, patterned: bool): void {
   const mark = arena.mark();
   const N = (C + 1) * T;
   pos = arena.allocF64(max(N, 1));
@@ -339,14 +397,21 @@ export function repair(x: usize): void {
   scaleN = arena.allocF64(max(max(N, 1), windowOffsetEnd() + 1));
   enforceMin = false;
   extract(x);
+  if (patterned) {
+    // Dust below a block that the pattern switched on: lift it to the floor.
+    snapToMinimum();
+    enforceMin = true;
+  }
   settle();
-  if (hasMinCharge()) {
+  if (!patterned && hasMinCharge()) {
     const target = arena.allocF64(V);
     for (let v = 0; v < V; v++) {
       const w = windowEnd(v) - windowStart(v);
       st(target, v, w > 0 ? energyAt(v, w - 1) : 0);
     }
-    roundMinCharge(target);
+    let relaxedPeak: f64 = -Infinity;
+    for (let t = 0; t < T; t++) relaxedPeak = max(relaxedPeak, netImport(t));
+    roundMinCharge(target, relaxedPeak);
   }
   enforceMin = false;
   arena.release(mark);
