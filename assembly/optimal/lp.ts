@@ -363,26 +363,3 @@ export function multiplyAT(yv: usize, out: usize): void {
     }
   }
 }
-
-/**
- * A proven lower bound on the LP from any multipliers y (rows are
- * equalities, so y is free): c'x = b'y + r'x ≥ b'y + Σ_j min(r_j lo_j, r_j up_j)
- * with r = c − A'y, for every x in the boxes. `aty` must hold A'y.
- * Returned in model units (costScale and objOffset applied).
- */
-export function dualBound(y: usize, aty: usize): f64 {
-  let s: f64 = 0;
-  for (let i = 0; i < m; i++) s += ld(rhs, i) * ld(y, i);
-  for (let j = 0; j < n; j++) {
-    const r = ld(cost, j) - ld(aty, j);
-    s += r > 0 ? r * ld(lo, j) : r * ld(up, j);
-  }
-  return s * costScale + objOffset;
-}
-
-/** c'x in model units. */
-export function objective(xv: usize): f64 {
-  let s: f64 = 0;
-  for (let j = 0; j < n; j++) s += ld(cost, j) * ld(xv, j);
-  return s * costScale + objOffset;
-}

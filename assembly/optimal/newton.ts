@@ -38,6 +38,7 @@ let yScratch: usize = 0; // f64[span²]: L⁻¹Θ_F of the circuit being elimina
 let sx: usize = 0;     // f64[maxWindow+1]
 let sy: usize = 0;     // f64[maxWindow+1]
 let scol: usize = 0;   // f64[maxWindow+1]
+let pcol: usize = 0;   // f64x2[maxWindow+1]: two columns side by side
 let W0: i32 = 0;       // second half of sy: reciprocal pivots
 let tv: usize = 0;     // f64[T]
 let rw: usize = 0;     // f64[m]: working right-hand side
@@ -58,6 +59,8 @@ let fvec: usize = 0;   // f64[K·T]
 let fw: usize = 0;     // f64[K·T]: the rank-one vector, flat
 let fv2: usize = 0;    // f64[K·T]
 
+@inline function get2(p: usize, i: i32): v128 { return v128.load(p + (<usize>i << 4)); }
+@inline function put2(p: usize, i: i32, v: v128): void { v128.store(p + (<usize>i << 4), v); }
 @inline function matOf(k: i32): usize { return load<usize>(mats + (<usize>k << 3)); }
 @inline function spanOf(k: i32): i32 { return ldi(nodeHi, k) - ldi(nodeLo, k); }
 /** Address of element (i, j), j ≤ i ≤ j + bw, of a lower band matrix. */
@@ -160,6 +163,7 @@ export function init(thetaPtr: usize): void {
   sy = arena.allocF64(2 * (maxWindow + 2));
   W0 = maxWindow + 2;
   scol = arena.allocF64(maxWindow + 2);
+  pcol = arena.allocF64(2 * (maxWindow + 2));
   tv = arena.allocF64(T);
   rw = arena.allocF64(m);
   pD = arena.allocF64(T);
@@ -284,9 +288,45 @@ export function factor(): void {
     const step: usize = flat ? <usize>(K * fbw) << 3 : <usize>ldi(nodeBw, k) << 3;
     const kxv = kx + (<usize>off << 3);
     for (let i = 0; i < mv; i++) st(sy, i + W0, 1 / ld(sx, i)); // reciprocal pivots after the multipliers
-    for (let j = 0; j < w; j++) {
+    let j = 0;
+    // Two columns at a time, one per SIMD lane: the recurrences share the
+    // multipliers, and in tree mode the two results are neighbours in a band row.
+    for (; j + 1 < w; j += 2) {
       const kj = ld(kxv, j);
-      if (kj == 0) continue;
+      const kj1 = ld(kxv, j + 1);
+      // Forward: column j starts at row j, column j+1 at row j+1.
+      const z0 = ld(sy, j + W0);
+      let yv = f64x2.replace_lane(f64x2.splat(1), 0, -ld(sy, j + 1));
+      put2(pcol, j + 1, f64x2.mul(yv, f64x2.splat(ld(sy, j + 1 + W0))));
+      for (let i = j + 2; i < mv; i++) {
+        yv = f64x2.mul(yv, f64x2.splat(-ld(sy, i)));
+        put2(pcol, i, f64x2.mul(yv, f64x2.splat(ld(sy, i + W0))));
+      }
+      // Backward, down to row j+1 for both, then row j for column j alone.
+      let xv = get2(pcol, mv - 1);
+      for (let i = mv - 2; i > j; i--) {
+        xv = f64x2.sub(get2(pcol, i), f64x2.mul(f64x2.splat(ld(sy, i + 1)), xv));
+        put2(pcol, i, xv);
+      }
+      const xj = z0 - ld(sy, j + 1) * f64x2.extract_lane(xv, 0);
+      let addr = nodeAddr(k, a + j, a + j);
+      store<f64>(addr, load<f64>(addr) - kj * kj * xj);
+      addr += step;
+      const kk = f64x2.replace_lane(f64x2.splat(kj1), 0, kj);
+      for (let i = j + 1; i < w; i++) {
+        const d = f64x2.mul(f64x2.mul(get2(pcol, i), kk), f64x2.splat(ld(kxv, i)));
+        if (flat) {
+          store<f64>(addr, load<f64>(addr) - f64x2.extract_lane(d, 0));
+          const a1 = nodeAddr(k, a + i, a + j + 1);
+          store<f64>(a1, load<f64>(a1) - f64x2.extract_lane(d, 1));
+        } else {
+          v128.store(addr, f64x2.sub(v128.load(addr), d));
+        }
+        addr += step;
+      }
+    }
+    for (; j < w; j++) {
+      const kj = ld(kxv, j);
       let y: f64 = 1;
       st(col, j, y * ld(sy, j + W0));
       for (let i = j + 1; i < mv; i++) {
