@@ -28,6 +28,26 @@ import {
 /** A pivot below this fraction of its diagonal marks an empty (or dependent) row: Δy = 0 there. */
 const PIVOT_DROP: f64 = 1e-14;
 const HUGE: f64 = 1e100;
+/** Most sessions kept as their own lanes in flat mode. */
+const MAX_LANES: i32 = 64;
+
+/** Sessions by window length, longest first (counting sort). */
+function sortByWindowDescending(out: usize): void {
+  const mark = arena.mark();
+  const first = arena.allocI32(T + 2);
+  for (let v = 0; v < V; v++) {
+    const r = T - (windowEnd(v) - windowStart(v));
+    sti(first, r + 1, ldi(first, r + 1) + 1);
+  }
+  for (let r = 1; r <= T + 1; r++) sti(first, r, ldi(first, r) + ldi(first, r - 1));
+  for (let v = 0; v < V; v++) {
+    const r = T - (windowEnd(v) - windowStart(v));
+    const k = ldi(first, r);
+    sti(out, k, v);
+    sti(first, r, k + 1);
+  }
+  arena.release(mark);
+}
 
 let theta: usize = 0;
 let hD: usize = 0;     // f64[W+V]: LDL' pivots of the session blocks, session v's from offset_v + v
@@ -52,11 +72,16 @@ let wv2: f64 = 0;
 // interleaved slot by slot (row t·K + rank(node)).
 let flat: bool = false;
 let K: i32 = 1;
+/** Rows per slot group in flat mode: K nodes, then one lane per long session. */
+let G: i32 = 1;
+/** Rows of the flat matrix: T + 1 slot groups (the last holds shortfall rows of sessions ending at T). */
+let NF: i32 = 0;
+let lane: usize = 0;   // i32[V]: long session's lane (flat mode), −1 otherwise
 let rank: usize = 0;   // i32[C+1]: position of a node inside a slot's group
 let fbw: i32 = 0;
 let fmat: usize = 0;
 let fvec: usize = 0;   // f64[K·T]
-let fw: usize = 0;     // f64[K·T]: the rank-one vector, flat
+let fw: usize = 0;     // f64[NF]: the rank-one vector, flat
 let fv2: usize = 0;    // f64[K·T]
 
 @inline function get2(p: usize, i: i32): v128 { return v128.load(p + (<usize>i << 4)); }
@@ -140,16 +165,34 @@ export function init(thetaPtr: usize): void {
     const bw = <f64>(ldi(nodeBw, k) + 1);
     treeCost += span * bw * bw + (k < C ? 0.5 * span * span * span : 0);
   }
-  const bwFlat = min(K * T - 1, max(K * (maxWindow - 1), K - 1));
-  const flatCost = <f64>(K * T) * <f64>(bwFlat + 1) * <f64>(bwFlat + 1);
-  flat = K > 1 && flatCost < treeCost;
+  // Flat candidates: the L longest sessions keep their energy rows as lanes
+  // of the band (a chain: bandwidth G) instead of adding a dense window² block.
+  lane = arena.allocI32(V);
+  const byLength = arena.allocI32(V);
+  sortByWindowDescending(byLength);
+  let bestL = -1;
+  let bestCost = treeCost;
+  for (let L = 0; L <= min(V, MAX_LANES); L++) {
+    const g = K + L;
+    const shortest = L < V ? windowEnd(ldi(byLength, L)) - windowStart(ldi(byLength, L)) : 1;
+    const nf = (T + 1) * g;
+    const bw = min(nf - 1, max(g * max(shortest - 1, 1), g - 1) + g);
+    const cost = <f64>nf * <f64>(bw + 1) * <f64>(bw + 1);
+    if (cost < bestCost && (K > 1 || L > 0)) { bestCost = cost; bestL = L; }
+  }
+  flat = bestL >= 0;
+  for (let v = 0; v < V; v++) sti(lane, v, -1);
   let maxChild: i32 = 0;
   if (flat) {
-    fbw = bwFlat;
-    fmat = arena.allocF64(K * T * (fbw + 1));
-    fvec = arena.allocF64(K * T);
-    fw = arena.allocF64(K * T);
-    fv2 = arena.allocF64(K * T);
+    for (let l = 0; l < bestL; l++) sti(lane, ldi(byLength, l), l);
+    G = K + bestL;
+    NF = (T + 1) * G;
+    const shortest = bestL < V ? windowEnd(ldi(byLength, bestL)) - windowStart(ldi(byLength, bestL)) : 1;
+    fbw = min(NF - 1, max(G * max(shortest - 1, 1), G - 1) + G);
+    fmat = arena.allocF64(NF * (fbw + 1));
+    fvec = arena.allocF64(NF);
+    fw = arena.allocF64(NF);
+    fv2 = arena.allocF64(NF);
   } else {
     for (let k = 0; k <= C; k++) {
       if (k < C && !ldi(keep, k)) continue;
@@ -178,7 +221,7 @@ export function init(thetaPtr: usize): void {
 @inline function nodeAddr(k: i32, t: i32, s: i32): usize {
   if (flat) {
     const r = ldi(rank, k);
-    return at(fmat, t * K + r, s * K + r, fbw);
+    return at(fmat, t * G + r, s * G + r, fbw);
   }
   const l = ldi(nodeLo, k);
   return at(matOf(k), t - l, s - l, ldi(nodeBw, k));
@@ -190,10 +233,42 @@ export function init(thetaPtr: usize): void {
   store<f64>(a, load<f64>(a) + x);
 }
 
+/** Add to element (i, j) of the flat matrix (either order). */
+@inline function addFlat(i: i32, j: i32, x: f64): void {
+  const p = at(fmat, max(i, j), min(i, j), fbw);
+  store<f64>(p, load<f64>(p) + x);
+}
+
+/** A long session's rows as they are in A Θ A': a chain in its lane, tied to its node's rows. */
+function addLongSession(v: i32, a: i32, w: i32, off: i32, k: i32, ln: i32, gc: f64, gd: f64, short: i32): void {
+  const r = ldi(rank, k);
+  for (let i = 0; i < w; i++) {
+    const j = off + i;
+    const t = a + i;
+    const tc = th(oC + j);
+    const td = th(oD + j);
+    const row = t * G + K + ln;
+    let diag = th(oE + j) + gc * gc * tc + gd * gd * td;
+    if (i > 0) {
+      diag += th(oE + j - 1);
+      addFlat(row, row - G, -th(oE + j - 1));
+    }
+    addFlat(row, row, diag);
+    addFlat(row, t * G + r, gc * tc + gd * td);
+    addFlat(t * G + r, t * G + r, tc + td);
+  }
+  if (short) {
+    const e = th(oE + off + w - 1);
+    const row = (a + w) * G + K + ln;
+    addFlat(row, row, e + th(oS + v) + th(oSig + v));
+    addFlat(row, row - G, e);
+  }
+}
+
 /** Factor A Θ A' for the current Θ. */
 export function factor(): void {
   if (flat) {
-    memory.fill(fmat, 0, (<usize>(K * T * (fbw + 1))) << 3);
+    memory.fill(fmat, 0, (<usize>(NF * (fbw + 1))) << 3);
   } else {
     for (let k = 0; k <= C; k++) {
       if (k < C && !ldi(keep, k)) continue;
@@ -232,8 +307,8 @@ export function factor(): void {
       addNode(par, t, t, f);
       if (flat) {
         // The flow couples (k, t) and (parent, t) inside slot t's group.
-        const i = t * K + ldi(rank, k);
-        const j = t * K + ldi(rank, par);
+        const i = t * G + ldi(rank, k);
+        const j = t * G + ldi(rank, par);
         const a = at(fmat, max(i, j), min(i, j), fbw);
         store<f64>(a, load<f64>(a) - f);
       }
@@ -250,6 +325,11 @@ export function factor(): void {
     const gd = dt / sessionValue(Field.DischargeEfficiency, v);
     const short = ldi(hasShort, v);
     const mv = w + short;
+    const ln = ldi(lane, v);
+    if (ln >= 0) {
+      addLongSession(v, a, w, off, k, ln, gc, gd, short);
+      continue;
+    }
     // LDL' of the tridiagonal block; sx ← pivots, sy ← multipliers.
     let dPrev: f64 = 0;
     for (let i = 0; i < mv; i++) {
@@ -285,7 +365,7 @@ export function factor(): void {
     // node's band: element (a+i, a+j) sits at row a+i, column offset j−i+bw.
     const col = scol;
     // Moving one slot down a column of the node's block.
-    const step: usize = flat ? <usize>(K * fbw) << 3 : <usize>ldi(nodeBw, k) << 3;
+    const step: usize = flat ? <usize>(G * fbw) << 3 : <usize>ldi(nodeBw, k) << 3;
     const kxv = kx + (<usize>off << 3);
     for (let i = 0; i < mv; i++) st(sy, i + W0, 1 / ld(sx, i)); // reciprocal pivots after the multipliers
     let j = 0;
@@ -346,14 +426,14 @@ export function factor(): void {
     }
   }
   if (flat) {
-    bandFactor(fmat, K * T, fbw);
+    bandFactor(fmat, NF, fbw);
     if (havePeak) {
-      memory.fill(fw, 0, <usize>(K * T) << 3);
+      memory.fill(fw, 0, <usize>NF << 3);
       const r = ldi(rank, C);
-      for (let t = 0; t < T; t++) st(fw, t * K + r, ld(wv, t));
-      memory.copy(fv2, fw, <usize>(K * T) << 3);
-      bandSolve(fmat, K * T, fbw, fv2);
-      wv2 = dot(fw, fv2, K * T);
+      for (let t = 0; t < T; t++) st(fw, t * G + r, ld(wv, t));
+      memory.copy(fv2, fw, <usize>NF << 3);
+      bandSolve(fmat, NF, fbw, fv2);
+      wv2 = dot(fw, fv2, NF);
     }
     return;
   }
@@ -430,6 +510,7 @@ export function solve(r: usize, dy: usize): void {
     const a = windowStart(v);
     const w = windowEnd(v) - a;
     if (w <= 0) continue;
+    if (ldi(lane, v) >= 0) continue;
     const off = windowOffset(v);
     const k = ldi(node, v);
     const mv = w + ldi(hasShort, v);
@@ -450,6 +531,7 @@ export function solve(r: usize, dy: usize): void {
     const a = windowStart(v);
     const w = windowEnd(v) - a;
     if (w <= 0) continue;
+    if (ldi(lane, v) >= 0) continue;
     const off = windowOffset(v);
     const k = ldi(node, v);
     const mv = w + ldi(hasShort, v);
@@ -475,28 +557,52 @@ function peakBackward(dy: usize): void {
   peakSolve(tv, dy + (<usize>rPeak << 3));
 }
 
-/** Coupling rows in flat mode: one band solve (Sherman–Morrison for the peak). */
+/** Coupling rows (and long sessions) in flat mode: one band solve, Sherman–Morrison for the peak. */
 function solveFlat(dy: usize): void {
   peakForward();
-  const KT = K * T;
+  memory.fill(fvec, 0, <usize>NF << 3);
   for (let k = 0; k <= C; k++) {
     if (k < C && !ldi(keep, k)) continue;
     const r = ldi(rank, k);
-    for (let t = 0; t < T; t++) st(fvec, t * K + r, ld(rw, nodeRow(k, t)));
+    for (let t = 0; t < T; t++) st(fvec, t * G + r, ld(rw, nodeRow(k, t)));
   }
-  bandSolve(fmat, KT, fbw, fvec);
+  forLongSessions(fvec, true);
+  bandSolve(fmat, NF, fbw, fvec);
   if (havePeak) {
-    const f = beta * dot(fw, fvec, KT) / (1 + beta * wv2);
-    for (let i = 0; i < KT; i++) st(fvec, i, ld(fvec, i) - f * ld(fv2, i));
+    const f = beta * dot(fw, fvec, NF) / (1 + beta * wv2);
+    for (let i = 0; i < NF; i++) st(fvec, i, ld(fvec, i) - f * ld(fv2, i));
   }
   for (let k = 0; k <= C; k++) {
     if (k < C && !ldi(keep, k)) continue;
     const r = ldi(rank, k);
     const lo = k < C ? ldi(nodeLo, k) : 0;
     const hi = k < C ? ldi(nodeHi, k) : T;
-    for (let t = 0; t < T; t++) st(dy, nodeRow(k, t), t >= lo && t < hi ? ld(fvec, t * K + r) : 0);
+    for (let t = 0; t < T; t++) st(dy, nodeRow(k, t), t >= lo && t < hi ? ld(fvec, t * G + r) : 0);
   }
+  forLongSessions(dy, false);
   peakBackward(dy);
+}
+
+/** Gather long sessions' rows from rw into the flat vector, or scatter the solution into dy. */
+function forLongSessions(target: usize, gather: bool): void {
+  if (G == K) return;
+  for (let v = 0; v < V; v++) {
+    const ln = ldi(lane, v);
+    if (ln < 0) continue;
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    const off = windowOffset(v);
+    for (let i = 0; i < w; i++) {
+      const f = (a + i) * G + K + ln;
+      if (gather) st(target, f, ld(rw, rE + off + i));
+      else st(target, rE + off + i, ld(fvec, f));
+    }
+    if (ldi(hasShort, v)) {
+      const f = (a + w) * G + K + ln;
+      if (gather) st(target, f, ld(rw, rS + v));
+      else st(target, rS + v, ld(fvec, f));
+    }
+  }
 }
 
 /** Coupling rows in tree mode: circuits leaves first, the site, circuits back down. */

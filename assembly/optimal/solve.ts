@@ -24,6 +24,12 @@ export const DEFAULT_MAX_ITERATIONS: i32 = 200;
 export const DEFAULT_GAP_TOLERANCE: f64 = 1e-6;
 /** The loosest internal gap we stop at: keeps `optimal` (1e-4, spec §7) reachable after repair. */
 const LOOSEST_GAP: f64 = 1e-5;
+/**
+ * Applied when the host sets no time limit: some valid inputs (hundreds of
+ * sessions plugged in for most of a 2016-slot week) leave no structure to
+ * exploit and would take minutes; past this the best iterate is returned.
+ */
+const GUARD_TIME_LIMIT_MS: f64 = 60_000;
 /** A repaired schedule worse than this is replaced by a baseline (never expected). */
 const VIOLATION_LIMIT: f64 = 1e-7;
 
@@ -35,7 +41,7 @@ export function runOptimal(): void {
   let maxIterations = setting(Setting.MaxIterations);
   if (!(maxIterations >= 0)) maxIterations = <f64>DEFAULT_MAX_ITERATIONS;
   let timeLimit = setting(Setting.TimeLimitMs);
-  if (!(timeLimit > 0)) timeLimit = 0;
+  if (!(timeLimit > 0)) timeLimit = GUARD_TIME_LIMIT_MS;
   let gapTolerance = setting(Setting.GapTolerance);
   if (!(gapTolerance > 0)) gapTolerance = DEFAULT_GAP_TOLERANCE;
   gapTolerance = min(max(gapTolerance, 1e-12), LOOSEST_GAP);
