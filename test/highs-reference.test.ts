@@ -162,6 +162,31 @@ describe("HiGHS runtime lifetime", () => {
   });
 });
 
+describe("generators", () => {
+  for (const name of GENERATOR_NAMES) {
+    it(`${name} is deterministic per seed and makes valid requests with the asked-for mix`, () => {
+      const a = GENERATORS[name]({ sessions: 200, slots: 96, seed: 5 });
+      expect(GENERATORS[name]({ sessions: 200, slots: 96, seed: 5 })).toEqual(a);
+      expect(GENERATORS[name]({ sessions: 200, slots: 96, seed: 6 })).not.toEqual(a);
+      const request = valid(a);
+      const p = compile(request);
+      expect(p.circuitIds).toHaveLength(5);
+      expect(p.demandCharge).toBeGreaterThan(0);
+      const average = p.sessions.windowSlots / p.sessions.count;
+      expect(average).toBeGreaterThanOrEqual(12);
+      expect(average).toBeLessThanOrEqual(25);
+      const v2g = request.sessions.filter((x) => x.maxDischargeKw > 0).length / request.sessions.length;
+      expect(v2g).toBeGreaterThan(0.2);
+      expect(v2g).toBeLessThan(0.4);
+      expect(new Set(p.importPrice).size).toBeGreaterThan(1);
+      expect(p.pv.some((x) => x > 0)).toBe(true);
+      expect(p.baseLoad.every((x) => x > 0)).toBe(true);
+      // A week of 15-min slots also validates.
+      valid(GENERATORS[name]({ sessions: 20, slots: 672, seed: 1 }));
+    });
+  }
+});
+
 const BASELINES: StrategyName[] = ["uncontrolled", "equalShare", "edf", "llf"];
 
 describe("baselines never beat the relaxation optimum (seeded generated problems)", () => {
@@ -173,6 +198,7 @@ describe("baselines never beat the relaxation optimum (seeded generated problems
         expect(r.status).toBe("optimal");
         expect(Number.isFinite(r.objective)).toBe(true);
         checkRelaxationSchedule(request, r.primal!);
+        close(specCost(request, r.primal!), r.objective, 1e-6);
         for (const strategy of BASELINES) {
           const baseline = solve(request, { strategy });
           expect(baseline.status).toBe("feasible");
@@ -183,8 +209,32 @@ describe("baselines never beat the relaxation optimum (seeded generated problems
   }
 });
 
-/** The relaxation's own schedule meets spec §5 limits 1, 3, 4 and 5 (with c − d as the signed power). */
-function checkRelaxationSchedule(request: Request, primal: NonNullable<Awaited<ReturnType<HighsReference["solve"]>>["primal"]>) {
+type Primal = NonNullable<Awaited<ReturnType<HighsReference["solve"]>>["primal"]>;
+
+/** Spec §7 cost of the relaxation's schedule, from net import, discharge and final energy. */
+function specCost(request: Request, primal: Primal): number {
+  const p = compile(request);
+  const s = p.sessions;
+  let energy = 0;
+  let peak = 0;
+  for (let t = 0; t < p.slots; t++) {
+    const n = primal.netImport[t];
+    energy += p.slotHours * (p.importPrice[t] * Math.max(n, 0) - p.exportPrice[t] * Math.max(-n, 0));
+    peak = Math.max(peak, n);
+  }
+  let degradation = 0;
+  let shortfall = 0;
+  for (let v = 0; v < s.count; v++) {
+    const w = s.end[v] - s.start[v];
+    if (w === 0) continue;
+    for (let k = 0; k < w; k++) degradation += p.slotHours * s.degradationCost[v] * primal.discharge[s.offset[v] + k];
+    shortfall += s.shortfallPenalty[v] * Math.max(0, s.requiredEnergy[v] - primal.energy[s.offset[v] + w - 1]);
+  }
+  return energy + p.demandCharge * Math.max(0, peak - p.peakThreshold) + degradation + shortfall;
+}
+
+/** The relaxation's own schedule meets spec §5 limits 1, 3, 4 and 5 (with c − d as the signed power) and the energy chain. */
+function checkRelaxationSchedule(request: Request, primal: Primal) {
   const p = compile(request);
   const s = p.sessions;
   const tol = 1e-6;
@@ -197,6 +247,8 @@ function checkRelaxationSchedule(request: Request, primal: NonNullable<Awaited<R
       expect(power).toBeGreaterThanOrEqual(-s.maxDischarge[v] - tol);
       expect(primal.energy[i]).toBeLessThanOrEqual(s.capacity[v] + tol);
       expect(primal.energy[i]).toBeGreaterThanOrEqual(s.energyFloor[v] - tol);
+      const before = t === s.start[v] ? s.initialEnergy[v] : primal.energy[i - 1];
+      close(primal.energy[i], before + p.slotHours * (s.chargeEfficiency[v] * primal.charge[i] - primal.discharge[i] / s.dischargeEfficiency[v]), 1e-6);
       for (let c = s.circuit[v]; c >= 0; c = p.circuitParent[c]) circuitLoad[c * p.slots + t] += power;
     }
   }
