@@ -394,9 +394,17 @@ export class HighsReference {
         ...dims,
         ...(options.primal && { primal: readPrimal(problem, lp.layout, x) }),
       };
+    } catch (error) {
+      // A WASM abort (out of memory, a reader assertion) leaves the runtime unusable: load a fresh one next time.
+      this.highs = undefined;
+      throw error;
     } finally {
-      model?.dispose();
-      if (highs.memoryBytes > this.reloadBytes) this.highs = undefined;
+      try {
+        model?.dispose();
+      } catch {
+        this.highs = undefined;
+      }
+      if (this.highs !== undefined && highs.memoryBytes > this.reloadBytes) this.highs = undefined;
     }
   }
 }
