@@ -35,10 +35,16 @@ export enum IpmExit {
 const FIXED: f64 = 1e-9;
 /** Fraction of the step to the boundary. */
 const STEP: f64 = 0.995;
-const PRIMAL_TOL: f64 = 1e-8;
+/** Relative primal residual accepted (the repair absorbs what is left). */
+const PRIMAL_TOL: f64 = 1e-7;
+/** A primal residual this many times the best seen means the iterate broke down. */
+const BREAKDOWN: f64 = 1e4;
 
 export let x: usize = 0;
 export let y: usize = 0;
+let xBest: usize = 0;
+let bestMerit: f64 = Infinity;
+let bestPinf: f64 = Infinity;
 let zl: usize = 0;
 let zu: usize = 0;
 let theta: usize = 0;
@@ -55,6 +61,12 @@ let tn: usize = 0;
 let tm: usize = 0;
 
 export let iterations: i32 = 0;
+export const traceLog: usize = memory.data(8 * 6 * 256, 16);
+let xtmp: usize = 0;
+let mtmp: usize = 0;
+let dyc: usize = 0;
+const REFINE_PASSES = 3;
+const REFINE_TOL: f64 = 1e-12;
 /** Best proven lower bound seen (model units). */
 export let bound: f64 = -Infinity;
 export let primalObjective: f64 = 0;
@@ -65,6 +77,7 @@ export let gap: f64 = Infinity;
 /** Workspace for the LP of lp.build(); everything the loop touches. */
 export function init(): void {
   x = arena.allocF64(n);
+  xBest = arena.allocF64(n);
   zl = arena.allocF64(n);
   zu = arena.allocF64(n);
   theta = arena.allocF64(n);
@@ -80,6 +93,9 @@ export function init(): void {
   dy = arena.allocF64(m);
   rp = arena.allocF64(m);
   tm = arena.allocF64(m);
+  xtmp = arena.allocF64(n);
+  mtmp = arena.allocF64(m);
+  dyc = arena.allocF64(m);
   newton.init(theta);
 }
 
@@ -116,7 +132,9 @@ function direction(): void {
   multiplyA(tn, tm);
   for (let i = 0; i < m; i++) st(tm, i, ld(tm, i) + ld(rp, i));
   newton.solve(tm, dy);
+  refine();
   multiplyAT(dy, tn);
+
   for (let j = 0; j < n; j++) {
     if (!isFree(j)) { st(dx, j, 0); st(dzl, j, 0); st(dzu, j, 0); continue; }
     const sl = ld(x, j) - ld(lo, j);
@@ -125,6 +143,31 @@ function direction(): void {
     st(dx, j, d);
     st(dzl, j, (ld(xil, j) - ld(zl, j) * d) / sl);
     st(dzu, j, (ld(xiu, j) + ld(zu, j) * d) / su);
+  }
+}
+
+/**
+ * Iterative refinement of (AΘA')Δy = tm against the unfactored operator.
+ * Late iterations make the eliminated blocks nearly singular (the peak's
+ * rank-one term through Sherman–Morrison, Θ spanning 1e±10), and a pass or
+ * two of refinement restores the direction at the price of a solve each.
+ */
+function refine(): void {
+  let scale: f64 = 0;
+  for (let i = 0; i < m; i++) scale = max(scale, Math.abs(ld(tm, i)));
+  for (let pass = 0; pass < REFINE_PASSES; pass++) {
+    multiplyAT(dy, xtmp);
+    for (let j = 0; j < n; j++) st(xtmp, j, ld(xtmp, j) * ld(theta, j));
+    multiplyA(xtmp, mtmp);
+    let res: f64 = 0;
+    for (let i = 0; i < m; i++) {
+      const r = ld(tm, i) - ld(mtmp, i);
+      st(mtmp, i, r);
+      res = max(res, Math.abs(r));
+    }
+    if (res <= REFINE_TOL * (1 + scale)) return;
+    newton.solve(mtmp, dyc);
+    for (let i = 0; i < m; i++) st(dy, i, ld(dy, i) + ld(dyc, i));
   }
 }
 
@@ -161,6 +204,8 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, sta
   start();
   iterations = 0;
   bound = -Infinity;
+  bestMerit = Infinity;
+  bestPinf = Infinity;
   gap = Infinity;
   let bnorm: f64 = 0;
   for (let i = 0; i < m; i++) bnorm = max(bnorm, Math.abs(ld(rhs, i)));
@@ -191,9 +236,22 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, sta
     if (nfree == 0) return IpmExit.Converged;
     const mu = comp / (2 * <f64>nfree);
     if (pinf <= PRIMAL_TOL && gap <= gapTolerance) return IpmExit.Converged;
-    if (iterations >= maxIterations) return IpmExit.IterationLimit;
-    if (timeLimitMs > 0 && performanceNow() - started >= timeLimitMs) return IpmExit.TimeLimit;
-    if (stalls >= 3) return IpmExit.Stalled;
+    // Keep the iterate nearest to both tolerances: late iterations can lose
+    // accuracy, and whatever the exit the schedule comes from the best one.
+    const merit = max(pinf / PRIMAL_TOL, gap / gapTolerance);
+    if (merit < bestMerit) {
+      bestMerit = merit;
+      memory.copy(xBest, x, <usize>n << 3);
+    }
+    bestPinf = min(bestPinf, pinf);
+    let exit = -1;
+    if (iterations >= maxIterations) exit = IpmExit.IterationLimit;
+    else if (timeLimitMs > 0 && performanceNow() - started >= timeLimitMs) exit = IpmExit.TimeLimit;
+    else if (stalls >= 3 || (bestPinf < 1e-3 && pinf > BREAKDOWN * bestPinf)) exit = IpmExit.Stalled;
+    if (exit >= 0) {
+      memory.copy(x, xBest, <usize>n << 3);
+      return <IpmExit>exit;
+    }
     iterations++;
 
     for (let j = 0; j < n; j++) {
@@ -242,6 +300,10 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, sta
       st(zu, j, ld(zu, j) + alphaD * ld(dzu, j));
     }
     for (let i = 0; i < m; i++) st(y, i, ld(y, i) + alphaD * ld(dy, i));
+    if (iterations < 256) {
+      const tp = traceLog + (<usize>(iterations * 6) << 3);
+      store<f64>(tp, pinf); store<f64>(tp, gap, 8); store<f64>(tp, mu, 16); store<f64>(tp, alphaP, 24); store<f64>(tp, alphaD, 32); store<f64>(tp, bound, 40);
+    }
     if (alphaP < 1e-8 && alphaD < 1e-8) stalls++;
     else stalls = 0;
   }
