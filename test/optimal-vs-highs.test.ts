@@ -3,17 +3,13 @@
  * problems from every generator: the same optimum to 1e-6 relative, status
  * "optimal"; with the 6 A charging floor (minChargeKw > 0) the status is
  * "feasible" and the reported bound does not exceed the relaxation optimum.
- *
- * PENDING: this belongs in test/optimal-vs-highs.test.ts (imports "../bench/…"
- * and "../service/…" there) once the merged `optimal` strategy passes it; it
- * is kept here, outside vitest's test/ glob, because it does not pass yet.
  */
 import { describe, expect, it } from "vitest";
-import { GENERATORS, GENERATOR_NAMES } from "../generators/index.js";
-import { HighsReference } from "../reference/highs.js";
-import type { Request, RequestInput } from "../../service/model/schema.js";
-import { validateRequest } from "../../service/model/validate.js";
-import { solve } from "../../service/scheduler/solve.js";
+import { GENERATORS, GENERATOR_NAMES } from "../bench/generators/index.js";
+import { HighsReference } from "../bench/reference/highs.js";
+import type { Request, RequestInput } from "../service/model/schema.js";
+import { validateRequest } from "../service/model/validate.js";
+import { solve } from "../service/scheduler/solve.js";
 
 const reference = new HighsReference();
 const RELATIVE = 1e-6;
