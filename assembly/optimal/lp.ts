@@ -39,6 +39,8 @@ export let C: i32 = 0;
 export let W: i32 = 0;
 /** Columns and rows of the LP. */
 export let n: i32 = 0;
+/** n rounded up to even. */
+export let nPad: i32 = 0;
 export let m: i32 = 0;
 export let dt: f64 = 0;
 
@@ -118,9 +120,11 @@ export function build(): void {
   rE = 0; rS = W; rSite = W + V; rPeak = rSite + T; rCirc = rPeak + T;
   m = rCirc + C * T;
 
-  lo = arena.allocF64(n);
-  up = arena.allocF64(n);
-  cost = arena.allocF64(n);
+  // Column arrays are padded to an even length (zero, fixed) for two-lane SIMD.
+  nPad = (n + 1) & ~1;
+  lo = arena.allocF64(nPad);
+  up = arena.allocF64(nPad);
+  cost = arena.allocF64(nPad);
   rhs = arena.allocF64(m);
   node = arena.allocI32(V);
   hasShort = arena.allocI32(V);
@@ -358,27 +362,4 @@ export function multiplyAT(yv: usize, out: usize): void {
       st(out, oE + j, i + 1 < w ? ye - ld(yv, rE + j + 1) : ye + ys);
     }
   }
-}
-
-/**
- * A proven lower bound on the LP from any multipliers y (rows are
- * equalities, so y is free): c'x = b'y + r'x ≥ b'y + Σ_j min(r_j lo_j, r_j up_j)
- * with r = c − A'y, for every x in the boxes. `aty` must hold A'y.
- * Returned in model units (costScale and objOffset applied).
- */
-export function dualBound(y: usize, aty: usize): f64 {
-  let s: f64 = 0;
-  for (let i = 0; i < m; i++) s += ld(rhs, i) * ld(y, i);
-  for (let j = 0; j < n; j++) {
-    const r = ld(cost, j) - ld(aty, j);
-    s += r > 0 ? r * ld(lo, j) : r * ld(up, j);
-  }
-  return s * costScale + objOffset;
-}
-
-/** c'x in model units. */
-export function objective(xv: usize): f64 {
-  let s: f64 = 0;
-  for (let j = 0; j < n; j++) s += ld(cost, j) * ld(xv, j);
-  return s * costScale + objOffset;
 }
