@@ -22,7 +22,7 @@ import * as arena from "../arena";
 import {
   ld, st, ldi, sti, T, V, C, W, m, dt, oC, oD, oE, oS, oSig, oG, oO, oX, oU, oQ, oZ, oF,
   rE, rS, rSite, rPeak, rCirc, node, hasShort, keep, effParent, nodeLo, nodeHi, nodeBw,
-  havePeak, nodeRow, maxWindow,
+  havePeak, nodeRow, maxWindow, link,
 } from "./lp";
 
 /** A pivot below this fraction of its diagonal marks an empty (or dependent) row: Δy = 0 there. */
@@ -157,13 +157,24 @@ export function init(thetaPtr: usize): void {
   mats = arena.alloc(<usize>(C + 1) << 3);
   rank = arena.allocI32(C + 1);
   K = 0;
+  let maxSegment: i32 = 0;
   let treeCost: f64 = 0;
   for (let k = 0; k <= C; k++) {
     if (k < C && !ldi(keep, k)) continue;
     sti(rank, k, K++);
     const span = <f64>spanOf(k);
     const bw = <f64>(ldi(nodeBw, k) + 1);
-    treeCost += span * bw * bw + (k < C ? 0.5 * span * span * span : 0);
+    treeCost += span * bw * bw;
+    if (k < C) {
+      let run = 1;
+      for (let t = ldi(nodeLo, k); t < ldi(nodeHi, k); t++) {
+        if (t + 1 < ldi(nodeHi, k) && ldi(link, k * T + t)) { run++; continue; }
+        const g = <f64>run;
+        treeCost += 0.5 * g * g * g;
+        if (run > maxSegment) maxSegment = run;
+        run = 1;
+      }
+    }
   }
   // Flat candidates: the L longest sessions keep their energy rows as lanes
   // of the band (a chain: bandwidth G) instead of adding a dense window² block.
@@ -182,7 +193,6 @@ export function init(thetaPtr: usize): void {
   }
   flat = bestL >= 0;
   for (let v = 0; v < V; v++) sti(lane, v, -1);
-  let maxChild: i32 = 0;
   if (flat) {
     for (let l = 0; l < bestL; l++) sti(lane, ldi(byLength, l), l);
     G = K + bestL;
@@ -198,10 +208,9 @@ export function init(thetaPtr: usize): void {
       if (k < C && !ldi(keep, k)) continue;
       const span = spanOf(k);
       store<usize>(mats + (<usize>k << 3), arena.allocF64(span * (ldi(nodeBw, k) + 1)));
-      if (k < C && span > maxChild) maxChild = span;
     }
   }
-  yScratch = arena.allocF64(maxChild * maxChild);
+  yScratch = arena.allocF64(flat ? 0 : maxSegment * maxSegment);
   sx = arena.allocF64(maxWindow + 2);
   sy = arena.allocF64(2 * (maxWindow + 2));
   W0 = maxWindow + 2;
@@ -262,6 +271,34 @@ function addLongSession(v: i32, a: i32, w: i32, off: i32, k: i32, ln: i32, gc: f
     const row = (a + w) * G + K + ln;
     addFlat(row, row, e + th(oS + v) + th(oSig + v));
     addFlat(row, row - G, e);
+  }
+}
+
+/** Θ_F N_k⁻¹ Θ_F over local rows [s0, s1) of circuit k, subtracted from the parent's block. */
+function eliminateSegment(k: i32, p: usize, l: i32, bw: i32, par: i32, s0: i32, s1: i32): void {
+  const g = s1 - s0;
+  const Y = yScratch;
+  for (let jj = 0; jj < g; jj++) {
+    const j = s0 + jj;
+    const cj = Y + (<usize>(jj * g) << 3);
+    const f = th(oF + k * T + l + j);
+    if (f == 0) { memory.fill(cj, 0, <usize>g << 3); continue; }
+    memory.fill(cj, 0, <usize>jj << 3);
+    st(cj, jj, f / load<f64>(at(p, j, j, bw)));
+    for (let ii = jj + 1; ii < g; ii++) {
+      const i = s0 + ii;
+      const k0 = max(j, i - bw);
+      const s = dot(at(p, i, k0, bw), cj + (<usize>(k0 - s0) << 3), i - k0);
+      st(cj, ii, -s / load<f64>(at(p, i, i, bw)));
+    }
+  }
+  for (let ii = 0; ii < g; ii++) {
+    const ci = Y + (<usize>(ii * g) << 3);
+    for (let jj = 0; jj <= ii; jj++) {
+      const cj = Y + (<usize>(jj * g) << 3);
+      const s = dot(ci + (<usize>ii << 3), cj + (<usize>ii << 3), g - ii);
+      if (s != 0) addNode(par, l + s0 + ii, l + s0 + jj, -s);
+    }
   }
 }
 
@@ -445,27 +482,15 @@ export function factor(): void {
     const bw = ldi(nodeBw, k);
     const p = matOf(k);
     bandFactor(p, span, bw);
-    const Y = yScratch;
-    for (let j = 0; j < span; j++) {
-      const cj = Y + (<usize>(j * span) << 3);
-      const f = th(oF + k * T + l + j);
-      if (f == 0) { memory.fill(cj, 0, <usize>span << 3); continue; }
-      memory.fill(cj, 0, <usize>j << 3);
-      st(cj, j, f / load<f64>(at(p, j, j, bw)));
-      for (let i = j + 1; i < span; i++) {
-        const k0 = max(j, i - bw);
-        const s = dot(at(p, i, k0, bw), cj + (<usize>k0 << 3), i - k0);
-        st(cj, i, -s / load<f64>(at(p, i, i, bw)));
-      }
-    }
     const par = ldi(effParent, k);
-    for (let i = 0; i < span; i++) {
-      const ci = Y + (<usize>(i * span) << 3);
-      for (let j = 0; j <= i; j++) {
-        const cj = Y + (<usize>(j * span) << 3);
-        const s = dot(ci + (<usize>i << 3), cj + (<usize>i << 3), span - i);
-        if (s != 0) addNode(par, l + i, l + j, -s);
-      }
+    // Segment by segment (the factor is block diagonal along them):
+    // Y = L⁻¹Θ_F, then the parent's block loses Y'Y.
+    let s0 = 0;
+    while (s0 < span) {
+      let s1 = s0 + 1;
+      while (s1 < span && ldi(link, k * T + l + s1 - 1)) s1++;
+      eliminateSegment(k, p, l, bw, par, s0, s1);
+      s0 = s1;
     }
   }
   // Site rows.
