@@ -48,6 +48,8 @@ let bestPinf: f64 = Infinity;
 let fm: usize = 0;    // 1 for a free column, 0 for a fixed one
 let isl: usize = 0;   // fm / (x − lo)
 let isu: usize = 0;   // fm / (up − x)
+let izl: usize = 0;   // fm / zl
+let izu: usize = 0;   // fm / zu
 let zl: usize = 0;
 let zu: usize = 0;
 let theta: usize = 0;
@@ -67,6 +69,7 @@ let mtmp: usize = 0;
 let dyc: usize = 0;
 const REFINE_PASSES = 3;
 const REFINE_TOL: f64 = 1e-9;
+const REFINE_GAP: f64 = 0.1;
 
 export let iterations: i32 = 0;
 /** Best proven lower bound seen (model units). */
@@ -90,6 +93,8 @@ export function init(): void {
   fm = arena.allocF64(N);
   isl = arena.allocF64(N);
   isu = arena.allocF64(N);
+  izl = arena.allocF64(N);
+  izu = arena.allocF64(N);
   zl = arena.allocF64(N);
   zu = arena.allocF64(N);
   theta = arena.allocF64(N);
@@ -134,7 +139,7 @@ function start(): i32 {
   return free;
 }
 
-/** isl = fm/(x − lo), isu = fm/(up − x), Θ = fm/(zl·isl + zu·isu + 1 − fm). */
+/** isl = fm/(x − lo), isu = fm/(up − x), Θ = fm/(zl·isl + zu·isu + 1 − fm), izl = fm/zl, izu = fm/zu. */
 function scaling(): void {
   const one = f64x2.splat(1);
   for (let j = 0; j < nPad; j += 2) {
@@ -145,8 +150,12 @@ function scaling(): void {
     const b = f64x2.div(f, f64x2.add(f64x2.sub(lane(up, j), xv), nf));
     put(isl, j, a);
     put(isu, j, b);
-    const den = f64x2.add(f64x2.add(f64x2.mul(lane(zl, j), a), f64x2.mul(lane(zu, j), b)), nf);
+    const zlv = lane(zl, j);
+    const zuv = lane(zu, j);
+    const den = f64x2.add(f64x2.add(f64x2.mul(zlv, a), f64x2.mul(zuv, b)), nf);
     put(theta, j, f64x2.div(f, den));
+    put(izl, j, f64x2.div(f, f64x2.add(zlv, nf)));
+    put(izu, j, f64x2.div(f, f64x2.add(zuv, nf)));
   }
 }
 
@@ -164,7 +173,8 @@ function direction(): void {
   multiplyA(tn, tm);
   for (let i = 0; i < m; i++) st(tm, i, ld(tm, i) + ld(rp, i));
   newton.solve(tm, dy);
-  refine();
+  // Early iterates tolerate rough directions; accuracy matters as the gap closes.
+  if (gap < REFINE_GAP) refine();
   multiplyAT(dy, tn);
   for (let j = 0; j < nPad; j += 2) {
     const d = f64x2.mul(lane(theta, j), f64x2.sub(lane(tn, j), lane(dx, j)));
@@ -199,35 +209,29 @@ function refine(): void {
   }
 }
 
-/** Largest primal step keeping x inside its boxes: min over Δx<0 of (x−lo)/−Δx, over Δx>0 of (up−x)/Δx. */
+/**
+ * Largest primal step keeping x inside its boxes: 1 / max_j(−Δx_j/(x−lo)_j,
+ * Δx_j/(up−x)_j), from the reciprocals of `scaling` (no division per column;
+ * fixed columns have zero reciprocals).
+ */
 function primalStep(): f64 {
-  const zero = f64x2.splat(0);
-  const inf = f64x2.splat(Infinity);
-  let acc = f64x2.splat(1);
+  let acc = f64x2.splat(0);
   for (let j = 0; j < nPad; j += 2) {
     const d = lane(dx, j);
-    const xv = lane(x, j);
-    const down = f64x2.div(f64x2.sub(xv, lane(lo, j)), f64x2.neg(d));
-    const upr = f64x2.div(f64x2.sub(lane(up, j), xv), d);
-    const r = v128.bitselect(down, v128.bitselect(upr, inf, f64x2.gt(d, zero)), f64x2.lt(d, zero));
-    acc = f64x2.min(acc, r);
+    acc = f64x2.max(acc, f64x2.max(f64x2.neg(f64x2.mul(d, lane(isl, j))), f64x2.mul(d, lane(isu, j))));
   }
-  return min2(acc);
+  const q = max(f64x2.extract_lane(acc, 0), f64x2.extract_lane(acc, 1));
+  return q > 1 ? 1 / q : 1;
 }
 
-/** Largest dual step keeping zl, zu ≥ 0. */
+/** Largest dual step keeping zl, zu ≥ 0, the same way. */
 function dualStep(): f64 {
-  const zero = f64x2.splat(0);
-  const inf = f64x2.splat(Infinity);
-  let acc = f64x2.splat(1);
+  let acc = f64x2.splat(0);
   for (let j = 0; j < nPad; j += 2) {
-    const l = lane(dzl, j);
-    const u = lane(dzu, j);
-    const rl = v128.bitselect(f64x2.div(lane(zl, j), f64x2.neg(l)), inf, f64x2.lt(l, zero));
-    const ru = v128.bitselect(f64x2.div(lane(zu, j), f64x2.neg(u)), inf, f64x2.lt(u, zero));
-    acc = f64x2.min(acc, f64x2.min(rl, ru));
+    acc = f64x2.max(acc, f64x2.max(f64x2.neg(f64x2.mul(lane(dzl, j), lane(izl, j))), f64x2.neg(f64x2.mul(lane(dzu, j), lane(izu, j)))));
   }
-  return min2(acc);
+  const q = max(f64x2.extract_lane(acc, 0), f64x2.extract_lane(acc, 1));
+  return q > 1 ? 1 / q : 1;
 }
 
 /**
