@@ -1,10 +1,10 @@
-import { GENERATORS } from "../generators/index.js";
+import { GENERATORS, type GeneratorName } from "../generators/index.js";
 import { solve } from "../../service/scheduler/solve.js";
 import { RequestSchema } from "../../service/model/schema.js";
 const out: string[] = [];
 for (const spec of (process.argv[2] ?? "workplace,1000,96;depotV2g,1000,96;pvSite,1000,96;depotV2g,100,672").split(";")) {
   const [name, n, T] = spec.split(",");
-  const req = RequestSchema.parse((GENERATORS as any)[name]({ sessions: +n, slots: +T, seed: 1 }));
+  const req = RequestSchema.parse(GENERATORS[name as GeneratorName]({ sessions: +n, slots: +T, seed: 1 }));
   const ms: number[] = [];
   let it = 0;
   for (let k = 0; k < 5; k++) { const r = solve(req, { strategy: "optimal" }); ms.push(r.solver.solveMs); it = r.solver.iterations; }
