@@ -72,6 +72,9 @@ const REFINE_TOL: f64 = 1e-9;
 const REFINE_GAP: f64 = 0.1;
 
 export let iterations: i32 = 0;
+/** Largest feasible steps along the last direction. */
+let maxPrimal: f64 = 1;
+let maxDual: f64 = 1;
 /** Best proven lower bound seen (model units). */
 export let bound: f64 = -Infinity;
 export let primalObjective: f64 = 0;
@@ -139,7 +142,7 @@ function start(): i32 {
   return free;
 }
 
-/** isl = fm/(x − lo), isu = fm/(up − x), Θ = fm/(zl·isl + zu·isu + 1 − fm), izl = fm/zl, izu = fm/zu. */
+/** isl = fm/(x − lo), isu = fm/(up − x), Θ = fm/(zl·isl + zu·isu + 1 − fm), izl = fm/zl, izu = fm/zu; predictor targets. */
 function scaling(): void {
   const one = f64x2.splat(1);
   for (let j = 0; j < nPad; j += 2) {
@@ -156,6 +159,9 @@ function scaling(): void {
     put(theta, j, f64x2.div(f, den));
     put(izl, j, f64x2.div(f, f64x2.add(zlv, nf)));
     put(izu, j, f64x2.div(f, f64x2.add(zuv, nf)));
+    // The predictor's targets (affine scaling): ξ = −s∘z.
+    put(xil, j, f64x2.neg(f64x2.mul(f64x2.sub(xv, lane(lo, j)), zlv)));
+    put(xiu, j, f64x2.neg(f64x2.mul(f64x2.sub(lane(up, j), xv), zuv)));
   }
 }
 
@@ -176,12 +182,30 @@ function direction(): void {
   // Early iterates tolerate rough directions; accuracy matters as the gap closes.
   if (gap < REFINE_GAP) refine();
   multiplyAT(dy, tn);
+  // With the direction, the largest steps: 1 / max_j(−Δx/(x−lo), Δx/(up−x))
+  // and 1 / max_j(−Δzl/zl, −Δzu/zu), from the reciprocals of `scaling`
+  // (no division per column; fixed columns have zero reciprocals).
+  let qp = f64x2.splat(0);
+  let qd = f64x2.splat(0);
   for (let j = 0; j < nPad; j += 2) {
+    const a = lane(isl, j);
+    const b = lane(isu, j);
     const d = f64x2.mul(lane(theta, j), f64x2.sub(lane(tn, j), lane(dx, j)));
+    const l = f64x2.mul(f64x2.sub(lane(xil, j), f64x2.mul(lane(zl, j), d)), a);
+    const u = f64x2.mul(f64x2.add(lane(xiu, j), f64x2.mul(lane(zu, j), d)), b);
     put(dx, j, d);
-    put(dzl, j, f64x2.mul(f64x2.sub(lane(xil, j), f64x2.mul(lane(zl, j), d)), lane(isl, j)));
-    put(dzu, j, f64x2.mul(f64x2.add(lane(xiu, j), f64x2.mul(lane(zu, j), d)), lane(isu, j)));
+    put(dzl, j, l);
+    put(dzu, j, u);
+    qp = f64x2.max(qp, f64x2.max(f64x2.neg(f64x2.mul(d, a)), f64x2.mul(d, b)));
+    qd = f64x2.max(qd, f64x2.neg(f64x2.min(f64x2.mul(l, lane(izl, j)), f64x2.mul(u, lane(izu, j)))));
   }
+  maxPrimal = reciprocalStep(qp);
+  maxDual = reciprocalStep(qd);
+}
+
+@inline function reciprocalStep(q: v128): f64 {
+  const m = max(f64x2.extract_lane(q, 0), f64x2.extract_lane(q, 1));
+  return m > 1 ? 1 / m : 1;
 }
 
 /**
@@ -207,31 +231,6 @@ function refine(): void {
     newton.solve(mtmp, dyc);
     for (let i = 0; i < m; i++) st(dy, i, ld(dy, i) + ld(dyc, i));
   }
-}
-
-/**
- * Largest primal step keeping x inside its boxes: 1 / max_j(−Δx_j/(x−lo)_j,
- * Δx_j/(up−x)_j), from the reciprocals of `scaling` (no division per column;
- * fixed columns have zero reciprocals).
- */
-function primalStep(): f64 {
-  let acc = f64x2.splat(0);
-  for (let j = 0; j < nPad; j += 2) {
-    const d = lane(dx, j);
-    acc = f64x2.max(acc, f64x2.max(f64x2.neg(f64x2.mul(d, lane(isl, j))), f64x2.mul(d, lane(isu, j))));
-  }
-  const q = max(f64x2.extract_lane(acc, 0), f64x2.extract_lane(acc, 1));
-  return q > 1 ? 1 / q : 1;
-}
-
-/** Largest dual step keeping zl, zu ≥ 0, the same way. */
-function dualStep(): f64 {
-  let acc = f64x2.splat(0);
-  for (let j = 0; j < nPad; j += 2) {
-    acc = f64x2.max(acc, f64x2.max(f64x2.neg(f64x2.mul(lane(dzl, j), lane(izl, j))), f64x2.neg(f64x2.mul(lane(dzu, j), lane(izu, j)))));
-  }
-  const q = max(f64x2.extract_lane(acc, 0), f64x2.extract_lane(acc, 1));
-  return q > 1 ? 1 / q : 1;
 }
 
 /**
@@ -310,15 +309,10 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, sta
     scaling();
     newton.factor();
 
-    // Predictor (affine scaling): ξ = −s∘z.
-    for (let j = 0; j < nPad; j += 2) {
-      const xv = lane(x, j);
-      put(xil, j, f64x2.neg(f64x2.mul(f64x2.sub(xv, lane(lo, j)), lane(zl, j))));
-      put(xiu, j, f64x2.neg(f64x2.mul(f64x2.sub(lane(up, j), xv), lane(zu, j))));
-    }
+    // Predictor (affine scaling), its targets set by `scaling`.
     direction();
-    const ap = f64x2.splat(primalStep());
-    const ad = f64x2.splat(dualStep());
+    const ap = f64x2.splat(maxPrimal);
+    const ad = f64x2.splat(maxDual);
     let affV = f64x2.splat(0);
     for (let j = 0; j < nPad; j += 2) {
       const d = f64x2.mul(ap, lane(dx, j));
@@ -339,8 +333,8 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, sta
       put(xiu, j, f64x2.add(f64x2.sub(target, f64x2.mul(f64x2.sub(lane(up, j), xv), lane(zu, j))), f64x2.mul(d, lane(dzu, j))));
     }
     direction();
-    const alphaP = min(1, STEP * primalStep());
-    const alphaD = min(1, STEP * dualStep());
+    const alphaP = min(1, STEP * maxPrimal);
+    const alphaD = min(1, STEP * maxDual);
     const aP = f64x2.splat(alphaP);
     const aD = f64x2.splat(alphaD);
     for (let j = 0; j < nPad; j += 2) {

@@ -5,7 +5,7 @@ import { RequestSchema, type Request } from "../../service/model/schema.js";
 import { compile } from "../../service/model/compile.js";
 import { generate, type GenOptions } from "./gen.js";
 
-function lpText(req: Request): string {
+export function lpText(req: Request): string {
   const p = compile(req);
   const T = p.slots;
   const dt = p.slotHours;
@@ -48,6 +48,9 @@ function lpText(req: Request): string {
 
 type Loader = typeof highsPackage.default;
 const loadHighs: Loader = (highsPackage as unknown as { default?: Loader }).default ?? (highsPackage as unknown as Loader);
+if (import.meta.url === `file://${process.argv[1]}`) await main();
+
+async function main(): Promise<void> {
 const highs = await loadHighs();
 const cases: [string, GenOptions][] = [
   ["plain", { sessions: 20, slots: 24 }],
@@ -68,4 +71,5 @@ for (const [name, o] of cases) {
     const rel = (ours.cost.total - hObj) / Math.max(1, Math.abs(hObj));
     console.log(`${name} seed ${seed}: highs ${ref.Status} ${hObj.toFixed(6)} ours ${ours.status} ${ours.cost.total.toFixed(6)} bound ${ours.solver.bound?.toFixed(6)} it ${ours.solver.iterations} rel ${rel.toExponential(2)} ${ours.solver.solveMs.toFixed(1)}ms`);
   }
+}
 }
