@@ -105,6 +105,12 @@ function resolveWithPattern(iterations: i32, timeLimit: f64, gapTolerance: f64, 
   return ipm.iterations;
 }
 
+/** Spec §7: any session with a minChargeKw floor makes the status `feasible`, even one never available. */
+function anyMinCharge(): bool {
+  for (let v = 0; v < lp.V; v++) if (sessionValue(Field.MinCharge, v) > 0) return true;
+  return false;
+}
+
 /** After evaluate(): the status of spec §7, from the recomputed total and the bound. */
 export function optimalStatus(): SolveStatus {
   if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT)) {
@@ -117,7 +123,7 @@ export function optimalStatus(): SolveStatus {
   const total = info(Info.TotalCost);
   const bound = info(Info.Bound);
   const proven = total - bound <= max(1e-4 * Math.abs(total), 1e-3);
-  if (proven && !hasMinCharge()) return SolveStatus.Optimal;
+  if (proven && !anyMinCharge()) return SolveStatus.Optimal;
   if (exit == IpmExit.IterationLimit) return SolveStatus.IterationLimit;
   if (exit == IpmExit.TimeLimit) return SolveStatus.TimeLimit;
   return SolveStatus.Feasible;
