@@ -254,6 +254,12 @@ function shellSort(order: usize, key: usize, count: i32): void {
   }
 }
 
+/** Spec §5's order: less overflow first (beyond 1e-6 kW), then lower cost. */
+export function better(overA: f64, costA: f64, overB: f64, costB: f64): bool {
+  if (Math.abs(overA - overB) > 1e-6) return overA < overB;
+  return costA < costB;
+}
+
 /** True when some session has a minChargeKw floor. */
 export function hasMinCharge(): bool {
   for (let v = 0; v < V; v++) {
@@ -534,6 +540,7 @@ function repairWith(x: usize, patterned: bool): void {
     memory.copy(relaxedCurtail, curtail, <usize>T << 3);
     roundMinCharge(target, relaxedPeak, false);
     evaluate();
+    const plainOver = info(Info.Overflow);
     const plain = info(Info.MaxViolation) <= 1e-7 ? info(Info.TotalCost) : Infinity;
     memory.copy(firstPower, power, <usize>W << 3);
     memory.copy(firstCurtail, curtail, <usize>T << 3);
@@ -541,8 +548,9 @@ function repairWith(x: usize, patterned: bool): void {
     memory.copy(curtail, relaxedCurtail, <usize>T << 3);
     roundMinCharge(target, relaxedPeak, true);
     evaluate();
+    const pooledOver = info(Info.Overflow);
     const pooled = info(Info.MaxViolation) <= 1e-7 ? info(Info.TotalCost) : Infinity;
-    if (!(pooled < plain)) {
+    if (!better(pooledOver, pooled, plainOver, plain)) {
       memory.copy(power, firstPower, <usize>W << 3);
       memory.copy(curtail, firstCurtail, <usize>T << 3);
     }

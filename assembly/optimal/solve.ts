@@ -12,7 +12,7 @@ import * as arena from "../arena";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
 import { IpmExit } from "./ipm";
-import { repair, repairPattern, hasMinCharge } from "./schedule";
+import { repair, repairPattern, hasMinCharge, better } from "./schedule";
 import { Field } from "../layout";
 import { ptr, windowStart, windowEnd, windowOffset, sessionValue } from "../problem";
 import { ld, st } from "./lp";
@@ -80,6 +80,7 @@ function resolveWithPattern(iterations: i32, timeLimit: f64, gapTolerance: f64, 
   memory.copy(savedCurtail, curtail, <usize>lp.T << 3);
   evaluate();
   const before = info(Info.TotalCost);
+  const overBefore = info(Info.Overflow);
   for (let v = 0; v < lp.V; v++) {
     const minC = sessionValue(Field.MinCharge, v);
     if (minC <= 0) continue;
@@ -98,7 +99,7 @@ function resolveWithPattern(iterations: i32, timeLimit: f64, gapTolerance: f64, 
   ipm.run(iterations, timeLimit, gapTolerance, started);
   repairPattern(ipm.x);
   evaluate();
-  if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT) || !(info(Info.TotalCost) < before)) {
+  if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT) || !better(info(Info.Overflow), info(Info.TotalCost), overBefore, before)) {
     memory.copy(power, savedPower, <usize>W << 3);
     memory.copy(curtail, savedCurtail, <usize>lp.T << 3);
   }
