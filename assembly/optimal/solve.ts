@@ -58,8 +58,10 @@ export function runOptimal(): void {
     iterations += resolveWithPattern(limit - iterations, timeLimit, gapTolerance, started);
   }
   setInfo(Info.Iterations, <f64>iterations);
-  // With overflow the LP is the penalised one: its bound says nothing about §7's cost.
-  setInfo(Info.Bound, lp.mayOverflow || !isFinite(bound) ? NaN : bound);
+  // The penalised LP (overflow allowed) is a relaxation of the model's LP,
+  // so its bound holds for the model too whenever the schedule ends without
+  // overflow; with overflow, `optimalStatus` withdraws it.
+  setInfo(Info.Bound, isFinite(bound) ? bound : NaN);
   arena.release(mark);
 }
 
@@ -118,9 +120,16 @@ export function optimalStatus(): SolveStatus {
     // Safety net: a baseline is feasible by construction.
     runBaseline(StrategyId.Edf);
     evaluate();
-    return info(Info.Overflow) > 1e-6 ? SolveStatus.Infeasible : SolveStatus.Feasible;
+    if (info(Info.Overflow) > 1e-6) {
+      setInfo(Info.Bound, NaN);
+      return SolveStatus.Infeasible;
+    }
+    return SolveStatus.Feasible;
   }
-  if (info(Info.Overflow) > 1e-6) return SolveStatus.Infeasible;
+  if (info(Info.Overflow) > 1e-6) {
+    setInfo(Info.Bound, NaN);
+    return SolveStatus.Infeasible;
+  }
   const total = info(Info.TotalCost);
   const bound = info(Info.Bound);
   const proven = total - bound <= max(1e-4 * Math.abs(total), 1e-3);
