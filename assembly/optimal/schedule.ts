@@ -376,10 +376,12 @@ function consolidate(): void {
  * session's path and the battery capacity leave room. The result is
  * feasible; its gap to the relaxation bound is reported, not hidden.
  */
-function roundMinCharge(target: usize, relaxedPeak: f64, pooled: bool): void {
+function roundMinCharge(target: usize, relaxedPeak: f64, mode: i32): void {
+  // mode 0: drop sub-floor powers; mode 1: pool them per circuit and slot first.
   const power = ptr(Field.Power);
   const curtail = ptr(Field.Curtailment);
-  if (pooled) consolidate();
+  if (mode == 1) consolidate();
+
   enforceMin = true;
   settle();
   // Net power under each node (subtree sums) and the site's net import.
@@ -432,6 +434,9 @@ function roundMinCharge(target: usize, relaxedPeak: f64, pooled: bool): void {
     for (let i = 0; i < w; i++) { e = stepEnergy(e, ld(power, off + i), dt, etaC, etaD); st(traj, i, e); }
     let need = ld(target, v) - e;
     if (need <= 1e-9) continue;
+    // Phase 0 stops each slot at the paid peak level; phase 1, if energy is
+    // still missing, goes past it (the cost then counts the new peak).
+    for (let phase = 0; phase < 2 && need > 1e-9; phase++) {
     for (let i = 0; i < w; i++) st(tried, i, 0);
     for (let round = 0; round < w && need > 1e-9; round++) {
       // Highest energy from each slot on: charging there raises all of it.
@@ -458,7 +463,7 @@ function roundMinCharge(target: usize, relaxedPeak: f64, pooled: bool): void {
         let add = min(room, need / (dt * etaC));
         // Stop at the paid peak level where the block allows: other slots take the rest.
         const level = max(peak, threshold);
-        add = min(add, max(level - net, minC - p));
+        if (phase == 0) add = min(add, max(level - net, minC - p));
         if (p + add < minC) {
           if (p + room < minC) continue;
           add = minC - p;
@@ -483,6 +488,7 @@ function roundMinCharge(target: usize, relaxedPeak: f64, pooled: bool): void {
         node = parentNode(node);
       }
       peak = max(peak, slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t));
+    }
     }
   }
   settle();
@@ -528,32 +534,38 @@ function repairWith(x: usize, patterned: bool): void {
     }
     let relaxedPeak: f64 = -Infinity;
     for (let t = 0; t < T; t++) relaxedPeak = max(relaxedPeak, netImport(t));
-    // Two roundings from the same relaxed schedule; the cheaper one stays.
+    // Two roundings from the same relaxed schedule (sub-floor powers
+    // dropped; pooled into blocks); the better by spec §5's order stays.
+    // (Rebuilding every floored session from zero, dearest first, was tried
+    // and lost badly: greedy blocks crowd the cheap slots of a binding
+    // circuit, where the relaxation spreads them.)
     const W = windowOffsetEnd();
     const power = ptr(Field.Power);
     const curtail = ptr(Field.Curtailment);
     const relaxedPower = arena.allocF64(W + 1);
     const relaxedCurtail = arena.allocF64(T);
-    const firstPower = arena.allocF64(W + 1);
-    const firstCurtail = arena.allocF64(T);
+    const bestPower = arena.allocF64(W + 1);
+    const bestCurtail = arena.allocF64(T);
     memory.copy(relaxedPower, power, <usize>W << 3);
     memory.copy(relaxedCurtail, curtail, <usize>T << 3);
-    roundMinCharge(target, relaxedPeak, false);
-    evaluate();
-    const plainOver = info(Info.Overflow);
-    const plain = info(Info.MaxViolation) <= 1e-7 ? info(Info.TotalCost) : Infinity;
-    memory.copy(firstPower, power, <usize>W << 3);
-    memory.copy(firstCurtail, curtail, <usize>T << 3);
-    memory.copy(power, relaxedPower, <usize>W << 3);
-    memory.copy(curtail, relaxedCurtail, <usize>T << 3);
-    roundMinCharge(target, relaxedPeak, true);
-    evaluate();
-    const pooledOver = info(Info.Overflow);
-    const pooled = info(Info.MaxViolation) <= 1e-7 ? info(Info.TotalCost) : Infinity;
-    if (!better(pooledOver, pooled, plainOver, plain)) {
-      memory.copy(power, firstPower, <usize>W << 3);
-      memory.copy(curtail, firstCurtail, <usize>T << 3);
+    let bestOver: f64 = Infinity;
+    let bestCost: f64 = Infinity;
+    for (let mode = 0; mode < 2; mode++) {
+      memory.copy(power, relaxedPower, <usize>W << 3);
+      memory.copy(curtail, relaxedCurtail, <usize>T << 3);
+      roundMinCharge(target, relaxedPeak, mode);
+      evaluate();
+      const over = info(Info.Overflow);
+      const cost = info(Info.MaxViolation) <= 1e-7 ? info(Info.TotalCost) : Infinity;
+      if (mode == 0 || better(over, cost, bestOver, bestCost)) {
+        bestOver = over;
+        bestCost = cost;
+        memory.copy(bestPower, power, <usize>W << 3);
+        memory.copy(bestCurtail, curtail, <usize>T << 3);
+      }
     }
+    memory.copy(power, bestPower, <usize>W << 3);
+    memory.copy(curtail, bestCurtail, <usize>T << 3);
   }
   enforceMin = false;
   arena.release(mark);
