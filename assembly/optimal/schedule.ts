@@ -1,0 +1,572 @@
+// From the LP's iterate to a schedule the evaluator accepts (spec §5 within
+// 1e-6): net charge and discharge into one signed power, then repair what
+// the interior iterate (approximately feasible) or the netting (which only
+// raises the battery energy) may break, and round for minChargeKw.
+//
+// Every repair step moves powers towards zero, and the all-zero schedule
+// meets rules 1-4, so the passes below settle after a few rounds:
+//  - energy pass: walk each battery, cut charging where it would pass the
+//    capacity and discharging where it would pass the floor;
+//  - limit pass: per slot, leaves first, scale down the charging (or the
+//    discharging) of a circuit's subtree to its limit, then choose the
+//    curtailment and scale at the site for the import and export limits.
+
+import { Field, Info, Setting } from "../layout";
+import {
+  ptr, setting, info, windowStart, windowEnd, windowOffset, sessionCircuit, circuitParent,
+  sessionValue, slotValue, circuitLimit,
+} from "../problem";
+import { stepEnergy, evaluate } from "../evaluate";
+import * as arena from "../arena";
+import { ld, st, ldi, sti, T, V, C, dt, oC, oD, oU } from "./lp";
+
+/** Shrink factor that keeps repaired sums strictly inside their limits. */
+const INSIDE: f64 = 1 - 1e-12;
+/** Powers smaller than this (kW) are interior-point dust. */
+const DUST: f64 = 1e-9;
+/**
+ * A charging power this close under minChargeKw still counts as at the floor
+ * (the evaluator allows 1e-6): a block shaved by a repair's rounding-level
+ * scaling must not be dropped.
+ */
+const MIN_SLACK: f64 = 5e-8;
+
+let pos: usize = 0;     // f64[(C+1)·T]: charging under each node
+let neg: usize = 0;     // f64[(C+1)·T]: discharging under each node (≤ 0)
+let scaleP: usize = 0;  // f64[(C+1)·T]: factor for charging
+let scaleN: usize = 0;  // f64[(C+1)·T]: factor for discharging
+let enforceMin: bool = false;
+
+@inline function nodeOfSession(v: i32): i32 {
+  const c = sessionCircuit(v);
+  return c < 0 ? C : c;
+}
+@inline function parentNode(c: i32): i32 {
+  const p = circuitParent(c);
+  return p < 0 ? C : p;
+}
+
+/** Signed powers p = c − d and the curtailment from the LP's x. */
+export function extract(x: usize): void {
+  const power = ptr(Field.Power);
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    const off = windowOffset(v);
+    const maxC = sessionValue(Field.MaxCharge, v);
+    const maxD = sessionValue(Field.MaxDischarge, v);
+    for (let i = 0; i < w; i++) {
+      const j = off + i;
+      let p = ld(x, oC + j) - ld(x, oD + j);
+      p = min(maxC, max(-maxD, p));
+      if (Math.abs(p) < DUST) p = 0;
+      st(power, j, p);
+    }
+  }
+  const curtail = ptr(Field.Curtailment);
+  for (let t = 0; t < T; t++) st(curtail, t, min(slotValue(Field.Pv, t), max(0, ld(x, oU + t))));
+}
+
+/** Keep every battery within [floor, capacity]; true when a power changed. */
+function energyPass(): bool {
+  const power = ptr(Field.Power);
+  let changed = false;
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    if (w <= 0) continue;
+    const off = windowOffset(v);
+    const etaC = sessionValue(Field.ChargeEfficiency, v);
+    const etaD = sessionValue(Field.DischargeEfficiency, v);
+    const cap = sessionValue(Field.Capacity, v);
+    const floor = sessionValue(Field.EnergyFloor, v);
+    const minC = enforceMin ? sessionValue(Field.MinCharge, v) : 0;
+    let e = sessionValue(Field.InitialEnergy, v);
+    for (let i = 0; i < w; i++) {
+      let p = ld(power, off + i);
+      const p0 = p;
+      if (p > 0 && p < minC - MIN_SLACK) p = 0;
+      let next = stepEnergy(e, p, dt, etaC, etaD);
+      if (next > cap) {
+        p = max(0, (cap - e) / (dt * etaC)) * INSIDE;
+        if (p < minC - MIN_SLACK) p = 0;
+        next = stepEnergy(e, p, dt, etaC, etaD);
+      } else if (next < floor) {
+        p = -max(0, (e - floor) * etaD / dt) * INSIDE;
+        next = stepEnergy(e, p, dt, etaC, etaD);
+      }
+      if (p != p0) { st(power, off + i, p); changed = true; }
+      e = next;
+    }
+  }
+  return changed;
+}
+
+/** Circuit, import and export limits per slot; true when a power changed. */
+function limitPass(): bool {
+  const power = ptr(Field.Power);
+  const curtail = ptr(Field.Curtailment);
+  const N = (C + 1) * T;
+  memory.fill(pos, 0, <usize>N << 3);
+  memory.fill(neg, 0, <usize>N << 3);
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    const off = windowOffset(v);
+    const k = nodeOfSession(v) * T + a;
+    for (let i = 0; i < w; i++) {
+      const p = ld(power, off + i);
+      if (p > 0) st(pos, k + i, ld(pos, k + i) + p);
+      else st(neg, k + i, ld(neg, k + i) + p);
+    }
+  }
+  let changed = false;
+  for (let t = 0; t < T; t++) {
+    // Children come after their parents: a reverse sweep sees finished subtrees.
+    for (let c = C - 1; c >= 0; c--) {
+      const L = circuitLimit(c, t);
+      const sp = ld(pos, c * T + t);
+      const sn = ld(neg, c * T + t);
+      let ap: f64 = 1;
+      let an: f64 = 1;
+      if (sp + sn > L) ap = max(0, (L - sn) / sp) * INSIDE;
+      else if (sp + sn < -L) an = max(0, (L + sp) / -sn) * INSIDE;
+      st(scaleP, c * T + t, ap);
+      st(scaleN, c * T + t, an);
+      const pn = parentNode(c) * T + t;
+      st(pos, pn, ld(pos, pn) + ap * sp);
+      st(neg, pn, ld(neg, pn) + an * sn);
+    }
+    const sp = ld(pos, C * T + t);
+    const sn = ld(neg, C * T + t);
+    const S = slotValue(Field.Pv, t);
+    const I = slotValue(Field.ImportLimit, t);
+    const E = slotValue(Field.ExportLimit, t);
+    const base = slotValue(Field.BaseLoad, t) - S;
+    const X = base + sp + sn;
+    let ap: f64 = 1;
+    let an: f64 = 1;
+    let u = ld(curtail, t);
+    const uLo = max(0, -E - X);
+    const uHi = min(S, I - X);
+    if (uLo <= uHi) {
+      u = min(uHi, max(uLo, u));
+    } else if (X > I) {
+      // Import too high even without curtailment: cut charging (all of it
+      // when the base load alone is above the limit: spec §5 infeasible).
+      u = 0;
+      if (sp > 0) ap = max(0, (I - base - sn) / sp) * INSIDE;
+    } else {
+      u = S;
+      if (sn < 0) an = max(0, (E + base + S + sp) / -sn) * INSIDE;
+    }
+    st(curtail, t, u);
+    st(scaleP, C * T + t, ap);
+    st(scaleN, C * T + t, an);
+    // Effective factors top-down (parents first).
+    for (let c = 0; c < C; c++) {
+      const pn = parentNode(c) * T + t;
+      st(scaleP, c * T + t, ld(scaleP, c * T + t) * ld(scaleP, pn));
+      st(scaleN, c * T + t, ld(scaleN, c * T + t) * ld(scaleN, pn));
+    }
+  }
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    const off = windowOffset(v);
+    const k = nodeOfSession(v) * T + a;
+    const minC = enforceMin ? sessionValue(Field.MinCharge, v) : 0;
+    for (let i = 0; i < w; i++) {
+      const p = ld(power, off + i);
+      let q = p;
+      if (p > 0) {
+        q = p * ld(scaleP, k + i);
+        if (q < minC - MIN_SLACK) q = 0;
+      } else if (p < 0) {
+        q = p * ld(scaleN, k + i);
+      }
+      if (q != p) { st(power, off + i, q); changed = true; }
+    }
+  }
+  return changed;
+}
+
+function settle(): void {
+  for (let pass = 0; pass < 200; pass++) {
+    const a = energyPass();
+    const b = limitPass();
+    if (!a && !b) return;
+  }
+  // Not settled (never seen): drop every power; p = 0 meets rules 1-4.
+  memory.fill(ptr(Field.Power), 0, <usize>windowOffsetEnd() << 3);
+  limitPass();
+}
+
+function windowOffsetEnd(): i32 {
+  let e = 0;
+  for (let v = 0; v < V; v++) e = max(e, windowOffset(v) + windowEnd(v) - windowStart(v));
+  return e;
+}
+
+/** Powers within 1e-7 kW under minChargeKw are the interior's dust on a block at the floor. */
+function snapToMinimum(): void {
+  const power = ptr(Field.Power);
+  for (let v = 0; v < V; v++) {
+    const minC = sessionValue(Field.MinCharge, v);
+    if (minC <= 0) continue;
+    const off = windowOffset(v);
+    const w = windowEnd(v) - windowStart(v);
+    for (let i = 0; i < w; i++) {
+      const p = ld(power, off + i);
+      if (p > 0 && p < minC && p > minC - 1e-7) st(power, off + i, minC);
+    }
+  }
+}
+
+/** n_t of the current schedule (sums the powers: for use outside hot loops). */
+function netImport(t: i32): f64 {
+  const power = ptr(Field.Power);
+  let n = slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(ptr(Field.Curtailment), t);
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    if (t >= a && t < windowEnd(v)) n += ld(power, windowOffset(v) + t - a);
+  }
+  return n;
+}
+
+// Static data, not a managed array: the runtime is `stub`.
+const SHELL_GAPS: usize = memory.data<i32>([1750, 701, 301, 132, 57, 23, 10, 4, 1]);
+
+/** Sort the indices in `order` by ascending `key[index]` (Shell sort, Ciura gaps). */
+function shellSort(order: usize, key: usize, count: i32): void {
+  for (let g = 0; g < 9; g++) {
+    const gap = load<i32>(SHELL_GAPS + (<usize>g << 2));
+    for (let i = gap; i < count; i++) {
+      const item = ldi(order, i);
+      const k = ld(key, item);
+      let j = i;
+      while (j >= gap && ld(key, ldi(order, j - gap)) > k) {
+        sti(order, j, ldi(order, j - gap));
+        j -= gap;
+      }
+      sti(order, j, item);
+    }
+  }
+}
+
+/** Spec §5's order: less overflow first (beyond 1e-6 kW), then lower cost. */
+export function better(overA: f64, costA: f64, overB: f64, costB: f64): bool {
+  if (Math.abs(overA - overB) > 1e-6) return overA < overB;
+  return costA < costB;
+}
+
+/** True when some session has a minChargeKw floor. */
+export function hasMinCharge(): bool {
+  for (let v = 0; v < V; v++) {
+    if (windowEnd(v) > windowStart(v) && sessionValue(Field.MinCharge, v) > 0) return true;
+  }
+  return false;
+}
+
+/** Battery energy after window slot i of session v, for the current powers. */
+function energyAt(v: i32, i: i32): f64 {
+  const power = ptr(Field.Power);
+  const off = windowOffset(v);
+  const etaC = sessionValue(Field.ChargeEfficiency, v);
+  const etaD = sessionValue(Field.DischargeEfficiency, v);
+  let e = sessionValue(Field.InitialEnergy, v);
+  for (let k = 0; k <= i; k++) e = stepEnergy(e, ld(power, off + k), dt, etaC, etaD);
+  return e;
+}
+
+/**
+ * Per slot and circuit, pool the powers the relaxation set below their
+ * sessions' floors and hand the pool out again in whole blocks, dearest
+ * shortfall (then largest fractional power) first; what is left under a
+ * block goes to the first block. The circuit's sum never grows, so the
+ * room the relaxation used stays used by someone who can use it.
+ */
+function consolidate(): void {
+  const power = ptr(Field.Power);
+  const mark = arena.mark();
+  const count = arena.allocI32(T + 1);
+  for (let v = 0; v < V; v++) {
+    const minC = sessionValue(Field.MinCharge, v);
+    if (minC <= 0) continue;
+    const a = windowStart(v);
+    const off = windowOffset(v);
+    for (let i = 0; i < windowEnd(v) - a; i++) {
+      const p = ld(power, off + i);
+      if (p > 0 && p < minC - MIN_SLACK) sti(count, a + i + 1, ldi(count, a + i + 1) + 1);
+    }
+  }
+  for (let t = 1; t <= T; t++) sti(count, t, ldi(count, t) + ldi(count, t - 1));
+  const total = ldi(count, T);
+  if (total == 0) { arena.release(mark); return; }
+  const entry = arena.allocI32(total);   // window-slot index
+  const owner = arena.allocI32(total);   // session
+  const fill = arena.allocI32(T);
+  for (let v = 0; v < V; v++) {
+    const minC = sessionValue(Field.MinCharge, v);
+    if (minC <= 0) continue;
+    const a = windowStart(v);
+    const off = windowOffset(v);
+    for (let i = 0; i < windowEnd(v) - a; i++) {
+      const p = ld(power, off + i);
+      if (!(p > 0 && p < minC - MIN_SLACK)) continue;
+      const k = ldi(count, a + i) + ldi(fill, a + i);
+      sti(fill, a + i, ldi(fill, a + i) + 1);
+      sti(entry, k, off + i);
+      sti(owner, k, v);
+    }
+  }
+  const idx = arena.allocI32(total);
+  const key = arena.allocF64(total);
+  for (let t = 0; t < T; t++) {
+    const k0 = ldi(count, t);
+    const n = ldi(count, t + 1) - k0;
+    if (n == 0) continue;
+    // Group by circuit, dearest shortfall first, then largest power.
+    for (let e = 0; e < n; e++) {
+      const v = ldi(owner, k0 + e);
+      sti(idx, e, k0 + e);
+      const group = <f64>nodeOfSession(v);
+      const pen = sessionValue(Field.ShortfallPenalty, v);
+      const p = ld(power, ldi(entry, k0 + e));
+      st(key, k0 + e, group * 1e12 - min(pen, 1e6) * 1e4 - p);
+    }
+    shellSort(idx, key, n);
+    let e = 0;
+    while (e < n) {
+      const group = nodeOfSession(ldi(owner, ldi(idx, e)));
+      let end = e;
+      let pool: f64 = 0;
+      while (end < n && nodeOfSession(ldi(owner, ldi(idx, end))) == group) {
+        const j = ldi(entry, ldi(idx, end));
+        pool += ld(power, j);
+        st(power, j, 0);
+        end++;
+      }
+      let first = -1;
+      for (let r = e; r < end; r++) {
+        const k = ldi(idx, r);
+        const v = ldi(owner, k);
+        const minC = sessionValue(Field.MinCharge, v);
+        if (pool < minC) continue;
+        st(power, ldi(entry, k), minC);
+        pool -= minC;
+        if (first < 0) first = k;
+      }
+      if (first >= 0 && pool > 0) {
+        const j = ldi(entry, first);
+        const maxC = sessionValue(Field.MaxCharge, ldi(owner, first));
+        st(power, j, min(maxC, ld(power, j) + pool));
+      }
+      e = end;
+    }
+  }
+  arena.release(mark);
+}
+
+/**
+ * minChargeKw rounding. The relaxation may charge a session below its
+ * floor; such powers are rounded down to zero (always feasible), and the
+ * energy lost is bought back greedily, cheapest import price first, in
+ * blocks of at least minChargeKw where the site, every circuit on the
+ * session's path and the battery capacity leave room. The result is
+ * feasible; its gap to the relaxation bound is reported, not hidden.
+ */
+function roundMinCharge(target: usize, relaxedPeak: f64, mode: i32): void {
+  // mode 0: drop sub-floor powers; mode 1: pool them per circuit and slot first.
+  const power = ptr(Field.Power);
+  const curtail = ptr(Field.Curtailment);
+  if (mode == 1) consolidate();
+
+  enforceMin = true;
+  settle();
+  // Net power under each node (subtree sums) and the site's net import.
+  const N = (C + 1) * T;
+  const sub = pos;
+  memory.fill(sub, 0, <usize>N << 3);
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    const off = windowOffset(v);
+    const k = nodeOfSession(v) * T + a;
+    for (let i = 0; i < w; i++) st(sub, k + i, ld(sub, k + i) + ld(power, off + i));
+  }
+  for (let c = C - 1; c >= 0; c--) {
+    const pn = parentNode(c) * T;
+    for (let t = 0; t < T; t++) st(sub, pn + t, ld(sub, pn + t) + ld(sub, c * T + t));
+  }
+  const tried = neg; // reuse: 1 when a slot was tried for the current session
+  const traj = scaleP; // reuse: the session's energy after each window slot
+  const suffix = scaleN; // reuse: highest energy from each window slot on
+  const demand = setting(Setting.DemandCharge);
+  const threshold = setting(Setting.PeakThreshold);
+  // The continuous schedule's peak is already paid for: fill up to it freely.
+  let peak: f64 = relaxedPeak;
+  for (let t = 0; t < T; t++) {
+    peak = max(peak, slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t));
+  }
+  // Dearest shortfall first (a block bought for a soft session may take the
+  // room a 1000/kWh one needs), then shortest windows (fewest slots to choose).
+  const order = arena.allocI32(V);
+  const key = arena.allocF64(V);
+  for (let v = 0; v < V; v++) {
+    sti(order, v, v);
+    st(key, v, -sessionValue(Field.ShortfallPenalty, v) * <f64>(T + 1) + <f64>(windowEnd(v) - windowStart(v)));
+  }
+  shellSort(order, key, V);
+  for (let rank = 0; rank < V; rank++) {
+    const v = ldi(order, rank);
+    const minC = sessionValue(Field.MinCharge, v);
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    if (minC <= 0 || w <= 0) continue;
+    const off = windowOffset(v);
+    const etaC = sessionValue(Field.ChargeEfficiency, v);
+    const maxC = sessionValue(Field.MaxCharge, v);
+    const cap = sessionValue(Field.Capacity, v);
+    const etaD = sessionValue(Field.DischargeEfficiency, v);
+    const e0 = sessionValue(Field.InitialEnergy, v);
+    let e = e0;
+    for (let i = 0; i < w; i++) { e = stepEnergy(e, ld(power, off + i), dt, etaC, etaD); st(traj, i, e); }
+    let need = ld(target, v) - e;
+    if (need <= 1e-9) continue;
+    // Phase 0 stops each slot at the paid peak level; phase 1, if energy is
+    // still missing, goes past it (the cost then counts the new peak).
+    for (let phase = 0; phase < 2 && need > 1e-9; phase++) {
+    for (let i = 0; i < w; i++) st(tried, i, 0);
+    for (let round = 0; round < w && need > 1e-9; round++) {
+      // Highest energy from each slot on: charging there raises all of it.
+      let high: f64 = -Infinity;
+      for (let i = w - 1; i >= 0; i--) { high = max(high, ld(traj, i)); st(suffix, i, high); }
+      // The slot where one more kWh costs least: energy price plus any rise
+      // of the peak above the level already paid for.
+      let best = -1;
+      let bestAdd: f64 = 0;
+      let bestScore: f64 = Infinity;
+      for (let i = 0; i < w; i++) {
+        if (ld(tried, i) != 0) continue;
+        const p = ld(power, off + i);
+        if (p < 0) continue;
+        const t = a + i;
+        const net = slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t);
+        let room = min(maxC - p, slotValue(Field.ImportLimit, t) - net);
+        let c = sessionCircuit(v);
+        while (c >= 0) {
+          room = min(room, circuitLimit(c, t) - ld(sub, c * T + t));
+          c = circuitParent(c);
+        }
+        room = min(room, (cap - ld(suffix, i)) / (dt * etaC)) * INSIDE;
+        let add = min(room, need / (dt * etaC));
+        // Stop at the paid peak level where the block allows: other slots take the rest.
+        const level = max(peak, threshold);
+        if (phase == 0) add = min(add, max(level - net, minC - p));
+        if (p + add < minC) {
+          if (p + room < minC) continue;
+          add = minC - p;
+        }
+        if (add <= 0) continue;
+        const cost = dt * slotValue(Field.ImportPrice, t) * add + demand * max(0, net + add - max(peak, threshold));
+        const score = cost / add;
+        if (score < bestScore) { bestScore = score; best = i; bestAdd = add; }
+      }
+      if (best < 0) break;
+      st(tried, best, 1);
+      const t = a + best;
+      const add = bestAdd;
+      st(power, off + best, ld(power, off + best) + add);
+      need -= dt * etaC * add;
+      e = best > 0 ? ld(traj, best - 1) : e0;
+      for (let i = best; i < w; i++) { e = stepEnergy(e, ld(power, off + i), dt, etaC, etaD); st(traj, i, e); }
+      let node = nodeOfSession(v);
+      while (true) {
+        st(sub, node * T + t, ld(sub, node * T + t) + add);
+        if (node == C) break;
+        node = parentNode(node);
+      }
+      peak = max(peak, slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t));
+    }
+    }
+  }
+  settle();
+}
+
+/**
+ * Turn the LP iterate `x` into a feasible schedule in Field.Power and
+ * Field.Curtailment (scratch from the arena, released before returning).
+ */
+export function repair(x: usize): void {
+  repairWith(x, false);
+}
+
+/**
+ * Like `repair`, for the LP re-solved with a fixed on/off pattern: its
+ * powers already respect minChargeKw (up to the interior's dust), so the
+ * repair keeps the rule and does not round again.
+ */
+export function repairPattern(x: usize): void {
+  repairWith(x, true);
+}
+
+function repairWith(x: usize, patterned: bool): void {
+  const mark = arena.mark();
+  const N = (C + 1) * T;
+  pos = arena.allocF64(max(N, 1));
+  neg = arena.allocF64(max(max(N, 1), windowOffsetEnd() + 1));
+  scaleP = arena.allocF64(max(max(N, 1), windowOffsetEnd() + 1));
+  scaleN = arena.allocF64(max(max(N, 1), windowOffsetEnd() + 1));
+  enforceMin = false;
+  extract(x);
+  if (patterned) {
+    // Dust below a block that the pattern switched on: lift it to the floor.
+    snapToMinimum();
+    enforceMin = true;
+  }
+  settle();
+  if (!patterned && hasMinCharge()) {
+    const target = arena.allocF64(V);
+    for (let v = 0; v < V; v++) {
+      const w = windowEnd(v) - windowStart(v);
+      st(target, v, w > 0 ? energyAt(v, w - 1) : 0);
+    }
+    let relaxedPeak: f64 = -Infinity;
+    for (let t = 0; t < T; t++) relaxedPeak = max(relaxedPeak, netImport(t));
+    // Two roundings from the same relaxed schedule (sub-floor powers
+    // dropped; pooled into blocks); the better by spec §5's order stays.
+    // (Rebuilding every floored session from zero, dearest first, was tried
+    // and lost badly: greedy blocks crowd the cheap slots of a binding
+    // circuit, where the relaxation spreads them.)
+    const W = windowOffsetEnd();
+    const power = ptr(Field.Power);
+    const curtail = ptr(Field.Curtailment);
+    const relaxedPower = arena.allocF64(W + 1);
+    const relaxedCurtail = arena.allocF64(T);
+    const bestPower = arena.allocF64(W + 1);
+    const bestCurtail = arena.allocF64(T);
+    memory.copy(relaxedPower, power, <usize>W << 3);
+    memory.copy(relaxedCurtail, curtail, <usize>T << 3);
+    let bestOver: f64 = Infinity;
+    let bestCost: f64 = Infinity;
+    for (let mode = 0; mode < 2; mode++) {
+      memory.copy(power, relaxedPower, <usize>W << 3);
+      memory.copy(curtail, relaxedCurtail, <usize>T << 3);
+      roundMinCharge(target, relaxedPeak, mode);
+      evaluate();
+      const over = info(Info.Overflow);
+      const cost = info(Info.MaxViolation) <= 1e-7 ? info(Info.TotalCost) : Infinity;
+      if (mode == 0 || better(over, cost, bestOver, bestCost)) {
+        bestOver = over;
+        bestCost = cost;
+        memory.copy(bestPower, power, <usize>W << 3);
+        memory.copy(bestCurtail, curtail, <usize>T << 3);
+      }
+    }
+    memory.copy(power, bestPower, <usize>W << 3);
+    memory.copy(curtail, bestCurtail, <usize>T << 3);
+  }
+  enforceMin = false;
+  arena.release(mark);
+}

@@ -1,0 +1,140 @@
+// The `optimal` strategy: settings → LP → interior point → schedule, and the
+// status decided from the evaluator's recomputed cost against the proven
+// bound (spec §7). Settings, problem, solution and info follow OSQP's four
+// objects: settings come in Field.Settings, the problem in the boundary
+// arrays, the solution in Field.Power/Curtailment, the info in Field.Info.
+
+import { Info, Setting, SolveStatus, StrategyId } from "../layout";
+import { setting, setInfo, info } from "../problem";
+import { evaluate } from "../evaluate";
+import { runBaseline } from "../baselines";
+import * as arena from "../arena";
+import * as lp from "./lp";
+import * as ipm from "./ipm";
+import { IpmExit } from "./ipm";
+import { repair, repairPattern, hasMinCharge, better } from "./schedule";
+import { Field } from "../layout";
+import { ptr, windowStart, windowEnd, windowOffset, sessionValue } from "../problem";
+import { ld, st } from "./lp";
+
+@external("env", "performanceNow")
+declare function performanceNow(): f64;
+
+export const DEFAULT_MAX_ITERATIONS: i32 = 200;
+export const DEFAULT_GAP_TOLERANCE: f64 = 1e-6;
+/** The loosest internal gap we stop at: keeps `optimal` (1e-4, spec §7) reachable after repair. */
+const LOOSEST_GAP: f64 = 1e-5;
+/**
+ * Applied when the host sets no time limit: some valid inputs (hundreds of
+ * sessions plugged in for most of a 2016-slot week) leave no structure to
+ * exploit and would take minutes; past this the best iterate is returned.
+ */
+const GUARD_TIME_LIMIT_MS: f64 = 60_000;
+/** A repaired schedule worse than this is replaced by a baseline (never expected). */
+const VIOLATION_LIMIT: f64 = 1e-7;
+
+let exit: IpmExit = IpmExit.Converged;
+
+/** Solve the LP and leave a feasible schedule, Info.Bound and Info.Iterations. */
+export function runOptimal(): void {
+  const started = performanceNow();
+  let maxIterations = setting(Setting.MaxIterations);
+  if (!(maxIterations >= 0)) maxIterations = <f64>DEFAULT_MAX_ITERATIONS;
+  let timeLimit = setting(Setting.TimeLimitMs);
+  if (!(timeLimit > 0)) timeLimit = GUARD_TIME_LIMIT_MS;
+  let gapTolerance = setting(Setting.GapTolerance);
+  if (!(gapTolerance > 0)) gapTolerance = DEFAULT_GAP_TOLERANCE;
+  gapTolerance = min(max(gapTolerance, 1e-12), LOOSEST_GAP);
+
+  const mark = arena.mark();
+  lp.build();
+  ipm.init();
+  const limit = <i32>min(maxIterations, 1e6);
+  exit = ipm.run(limit, timeLimit, gapTolerance, started);
+  repair(ipm.x);
+  const bound = ipm.bound;
+  let iterations = ipm.iterations;
+  if (hasMinCharge() && exit == IpmExit.Converged && iterations < limit) {
+    iterations += resolveWithPattern(limit - iterations, timeLimit, gapTolerance, started);
+  }
+  setInfo(Info.Iterations, <f64>iterations);
+  // The penalised LP (overflow allowed) is a relaxation of the model's LP,
+  // so its bound holds for the model too whenever the schedule ends without
+  // overflow; with overflow, `optimalStatus` withdraws it.
+  setInfo(Info.Bound, isFinite(bound) ? bound : NaN);
+  arena.release(mark);
+}
+
+/**
+ * minChargeKw, second stage: keep the rounded schedule's on/off pattern
+ * (charging slots of floored sessions at ≥ minChargeKw, the others at 0)
+ * and re-solve the LP inside it. The rounded schedule is a point of that
+ * LP, so it is feasible and its optimum is no worse up to the solver's
+ * tolerance; the better of the two schedules is kept. Returns iterations.
+ */
+function resolveWithPattern(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): i32 {
+  const W = lp.W;
+  const power = ptr(Field.Power);
+  const curtail = ptr(Field.Curtailment);
+  const savedPower = arena.allocF64(W);
+  const savedCurtail = arena.allocF64(lp.T);
+  memory.copy(savedPower, power, <usize>W << 3);
+  memory.copy(savedCurtail, curtail, <usize>lp.T << 3);
+  evaluate();
+  const before = info(Info.TotalCost);
+  const overBefore = info(Info.Overflow);
+  for (let v = 0; v < lp.V; v++) {
+    const minC = sessionValue(Field.MinCharge, v);
+    if (minC <= 0) continue;
+    const off = windowOffset(v);
+    const w = windowEnd(v) - windowStart(v);
+    for (let i = 0; i < w; i++) {
+      const j = off + i;
+      if (ld(power, j) > 0) {
+        st(lp.lo, lp.oC + j, minC);
+        st(lp.up, lp.oD + j, 0);
+      } else {
+        st(lp.up, lp.oC + j, 0);
+      }
+    }
+  }
+  ipm.run(iterations, timeLimit, gapTolerance, started);
+  repairPattern(ipm.x);
+  evaluate();
+  if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT) || !better(info(Info.Overflow), info(Info.TotalCost), overBefore, before)) {
+    memory.copy(power, savedPower, <usize>W << 3);
+    memory.copy(curtail, savedCurtail, <usize>lp.T << 3);
+  }
+  return ipm.iterations;
+}
+
+/** Spec §7: any session with a minChargeKw floor makes the status `feasible`, even one never available. */
+function anyMinCharge(): bool {
+  for (let v = 0; v < lp.V; v++) if (sessionValue(Field.MinCharge, v) > 0) return true;
+  return false;
+}
+
+/** After evaluate(): the status of spec §7, from the recomputed total and the bound. */
+export function optimalStatus(): SolveStatus {
+  if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT)) {
+    // Safety net: a baseline is feasible by construction.
+    runBaseline(StrategyId.Edf);
+    evaluate();
+    if (info(Info.Overflow) > 1e-6) {
+      setInfo(Info.Bound, NaN);
+      return SolveStatus.Infeasible;
+    }
+    return SolveStatus.Feasible;
+  }
+  if (info(Info.Overflow) > 1e-6) {
+    setInfo(Info.Bound, NaN);
+    return SolveStatus.Infeasible;
+  }
+  const total = info(Info.TotalCost);
+  const bound = info(Info.Bound);
+  const proven = total - bound <= max(1e-4 * Math.abs(total), 1e-3);
+  if (proven && !anyMinCharge()) return SolveStatus.Optimal;
+  if (exit == IpmExit.IterationLimit) return SolveStatus.IterationLimit;
+  if (exit == IpmExit.TimeLimit) return SolveStatus.TimeLimit;
+  return SolveStatus.Feasible;
+}
