@@ -106,23 +106,16 @@ describe("job service end to end", () => {
     expect(badVersion.status).toBe(400);
   });
 
-  it("fails a job whose strategy is unavailable, with its code, and says so by webhook", async () => {
-    const res = await api<Job>(t.url, "POST", "/v1/optimizations?wait=20", {
-      key: t.acme.key,
-      body: { ...exampleRequest("optimal"), webhook: { url: hooks.url("/failed") } },
-    });
-    // The optimal strategy is built on another branch; until it is merged the job fails with this code.
-    if (res.body.status === "completed") {
-      expect(res.body.result!.strategy).toBe("optimal");
-      return;
-    }
-    expect(res.status).toBe(200);
-    expect(res.body.status).toBe("failed");
-    expect(res.body.error!.code).toBe("ERR_STRATEGY_NOT_AVAILABLE");
-    const received = await eventually(async () => hooks.requests.filter((r) => r.path === "/failed"), (rs) => rs.length > 0);
-    const payload = verify(t.acme.secret, received[0]) as Payload;
-    expect(payload.type).toBe("optimization.failed");
-    expect(payload.data.error!.code).toBe("ERR_STRATEGY_NOT_AVAILABLE");
+  it("solves with the default strategy, optimal, and proves it with a bound", async () => {
+    type Proven = { status: string; cost: { total: number }; solver: { bound?: number; relativeGap?: number; iterations: number } };
+    const res = await api<Job>(t.url, "POST", "/v1/optimizations?wait=20", { key: t.acme.key, body: { ...exampleRequest("optimal", "depot-v2g"), strategy: undefined } });
+    expect(res.body.status).toBe("completed");
+    const result = res.body.result as unknown as Proven & { strategy: string };
+    expect(result.strategy).toBe("optimal");
+    expect(result.status).toBe("optimal");
+    expect(result.solver.iterations).toBeGreaterThan(0);
+    expect(result.solver.bound).toBeLessThanOrEqual(result.cost.total);
+    expect(result.cost.total - result.solver.bound!).toBeLessThanOrEqual(Math.max(1e-4 * Math.abs(result.cost.total), 1e-3));
   });
 });
 
@@ -162,18 +155,28 @@ describe("running jobs", () => {
 
 describe("job timeout", () => {
   let t: TestService;
+  let hooks: Receiver;
   beforeAll(async () => {
+    hooks = await startReceiver();
     t = await startTestService("timeout", { testSolveDelayMs: 3000, jobTimeoutMs: 500 });
   });
   afterAll(async () => {
     await t.close();
+    await hooks.close();
   });
 
-  it("fails a job that runs past the timeout with ERR_JOB_TIMEOUT and ignores its late result", async () => {
-    const res = await api<Job>(t.url, "POST", "/v1/optimizations?wait=10", { key: t.acme.key, body: syntheticRequest(5, 8) });
+  it("fails a job that runs past the timeout with ERR_JOB_TIMEOUT, says so by webhook, and ignores its late result", async () => {
+    const res = await api<Job>(t.url, "POST", "/v1/optimizations?wait=10", {
+      key: t.acme.key,
+      body: { ...syntheticRequest(5, 8), webhook: { url: hooks.url("/failed") } },
+    });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe("failed");
     expect(res.body.error!.code).toBe("ERR_JOB_TIMEOUT");
+    const received = await eventually(async () => hooks.requests.filter((r) => r.path === "/failed"), (rs) => rs.length > 0);
+    const payload = verify(t.acme.secret, received[0]) as Payload;
+    expect(payload.type).toBe("optimization.failed");
+    expect(payload.data.error!.code).toBe("ERR_JOB_TIMEOUT");
     // Its thread was terminated (BullMQ saw it exit), the retry found the job final and skipped it.
     await eventually(() => t.service.producer.queue.getJobState(res.body.id), (state) => state === "completed");
     const job = await t.service.producer.queue.getJob(res.body.id);

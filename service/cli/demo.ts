@@ -101,13 +101,8 @@ export async function demoCommand(args: string[]): Promise<number> {
       console.log(`submitted ${json.id} (strategy ${strategy ?? String(example.strategy ?? "optimal")}): HTTP ${res.status}, ${json.status}`);
       return json;
     };
-    let job = await submit(parsed.values.strategy);
-    let webhook = await hooks.next();
-    if (job.status === "failed" && job.error?.code === "ERR_STRATEGY_NOT_AVAILABLE" && parsed.values.strategy === undefined) {
-      console.log(`  failed as expected in this build: ${job.error.code} (${job.error.message}); the failure webhook arrived too. Retrying with "edf".`);
-      job = await submit("edf");
-      webhook = await hooks.next();
-    }
+    const job = await submit(parsed.values.strategy);
+    const webhook = await hooks.next();
     // The customer's side: verify the signature over the raw body.
     const verified = new Webhook(dev.tenant.webhookSecrets[0]).verify(webhook.body, webhook.headers as Record<string, string>) as { type: string; data: { id: string } };
     const deliveries = (await (await fetch(`${service.url}/v1/optimizations/${job.id}/deliveries`, { headers: auth })).json()) as { items: { attempts?: unknown[] }[] };
