@@ -18,7 +18,7 @@ import { Redis } from "ioredis";
 import { loadConfig } from "../service/config.js";
 import { validateRequest } from "../service/model/validate.js";
 import { packagePath } from "../service/paths.js";
-import { pingRedis } from "../service/redis.js";
+import { deleteKeysWithPrefix, pingRedis } from "../service/redis.js";
 import { startService } from "../service/runtime.js";
 import { solve } from "../service/scheduler/solve.js";
 import { hashKey, newApiKey, newWebhookSecret, TenantStore } from "../service/tenants.js";
@@ -170,14 +170,7 @@ async function main(): Promise<void> {
           c.kill("SIGTERM");
         })));
         await service.close();
-        const redis = new Redis(redisUrl);
-        let cursor = "0";
-        do {
-          const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-          if (keys.length > 0) await redis.del(...keys);
-          cursor = next;
-        } while (cursor !== "0");
-        redis.disconnect();
+        await deleteKeysWithPrefix(redisUrl, prefix);
       }
     }
   }

@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 
 /**
  * A connection. Workers and queue listeners need `maxRetriesPerRequest: null`
@@ -18,6 +18,24 @@ export function createRedis(url: string, role: "api" | "worker"): Redis {
     retryStrategy: (times) => Math.min(50 * times, 1000),
     connectionName: `wattplan-${role}`,
   });
+}
+
+/** Delete every key under `prefix:` (a queue prefix's jobs and records); returns how many. */
+export async function deleteKeysWithPrefix(connection: string | RedisOptions, prefix: string): Promise<number> {
+  const redis = typeof connection === "string" ? new Redis(connection, { maxRetriesPerRequest: 1 }) : new Redis({ ...connection, maxRetriesPerRequest: 1 });
+  redis.on("error", () => {});
+  try {
+    let cursor = "0";
+    let deleted = 0;
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+      if (keys.length > 0) deleted += await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+    return deleted;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Whether something answers PING at the URL within the timeout. */

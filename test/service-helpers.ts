@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { loadConfig, type ServiceConfig } from "../service/config.js";
+import { deleteKeysWithPrefix } from "../service/redis.js";
 import { startService, type RunningService, type ServiceOptions } from "../service/runtime.js";
 import { hashKey, newApiKey, newWebhookSecret, TenantStore, type Tenant } from "../service/tenants.js";
 
@@ -13,18 +14,7 @@ export function uniquePrefix(name: string): string {
 }
 
 export async function deletePrefix(prefix: string, url = SHARED_REDIS_URL): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  redis.on("error", () => {});
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
+  await deleteKeysWithPrefix(url, prefix);
 }
 
 export interface TestTenant {

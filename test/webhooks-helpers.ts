@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { deleteKeysWithPrefix } from "../service/redis.js";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
@@ -12,20 +13,8 @@ export function uniquePrefix(name: string): string {
 }
 
 /** Delete every key under the prefix (queue and delivery records). */
-export async function deletePrefix(prefix: string): Promise<number> {
-  const redis = new Redis(REDIS);
-  try {
-    let cursor = "0";
-    let deleted = 0;
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== "0");
-    return deleted;
-  } finally {
-    redis.disconnect();
-  }
+export function deletePrefix(prefix: string): Promise<number> {
+  return deleteKeysWithPrefix(REDIS, prefix);
 }
 
 export interface Received {

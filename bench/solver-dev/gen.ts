@@ -1,16 +1,9 @@
 // Seeded random requests for developing the optimal strategy (not the bench's generator).
 import type { RequestInput } from "../../service/model/schema.js";
+import { mulberry32 } from "../generators/random.js";
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The bench generators' PRNG (mulberry32), so a seed means the same everywhere. */
+export const rng = mulberry32;
 
 export interface GenOptions {
   sessions: number;

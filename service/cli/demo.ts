@@ -5,6 +5,7 @@
  * would (standardwebhooks) and print a summary.
  */
 import { createServer, type IncomingHttpHeaders } from "node:http";
+import { deleteKeysWithPrefix } from "../redis.js";
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
@@ -129,16 +130,5 @@ export async function demoCommand(args: string[]): Promise<number> {
 }
 
 async function cleanup(url: string, prefix: string): Promise<void> {
-  const { Redis } = await import("ioredis");
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
+  await deleteKeysWithPrefix(url, prefix);
 }
