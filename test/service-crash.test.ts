@@ -40,25 +40,31 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A queue prefix, a tenant in a tenants file, and the environment of a `wattplan worker` child for them. */
+function workerSetup(name: string, extraEnv: Record<string, string>) {
+  const prefix = uniquePrefix(name);
+  const dir = mkdtempSync(join(tmpdir(), "wattplan-crash-"));
+  dirs.push(dir);
+  const acme = makeTenant("acme");
+  const tenantsFile = join(dir, "tenants.json");
+  writeFileSync(tenantsFile, JSON.stringify([acme.tenant]));
+  const env: Record<string, string> = {
+    REDIS_URL: SHARED_REDIS_URL,
+    WATTPLAN_QUEUE_PREFIX: prefix,
+    WATTPLAN_TENANTS_FILE: tenantsFile,
+    WATTPLAN_CONCURRENCY: "1",
+    WATTPLAN_LOCK_DURATION_MS: "2000",
+    WATTPLAN_STALLED_INTERVAL_MS: "1000",
+    // The slow-solve test flag: the job is surely still running when the worker is killed.
+    WATTPLAN_TEST_SOLVE_DELAY_MS: "4000",
+    ...extraEnv,
+  };
+  return { prefix, acme, env };
+}
+
 describe("a worker process killed mid-job", () => {
   it("hands the job to another worker, which completes it", async () => {
-    const prefix = uniquePrefix("crash");
-    const dir = mkdtempSync(join(tmpdir(), "wattplan-crash-"));
-    dirs.push(dir);
-    const acme = makeTenant("acme");
-    const tenantsFile = join(dir, "tenants.json");
-    writeFileSync(tenantsFile, JSON.stringify([acme.tenant]));
-    const env = {
-      REDIS_URL: SHARED_REDIS_URL,
-      WATTPLAN_QUEUE_PREFIX: prefix,
-      WATTPLAN_TENANTS_FILE: tenantsFile,
-      WATTPLAN_CONCURRENCY: "1",
-      WATTPLAN_LOCK_DURATION_MS: "2000",
-      WATTPLAN_STALLED_INTERVAL_MS: "1000",
-      WATTPLAN_SHUTDOWN_TIMEOUT_MS: "2000",
-      // The slow-solve test flag: the job is surely still running when the worker is killed.
-      WATTPLAN_TEST_SOLVE_DELAY_MS: "4000",
-    };
+    const { prefix, acme, env } = workerSetup("crash", { WATTPLAN_SHUTDOWN_TIMEOUT_MS: "2000" });
     const config = testConfig(prefix);
     const apiOnly = await startService({ config, tenants: new TenantStore([acme.tenant]), worker: false });
     try {
@@ -83,22 +89,7 @@ describe("a worker process killed mid-job", () => {
   });
 
   it("fails the job with ERR_WORKER_CRASHED once its workers died more often than allowed", async () => {
-    const prefix = uniquePrefix("crash-limit");
-    const dir = mkdtempSync(join(tmpdir(), "wattplan-crash-"));
-    dirs.push(dir);
-    const acme = makeTenant("acme");
-    const tenantsFile = join(dir, "tenants.json");
-    writeFileSync(tenantsFile, JSON.stringify([acme.tenant]));
-    const env = {
-      REDIS_URL: SHARED_REDIS_URL,
-      WATTPLAN_QUEUE_PREFIX: prefix,
-      WATTPLAN_TENANTS_FILE: tenantsFile,
-      WATTPLAN_CONCURRENCY: "1",
-      WATTPLAN_LOCK_DURATION_MS: "2000",
-      WATTPLAN_STALLED_INTERVAL_MS: "1000",
-      WATTPLAN_MAX_STALLED_COUNT: "0",
-      WATTPLAN_TEST_SOLVE_DELAY_MS: "4000",
-    };
+    const { prefix, acme, env } = workerSetup("crash-limit", { WATTPLAN_MAX_STALLED_COUNT: "0" });
     const apiOnly = await startService({ config: testConfig(prefix), tenants: new TenantStore([acme.tenant]), worker: false });
     try {
       const first = spawnWorker(env);
