@@ -9,13 +9,17 @@ import { solve } from "../scheduler/solve.js";
 import { strategyList } from "../scheduler/strategies.js";
 import { WattplanError } from "../errors.js";
 import { EXIT, UsageError, readJsonInput } from "./io.js";
+import { simulateCommand } from "./simulate-command.js";
+import { writeScheduleChart } from "../charts/chart-file.js";
 
 const USAGE = `Usage: wattplan <command> [options]
 
 Commands:
-  solve FILE|-  [--strategy NAME] [--compact]   solve a request, print the response JSON
+  solve FILE|-  [--strategy NAME] [--compact] [--chart OUT.svg]
+                                                solve a request, print the response JSON (and chart it)
   validate FILE|-                               check a request; exit 2 with the problems when invalid
   strategies                                    list the strategies
+  simulate [options]                            replay real sessions against strategies (simulate --help)
 
 Strategies: ${STRATEGY_NAMES.join(", ")}
 Exit codes: 0 success, 2 invalid input or usage, 1 internal failure.`;
@@ -49,6 +53,7 @@ const solveCommand: Command = (args) => {
   const { values, positionals } = parse(args, {
     strategy: { type: "string", short: "s" },
     compact: { type: "boolean" },
+    chart: { type: "string" },
   });
   const request = validatedRequest(oneInput(positionals, "solve"));
   const strategy = values.strategy;
@@ -56,6 +61,7 @@ const solveCommand: Command = (args) => {
     throw new UsageError(`--strategy: unknown strategy "${strategy}" (one of ${STRATEGY_NAMES.join(", ")})`);
   }
   const response = solve(request, { strategy: strategy as StrategyName | undefined });
+  if (typeof values.chart === "string") writeScheduleChart(values.chart, request, response);
   process.stdout.write(JSON.stringify(response, null, values.compact ? undefined : 2) + "\n");
   return EXIT.ok;
 };
@@ -81,6 +87,7 @@ export const COMMANDS: Record<string, Command> = {
   solve: solveCommand,
   validate: validateCommand,
   strategies: strategiesCommand,
+  simulate: simulateCommand,
 };
 
 export function main(argv: string[]): number {
