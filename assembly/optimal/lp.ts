@@ -1,0 +1,384 @@
+// The linear relaxation of spec §5-7 in box-constrained standard form,
+//   min c'x  s.t.  A x = b,  lo ≤ x ≤ up   (every box finite),
+// with A never stored: `multiplyA` and `multiplyAT` walk its structure.
+//
+// Columns (offsets into the flat variable vector, W = Σ window lengths):
+//   charge c, discharge d, energy e ........ per window slot (W each)
+//   shortfall s, surplus σ ................. per session (V each)
+//   import g, overflow o, export x, curtailment u, peak slack q ... per slot
+//   peak z ................................. one
+//   circuit flow F ......................... per circuit and slot (C·T)
+// Rows:
+//   energy   e_i − e_{i−1} − Δη_c c_i + (Δ/η_d) d_i = (i = 0 ? e0 : 0)
+//   shortfall e_last + s − σ = R           (only when R > floor)
+//   site     g + o − x − u − Σ_direct (c − d) − Σ_top F = B − S
+//   peak     g + o − z + q = 0              (only with a demand charge)
+//   circuit  F_k − Σ_direct (c − d) − Σ_children F = 0
+// Sessions hang on a node (a kept circuit or the site, node C); a circuit
+// whose limit can never bind is dropped and its sessions and children move
+// to its nearest kept ancestor. Overflow o_t ≥ 0 lets the import exceed I_t
+// in slots where even zero charging cannot meet it, at a penalty high enough
+// that the LP minimises overflow first (see `overflowPenalty`).
+
+import { Field, Setting } from "../layout";
+import {
+  slots, sessions, circuits, windowSlots, setting,
+  windowStart, windowEnd, windowOffset, sessionCircuit, circuitParent,
+  sessionValue, slotValue, circuitLimit,
+} from "../problem";
+import * as arena from "../arena";
+
+@inline export function ld(p: usize, i: i32): f64 { return load<f64>(p + (<usize>i << 3)); }
+@inline export function st(p: usize, i: i32, v: f64): void { store<f64>(p + (<usize>i << 3), v); }
+@inline export function ldi(p: usize, i: i32): i32 { return load<i32>(p + (<usize>i << 2)); }
+@inline export function sti(p: usize, i: i32, v: i32): void { store<i32>(p + (<usize>i << 2), v); }
+
+export let T: i32 = 0;
+export let V: i32 = 0;
+export let C: i32 = 0;
+export let W: i32 = 0;
+/** Columns and rows of the LP. */
+export let n: i32 = 0;
+export let m: i32 = 0;
+export let dt: f64 = 0;
+
+// Column offsets.
+export let oC: i32 = 0;
+export let oD: i32 = 0;
+export let oE: i32 = 0;
+export let oS: i32 = 0;
+export let oSig: i32 = 0;
+export let oG: i32 = 0;
+export let oO: i32 = 0;
+export let oX: i32 = 0;
+export let oU: i32 = 0;
+export let oQ: i32 = 0;
+export let oZ: i32 = 0;
+export let oF: i32 = 0;
+// Row offsets.
+export let rE: i32 = 0;
+export let rS: i32 = 0;
+export let rSite: i32 = 0;
+export let rPeak: i32 = 0;
+export let rCirc: i32 = 0;
+
+export let lo: usize = 0;     // f64[n]
+export let up: usize = 0;     // f64[n]
+export let cost: usize = 0;   // f64[n], divided by costScale
+export let rhs: usize = 0;    // f64[m]: b
+export let node: usize = 0;   // i32[V]: node the session's power enters (C = site)
+export let hasShort: usize = 0; // i32[V]
+export let keep: usize = 0;   // i32[C]: 1 when the circuit's limit can bind
+export let effParent: usize = 0; // i32[C]: node whose row F_k also enters
+export let nodeLo: usize = 0; // i32[C+1]: first slot of the node's rows
+export let nodeHi: usize = 0; // i32[C+1]: one past the last
+export let nodeBw: usize = 0; // i32[C+1]: half bandwidth of the node's reduced block
+export let havePeak: bool = false;
+export let mayOverflow: bool = false;
+/** Costs in the LP are the model's divided by this (keeps them O(1)). */
+export let costScale: f64 = 1;
+/** Model objective = costScale · c'x + objOffset. */
+export let objOffset: f64 = 0;
+export let maxWindow: i32 = 0;
+
+@inline export function nodeRow(k: i32, t: i32): i32 {
+  return k == C ? rSite + t : rCirc + k * T + t;
+}
+
+/**
+ * Per kWh of overflow: more than any other use of one kWh of import could
+ * save (buying it, a shortfall it avoids through the battery's losses, the
+ * degradation it spares, the demand charge of one slot), so the penalised LP
+ * minimises Σ overflow first: an exact penalty.
+ */
+function overflowPenalty(): f64 {
+  let price: f64 = 0;
+  for (let t = 0; t < T; t++) {
+    price = max(price, max(Math.abs(slotValue(Field.ImportPrice, t)), Math.abs(slotValue(Field.ExportPrice, t))));
+  }
+  let eta: f64 = 1;
+  let pen: f64 = 0;
+  let degr: f64 = 0;
+  for (let v = 0; v < V; v++) {
+    eta = min(eta, sessionValue(Field.ChargeEfficiency, v) * sessionValue(Field.DischargeEfficiency, v));
+    pen = max(pen, sessionValue(Field.ShortfallPenalty, v));
+    degr = max(degr, sessionValue(Field.DegradationCost, v));
+  }
+  return 2 * ((price + pen + degr) / eta + setting(Setting.DemandCharge) / dt) + 1;
+}
+
+/** Lay out the LP of the problem in memory (allocates from the arena). */
+export function build(): void {
+  T = slots; V = sessions; C = circuits; W = windowSlots;
+  dt = setting(Setting.SlotHours);
+  oC = 0; oD = W; oE = 2 * W; oS = 3 * W; oSig = oS + V;
+  oG = oSig + V; oO = oG + T; oX = oO + T; oU = oX + T; oQ = oU + T;
+  oZ = oQ + T; oF = oZ + 1;
+  n = oF + C * T;
+  rE = 0; rS = W; rSite = W + V; rPeak = rSite + T; rCirc = rPeak + T;
+  m = rCirc + C * T;
+
+  lo = arena.allocF64(n);
+  up = arena.allocF64(n);
+  cost = arena.allocF64(n);
+  rhs = arena.allocF64(m);
+  node = arena.allocI32(V);
+  hasShort = arena.allocI32(V);
+  keep = arena.allocI32(C);
+  effParent = arena.allocI32(C);
+  nodeLo = arena.allocI32(C + 1);
+  nodeHi = arena.allocI32(C + 1);
+  nodeBw = arena.allocI32(C + 1);
+
+  // Circuits: the most the subtree can draw / feed per slot decides whether
+  // the limit can bind at all, and tightens the flow's box where it can.
+  const mark = arena.mark();
+  const sumC = arena.allocF64(C * T);
+  const sumD = arena.allocF64(C * T);
+  maxWindow = 0;
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    const b = windowEnd(v);
+    if (b - a > maxWindow) maxWindow = b - a;
+    const c = sessionCircuit(v);
+    if (c < 0 || b <= a) continue;
+    const mc = sessionValue(Field.MaxCharge, v);
+    const md = sessionValue(Field.MaxDischarge, v);
+    for (let t = a; t < b; t++) {
+      st(sumC, c * T + t, ld(sumC, c * T + t) + mc);
+      st(sumD, c * T + t, ld(sumD, c * T + t) + md);
+    }
+  }
+  for (let k = C - 1; k >= 0; k--) {
+    const par = circuitParent(k);
+    let binds = 0;
+    for (let t = 0; t < T; t++) {
+      const lim = circuitLimit(k, t);
+      const sc = ld(sumC, k * T + t);
+      const sd = ld(sumD, k * T + t);
+      if (sc > lim || sd > lim) binds = 1;
+      st(lo, oF + k * T + t, -min(lim, sd));
+      st(up, oF + k * T + t, min(lim, sc));
+      if (par >= 0) {
+        st(sumC, par * T + t, ld(sumC, par * T + t) + sc);
+        st(sumD, par * T + t, ld(sumD, par * T + t) + sd);
+      }
+    }
+    sti(keep, k, binds);
+  }
+  arena.release(mark);
+  // Effective tree over kept circuits (parents come before children).
+  const effNode = arena.allocI32(C);
+  for (let k = 0; k < C; k++) {
+    const par = circuitParent(k);
+    const ep = par < 0 ? C : ldi(effNode, par);
+    sti(effParent, k, ep);
+    sti(effNode, k, ldi(keep, k) ? k : ep);
+    if (!ldi(keep, k)) {
+      for (let t = 0; t < T; t++) { st(lo, oF + k * T + t, 0); st(up, oF + k * T + t, 0); }
+    }
+  }
+  for (let k = 0; k <= C; k++) { sti(nodeLo, k, T); sti(nodeHi, k, 0); sti(nodeBw, k, 0); }
+  sti(nodeLo, C, 0); sti(nodeHi, C, T);
+  for (let v = 0; v < V; v++) {
+    const c = sessionCircuit(v);
+    const k = c < 0 ? C : ldi(effNode, c);
+    sti(node, v, k);
+    const a = windowStart(v);
+    const b = windowEnd(v);
+    if (b <= a) continue;
+    if (b - a - 1 > ldi(nodeBw, k)) sti(nodeBw, k, b - a - 1);
+    let j = k;
+    while (j < C) {
+      if (a < ldi(nodeLo, j)) sti(nodeLo, j, a);
+      if (b > ldi(nodeHi, j)) sti(nodeHi, j, b);
+      j = ldi(effParent, j);
+    }
+  }
+  for (let k = 0; k < C; k++) {
+    if (!ldi(keep, k)) continue;
+    const span = ldi(nodeHi, k) - ldi(nodeLo, k);
+    if (span <= 0) { sti(keep, k, 0); sti(nodeHi, k, 0); sti(nodeLo, k, 0); continue; }
+    const p = ldi(effParent, k);
+    if (span - 1 > ldi(nodeBw, p)) sti(nodeBw, p, span - 1);
+  }
+  for (let k = 0; k <= C; k++) {
+    const span = ldi(nodeHi, k) - ldi(nodeLo, k);
+    if (ldi(nodeBw, k) > span - 1) sti(nodeBw, k, max(0, span - 1));
+  }
+
+  // Sessions.
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    const b = windowEnd(v);
+    const off = windowOffset(v);
+    const floor = sessionValue(Field.EnergyFloor, v);
+    const cap = sessionValue(Field.Capacity, v);
+    const degr = sessionValue(Field.DegradationCost, v);
+    for (let i = 0; i < b - a; i++) {
+      const j = off + i;
+      st(up, oC + j, sessionValue(Field.MaxCharge, v));
+      st(up, oD + j, sessionValue(Field.MaxDischarge, v));
+      st(lo, oE + j, floor);
+      st(up, oE + j, cap);
+      st(cost, oD + j, dt * degr);
+      st(rhs, rE + j, i == 0 ? sessionValue(Field.InitialEnergy, v) : 0);
+    }
+    const R = sessionValue(Field.RequiredEnergy, v);
+    const short = b > a && R > floor + 1e-12;
+    sti(hasShort, v, short ? 1 : 0);
+    if (short) {
+      st(up, oS + v, R - floor);
+      st(up, oSig + v, max(0, cap - floor));
+      st(cost, oS + v, sessionValue(Field.ShortfallPenalty, v));
+      st(rhs, rS + v, R);
+    }
+  }
+
+  // Slots.
+  let zmax: f64 = 0;
+  mayOverflow = false;
+  for (let t = 0; t < T; t++) {
+    const I = slotValue(Field.ImportLimit, t);
+    const net0 = slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t);
+    const omax = max(0, net0 - I);
+    if (omax > 0) mayOverflow = true;
+    st(up, oG + t, I);
+    st(up, oO + t, omax);
+    st(up, oX + t, slotValue(Field.ExportLimit, t));
+    st(up, oU + t, slotValue(Field.Pv, t));
+    st(cost, oG + t, dt * slotValue(Field.ImportPrice, t));
+    st(cost, oX + t, -dt * slotValue(Field.ExportPrice, t));
+    st(rhs, rSite + t, net0);
+    zmax = max(zmax, I + omax);
+  }
+  const M = overflowPenalty();
+  for (let t = 0; t < T; t++) st(cost, oO + t, dt * M);
+  const D = setting(Setting.DemandCharge);
+  const P0 = setting(Setting.PeakThreshold);
+  havePeak = D > 0 && zmax > P0;
+  objOffset = 0;
+  if (havePeak) {
+    st(lo, oZ, P0);
+    st(up, oZ, zmax);
+    st(cost, oZ, D);
+    objOffset = -D * P0;
+    for (let t = 0; t < T; t++) st(up, oQ + t, zmax);
+  }
+
+  let big: f64 = 0;
+  for (let j = 0; j < n; j++) if (ld(up, j) > ld(lo, j)) big = max(big, Math.abs(ld(cost, j)));
+  costScale = big > 0 ? big : 1;
+  for (let j = 0; j < n; j++) st(cost, j, ld(cost, j) / costScale);
+}
+
+/** out = A·xv (length m). */
+export function multiplyA(xv: usize, out: usize): void {
+  for (let t = 0; t < T; t++) {
+    const imp = ld(xv, oG + t) + ld(xv, oO + t);
+    st(out, rSite + t, imp - ld(xv, oX + t) - ld(xv, oU + t));
+    st(out, rPeak + t, havePeak ? imp - ld(xv, oZ) + ld(xv, oQ + t) : 0);
+  }
+  for (let k = 0; k < C; k++) {
+    const kept = ldi(keep, k);
+    for (let t = 0; t < T; t++) {
+      const f = kept ? ld(xv, oF + k * T + t) : 0;
+      st(out, rCirc + k * T + t, f);
+    }
+  }
+  for (let k = 0; k < C; k++) {
+    if (!ldi(keep, k)) continue;
+    const par = ldi(effParent, k);
+    for (let t = 0; t < T; t++) {
+      const r = nodeRow(par, t);
+      st(out, r, ld(out, r) - ld(xv, oF + k * T + t));
+    }
+  }
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    if (w <= 0) { st(out, rS + v, 0); continue; }
+    const off = windowOffset(v);
+    const k = ldi(node, v);
+    const gc = dt * sessionValue(Field.ChargeEfficiency, v);
+    const gd = dt / sessionValue(Field.DischargeEfficiency, v);
+    let prev: f64 = 0;
+    for (let i = 0; i < w; i++) {
+      const j = off + i;
+      const cj = ld(xv, oC + j);
+      const dj = ld(xv, oD + j);
+      const ej = ld(xv, oE + j);
+      st(out, rE + j, ej - prev - gc * cj + gd * dj);
+      prev = ej;
+      const r = nodeRow(k, a + i);
+      st(out, r, ld(out, r) - (cj - dj));
+    }
+    st(out, rS + v, ldi(hasShort, v) ? prev + ld(xv, oS + v) - ld(xv, oSig + v) : 0);
+  }
+}
+
+/** out = A'·yv (length n). */
+export function multiplyAT(yv: usize, out: usize): void {
+  let zsum: f64 = 0;
+  for (let t = 0; t < T; t++) {
+    const ys = ld(yv, rSite + t);
+    const yp = havePeak ? ld(yv, rPeak + t) : 0;
+    st(out, oG + t, ys + yp);
+    st(out, oO + t, ys + yp);
+    st(out, oX + t, -ys);
+    st(out, oU + t, -ys);
+    st(out, oQ + t, yp);
+    zsum += yp;
+  }
+  st(out, oZ, -zsum);
+  for (let k = 0; k < C; k++) {
+    const kept = ldi(keep, k);
+    const par = ldi(effParent, k);
+    for (let t = 0; t < T; t++) {
+      st(out, oF + k * T + t, kept ? ld(yv, rCirc + k * T + t) - ld(yv, nodeRow(par, t)) : 0);
+    }
+  }
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    const ys = ldi(hasShort, v) ? ld(yv, rS + v) : 0;
+    st(out, oS + v, ys);
+    st(out, oSig + v, -ys);
+    if (w <= 0) continue;
+    const off = windowOffset(v);
+    const k = ldi(node, v);
+    const gc = dt * sessionValue(Field.ChargeEfficiency, v);
+    const gd = dt / sessionValue(Field.DischargeEfficiency, v);
+    for (let i = 0; i < w; i++) {
+      const j = off + i;
+      const ye = ld(yv, rE + j);
+      const yn = ld(yv, nodeRow(k, a + i));
+      st(out, oC + j, -gc * ye - yn);
+      st(out, oD + j, gd * ye + yn);
+      st(out, oE + j, i + 1 < w ? ye - ld(yv, rE + j + 1) : ye + ys);
+    }
+  }
+}
+
+/**
+ * A proven lower bound on the LP from any multipliers y (rows are
+ * equalities, so y is free): c'x = b'y + r'x ≥ b'y + Σ_j min(r_j lo_j, r_j up_j)
+ * with r = c − A'y, for every x in the boxes. `aty` must hold A'y.
+ * Returned in model units (costScale and objOffset applied).
+ */
+export function dualBound(y: usize, aty: usize): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < m; i++) s += ld(rhs, i) * ld(y, i);
+  for (let j = 0; j < n; j++) {
+    const r = ld(cost, j) - ld(aty, j);
+    s += r > 0 ? r * ld(lo, j) : r * ld(up, j);
+  }
+  return s * costScale + objOffset;
+}
+
+/** c'x in model units. */
+export function objective(xv: usize): f64 {
+  let s: f64 = 0;
+  for (let j = 0; j < n; j++) s += ld(cost, j) * ld(xv, j);
+  return s * costScale + objOffset;
+}

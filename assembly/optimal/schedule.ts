@@ -1,0 +1,340 @@
+// From the LP's iterate to a schedule the evaluator accepts (spec §5 within
+// 1e-6): net charge and discharge into one signed power, then repair what
+// the interior iterate (approximately feasible) or the netting (which only
+// raises the battery energy) may break, and round for minChargeKw.
+//
+// Every repair step moves powers towards zero, and the all-zero schedule
+// meets rules 1-4, so the passes below settle after a few rounds:
+//  - energy pass: walk each battery, cut charging where it would pass the
+//    capacity and discharging where it would pass the floor;
+//  - limit pass: per slot, leaves first, scale down the charging (or the
+//    discharging) of a circuit's subtree to its limit, then choose the
+//    curtailment and scale at the site for the import and export limits.
+
+import { Field, Setting } from "../layout";
+import {
+  ptr, setting, windowStart, windowEnd, windowOffset, sessionCircuit, circuitParent,
+  sessionValue, slotValue, circuitLimit,
+} from "../problem";
+import { stepEnergy } from "../evaluate";
+import * as arena from "../arena";
+import { ld, st, T, V, C, dt, oC, oD, oU } from "./lp";
+
+/** Shrink factor that keeps repaired sums strictly inside their limits. */
+const INSIDE: f64 = 1 - 1e-12;
+/** Powers smaller than this (kW) are interior-point dust. */
+const DUST: f64 = 1e-9;
+
+let pos: usize = 0;     // f64[(C+1)·T]: charging under each node
+let neg: usize = 0;     // f64[(C+1)·T]: discharging under each node (≤ 0)
+let scaleP: usize = 0;  // f64[(C+1)·T]: factor for charging
+let scaleN: usize = 0;  // f64[(C+1)·T]: factor for discharging
+let enforceMin: bool = false;
+
+@inline function nodeOfSession(v: i32): i32 {
+  const c = sessionCircuit(v);
+  return c < 0 ? C : c;
+}
+@inline function parentNode(c: i32): i32 {
+  const p = circuitParent(c);
+  return p < 0 ? C : p;
+}
+
+/** Signed powers p = c − d and the curtailment from the LP's x. */
+export function extract(x: usize): void {
+  const power = ptr(Field.Power);
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    const off = windowOffset(v);
+    const maxC = sessionValue(Field.MaxCharge, v);
+    const maxD = sessionValue(Field.MaxDischarge, v);
+    for (let i = 0; i < w; i++) {
+      const j = off + i;
+      let p = ld(x, oC + j) - ld(x, oD + j);
+      p = min(maxC, max(-maxD, p));
+      if (Math.abs(p) < DUST) p = 0;
+      st(power, j, p);
+    }
+  }
+  const curtail = ptr(Field.Curtailment);
+  for (let t = 0; t < T; t++) st(curtail, t, min(slotValue(Field.Pv, t), max(0, ld(x, oU + t))));
+}
+
+/** Keep every battery within [floor, capacity]; true when a power changed. */
+function energyPass(): bool {
+  const power = ptr(Field.Power);
+  let changed = false;
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    if (w <= 0) continue;
+    const off = windowOffset(v);
+    const etaC = sessionValue(Field.ChargeEfficiency, v);
+    const etaD = sessionValue(Field.DischargeEfficiency, v);
+    const cap = sessionValue(Field.Capacity, v);
+    const floor = sessionValue(Field.EnergyFloor, v);
+    const minC = enforceMin ? sessionValue(Field.MinCharge, v) : 0;
+    let e = sessionValue(Field.InitialEnergy, v);
+    for (let i = 0; i < w; i++) {
+      let p = ld(power, off + i);
+      const p0 = p;
+      if (p > 0 && p < minC) p = 0;
+      let next = stepEnergy(e, p, dt, etaC, etaD);
+      if (next > cap) {
+        p = max(0, (cap - e) / (dt * etaC)) * INSIDE;
+        if (p < minC) p = 0;
+        next = stepEnergy(e, p, dt, etaC, etaD);
+      } else if (next < floor) {
+        p = -max(0, (e - floor) * etaD / dt) * INSIDE;
+        next = stepEnergy(e, p, dt, etaC, etaD);
+      }
+      if (p != p0) { st(power, off + i, p); changed = true; }
+      e = next;
+    }
+  }
+  return changed;
+}
+
+/** Circuit, import and export limits per slot; true when a power changed. */
+function limitPass(): bool {
+  const power = ptr(Field.Power);
+  const curtail = ptr(Field.Curtailment);
+  const N = (C + 1) * T;
+  memory.fill(pos, 0, <usize>N << 3);
+  memory.fill(neg, 0, <usize>N << 3);
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    const off = windowOffset(v);
+    const k = nodeOfSession(v) * T + a;
+    for (let i = 0; i < w; i++) {
+      const p = ld(power, off + i);
+      if (p > 0) st(pos, k + i, ld(pos, k + i) + p);
+      else st(neg, k + i, ld(neg, k + i) + p);
+    }
+  }
+  let changed = false;
+  for (let t = 0; t < T; t++) {
+    // Children come after their parents: a reverse sweep sees finished subtrees.
+    for (let c = C - 1; c >= 0; c--) {
+      const L = circuitLimit(c, t);
+      const sp = ld(pos, c * T + t);
+      const sn = ld(neg, c * T + t);
+      let ap: f64 = 1;
+      let an: f64 = 1;
+      if (sp + sn > L) ap = max(0, (L - sn) / sp) * INSIDE;
+      else if (sp + sn < -L) an = max(0, (L + sp) / -sn) * INSIDE;
+      st(scaleP, c * T + t, ap);
+      st(scaleN, c * T + t, an);
+      const pn = parentNode(c) * T + t;
+      st(pos, pn, ld(pos, pn) + ap * sp);
+      st(neg, pn, ld(neg, pn) + an * sn);
+    }
+    const sp = ld(pos, C * T + t);
+    const sn = ld(neg, C * T + t);
+    const S = slotValue(Field.Pv, t);
+    const I = slotValue(Field.ImportLimit, t);
+    const E = slotValue(Field.ExportLimit, t);
+    const base = slotValue(Field.BaseLoad, t) - S;
+    const X = base + sp + sn;
+    let ap: f64 = 1;
+    let an: f64 = 1;
+    let u = ld(curtail, t);
+    const uLo = max(0, -E - X);
+    const uHi = min(S, I - X);
+    if (uLo <= uHi) {
+      u = min(uHi, max(uLo, u));
+    } else if (X > I) {
+      // Import too high even without curtailment: cut charging (all of it
+      // when the base load alone is above the limit: spec §5 infeasible).
+      u = 0;
+      if (sp > 0) ap = max(0, (I - base - sn) / sp) * INSIDE;
+    } else {
+      u = S;
+      if (sn < 0) an = max(0, (E + base + S + sp) / -sn) * INSIDE;
+    }
+    st(curtail, t, u);
+    st(scaleP, C * T + t, ap);
+    st(scaleN, C * T + t, an);
+    // Effective factors top-down (parents first).
+    for (let c = 0; c < C; c++) {
+      const pn = parentNode(c) * T + t;
+      st(scaleP, c * T + t, ld(scaleP, c * T + t) * ld(scaleP, pn));
+      st(scaleN, c * T + t, ld(scaleN, c * T + t) * ld(scaleN, pn));
+    }
+  }
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    const off = windowOffset(v);
+    const k = nodeOfSession(v) * T + a;
+    const minC = enforceMin ? sessionValue(Field.MinCharge, v) : 0;
+    for (let i = 0; i < w; i++) {
+      const p = ld(power, off + i);
+      let q = p;
+      if (p > 0) {
+        q = p * ld(scaleP, k + i);
+        if (q < minC) q = 0;
+      } else if (p < 0) {
+        q = p * ld(scaleN, k + i);
+      }
+      if (q != p) { st(power, off + i, q); changed = true; }
+    }
+  }
+  return changed;
+}
+
+function settle(): void {
+  for (let pass = 0; pass < 200; pass++) {
+    const a = energyPass();
+    const b = limitPass();
+    if (!a && !b) return;
+  }
+  // Not settled (never seen): drop every power; p = 0 meets rules 1-4.
+  memory.fill(ptr(Field.Power), 0, <usize>windowOffsetEnd() << 3);
+  limitPass();
+}
+
+function windowOffsetEnd(): i32 {
+  let e = 0;
+  for (let v = 0; v < V; v++) e = max(e, windowOffset(v) + windowEnd(v) - windowStart(v));
+  return e;
+}
+
+/** True when some session has a minChargeKw floor. */
+export function hasMinCharge(): bool {
+  for (let v = 0; v < V; v++) {
+    if (windowEnd(v) > windowStart(v) && sessionValue(Field.MinCharge, v) > 0) return true;
+  }
+  return false;
+}
+
+/** Battery energy after window slot i of session v, for the current powers. */
+function energyAt(v: i32, i: i32): f64 {
+  const power = ptr(Field.Power);
+  const off = windowOffset(v);
+  const etaC = sessionValue(Field.ChargeEfficiency, v);
+  const etaD = sessionValue(Field.DischargeEfficiency, v);
+  let e = sessionValue(Field.InitialEnergy, v);
+  for (let k = 0; k <= i; k++) e = stepEnergy(e, ld(power, off + k), dt, etaC, etaD);
+  return e;
+}
+
+/**
+ * minChargeKw rounding. The relaxation may charge a session below its
+ * floor; such powers are rounded down to zero (always feasible), and the
+ * energy lost is bought back greedily, cheapest import price first, in
+ * blocks of at least minChargeKw where the site, every circuit on the
+ * session's path and the battery capacity leave room. The result is
+ * feasible; its gap to the relaxation bound is reported, not hidden.
+ */
+function roundMinCharge(target: usize): void {
+  const power = ptr(Field.Power);
+  const curtail = ptr(Field.Curtailment);
+  enforceMin = true;
+  settle();
+  // Net power under each node (subtree sums) and the site's net import.
+  const N = (C + 1) * T;
+  const sub = pos;
+  memory.fill(sub, 0, <usize>N << 3);
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    const off = windowOffset(v);
+    const k = nodeOfSession(v) * T + a;
+    for (let i = 0; i < w; i++) st(sub, k + i, ld(sub, k + i) + ld(power, off + i));
+  }
+  for (let c = C - 1; c >= 0; c--) {
+    const pn = parentNode(c) * T;
+    for (let t = 0; t < T; t++) st(sub, pn + t, ld(sub, pn + t) + ld(sub, c * T + t));
+  }
+  const tried = neg; // reuse: 1 when a slot was tried for the current session
+  const traj = scaleP; // reuse: the session's energy after each window slot
+  for (let v = 0; v < V; v++) {
+    const minC = sessionValue(Field.MinCharge, v);
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    if (minC <= 0 || w <= 0) continue;
+    const off = windowOffset(v);
+    const etaC = sessionValue(Field.ChargeEfficiency, v);
+    const maxC = sessionValue(Field.MaxCharge, v);
+    const cap = sessionValue(Field.Capacity, v);
+    const etaD = sessionValue(Field.DischargeEfficiency, v);
+    const e0 = sessionValue(Field.InitialEnergy, v);
+    let e = e0;
+    for (let i = 0; i < w; i++) { e = stepEnergy(e, ld(power, off + i), dt, etaC, etaD); st(traj, i, e); }
+    let need = ld(target, v) - e;
+    if (need <= 1e-9) continue;
+    for (let i = 0; i < w; i++) st(tried, i, 0);
+    for (let round = 0; round < w && need > 1e-9; round++) {
+      let best = -1;
+      let price: f64 = Infinity;
+      for (let i = 0; i < w; i++) {
+        if (ld(tried, i) != 0) continue;
+        const pi = slotValue(Field.ImportPrice, a + i);
+        if (pi < price) { price = pi; best = i; }
+      }
+      if (best < 0) break;
+      st(tried, best, 1);
+      const t = a + best;
+      const p = ld(power, off + best);
+      if (p < 0) continue;
+      let room = maxC - p;
+      const S = slotValue(Field.Pv, t);
+      const net = slotValue(Field.BaseLoad, t) - S + ld(curtail, t) + ld(sub, C * T + t);
+      room = min(room, slotValue(Field.ImportLimit, t) - net);
+      let c = sessionCircuit(v);
+      while (c >= 0) {
+        room = min(room, circuitLimit(c, t) - ld(sub, c * T + t));
+        c = circuitParent(c);
+      }
+      let highest: f64 = -Infinity;
+      for (let i = best; i < w; i++) highest = max(highest, ld(traj, i));
+      room = min(room, (cap - highest) / (dt * etaC)) * INSIDE;
+      let add = min(room, need / (dt * etaC));
+      if (p + add < minC) {
+        if (p + room < minC) continue;
+        add = minC - p;
+      }
+      if (add <= 0) continue;
+      st(power, off + best, p + add);
+      need -= dt * etaC * add;
+      e = best > 0 ? ld(traj, best - 1) : e0;
+      for (let i = best; i < w; i++) { e = stepEnergy(e, ld(power, off + i), dt, etaC, etaD); st(traj, i, e); }
+      let node = nodeOfSession(v);
+      while (true) {
+        st(sub, node * T + t, ld(sub, node * T + t) + add);
+        if (node == C) break;
+        node = parentNode(node);
+      }
+    }
+  }
+  settle();
+}
+
+/**
+ * Turn the LP iterate `x` into a feasible schedule in Field.Power and
+ * Field.Curtailment (scratch from the arena, released before returning).
+ */
+export function repair(x: usize): void {
+  const mark = arena.mark();
+  const N = (C + 1) * T;
+  pos = arena.allocF64(max(N, 1));
+  neg = arena.allocF64(max(max(N, 1), windowOffsetEnd() + 1));
+  scaleP = arena.allocF64(max(max(N, 1), windowOffsetEnd() + 1));
+  scaleN = arena.allocF64(max(N, 1));
+  enforceMin = false;
+  extract(x);
+  settle();
+  if (hasMinCharge()) {
+    const target = arena.allocF64(V);
+    for (let v = 0; v < V; v++) {
+      const w = windowEnd(v) - windowStart(v);
+      st(target, v, w > 0 ? energyAt(v, w - 1) : 0);
+    }
+    roundMinCharge(target);
+  }
+  enforceMin = false;
+  arena.release(mark);
+}
