@@ -63,7 +63,7 @@ export function scheduleChartSpec(request: Request, response: Response): TopLeve
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
-      text: `Schedule (${response.strategy}, ${response.status})`,
+      text: `Schedule: strategy ${response.strategy}, status ${response.status}`,
       subtitle: `${response.sessions.length} sessions · total cost ${cost.total.toFixed(2)} (energy ${cost.energy.toFixed(2)}, demand ${cost.demand.toFixed(2)}, degradation ${cost.degradation.toFixed(2)}, shortfall ${cost.shortfall.toFixed(2)}) · peak import ${response.peakImportKw.toFixed(1)} kW`,
     },
     config: { font: CHART_FONT, view: { stroke: null }, axis: { gridColor: "#e6e6e6" }, title: { anchor: "start" } },
@@ -89,7 +89,7 @@ export function scheduleChartSpec(request: Request, response: Response): TopLeve
               x,
               y: { field: "kW", type: "quantitative" },
               stroke: { field: "series", type: "nominal", title: "site", scale: { domain: siteSeries, range: ["#000000", "#d62728", "#9467bd"] }, legend: { orient: "right" } },
-              strokeDash: { field: "series", type: "nominal", scale: { domain: siteSeries, range: [[1, 0], [6, 4], [6, 4]] }, legend: null },
+              strokeDash: { field: "series", type: "nominal", title: "site", scale: { domain: siteSeries, range: [[1, 0], [6, 4], [2, 3]] } },
               strokeWidth: { value: 1.5 },
             },
           },

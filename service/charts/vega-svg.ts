@@ -26,8 +26,17 @@ interface ViewInternals {
   _viewHeight: number;
 }
 
+/** Vega-Lite warns on stderr about spec details it resolves itself; a library must not print. */
+const QUIET_LOGGER = {
+  level(): number { return 0; },
+  error(...args: readonly unknown[]): never { throw new Error(args.map(String).join(" ")); },
+  warn() { return QUIET_LOGGER; },
+  info() { return QUIET_LOGGER; },
+  debug() { return QUIET_LOGGER; },
+};
+
 export function renderVegaLiteSvg(spec: TopLevelSpec): string {
-  const compiled = compile(spec).spec;
+  const compiled = compile(spec, { logger: QUIET_LOGGER }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
   view.run();
   const padding = view.padding() as { left: number; right: number; top: number; bottom: number };
