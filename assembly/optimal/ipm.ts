@@ -35,10 +35,16 @@ export enum IpmExit {
 const FIXED: f64 = 1e-9;
 /** Fraction of the step to the boundary. */
 const STEP: f64 = 0.995;
-const PRIMAL_TOL: f64 = 1e-8;
+/** Relative primal residual accepted (the repair absorbs what is left). */
+const PRIMAL_TOL: f64 = 1e-7;
+/** A primal residual this many times the best seen means the iterate broke down. */
+const BREAKDOWN: f64 = 1e4;
 
 export let x: usize = 0;
 export let y: usize = 0;
+let xBest: usize = 0;
+let bestMerit: f64 = Infinity;
+let bestPinf: f64 = Infinity;
 let zl: usize = 0;
 let zu: usize = 0;
 let theta: usize = 0;
@@ -55,6 +61,7 @@ let tn: usize = 0;
 let tm: usize = 0;
 
 export let iterations: i32 = 0;
+export const traceLog: usize = memory.data(8 * 6 * 256, 16);
 let xtmp: usize = 0;
 let mtmp: usize = 0;
 let dyc: usize = 0;
@@ -70,6 +77,7 @@ export let gap: f64 = Infinity;
 /** Workspace for the LP of lp.build(); everything the loop touches. */
 export function init(): void {
   x = arena.allocF64(n);
+  xBest = arena.allocF64(n);
   zl = arena.allocF64(n);
   zu = arena.allocF64(n);
   theta = arena.allocF64(n);
@@ -196,6 +204,8 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, sta
   start();
   iterations = 0;
   bound = -Infinity;
+  bestMerit = Infinity;
+  bestPinf = Infinity;
   gap = Infinity;
   let bnorm: f64 = 0;
   for (let i = 0; i < m; i++) bnorm = max(bnorm, Math.abs(ld(rhs, i)));
@@ -226,9 +236,22 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, sta
     if (nfree == 0) return IpmExit.Converged;
     const mu = comp / (2 * <f64>nfree);
     if (pinf <= PRIMAL_TOL && gap <= gapTolerance) return IpmExit.Converged;
-    if (iterations >= maxIterations) return IpmExit.IterationLimit;
-    if (timeLimitMs > 0 && performanceNow() - started >= timeLimitMs) return IpmExit.TimeLimit;
-    if (stalls >= 3) return IpmExit.Stalled;
+    // Keep the iterate nearest to both tolerances: late iterations can lose
+    // accuracy, and whatever the exit the schedule comes from the best one.
+    const merit = max(pinf / PRIMAL_TOL, gap / gapTolerance);
+    if (merit < bestMerit) {
+      bestMerit = merit;
+      memory.copy(xBest, x, <usize>n << 3);
+    }
+    bestPinf = min(bestPinf, pinf);
+    let exit = -1;
+    if (iterations >= maxIterations) exit = IpmExit.IterationLimit;
+    else if (timeLimitMs > 0 && performanceNow() - started >= timeLimitMs) exit = IpmExit.TimeLimit;
+    else if (stalls >= 3 || (bestPinf < 1e-3 && pinf > BREAKDOWN * bestPinf)) exit = IpmExit.Stalled;
+    if (exit >= 0) {
+      memory.copy(x, xBest, <usize>n << 3);
+      return <IpmExit>exit;
+    }
     iterations++;
 
     for (let j = 0; j < n; j++) {
@@ -277,6 +300,10 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, sta
       st(zu, j, ld(zu, j) + alphaD * ld(dzu, j));
     }
     for (let i = 0; i < m; i++) st(y, i, ld(y, i) + alphaD * ld(dy, i));
+    if (iterations < 256) {
+      const tp = traceLog + (<usize>(iterations * 6) << 3);
+      store<f64>(tp, pinf); store<f64>(tp, gap, 8); store<f64>(tp, mu, 16); store<f64>(tp, alphaP, 24); store<f64>(tp, alphaD, 32); store<f64>(tp, bound, 40);
+    }
     if (alphaP < 1e-8 && alphaD < 1e-8) stalls++;
     else stalls = 0;
   }

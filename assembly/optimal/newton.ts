@@ -30,7 +30,7 @@ const PIVOT_DROP: f64 = 1e-14;
 const HUGE: f64 = 1e100;
 
 let theta: usize = 0;
-let hD: usize = 0;     // f64[W+V]: LDL' pivots of the session blocks (energy rows, then shortfall rows)
+let hD: usize = 0;     // f64[W+V]: LDL' pivots of the session blocks, session v's from offset_v + v
 let hL: usize = 0;     // f64[W+V]: their sub-diagonal multipliers
 let kx: usize = 0;     // f64[W]: coupling of energy row i to its node row
 let mats: usize = 0;   // usize[C+1]: band storage of each node's block
@@ -38,6 +38,7 @@ let yScratch: usize = 0; // f64[span²]: L⁻¹Θ_F of the circuit being elimina
 let sx: usize = 0;     // f64[maxWindow+1]
 let sy: usize = 0;     // f64[maxWindow+1]
 let scol: usize = 0;   // f64[maxWindow+1]
+let W0: i32 = 0;       // second half of sy: reciprocal pivots
 let tv: usize = 0;     // f64[T]
 let rw: usize = 0;     // f64[m]: working right-hand side
 let pD: usize = 0;     // f64[T]: peak rows' diagonal p_t
@@ -116,7 +117,8 @@ export function init(thetaPtr: usize): void {
   }
   yScratch = arena.allocF64(maxChild * maxChild);
   sx = arena.allocF64(maxWindow + 2);
-  sy = arena.allocF64(maxWindow + 2);
+  sy = arena.allocF64(2 * (maxWindow + 2));
+  W0 = maxWindow + 2;
   scol = arena.allocF64(maxWindow + 2);
   tv = arena.allocF64(T);
   rw = arena.allocF64(m);
@@ -211,29 +213,38 @@ export function factor(): void {
       const piv = diag > PIVOT_DROP * orig && diag > 0 ? diag : HUGE;
       st(sx, i, piv);
       st(sy, i, l);
-      const row = i < w ? off + i : W + v;
-      st(hD, row, piv);
-      st(hL, row, l);
+      st(hD, off + v + i, piv);
+      st(hL, off + v + i, l);
       dPrev = piv;
     }
-    // Column j of H⁻¹ (rows ≥ j), weighted by the couplings.
+    // Column j of H⁻¹ (rows ≥ j), weighted by the couplings, into the
+    // node's band: element (a+i, a+j) sits at row a+i, column offset j−i+bw.
     const col = scol;
+    const nlo = ldi(nodeLo, k);
+    const nbw = ldi(nodeBw, k);
+    const stride = <usize>(nbw + 1) << 3;
+    const kxv = kx + (<usize>off << 3);
+    for (let i = 0; i < mv; i++) st(sy, i + W0, 1 / ld(sx, i)); // reciprocal pivots after the multipliers
     for (let j = 0; j < w; j++) {
-      const kj = ld(kx, off + j);
+      const kj = ld(kxv, j);
       if (kj == 0) continue;
       let y: f64 = 1;
-      st(col, j, y / ld(sx, j));
+      st(col, j, y * ld(sy, j + W0));
       for (let i = j + 1; i < mv; i++) {
         y = -ld(sy, i) * y;
-        st(col, i, y / ld(sx, i));
+        st(col, i, y * ld(sy, i + W0));
       }
       let x = ld(col, mv - 1);
-      st(col, mv - 1, x);
       for (let i = mv - 2; i >= j; i--) {
         x = ld(col, i) - ld(sy, i + 1) * x;
         st(col, i, x);
       }
-      for (let i = j; i < w; i++) addNode(k, a + i, a + j, -ld(kx, off + i) * kj * ld(col, i));
+      // i = j .. w−1 walk down one column of the band: address step = stride − 8.
+      let addr = at(matOf(k), a + j - nlo, a + j - nlo, nbw);
+      for (let i = j; i < w; i++) {
+        store<f64>(addr, load<f64>(addr) - ld(kxv, i) * kj * ld(col, i));
+        addr += stride - 8;
+      }
     }
   }
   // Circuits, leaves first: factor, then Θ_F N⁻¹ Θ_F onto the parent.
@@ -276,19 +287,20 @@ export function factor(): void {
   }
 }
 
-/** Solve a session's tridiagonal block in place on sx[0..mv). */
-function sessionSolve(off: i32, v: i32, w: i32, mv: i32): void {
+/** Solve a session's tridiagonal block (factors from `base`) in place on sx[0..mv). */
+function sessionSolve(base: i32, mv: i32): void {
+  const pd = hD + (<usize>base << 3);
+  const pl = hL + (<usize>base << 3);
+  let prev = ld(sx, 0);
   for (let i = 1; i < mv; i++) {
-    const row = i < w ? off + i : W + v;
-    st(sx, i, ld(sx, i) - ld(hL, row) * ld(sx, i - 1));
+    prev = ld(sx, i) - ld(pl, i) * prev;
+    st(sx, i, prev);
   }
-  for (let i = 0; i < mv; i++) {
-    const row = i < w ? off + i : W + v;
-    st(sx, i, ld(sx, i) / ld(hD, row));
-  }
+  let next = ld(sx, mv - 1) / ld(pd, mv - 1);
+  st(sx, mv - 1, next);
   for (let i = mv - 2; i >= 0; i--) {
-    const row = i + 1 < w ? off + i + 1 : W + v;
-    st(sx, i, ld(sx, i) - ld(hL, row) * ld(sx, i + 1));
+    next = ld(sx, i) / ld(pd, i) - ld(pl, i + 1) * next;
+    st(sx, i, next);
   }
 }
 
@@ -313,7 +325,7 @@ export function solve(r: usize, dy: usize): void {
     const mv = w + ldi(hasShort, v);
     for (let i = 0; i < w; i++) st(sx, i, ld(rw, rE + off + i));
     if (mv > w) st(sx, w, ld(rw, rS + v));
-    sessionSolve(off, v, w, mv);
+    sessionSolve(off + v, mv);
     for (let i = 0; i < w; i++) {
       const row = nodeRow(k, a + i);
       st(rw, row, ld(rw, row) - ld(kx, off + i) * ld(sx, i));
@@ -368,7 +380,7 @@ export function solve(r: usize, dy: usize): void {
     const mv = w + ldi(hasShort, v);
     for (let i = 0; i < w; i++) st(sx, i, ld(rw, rE + off + i) - ld(kx, off + i) * ld(dy, nodeRow(k, a + i)));
     if (mv > w) st(sx, w, ld(rw, rS + v));
-    sessionSolve(off, v, w, mv);
+    sessionSolve(off + v, mv);
     for (let i = 0; i < w; i++) st(dy, rE + off + i, ld(sx, i));
     if (mv > w) st(dy, rS + v, ld(sx, w));
   }

@@ -1,0 +1,23 @@
+// Quick timing of the optimal strategy on generated problems (development aid).
+import { solve, defaultScheduler } from "../../service/scheduler/solve.js";
+import { RequestSchema } from "../../service/model/schema.js";
+import { generate, type GenOptions } from "./gen.js";
+
+const cases: [string, GenOptions][] = [
+  ["1000x96", { sessions: 1000, slots: 96, v2g: 0.2, pv: true, demandCharge: 5, circuits: 5 }],
+  ["3000x96", { sessions: 3000, slots: 96, v2g: 0.2, pv: true, demandCharge: 5, circuits: 5 }],
+  ["100x672", { sessions: 100, slots: 672, v2g: 0.2, pv: true, demandCharge: 5, circuits: 3, avgWindow: 40 }],
+];
+const only = process.argv[2];
+for (const [name, o] of cases) {
+  if (only && name !== only) continue;
+  const req = RequestSchema.parse(generate(7, o));
+  const ms: number[] = [];
+  let last;
+  for (let k = 0; k < 3; k++) {
+    last = solve(req, { strategy: "optimal" });
+    ms.push(last.solver.solveMs);
+  }
+  ms.sort((a, b) => a - b);
+  console.log(`${name}: median ${ms[1].toFixed(1)} ms [${ms.map((x) => x.toFixed(0)).join(", ")}] it ${last!.solver.iterations} ${last!.status} gap ${last!.solver.relativeGap?.toExponential(2)} mem ${(defaultScheduler().memoryBytes / 2 ** 20).toFixed(0)} MiB`);
+}
