@@ -29,6 +29,8 @@ export interface StrategyMetrics {
   solveMsMedian: number;
   solveMsP99: number;
   solves: number;
+  nonOptimalSolves: number;
+  planFallbacks: number;
   runSeconds: number;
 }
 
@@ -85,6 +87,8 @@ export function computeMetrics(run: RunResult, sessions: SimSession[], grid: Sit
     solveMsMedian: quantile(times, 0.5),
     solveMsP99: quantile(times, 0.99),
     solves: run.solves,
+    nonOptimalSolves: run.nonOptimalSolves,
+    planFallbacks: run.planFallbacks,
     runSeconds: run.runMs / 1000,
   };
 }
@@ -109,6 +113,8 @@ export function meanOverSweep(entries: StrategyMetrics[]): StrategyMetrics {
     solveMsMedian: mean((m) => m.solveMsMedian),
     solveMsP99: mean((m) => m.solveMsP99),
     solves: entries.reduce((s, m) => s + m.solves, 0),
+    nonOptimalSolves: entries.reduce((s, m) => s + m.nonOptimalSolves, 0),
+    planFallbacks: entries.reduce((s, m) => s + m.planFallbacks, 0),
     runSeconds: entries.reduce((s, m) => s + m.runSeconds, 0),
   };
 }

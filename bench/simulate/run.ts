@@ -123,7 +123,7 @@ export function sweepTable(byCapacity: MetricsFile["byCapacity"], strategies: Si
 const CSV_FIELDS: (keyof StrategyMetrics)[] = [
   "strategy", "capacityKw", "energyDeliveredShare", "sessionsFullyServedShare", "energyRequestedKwh", "energyDeliveredKwh",
   "energyCost", "demandCharge", "degradationCost", "totalCost", "peakImportKw", "v2gEnergyKwh",
-  "solveMsMedian", "solveMsP99", "solves", "runSeconds",
+  "solveMsMedian", "solveMsP99", "solves", "nonOptimalSolves", "planFallbacks", "runSeconds",
 ];
 
 export function metricsCsv(entries: StrategyMetrics[]): string {
@@ -181,7 +181,7 @@ export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutp
         if (slot < slots) log(`${label}: ${Math.round((100 * slot) / slots)}% (${slot}/${slots} slots)`);
       });
       const m = computeMetrics(run, sessions, grid);
-      log(`${label}: delivered ${(100 * m.energyDeliveredShare).toFixed(2)}%, total cost ${m.totalCost.toFixed(2)}, ${run.solves} solves, ${m.runSeconds.toFixed(1)} s`);
+      log(`${label}: delivered ${(100 * m.energyDeliveredShare).toFixed(2)}%, total cost ${m.totalCost.toFixed(2)}, ${run.solves} solves${run.nonOptimalSolves > 0 ? ` (${run.nonOptimalSolves} not proven optimal, ${run.planFallbacks} kept the last plan)` : ""}, ${m.runSeconds.toFixed(1)} s`);
       entries.push(m);
       runs.push(run);
       done++;

@@ -248,6 +248,10 @@ export interface RunResult {
   v2gEnergyKwh: number;
   degradationCost: number;
   solves: number;
+  /** `optimal` solves that ended without proven optimality (iteration or time limit, infeasible steps). */
+  nonOptimalSolves: number;
+  /** Solves that hit a limit, after which the previous plan was kept. */
+  planFallbacks: number;
   runMs: number;
 }
 
@@ -324,7 +328,8 @@ export function simulate(strategy: SimStrategy, sessions: SimSession[], grid: Si
     strategy, capacityKw: options.capacityKw,
     netImportKw: new Float64Array(N), evChargeKw: new Float64Array(N), evDischargeKw: new Float64Array(N),
     curtailedPvKw: new Float64Array(N), solveMs: new Float64Array(N).fill(Number.NaN), pluggedIn: new Int32Array(N),
-    deliveredKwh: new Float64Array(sessions.length), v2gEnergyKwh: 0, degradationCost: 0, solves: 0, runMs: 0,
+    deliveredKwh: new Float64Array(sessions.length), v2gEnergyKwh: 0, degradationCost: 0, solves: 0,
+    nonOptimalSolves: 0, planFallbacks: 0, runMs: 0,
   };
   // Sessions by first slot, so each slot finds who is plugged in without a full scan.
   const order = sessions.map((_, v) => v).sort((a, b) => sessions[a].firstSlot - sessions[b].firstSlot);
@@ -371,7 +376,14 @@ export function simulate(strategy: SimStrategy, sessions: SimSession[], grid: Si
         const response = solve(request, { strategy: solver, ...(scheduler && { scheduler }) });
         result.solveMs[k] = response.solver.solveMs;
         result.solves++;
-        plan = { startSlot: k, power: new Map(known.map((v, i) => [v, response.sessions[i].powerKw])) };
+        if (solver === "optimal" && response.status !== "optimal") result.nonOptimalSolves++;
+        const stalled = response.warnings.some((w) => /iteration limit|time limit/.test(w));
+        if (stalled && plan && k - plan.startSlot < H) {
+          // A solve that ran out of iterations keeps the last plan, as a controller would.
+          result.planFallbacks++;
+        } else {
+          plan = { startSlot: k, power: new Map(known.map((v, i) => [v, response.sessions[i].powerKw])) };
+        }
       } else {
         plan = { startSlot: k, power: new Map() };
       }
