@@ -10,7 +10,7 @@ import {
   DEFAULT_SIMULATION_OPTIONS, buildGrid, isSimStrategy, prepareSessions, simStrategyNames, simulate,
   type SimStrategy, type SimulationOptions,
 } from "../bench/simulate/simulator.js";
-import { parseCapacities, parseStrategies } from "../service/cli/simulate-command.js";
+import { parseCapacities, parseStrategies, simulateConfig } from "../service/cli/simulate-command.js";
 import { main } from "../service/cli/main.js";
 import { STRATEGIES } from "../service/scheduler/strategies.js";
 import { WattplanError } from "../service/errors.js";
@@ -85,6 +85,17 @@ describe("strategies come from the API's registry", () => {
     expect(isSimStrategy("fcfs")).toBe(false);
     expect(parseStrategies("edf, llf,edf")).toEqual(["edf", "llf"]);
     expect(() => parseStrategies("edf,fcfs")).toThrow(/unknown strategy "fcfs".*one of optimal, uncontrolled, equalShare, edf, llf, offline/);
+  });
+
+  it("the benchmark's scenarios are valid command lines over the shared data", async () => {
+    const { SCENARIOS } = await import("../bench/simulate/scenarios.js");
+    expect(SCENARIOS.map((s) => s.name)).toEqual(["acn-capacity-sweep", "acn-site"]);
+    for (const scenario of SCENARIOS) {
+      const config = simulateConfig([...scenario.args, "--out", join(tmp, scenario.name)]);
+      expect(config.strategies).toEqual(["uncontrolled", "equalShare", "edf", "llf", "optimal", "offline"]);
+      expect(config.options.slotMinutes).toBe(5);
+    }
+    expect(simulateConfig(SCENARIOS[0].args).capacitiesKw).toHaveLength(27);
   });
 
   it("reads capacity lists and ranges", () => {
