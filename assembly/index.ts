@@ -46,6 +46,3 @@ export function solve(strategy: i32): i32 {
   setInfo(Info.Status, <f64>status);
   return status;
 }
-
-import { traceLog } from "./optimal/ipm";
-export function trace(i: i32): f64 { return load<f64>(traceLog + (<usize>i << 3)); }

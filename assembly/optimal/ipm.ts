@@ -15,7 +15,7 @@
 
 import * as arena from "../arena";
 import {
-  ld, st, n, m, lo, up, cost, rhs, multiplyA, multiplyAT, dualBound, objective,
+  ld, st, n, nPad, m, lo, up, cost, rhs, multiplyA, multiplyAT, dualBound, objective,
 } from "./lp";
 import * as newton from "./newton";
 
@@ -45,6 +45,9 @@ export let y: usize = 0;
 let xBest: usize = 0;
 let bestMerit: f64 = Infinity;
 let bestPinf: f64 = Infinity;
+let fm: usize = 0;    // 1 for a free column, 0 for a fixed one
+let isl: usize = 0;   // fm / (x − lo)
+let isu: usize = 0;   // fm / (up − x)
 let zl: usize = 0;
 let zu: usize = 0;
 let theta: usize = 0;
@@ -59,60 +62,92 @@ let xil: usize = 0;
 let xiu: usize = 0;
 let tn: usize = 0;
 let tm: usize = 0;
-
-export let iterations: i32 = 0;
-export const traceLog: usize = memory.data(8 * 6 * 256, 16);
 let xtmp: usize = 0;
 let mtmp: usize = 0;
 let dyc: usize = 0;
 const REFINE_PASSES = 3;
-const REFINE_TOL: f64 = 1e-12;
+const REFINE_TOL: f64 = 1e-9;
+
+export let iterations: i32 = 0;
 /** Best proven lower bound seen (model units). */
 export let bound: f64 = -Infinity;
 export let primalObjective: f64 = 0;
 export let gap: f64 = Infinity;
 
-@inline function isFree(j: i32): bool { return ld(up, j) - ld(lo, j) > FIXED; }
+// Column loops run two lanes at a time over the padded length; fixed columns
+// carry fm = 0, zl = zu = 0 and x = lo = up, so every formula below gives 0
+// for them without a branch.
+@inline function lane(p: usize, j: i32): v128 { return v128.load(p + (<usize>j << 3)); }
+@inline function put(p: usize, j: i32, v: v128): void { v128.store(p + (<usize>j << 3), v); }
+@inline function sum2(v: v128): f64 { return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1); }
+@inline function min2(v: v128): f64 { return min(f64x2.extract_lane(v, 0), f64x2.extract_lane(v, 1)); }
 
 /** Workspace for the LP of lp.build(); everything the loop touches. */
 export function init(): void {
-  x = arena.allocF64(n);
-  xBest = arena.allocF64(n);
-  zl = arena.allocF64(n);
-  zu = arena.allocF64(n);
-  theta = arena.allocF64(n);
-  dx = arena.allocF64(n);
-  dzl = arena.allocF64(n);
-  dzu = arena.allocF64(n);
-  rd = arena.allocF64(n);
-  aty = arena.allocF64(n);
-  xil = arena.allocF64(n);
-  xiu = arena.allocF64(n);
-  tn = arena.allocF64(n);
+  const N = nPad;
+  x = arena.allocF64(N);
+  xBest = arena.allocF64(N);
+  fm = arena.allocF64(N);
+  isl = arena.allocF64(N);
+  isu = arena.allocF64(N);
+  zl = arena.allocF64(N);
+  zu = arena.allocF64(N);
+  theta = arena.allocF64(N);
+  dx = arena.allocF64(N);
+  dzl = arena.allocF64(N);
+  dzu = arena.allocF64(N);
+  rd = arena.allocF64(N);
+  aty = arena.allocF64(N);
+  xil = arena.allocF64(N);
+  xiu = arena.allocF64(N);
+  tn = arena.allocF64(N);
+  xtmp = arena.allocF64(N);
   y = arena.allocF64(m);
   dy = arena.allocF64(m);
   rp = arena.allocF64(m);
   tm = arena.allocF64(m);
-  xtmp = arena.allocF64(n);
   mtmp = arena.allocF64(m);
   dyc = arena.allocF64(m);
   newton.init(theta);
 }
 
 /** Box midpoint, y = 0, bound duals that make the dual residual zero. */
-function start(): void {
+function start(): i32 {
   const mu0: f64 = 1;
-  for (let j = 0; j < n; j++) {
+  let free = 0;
+  for (let j = 0; j < nPad; j++) {
     const l = ld(lo, j);
     const u = ld(up, j);
-    if (!isFree(j)) { st(x, j, l); st(zl, j, 0); st(zu, j, 0); continue; }
+    if (j >= n || !(u - l > FIXED)) {
+      st(x, j, l); st(zl, j, 0); st(zu, j, 0); st(fm, j, 0);
+      continue;
+    }
+    free++;
     const h = 0.5 * (u - l);
     const c = ld(cost, j);
+    st(fm, j, 1);
     st(x, j, l + h);
     st(zl, j, mu0 / h + max(c, 0));
     st(zu, j, mu0 / h + max(-c, 0));
   }
   memory.fill(y, 0, <usize>m << 3);
+  return free;
+}
+
+/** isl = fm/(x − lo), isu = fm/(up − x), Θ = fm/(zl·isl + zu·isu + 1 − fm). */
+function scaling(): void {
+  const one = f64x2.splat(1);
+  for (let j = 0; j < nPad; j += 2) {
+    const f = lane(fm, j);
+    const xv = lane(x, j);
+    const nf = f64x2.sub(one, f);
+    const a = f64x2.div(f, f64x2.add(f64x2.sub(xv, lane(lo, j)), nf));
+    const b = f64x2.div(f, f64x2.add(f64x2.sub(lane(up, j), xv), nf));
+    put(isl, j, a);
+    put(isu, j, b);
+    const den = f64x2.add(f64x2.add(f64x2.mul(lane(zl, j), a), f64x2.mul(lane(zu, j), b)), nf);
+    put(theta, j, f64x2.div(f, den));
+  }
 }
 
 /**
@@ -121,28 +156,21 @@ function start(): void {
  * Δx = Θ(A'Δy − ρ), ρ = rd − ξl/(x−lo) + ξu/(up−x), (AΘA')Δy = rp + AΘρ.
  */
 function direction(): void {
-  for (let j = 0; j < n; j++) {
-    if (!isFree(j)) { st(tn, j, 0); continue; }
-    const sl = ld(x, j) - ld(lo, j);
-    const su = ld(up, j) - ld(x, j);
-    const rho = ld(rd, j) - ld(xil, j) / sl + ld(xiu, j) / su;
-    st(tn, j, ld(theta, j) * rho);
-    st(dx, j, rho);
+  for (let j = 0; j < nPad; j += 2) {
+    const rho = f64x2.add(f64x2.sub(lane(rd, j), f64x2.mul(lane(xil, j), lane(isl, j))), f64x2.mul(lane(xiu, j), lane(isu, j)));
+    put(tn, j, f64x2.mul(lane(theta, j), rho));
+    put(dx, j, rho);
   }
   multiplyA(tn, tm);
   for (let i = 0; i < m; i++) st(tm, i, ld(tm, i) + ld(rp, i));
   newton.solve(tm, dy);
   refine();
   multiplyAT(dy, tn);
-
-  for (let j = 0; j < n; j++) {
-    if (!isFree(j)) { st(dx, j, 0); st(dzl, j, 0); st(dzu, j, 0); continue; }
-    const sl = ld(x, j) - ld(lo, j);
-    const su = ld(up, j) - ld(x, j);
-    const d = ld(theta, j) * (ld(tn, j) - ld(dx, j));
-    st(dx, j, d);
-    st(dzl, j, (ld(xil, j) - ld(zl, j) * d) / sl);
-    st(dzu, j, (ld(xiu, j) + ld(zu, j) * d) / su);
+  for (let j = 0; j < nPad; j += 2) {
+    const d = f64x2.mul(lane(theta, j), f64x2.sub(lane(tn, j), lane(dx, j)));
+    put(dx, j, d);
+    put(dzl, j, f64x2.mul(f64x2.sub(lane(xil, j), f64x2.mul(lane(zl, j), d)), lane(isl, j)));
+    put(dzu, j, f64x2.mul(f64x2.add(lane(xiu, j), f64x2.mul(lane(zu, j), d)), lane(isu, j)));
   }
 }
 
@@ -157,7 +185,7 @@ function refine(): void {
   for (let i = 0; i < m; i++) scale = max(scale, Math.abs(ld(tm, i)));
   for (let pass = 0; pass < REFINE_PASSES; pass++) {
     multiplyAT(dy, xtmp);
-    for (let j = 0; j < n; j++) st(xtmp, j, ld(xtmp, j) * ld(theta, j));
+    for (let j = 0; j < nPad; j += 2) put(xtmp, j, f64x2.mul(lane(xtmp, j), lane(theta, j)));
     multiplyA(xtmp, mtmp);
     let res: f64 = 0;
     for (let i = 0; i < m; i++) {
@@ -171,29 +199,35 @@ function refine(): void {
   }
 }
 
-/** Largest primal step keeping x inside its boxes. */
+/** Largest primal step keeping x inside its boxes: min over Δx<0 of (x−lo)/−Δx, over Δx>0 of (up−x)/Δx. */
 function primalStep(): f64 {
-  let a: f64 = 1;
-  for (let j = 0; j < n; j++) {
-    if (!isFree(j)) continue;
-    const d = ld(dx, j);
-    if (d < 0) a = min(a, (ld(x, j) - ld(lo, j)) / -d);
-    else if (d > 0) a = min(a, (ld(up, j) - ld(x, j)) / d);
+  const zero = f64x2.splat(0);
+  const inf = f64x2.splat(Infinity);
+  let acc = f64x2.splat(1);
+  for (let j = 0; j < nPad; j += 2) {
+    const d = lane(dx, j);
+    const xv = lane(x, j);
+    const down = f64x2.div(f64x2.sub(xv, lane(lo, j)), f64x2.neg(d));
+    const upr = f64x2.div(f64x2.sub(lane(up, j), xv), d);
+    const r = v128.bitselect(down, v128.bitselect(upr, inf, f64x2.gt(d, zero)), f64x2.lt(d, zero));
+    acc = f64x2.min(acc, r);
   }
-  return a;
+  return min2(acc);
 }
 
 /** Largest dual step keeping zl, zu ≥ 0. */
 function dualStep(): f64 {
-  let a: f64 = 1;
-  for (let j = 0; j < n; j++) {
-    if (!isFree(j)) continue;
-    const l = ld(dzl, j);
-    const u = ld(dzu, j);
-    if (l < 0) a = min(a, ld(zl, j) / -l);
-    if (u < 0) a = min(a, ld(zu, j) / -u);
+  const zero = f64x2.splat(0);
+  const inf = f64x2.splat(Infinity);
+  let acc = f64x2.splat(1);
+  for (let j = 0; j < nPad; j += 2) {
+    const l = lane(dzl, j);
+    const u = lane(dzu, j);
+    const rl = v128.bitselect(f64x2.div(lane(zl, j), f64x2.neg(l)), inf, f64x2.lt(l, zero));
+    const ru = v128.bitselect(f64x2.div(lane(zu, j), f64x2.neg(u)), inf, f64x2.lt(u, zero));
+    acc = f64x2.min(acc, f64x2.min(rl, ru));
   }
-  return a;
+  return min2(acc);
 }
 
 /**
@@ -201,7 +235,7 @@ function dualStep(): f64 {
  * `bound` and `iterations` afterwards, whatever the exit.
  */
 export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, started: f64): IpmExit {
-  start();
+  const nfree = start();
   iterations = 0;
   bound = -Infinity;
   bestMerit = Infinity;
@@ -209,8 +243,6 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, sta
   gap = Infinity;
   let bnorm: f64 = 0;
   for (let i = 0; i < m; i++) bnorm = max(bnorm, Math.abs(ld(rhs, i)));
-  let nfree: i32 = 0;
-  for (let j = 0; j < n; j++) if (isFree(j)) nfree++;
   let stalls = 0;
   while (true) {
     // Residuals rp = b − Ax, rd = c − A'y − zl + zu, the bound and the gap.
@@ -227,21 +259,24 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, sta
     if (b > bound) bound = b;
     primalObjective = objective(x);
     gap = (primalObjective - bound) / max(1, Math.abs(primalObjective));
-    let comp: f64 = 0;
-    for (let j = 0; j < n; j++) {
-      if (!isFree(j)) { st(rd, j, 0); continue; }
-      st(rd, j, ld(cost, j) - ld(aty, j) - ld(zl, j) + ld(zu, j));
-      comp += (ld(x, j) - ld(lo, j)) * ld(zl, j) + (ld(up, j) - ld(x, j)) * ld(zu, j);
+    let compV = f64x2.splat(0);
+    for (let j = 0; j < nPad; j += 2) {
+      const f = lane(fm, j);
+      const zlv = lane(zl, j);
+      const zuv = lane(zu, j);
+      put(rd, j, f64x2.mul(f, f64x2.add(f64x2.sub(f64x2.sub(lane(cost, j), lane(aty, j)), zlv), zuv)));
+      const xv = lane(x, j);
+      compV = f64x2.add(compV, f64x2.add(f64x2.mul(f64x2.sub(xv, lane(lo, j)), zlv), f64x2.mul(f64x2.sub(lane(up, j), xv), zuv)));
     }
     if (nfree == 0) return IpmExit.Converged;
-    const mu = comp / (2 * <f64>nfree);
+    const mu = sum2(compV) / (2 * <f64>nfree);
     if (pinf <= PRIMAL_TOL && gap <= gapTolerance) return IpmExit.Converged;
     // Keep the iterate nearest to both tolerances: late iterations can lose
     // accuracy, and whatever the exit the schedule comes from the best one.
     const merit = max(pinf / PRIMAL_TOL, gap / gapTolerance);
     if (merit < bestMerit) {
       bestMerit = merit;
-      memory.copy(xBest, x, <usize>n << 3);
+      memory.copy(xBest, x, <usize>nPad << 3);
     }
     bestPinf = min(bestPinf, pinf);
     let exit = -1;
@@ -249,61 +284,53 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, sta
     else if (timeLimitMs > 0 && performanceNow() - started >= timeLimitMs) exit = IpmExit.TimeLimit;
     else if (stalls >= 3 || (bestPinf < 1e-3 && pinf > BREAKDOWN * bestPinf)) exit = IpmExit.Stalled;
     if (exit >= 0) {
-      memory.copy(x, xBest, <usize>n << 3);
+      memory.copy(x, xBest, <usize>nPad << 3);
       return <IpmExit>exit;
     }
     iterations++;
 
-    for (let j = 0; j < n; j++) {
-      if (!isFree(j)) { st(theta, j, 0); continue; }
-      const sl = ld(x, j) - ld(lo, j);
-      const su = ld(up, j) - ld(x, j);
-      st(theta, j, 1 / (ld(zl, j) / sl + ld(zu, j) / su));
-    }
+    scaling();
     newton.factor();
 
     // Predictor (affine scaling): ξ = −s∘z.
-    for (let j = 0; j < n; j++) {
-      if (!isFree(j)) continue;
-      st(xil, j, -(ld(x, j) - ld(lo, j)) * ld(zl, j));
-      st(xiu, j, -(ld(up, j) - ld(x, j)) * ld(zu, j));
+    for (let j = 0; j < nPad; j += 2) {
+      const xv = lane(x, j);
+      put(xil, j, f64x2.neg(f64x2.mul(f64x2.sub(xv, lane(lo, j)), lane(zl, j))));
+      put(xiu, j, f64x2.neg(f64x2.mul(f64x2.sub(lane(up, j), xv), lane(zu, j))));
     }
     direction();
-    const ap = primalStep();
-    const ad = dualStep();
-    let muAff: f64 = 0;
-    for (let j = 0; j < n; j++) {
-      if (!isFree(j)) continue;
-      const d = ld(dx, j);
-      muAff += (ld(x, j) - ld(lo, j) + ap * d) * (ld(zl, j) + ad * ld(dzl, j));
-      muAff += (ld(up, j) - ld(x, j) - ap * d) * (ld(zu, j) + ad * ld(dzu, j));
+    const ap = f64x2.splat(primalStep());
+    const ad = f64x2.splat(dualStep());
+    let affV = f64x2.splat(0);
+    for (let j = 0; j < nPad; j += 2) {
+      const d = f64x2.mul(ap, lane(dx, j));
+      const xv = lane(x, j);
+      affV = f64x2.add(affV, f64x2.mul(f64x2.add(f64x2.sub(xv, lane(lo, j)), d), f64x2.add(lane(zl, j), f64x2.mul(ad, lane(dzl, j)))));
+      affV = f64x2.add(affV, f64x2.mul(f64x2.sub(f64x2.sub(lane(up, j), xv), d), f64x2.add(lane(zu, j), f64x2.mul(ad, lane(dzu, j)))));
     }
-    muAff /= 2 * <f64>nfree;
+    const muAff = sum2(affV) / (2 * <f64>nfree);
     const ratio = muAff / mu;
     const sigma = min(1, ratio * ratio * ratio);
 
     // Corrector: ξ = σμ − s∘z − Δs_aff∘Δz_aff (Δs_l = Δx, Δs_u = −Δx).
-    const target = sigma * mu;
-    for (let j = 0; j < n; j++) {
-      if (!isFree(j)) continue;
-      const d = ld(dx, j);
-      st(xil, j, target - (ld(x, j) - ld(lo, j)) * ld(zl, j) - d * ld(dzl, j));
-      st(xiu, j, target - (ld(up, j) - ld(x, j)) * ld(zu, j) + d * ld(dzu, j));
+    const target = f64x2.splat(sigma * mu);
+    for (let j = 0; j < nPad; j += 2) {
+      const d = lane(dx, j);
+      const xv = lane(x, j);
+      put(xil, j, f64x2.sub(f64x2.sub(target, f64x2.mul(f64x2.sub(xv, lane(lo, j)), lane(zl, j))), f64x2.mul(d, lane(dzl, j))));
+      put(xiu, j, f64x2.add(f64x2.sub(target, f64x2.mul(f64x2.sub(lane(up, j), xv), lane(zu, j))), f64x2.mul(d, lane(dzu, j))));
     }
     direction();
     const alphaP = min(1, STEP * primalStep());
     const alphaD = min(1, STEP * dualStep());
-    for (let j = 0; j < n; j++) {
-      if (!isFree(j)) continue;
-      st(x, j, ld(x, j) + alphaP * ld(dx, j));
-      st(zl, j, ld(zl, j) + alphaD * ld(dzl, j));
-      st(zu, j, ld(zu, j) + alphaD * ld(dzu, j));
+    const aP = f64x2.splat(alphaP);
+    const aD = f64x2.splat(alphaD);
+    for (let j = 0; j < nPad; j += 2) {
+      put(x, j, f64x2.add(lane(x, j), f64x2.mul(aP, lane(dx, j))));
+      put(zl, j, f64x2.add(lane(zl, j), f64x2.mul(aD, lane(dzl, j))));
+      put(zu, j, f64x2.add(lane(zu, j), f64x2.mul(aD, lane(dzu, j))));
     }
     for (let i = 0; i < m; i++) st(y, i, ld(y, i) + alphaD * ld(dy, i));
-    if (iterations < 256) {
-      const tp = traceLog + (<usize>(iterations * 6) << 3);
-      store<f64>(tp, pinf); store<f64>(tp, gap, 8); store<f64>(tp, mu, 16); store<f64>(tp, alphaP, 24); store<f64>(tp, alphaD, 32); store<f64>(tp, bound, 40);
-    }
     if (alphaP < 1e-8 && alphaD < 1e-8) stalls++;
     else stalls = 0;
   }

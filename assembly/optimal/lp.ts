@@ -39,6 +39,8 @@ export let C: i32 = 0;
 export let W: i32 = 0;
 /** Columns and rows of the LP. */
 export let n: i32 = 0;
+/** n rounded up to even. */
+export let nPad: i32 = 0;
 export let m: i32 = 0;
 export let dt: f64 = 0;
 
@@ -118,9 +120,11 @@ export function build(): void {
   rE = 0; rS = W; rSite = W + V; rPeak = rSite + T; rCirc = rPeak + T;
   m = rCirc + C * T;
 
-  lo = arena.allocF64(n);
-  up = arena.allocF64(n);
-  cost = arena.allocF64(n);
+  // Column arrays are padded to an even length (zero, fixed) for two-lane SIMD.
+  nPad = (n + 1) & ~1;
+  lo = arena.allocF64(nPad);
+  up = arena.allocF64(nPad);
+  cost = arena.allocF64(nPad);
   rhs = arena.allocF64(m);
   node = arena.allocI32(V);
   hasShort = arena.allocI32(V);

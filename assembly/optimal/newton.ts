@@ -20,7 +20,7 @@ import { Field } from "../layout";
 import { windowStart, windowEnd, windowOffset, sessionValue } from "../problem";
 import * as arena from "../arena";
 import {
-  ld, st, ldi, T, V, C, W, m, dt, oC, oD, oE, oS, oSig, oG, oO, oX, oU, oQ, oZ, oF,
+  ld, st, ldi, sti, T, V, C, W, m, dt, oC, oD, oE, oS, oSig, oG, oO, oX, oU, oQ, oZ, oF,
   rE, rS, rSite, rPeak, rCirc, node, hasShort, keep, effParent, nodeLo, nodeHi, nodeBw,
   havePeak, nodeRow, maxWindow,
 } from "./lp";
@@ -47,6 +47,16 @@ let wv: usize = 0;     // f64[T]: rank-one vector on the site rows
 let v2: usize = 0;     // f64[T]: R⁻¹ w
 let beta: f64 = 0;
 let wv2: f64 = 0;
+// Flat mode: all coupling rows (site and kept circuits) in one band matrix,
+// interleaved slot by slot (row t·K + rank(node)).
+let flat: bool = false;
+let K: i32 = 1;
+let rank: usize = 0;   // i32[C+1]: position of a node inside a slot's group
+let fbw: i32 = 0;
+let fmat: usize = 0;
+let fvec: usize = 0;   // f64[K·T]
+let fw: usize = 0;     // f64[K·T]: the rank-one vector, flat
+let fv2: usize = 0;    // f64[K·T]
 
 @inline function matOf(k: i32): usize { return load<usize>(mats + (<usize>k << 3)); }
 @inline function spanOf(k: i32): i32 { return ldi(nodeHi, k) - ldi(nodeLo, k); }
@@ -101,19 +111,49 @@ function bandSolve(p: usize, nn: i32, bw: i32, x: usize): void {
   }
 }
 
-/** Allocate the workspace for the LP laid out by lp.build(). */
+/**
+ * Allocate the workspace for the LP laid out by lp.build(), choosing the
+ * cheaper of two orderings of the coupling rows:
+ *  - tree: one block per node, eliminated leaves first. Cheap when circuit
+ *    spans are short (a circuit's Schur complement onto its parent is dense
+ *    over its span: O(span³));
+ *  - flat: every node's rows interleaved by slot in a single band matrix of
+ *    bandwidth K·(longest window) for K nodes: O(K³·T·window²), the choice
+ *    for long horizons with circuits.
+ */
 export function init(thetaPtr: usize): void {
   theta = thetaPtr;
   hD = arena.allocF64(W + V);
   hL = arena.allocF64(W + V);
   kx = arena.allocF64(W);
   mats = arena.alloc(<usize>(C + 1) << 3);
-  let maxChild: i32 = 0;
+  rank = arena.allocI32(C + 1);
+  K = 0;
+  let treeCost: f64 = 0;
   for (let k = 0; k <= C; k++) {
     if (k < C && !ldi(keep, k)) continue;
-    const span = spanOf(k);
-    store<usize>(mats + (<usize>k << 3), arena.allocF64(span * (ldi(nodeBw, k) + 1)));
-    if (k < C && span > maxChild) maxChild = span;
+    sti(rank, k, K++);
+    const span = <f64>spanOf(k);
+    const bw = <f64>(ldi(nodeBw, k) + 1);
+    treeCost += span * bw * bw + (k < C ? 0.5 * span * span * span : 0);
+  }
+  const bwFlat = min(K * T - 1, max(K * (maxWindow - 1), K - 1));
+  const flatCost = <f64>(K * T) * <f64>(bwFlat + 1) * <f64>(bwFlat + 1);
+  flat = K > 1 && flatCost < treeCost;
+  let maxChild: i32 = 0;
+  if (flat) {
+    fbw = bwFlat;
+    fmat = arena.allocF64(K * T * (fbw + 1));
+    fvec = arena.allocF64(K * T);
+    fw = arena.allocF64(K * T);
+    fv2 = arena.allocF64(K * T);
+  } else {
+    for (let k = 0; k <= C; k++) {
+      if (k < C && !ldi(keep, k)) continue;
+      const span = spanOf(k);
+      store<usize>(mats + (<usize>k << 3), arena.allocF64(span * (ldi(nodeBw, k) + 1)));
+      if (k < C && span > maxChild) maxChild = span;
+    }
   }
   yScratch = arena.allocF64(maxChild * maxChild);
   sx = arena.allocF64(maxWindow + 2);
@@ -130,18 +170,31 @@ export function init(thetaPtr: usize): void {
 
 @inline function th(j: i32): f64 { return ld(theta, j); }
 
-/** Add x to element (t, s) (t ≥ s, global slots) of node k's block. */
-@inline function addNode(k: i32, t: i32, s: i32, x: f64): void {
+/** Address of element ((k, t), (k, s)), t ≥ s, in whichever ordering is in use. */
+@inline function nodeAddr(k: i32, t: i32, s: i32): usize {
+  if (flat) {
+    const r = ldi(rank, k);
+    return at(fmat, t * K + r, s * K + r, fbw);
+  }
   const l = ldi(nodeLo, k);
-  const a = at(matOf(k), t - l, s - l, ldi(nodeBw, k));
+  return at(matOf(k), t - l, s - l, ldi(nodeBw, k));
+}
+
+/** Add x to element ((k, t), (k, s)), t ≥ s. */
+@inline function addNode(k: i32, t: i32, s: i32, x: f64): void {
+  const a = nodeAddr(k, t, s);
   store<f64>(a, load<f64>(a) + x);
 }
 
 /** Factor A Θ A' for the current Θ. */
 export function factor(): void {
-  for (let k = 0; k <= C; k++) {
-    if (k < C && !ldi(keep, k)) continue;
-    memory.fill(matOf(k), 0, (<usize>(spanOf(k) * (ldi(nodeBw, k) + 1))) << 3);
+  if (flat) {
+    memory.fill(fmat, 0, (<usize>(K * T * (fbw + 1))) << 3);
+  } else {
+    for (let k = 0; k <= C; k++) {
+      if (k < C && !ldi(keep, k)) continue;
+      memory.fill(matOf(k), 0, (<usize>(spanOf(k) * (ldi(nodeBw, k) + 1))) << 3);
+    }
   }
   // Slot columns on the site rows, and the peak rows eliminated in closed form.
   let s1: f64 = 0;
@@ -173,6 +226,13 @@ export function factor(): void {
       const f = th(oF + k * T + t);
       addNode(k, t, t, f);
       addNode(par, t, t, f);
+      if (flat) {
+        // The flow couples (k, t) and (parent, t) inside slot t's group.
+        const i = t * K + ldi(rank, k);
+        const j = t * K + ldi(rank, par);
+        const a = at(fmat, max(i, j), min(i, j), fbw);
+        store<f64>(a, load<f64>(a) - f);
+      }
     }
   }
   // Sessions: factor H_v, add Θ_c + Θ_d − K H⁻¹ K' to the node block.
@@ -220,9 +280,8 @@ export function factor(): void {
     // Column j of H⁻¹ (rows ≥ j), weighted by the couplings, into the
     // node's band: element (a+i, a+j) sits at row a+i, column offset j−i+bw.
     const col = scol;
-    const nlo = ldi(nodeLo, k);
-    const nbw = ldi(nodeBw, k);
-    const stride = <usize>(nbw + 1) << 3;
+    // Moving one slot down a column of the node's block.
+    const step: usize = flat ? <usize>(K * fbw) << 3 : <usize>ldi(nodeBw, k) << 3;
     const kxv = kx + (<usize>off << 3);
     for (let i = 0; i < mv; i++) st(sy, i + W0, 1 / ld(sx, i)); // reciprocal pivots after the multipliers
     for (let j = 0; j < w; j++) {
@@ -239,13 +298,24 @@ export function factor(): void {
         x = ld(col, i) - ld(sy, i + 1) * x;
         st(col, i, x);
       }
-      // i = j .. w−1 walk down one column of the band: address step = stride − 8.
-      let addr = at(matOf(k), a + j - nlo, a + j - nlo, nbw);
+      let addr = nodeAddr(k, a + j, a + j);
       for (let i = j; i < w; i++) {
         store<f64>(addr, load<f64>(addr) - ld(kxv, i) * kj * ld(col, i));
-        addr += stride - 8;
+        addr += step;
       }
     }
+  }
+  if (flat) {
+    bandFactor(fmat, K * T, fbw);
+    if (havePeak) {
+      memory.fill(fw, 0, <usize>(K * T) << 3);
+      const r = ldi(rank, C);
+      for (let t = 0; t < T; t++) st(fw, t * K + r, ld(wv, t));
+      memory.copy(fv2, fw, <usize>(K * T) << 3);
+      bandSolve(fmat, K * T, fbw, fv2);
+      wv2 = dot(fw, fv2, K * T);
+    }
+    return;
   }
   // Circuits, leaves first: factor, then Θ_F N⁻¹ Θ_F onto the parent.
   for (let k = C - 1; k >= 0; k--) {
@@ -331,6 +401,66 @@ export function solve(r: usize, dy: usize): void {
       st(rw, row, ld(rw, row) - ld(kx, off + i) * ld(sx, i));
     }
   }
+  if (flat) {
+    solveFlat(dy);
+  } else {
+    solveTree(dy);
+  }
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    if (w <= 0) continue;
+    const off = windowOffset(v);
+    const k = ldi(node, v);
+    const mv = w + ldi(hasShort, v);
+    for (let i = 0; i < w; i++) st(sx, i, ld(rw, rE + off + i) - ld(kx, off + i) * ld(dy, nodeRow(k, a + i)));
+    if (mv > w) st(sx, w, ld(rw, rS + v));
+    sessionSolve(off + v, mv);
+    for (let i = 0; i < w; i++) st(dy, rE + off + i, ld(sx, i));
+    if (mv > w) st(dy, rS + v, ld(sx, w));
+  }
+}
+
+/** Peak rows onto the site rows (forward half). */
+function peakForward(): void {
+  if (!havePeak) return;
+  peakSolve(rw + (<usize>rPeak << 3), tv);
+  for (let t = 0; t < T; t++) st(rw, rSite + t, ld(rw, rSite + t) - ld(gG, t) * ld(tv, t));
+}
+
+/** Peak rows from the site rows' solution (backward half). */
+function peakBackward(dy: usize): void {
+  if (!havePeak) return;
+  for (let t = 0; t < T; t++) st(tv, t, ld(rw, rPeak + t) - ld(gG, t) * ld(dy, rSite + t));
+  peakSolve(tv, dy + (<usize>rPeak << 3));
+}
+
+/** Coupling rows in flat mode: one band solve (Sherman–Morrison for the peak). */
+function solveFlat(dy: usize): void {
+  peakForward();
+  const KT = K * T;
+  for (let k = 0; k <= C; k++) {
+    if (k < C && !ldi(keep, k)) continue;
+    const r = ldi(rank, k);
+    for (let t = 0; t < T; t++) st(fvec, t * K + r, ld(rw, nodeRow(k, t)));
+  }
+  bandSolve(fmat, KT, fbw, fvec);
+  if (havePeak) {
+    const f = beta * dot(fw, fvec, KT) / (1 + beta * wv2);
+    for (let i = 0; i < KT; i++) st(fvec, i, ld(fvec, i) - f * ld(fv2, i));
+  }
+  for (let k = 0; k <= C; k++) {
+    if (k < C && !ldi(keep, k)) continue;
+    const r = ldi(rank, k);
+    const lo = k < C ? ldi(nodeLo, k) : 0;
+    const hi = k < C ? ldi(nodeHi, k) : T;
+    for (let t = 0; t < T; t++) st(dy, nodeRow(k, t), t >= lo && t < hi ? ld(fvec, t * K + r) : 0);
+  }
+  peakBackward(dy);
+}
+
+/** Coupling rows in tree mode: circuits leaves first, the site, circuits back down. */
+function solveTree(dy: usize): void {
   // Circuits leaves first onto their parents.
   for (let k = C - 1; k >= 0; k--) {
     if (!ldi(keep, k)) continue;
@@ -345,20 +475,15 @@ export function solve(r: usize, dy: usize): void {
     }
   }
   // Peak rows onto the site rows, then the site rows (Sherman–Morrison for the rank one).
+  peakForward();
   const ys = dy + (<usize>rSite << 3);
-  const yp = dy + (<usize>rPeak << 3);
-  if (havePeak) {
-    peakSolve(rw + (<usize>rPeak << 3), tv);
-    for (let t = 0; t < T; t++) st(rw, rSite + t, ld(rw, rSite + t) - ld(gG, t) * ld(tv, t));
-  }
   memory.copy(ys, rw + (<usize>rSite << 3), <usize>T << 3);
   bandSolve(matOf(C), T, ldi(nodeBw, C), ys);
   if (havePeak) {
     const f = beta * dot(wv, ys, T) / (1 + beta * wv2);
     for (let t = 0; t < T; t++) st(ys, t, ld(ys, t) - f * ld(v2, t));
-    for (let t = 0; t < T; t++) st(tv, t, ld(rw, rPeak + t) - ld(gG, t) * ld(ys, t));
-    peakSolve(tv, yp);
   }
+  peakBackward(dy);
   // Backward: circuits parents first, then sessions.
   for (let k = 0; k < C; k++) {
     if (!ldi(keep, k)) continue;
@@ -370,18 +495,5 @@ export function solve(r: usize, dy: usize): void {
     }
     bandSolve(matOf(k), span, ldi(nodeBw, k), tv);
     for (let i = 0; i < span; i++) st(dy, rCirc + k * T + l + i, ld(tv, i));
-  }
-  for (let v = 0; v < V; v++) {
-    const a = windowStart(v);
-    const w = windowEnd(v) - a;
-    if (w <= 0) continue;
-    const off = windowOffset(v);
-    const k = ldi(node, v);
-    const mv = w + ldi(hasShort, v);
-    for (let i = 0; i < w; i++) st(sx, i, ld(rw, rE + off + i) - ld(kx, off + i) * ld(dy, nodeRow(k, a + i)));
-    if (mv > w) st(sx, w, ld(rw, rS + v));
-    sessionSolve(off + v, mv);
-    for (let i = 0; i < w; i++) st(dy, rE + off + i, ld(sx, i));
-    if (mv > w) st(dy, rS + v, ld(sx, w));
   }
 }

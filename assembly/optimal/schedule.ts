@@ -18,7 +18,7 @@ import {
 } from "../problem";
 import { stepEnergy } from "../evaluate";
 import * as arena from "../arena";
-import { ld, st, T, V, C, dt, oC, oD, oU } from "./lp";
+import { ld, st, ldi, sti, T, V, C, dt, oC, oD, oU } from "./lp";
 
 /** Shrink factor that keeps repaired sums strictly inside their limits. */
 const INSIDE: f64 = 1 - 1e-12;
@@ -202,6 +202,32 @@ function windowOffsetEnd(): i32 {
   return e;
 }
 
+/** Powers within 1e-7 kW under minChargeKw are the interior's dust on a block at the floor. */
+function snapToMinimum(): void {
+  const power = ptr(Field.Power);
+  for (let v = 0; v < V; v++) {
+    const minC = sessionValue(Field.MinCharge, v);
+    if (minC <= 0) continue;
+    const off = windowOffset(v);
+    const w = windowEnd(v) - windowStart(v);
+    for (let i = 0; i < w; i++) {
+      const p = ld(power, off + i);
+      if (p > 0 && p < minC && p > minC - 1e-7) st(power, off + i, minC);
+    }
+  }
+}
+
+/** n_t of the current schedule (sums the powers: for use outside hot loops). */
+function netImport(t: i32): f64 {
+  const power = ptr(Field.Power);
+  let n = slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(ptr(Field.Curtailment), t);
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    if (t >= a && t < windowEnd(v)) n += ld(power, windowOffset(v) + t - a);
+  }
+  return n;
+}
+
 /** True when some session has a minChargeKw floor. */
 export function hasMinCharge(): bool {
   for (let v = 0; v < V; v++) {
@@ -229,7 +255,7 @@ function energyAt(v: i32, i: i32): f64 {
  * session's path and the battery capacity leave room. The result is
  * feasible; its gap to the relaxation bound is reported, not hidden.
  */
-function roundMinCharge(target: usize): void {
+function roundMinCharge(target: usize, relaxedPeak: f64): void {
   const power = ptr(Field.Power);
   const curtail = ptr(Field.Curtailment);
   enforceMin = true;
@@ -251,7 +277,30 @@ function roundMinCharge(target: usize): void {
   }
   const tried = neg; // reuse: 1 when a slot was tried for the current session
   const traj = scaleP; // reuse: the session's energy after each window slot
+  const suffix = scaleN; // reuse: highest energy from each window slot on
+  const demand = setting(Setting.DemandCharge);
+  const threshold = setting(Setting.PeakThreshold);
+  // The continuous schedule's peak is already paid for: fill up to it freely.
+  let peak: f64 = relaxedPeak;
+  for (let t = 0; t < T; t++) {
+    peak = max(peak, slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t));
+  }
+  // Shortest windows first: they have the fewest slots to choose from.
+  const order = arena.allocI32(V);
+  const first = arena.allocI32(T + 2);
   for (let v = 0; v < V; v++) {
+    const w = windowEnd(v) - windowStart(v);
+    sti(first, w + 1, ldi(first, w + 1) + 1);
+  }
+  for (let w = 1; w <= T + 1; w++) sti(first, w, ldi(first, w) + ldi(first, w - 1));
+  for (let v = 0; v < V; v++) {
+    const w = windowEnd(v) - windowStart(v);
+    const k = ldi(first, w);
+    sti(order, k, v);
+    sti(first, w, k + 1);
+  }
+  for (let rank = 0; rank < V; rank++) {
+    const v = ldi(order, rank);
     const minC = sessionValue(Field.MinCharge, v);
     const a = windowStart(v);
     const w = windowEnd(v) - a;
@@ -268,37 +317,45 @@ function roundMinCharge(target: usize): void {
     if (need <= 1e-9) continue;
     for (let i = 0; i < w; i++) st(tried, i, 0);
     for (let round = 0; round < w && need > 1e-9; round++) {
+      // Highest energy from each slot on: charging there raises all of it.
+      let high: f64 = -Infinity;
+      for (let i = w - 1; i >= 0; i--) { high = max(high, ld(traj, i)); st(suffix, i, high); }
+      // The slot where one more kWh costs least: energy price plus any rise
+      // of the peak above the level already paid for.
       let best = -1;
-      let price: f64 = Infinity;
+      let bestAdd: f64 = 0;
+      let bestScore: f64 = Infinity;
       for (let i = 0; i < w; i++) {
         if (ld(tried, i) != 0) continue;
-        const pi = slotValue(Field.ImportPrice, a + i);
-        if (pi < price) { price = pi; best = i; }
+        const p = ld(power, off + i);
+        if (p < 0) continue;
+        const t = a + i;
+        const net = slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t);
+        let room = min(maxC - p, slotValue(Field.ImportLimit, t) - net);
+        let c = sessionCircuit(v);
+        while (c >= 0) {
+          room = min(room, circuitLimit(c, t) - ld(sub, c * T + t));
+          c = circuitParent(c);
+        }
+        room = min(room, (cap - ld(suffix, i)) / (dt * etaC)) * INSIDE;
+        let add = min(room, need / (dt * etaC));
+        // Stop at the paid peak level where the block allows: other slots take the rest.
+        const level = max(peak, threshold);
+        add = min(add, max(level - net, minC - p));
+        if (p + add < minC) {
+          if (p + room < minC) continue;
+          add = minC - p;
+        }
+        if (add <= 0) continue;
+        const cost = dt * slotValue(Field.ImportPrice, t) * add + demand * max(0, net + add - max(peak, threshold));
+        const score = cost / add;
+        if (score < bestScore) { bestScore = score; best = i; bestAdd = add; }
       }
       if (best < 0) break;
       st(tried, best, 1);
       const t = a + best;
-      const p = ld(power, off + best);
-      if (p < 0) continue;
-      let room = maxC - p;
-      const S = slotValue(Field.Pv, t);
-      const net = slotValue(Field.BaseLoad, t) - S + ld(curtail, t) + ld(sub, C * T + t);
-      room = min(room, slotValue(Field.ImportLimit, t) - net);
-      let c = sessionCircuit(v);
-      while (c >= 0) {
-        room = min(room, circuitLimit(c, t) - ld(sub, c * T + t));
-        c = circuitParent(c);
-      }
-      let highest: f64 = -Infinity;
-      for (let i = best; i < w; i++) highest = max(highest, ld(traj, i));
-      room = min(room, (cap - highest) / (dt * etaC)) * INSIDE;
-      let add = min(room, need / (dt * etaC));
-      if (p + add < minC) {
-        if (p + room < minC) continue;
-        add = minC - p;
-      }
-      if (add <= 0) continue;
-      st(power, off + best, p + add);
+      const add = bestAdd;
+      st(power, off + best, ld(power, off + best) + add);
       need -= dt * etaC * add;
       e = best > 0 ? ld(traj, best - 1) : e0;
       for (let i = best; i < w; i++) { e = stepEnergy(e, ld(power, off + i), dt, etaC, etaD); st(traj, i, e); }
@@ -308,6 +365,7 @@ function roundMinCharge(target: usize): void {
         if (node == C) break;
         node = parentNode(node);
       }
+      peak = max(peak, slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t));
     }
   }
   settle();
@@ -318,22 +376,42 @@ function roundMinCharge(target: usize): void {
  * Field.Curtailment (scratch from the arena, released before returning).
  */
 export function repair(x: usize): void {
+  repairWith(x, false);
+}
+
+/**
+ * Like `repair`, for the LP re-solved with a fixed on/off pattern: its
+ * powers already respect minChargeKw (up to the interior's dust), so the
+ * repair keeps the rule and does not round again.
+ */
+export function repairPattern(x: usize): void {
+  repairWith(x, true);
+}
+
+function repairWith(x: usize, patterned: bool): void {
   const mark = arena.mark();
   const N = (C + 1) * T;
   pos = arena.allocF64(max(N, 1));
   neg = arena.allocF64(max(max(N, 1), windowOffsetEnd() + 1));
   scaleP = arena.allocF64(max(max(N, 1), windowOffsetEnd() + 1));
-  scaleN = arena.allocF64(max(N, 1));
+  scaleN = arena.allocF64(max(max(N, 1), windowOffsetEnd() + 1));
   enforceMin = false;
   extract(x);
+  if (patterned) {
+    // Dust below a block that the pattern switched on: lift it to the floor.
+    snapToMinimum();
+    enforceMin = true;
+  }
   settle();
-  if (hasMinCharge()) {
+  if (!patterned && hasMinCharge()) {
     const target = arena.allocF64(V);
     for (let v = 0; v < V; v++) {
       const w = windowEnd(v) - windowStart(v);
       st(target, v, w > 0 ? energyAt(v, w - 1) : 0);
     }
-    roundMinCharge(target);
+    let relaxedPeak: f64 = -Infinity;
+    for (let t = 0; t < T; t++) relaxedPeak = max(relaxedPeak, netImport(t));
+    roundMinCharge(target, relaxedPeak);
   }
   enforceMin = false;
   arena.release(mark);

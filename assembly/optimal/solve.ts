@@ -12,7 +12,10 @@ import * as arena from "../arena";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
 import { IpmExit } from "./ipm";
-import { repair, hasMinCharge } from "./schedule";
+import { repair, repairPattern, hasMinCharge } from "./schedule";
+import { Field } from "../layout";
+import { ptr, windowStart, windowEnd, windowOffset, sessionValue } from "../problem";
+import { ld, st } from "./lp";
 
 @external("env", "performanceNow")
 declare function performanceNow(): f64;
@@ -40,12 +43,60 @@ export function runOptimal(): void {
   const mark = arena.mark();
   lp.build();
   ipm.init();
-  exit = ipm.run(<i32>min(maxIterations, 1e6), timeLimit, gapTolerance, started);
+  const limit = <i32>min(maxIterations, 1e6);
+  exit = ipm.run(limit, timeLimit, gapTolerance, started);
   repair(ipm.x);
-  setInfo(Info.Iterations, <f64>ipm.iterations);
+  const bound = ipm.bound;
+  let iterations = ipm.iterations;
+  if (hasMinCharge() && exit == IpmExit.Converged && iterations < limit) {
+    iterations += resolveWithPattern(limit - iterations, timeLimit, gapTolerance, started);
+  }
+  setInfo(Info.Iterations, <f64>iterations);
   // With overflow the LP is the penalised one: its bound says nothing about §7's cost.
-  setInfo(Info.Bound, lp.mayOverflow || !isFinite(ipm.bound) ? NaN : ipm.bound);
+  setInfo(Info.Bound, lp.mayOverflow || !isFinite(bound) ? NaN : bound);
   arena.release(mark);
+}
+
+/**
+ * minChargeKw, second stage: keep the rounded schedule's on/off pattern
+ * (charging slots of floored sessions at ≥ minChargeKw, the others at 0)
+ * and re-solve the LP inside it. The rounded schedule is a point of that
+ * LP, so it is feasible and its optimum is no worse up to the solver's
+ * tolerance; the better of the two schedules is kept. Returns iterations.
+ */
+function resolveWithPattern(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): i32 {
+  const W = lp.W;
+  const power = ptr(Field.Power);
+  const curtail = ptr(Field.Curtailment);
+  const savedPower = arena.allocF64(W);
+  const savedCurtail = arena.allocF64(lp.T);
+  memory.copy(savedPower, power, <usize>W << 3);
+  memory.copy(savedCurtail, curtail, <usize>lp.T << 3);
+  evaluate();
+  const before = info(Info.TotalCost);
+  for (let v = 0; v < lp.V; v++) {
+    const minC = sessionValue(Field.MinCharge, v);
+    if (minC <= 0) continue;
+    const off = windowOffset(v);
+    const w = windowEnd(v) - windowStart(v);
+    for (let i = 0; i < w; i++) {
+      const j = off + i;
+      if (ld(power, j) > 0) {
+        st(lp.lo, lp.oC + j, minC);
+        st(lp.up, lp.oD + j, 0);
+      } else {
+        st(lp.up, lp.oC + j, 0);
+      }
+    }
+  }
+  ipm.run(iterations, timeLimit, gapTolerance, started);
+  repairPattern(ipm.x);
+  evaluate();
+  if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT) || !(info(Info.TotalCost) < before)) {
+    memory.copy(power, savedPower, <usize>W << 3);
+    memory.copy(curtail, savedCurtail, <usize>lp.T << 3);
+  }
+  return ipm.iterations;
 }
 
 /** After evaluate(): the status of spec §7, from the recomputed total and the bound. */
