@@ -17,7 +17,7 @@ import { STRATEGIES } from "../../service/scheduler/strategies.js";
 import type { Scheduler } from "../../service/scheduler/wasm.js";
 import type { ReplaySession } from "./sessions.js";
 import type { StepSeries, TouRates } from "./series.js";
-import { HOUR_MS, MINUTE_MS, isoUtc, localParts } from "./time.js";
+import { MINUTE_MS, isoUtc, localParts } from "./time.js";
 
 /** A strategy of the registry, run online, or the offline bound. */
 export type SimStrategy = StrategyName | "offline";
@@ -433,4 +433,3 @@ export function replaySpan(sessions: ReplaySession[], fromMs: number, toMs: numb
   return { startMs: fromMs, slots: Math.max(1, Math.ceil((end - fromMs) / slotMs)) };
 }
 
-export { HOUR_MS };
