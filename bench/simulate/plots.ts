@@ -160,7 +160,7 @@ export function energyVsCapacitySpec(entries: StrategyMetrics[]): TopLevelSpec {
   const { domain, range } = strategyColor(strategies);
   const color = { field: "strategy", type: "nominal" as const, title: "strategy", scale: { domain: domain.map(strategyLabel), range } };
   // Dashes tell apart lines that coincide (uncontrolled and equalShare often do).
-  const dash = { field: "strategy", type: "nominal" as const, legend: null, scale: { domain: domain.map(strategyLabel), range: domain.map((_, i) => (i % 3 === 0 ? [1, 0] : i % 3 === 1 ? [6, 3] : [2, 2])) } };
+  const dash = { field: "strategy", type: "nominal" as const, title: "strategy", scale: { domain: domain.map(strategyLabel), range: domain.map((_, i) => (i % 3 === 0 ? [1, 0] : i % 3 === 1 ? [6, 3] : [2, 2])) } };
   const capacities = new Set(entries.map((m) => m.capacityKw));
   if (capacities.size <= 1) {
     return {
@@ -174,15 +174,36 @@ export function energyVsCapacitySpec(entries: StrategyMetrics[]): TopLevelSpec {
       ],
     } as TopLevelSpec;
   }
+  const x = { field: "capacityKw", type: "quantitative" as const, title: "site (transformer) capacity, kW" };
+  const all = {
+    title: { text: "all capacities", fontSize: 12 },
+    width: 420, height: 320,
+    data: { values },
+    layer: [
+      { mark: { type: "line", strokeWidth: 2 }, encoding: { x, y: { field: "delivered", type: "quantitative", title: "energy delivered (% of requested)", scale: { zero: false } }, color, strokeDash: dash } },
+      { mark: { type: "point", filled: true, size: 30 }, encoding: { x, y: { field: "delivered", type: "quantitative" }, color, tooltip: [{ field: "strategy" }, { field: "capacityKw" }, { field: "delivered", format: ".2f" }] } },
+    ],
+  };
+  // Beside it, what each strategy leaves on the table against the best (the offline bound when run), where it differs.
+  const best = new Map<number, number>();
+  for (const v of values) best.set(v.capacityKw, Math.max(best.get(v.capacityKw) ?? 0, v.delivered));
+  const gaps = values.map((v) => ({ ...v, gap: best.get(v.capacityKw)! - v.delivered }));
+  const differing = gaps.filter((g) => g.gap > 0.005).map((g) => g.capacityKw);
+  const upTo = differing.length > 0 ? Math.max(...differing) : Math.max(...values.map((v) => v.capacityKw));
+  const gapPanel = {
+    title: { text: `short of the best strategy, up to ${upTo} kW`, fontSize: 12 },
+    width: 360, height: 320,
+    data: { values: gaps.filter((g) => g.capacityKw <= upTo) },
+    layer: [
+      { mark: { type: "line", strokeWidth: 2 }, encoding: { x, y: { field: "gap", type: "quantitative", title: "percentage points below the best" }, color, strokeDash: dash } },
+      { mark: { type: "point", filled: true, size: 30 }, encoding: { x, y: { field: "gap", type: "quantitative" }, color } },
+    ],
+  };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: { text: "Energy delivered vs site capacity", subtitle: "share of the energy requested that each strategy delivered, replaying every session at each capacity" },
-    config: CONFIG, width: 620, height: 340,
-    data: { values },
-    layer: [
-      { mark: { type: "line", strokeWidth: 2 }, encoding: { x: { field: "capacityKw", type: "quantitative", title: "site (transformer) capacity, kW" }, y: { field: "delivered", type: "quantitative", title: "energy delivered (% of requested)", scale: { zero: false } }, color, strokeDash: dash } },
-      { mark: { type: "point", filled: true, size: 30 }, encoding: { x: { field: "capacityKw", type: "quantitative" }, y: { field: "delivered", type: "quantitative" }, color, tooltip: [{ field: "strategy" }, { field: "capacityKw" }, { field: "delivered", format: ".2f" }] } },
-    ],
+    config: CONFIG,
+    hconcat: [all, gapPanel],
   } as TopLevelSpec;
 }
 
@@ -202,6 +223,8 @@ export function solveTimeSpec(grid: SiteGrid, runs: RunResult[]): TopLevelSpec {
       // Wall-clock time written as UTC, so the axis shows local hours whatever the machine's zone.
       const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour);
       (hours.get(wall) ?? hours.set(wall, []).get(wall)!).push(ms);
+      // Offline solves whole blocks: the EVs plugged in at the block's first slot say nothing of its size.
+      if (run.strategy === "offline") continue;
       const n = run.pluggedIn[k];
       (counts.get(n) ?? counts.set(n, []).get(n)!).push(ms);
     }
