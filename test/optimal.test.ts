@@ -257,6 +257,12 @@ describe("optimal strategy: hard inputs", () => {
     expectProven(r);
   });
 
+  it("solves 2016 slots with sessions plugged in for days", () => {
+    const r = optimal(fleet(27, 16, 2016, 5, { window: 1200, v2g: 0.3 }));
+    expectSane(r);
+    expectProven(r);
+  });
+
   it("solves 5000 sessions", () => {
     const r = optimal(fleet(23, 5000, 96, 15, { window: 20, v2g: 0.1, circuits: 8 }));
     expectSane(r);

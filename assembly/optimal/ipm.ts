@@ -15,7 +15,7 @@
 
 import * as arena from "../arena";
 import {
-  ld, st, n, nPad, m, lo, up, cost, rhs, multiplyA, multiplyAT, dualBound, objective,
+  ld, st, n, nPad, m, lo, up, cost, rhs, costScale, objOffset, multiplyA, multiplyAT,
 } from "./lp";
 import * as newton from "./newton";
 
@@ -48,6 +48,8 @@ let bestPinf: f64 = Infinity;
 let fm: usize = 0;    // 1 for a free column, 0 for a fixed one
 let isl: usize = 0;   // fm / (x − lo)
 let isu: usize = 0;   // fm / (up − x)
+let izl: usize = 0;   // fm / zl
+let izu: usize = 0;   // fm / zu
 let zl: usize = 0;
 let zu: usize = 0;
 let theta: usize = 0;
@@ -67,8 +69,12 @@ let mtmp: usize = 0;
 let dyc: usize = 0;
 const REFINE_PASSES = 3;
 const REFINE_TOL: f64 = 1e-9;
+const REFINE_GAP: f64 = 0.1;
 
 export let iterations: i32 = 0;
+/** Largest feasible steps along the last direction. */
+let maxPrimal: f64 = 1;
+let maxDual: f64 = 1;
 /** Best proven lower bound seen (model units). */
 export let bound: f64 = -Infinity;
 export let primalObjective: f64 = 0;
@@ -90,6 +96,8 @@ export function init(): void {
   fm = arena.allocF64(N);
   isl = arena.allocF64(N);
   isu = arena.allocF64(N);
+  izl = arena.allocF64(N);
+  izu = arena.allocF64(N);
   zl = arena.allocF64(N);
   zu = arena.allocF64(N);
   theta = arena.allocF64(N);
@@ -134,7 +142,7 @@ function start(): i32 {
   return free;
 }
 
-/** isl = fm/(x − lo), isu = fm/(up − x), Θ = fm/(zl·isl + zu·isu + 1 − fm). */
+/** isl = fm/(x − lo), isu = fm/(up − x), Θ = fm/(zl·isl + zu·isu + 1 − fm), izl = fm/zl, izu = fm/zu; predictor targets. */
 function scaling(): void {
   const one = f64x2.splat(1);
   for (let j = 0; j < nPad; j += 2) {
@@ -145,8 +153,15 @@ function scaling(): void {
     const b = f64x2.div(f, f64x2.add(f64x2.sub(lane(up, j), xv), nf));
     put(isl, j, a);
     put(isu, j, b);
-    const den = f64x2.add(f64x2.add(f64x2.mul(lane(zl, j), a), f64x2.mul(lane(zu, j), b)), nf);
+    const zlv = lane(zl, j);
+    const zuv = lane(zu, j);
+    const den = f64x2.add(f64x2.add(f64x2.mul(zlv, a), f64x2.mul(zuv, b)), nf);
     put(theta, j, f64x2.div(f, den));
+    put(izl, j, f64x2.div(f, f64x2.add(zlv, nf)));
+    put(izu, j, f64x2.div(f, f64x2.add(zuv, nf)));
+    // The predictor's targets (affine scaling): ξ = −s∘z.
+    put(xil, j, f64x2.neg(f64x2.mul(f64x2.sub(xv, lane(lo, j)), zlv)));
+    put(xiu, j, f64x2.neg(f64x2.mul(f64x2.sub(lane(up, j), xv), zuv)));
   }
 }
 
@@ -164,14 +179,33 @@ function direction(): void {
   multiplyA(tn, tm);
   for (let i = 0; i < m; i++) st(tm, i, ld(tm, i) + ld(rp, i));
   newton.solve(tm, dy);
-  refine();
+  // Early iterates tolerate rough directions; accuracy matters as the gap closes.
+  if (gap < REFINE_GAP) refine();
   multiplyAT(dy, tn);
+  // With the direction, the largest steps: 1 / max_j(−Δx/(x−lo), Δx/(up−x))
+  // and 1 / max_j(−Δzl/zl, −Δzu/zu), from the reciprocals of `scaling`
+  // (no division per column; fixed columns have zero reciprocals).
+  let qp = f64x2.splat(0);
+  let qd = f64x2.splat(0);
   for (let j = 0; j < nPad; j += 2) {
+    const a = lane(isl, j);
+    const b = lane(isu, j);
     const d = f64x2.mul(lane(theta, j), f64x2.sub(lane(tn, j), lane(dx, j)));
+    const l = f64x2.mul(f64x2.sub(lane(xil, j), f64x2.mul(lane(zl, j), d)), a);
+    const u = f64x2.mul(f64x2.add(lane(xiu, j), f64x2.mul(lane(zu, j), d)), b);
     put(dx, j, d);
-    put(dzl, j, f64x2.mul(f64x2.sub(lane(xil, j), f64x2.mul(lane(zl, j), d)), lane(isl, j)));
-    put(dzu, j, f64x2.mul(f64x2.add(lane(xiu, j), f64x2.mul(lane(zu, j), d)), lane(isu, j)));
+    put(dzl, j, l);
+    put(dzu, j, u);
+    qp = f64x2.max(qp, f64x2.max(f64x2.neg(f64x2.mul(d, a)), f64x2.mul(d, b)));
+    qd = f64x2.max(qd, f64x2.neg(f64x2.min(f64x2.mul(l, lane(izl, j)), f64x2.mul(u, lane(izu, j)))));
   }
+  maxPrimal = reciprocalStep(qp);
+  maxDual = reciprocalStep(qd);
+}
+
+@inline function reciprocalStep(q: v128): f64 {
+  const m = max(f64x2.extract_lane(q, 0), f64x2.extract_lane(q, 1));
+  return m > 1 ? 1 / m : 1;
 }
 
 /**
@@ -199,37 +233,6 @@ function refine(): void {
   }
 }
 
-/** Largest primal step keeping x inside its boxes: min over Δx<0 of (x−lo)/−Δx, over Δx>0 of (up−x)/Δx. */
-function primalStep(): f64 {
-  const zero = f64x2.splat(0);
-  const inf = f64x2.splat(Infinity);
-  let acc = f64x2.splat(1);
-  for (let j = 0; j < nPad; j += 2) {
-    const d = lane(dx, j);
-    const xv = lane(x, j);
-    const down = f64x2.div(f64x2.sub(xv, lane(lo, j)), f64x2.neg(d));
-    const upr = f64x2.div(f64x2.sub(lane(up, j), xv), d);
-    const r = v128.bitselect(down, v128.bitselect(upr, inf, f64x2.gt(d, zero)), f64x2.lt(d, zero));
-    acc = f64x2.min(acc, r);
-  }
-  return min2(acc);
-}
-
-/** Largest dual step keeping zl, zu ≥ 0. */
-function dualStep(): f64 {
-  const zero = f64x2.splat(0);
-  const inf = f64x2.splat(Infinity);
-  let acc = f64x2.splat(1);
-  for (let j = 0; j < nPad; j += 2) {
-    const l = lane(dzl, j);
-    const u = lane(dzu, j);
-    const rl = v128.bitselect(f64x2.div(lane(zl, j), f64x2.neg(l)), inf, f64x2.lt(l, zero));
-    const ru = v128.bitselect(f64x2.div(lane(zu, j), f64x2.neg(u)), inf, f64x2.lt(u, zero));
-    acc = f64x2.min(acc, f64x2.min(rl, ru));
-  }
-  return min2(acc);
-}
-
 /**
  * Run the interior point from the box midpoint. The caller reads `x`, `y`,
  * `bound` and `iterations` afterwards, whatever the exit.
@@ -255,19 +258,33 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, sta
     }
     pinf /= 1 + bnorm;
     multiplyAT(y, aty);
-    const b = dualBound(y, aty);
-    if (b > bound) bound = b;
-    primalObjective = objective(x);
-    gap = (primalObjective - bound) / max(1, Math.abs(primalObjective));
+    // One pass for the dual residual, the complementarity, c'x and the bound:
+    // with r = c − A'y, c'x = b'y + r'x ≥ b'y + Σ_j min(r_j lo_j, r_j up_j)
+    // for every x in the boxes, whatever y is: a proven lower bound.
     let compV = f64x2.splat(0);
+    let objV = f64x2.splat(0);
+    let boxV = f64x2.splat(0);
+    const zero = f64x2.splat(0);
     for (let j = 0; j < nPad; j += 2) {
       const f = lane(fm, j);
       const zlv = lane(zl, j);
       const zuv = lane(zu, j);
-      put(rd, j, f64x2.mul(f, f64x2.add(f64x2.sub(f64x2.sub(lane(cost, j), lane(aty, j)), zlv), zuv)));
+      const cv = lane(cost, j);
+      const r = f64x2.sub(cv, lane(aty, j));
+      put(rd, j, f64x2.mul(f, f64x2.add(f64x2.sub(r, zlv), zuv)));
       const xv = lane(x, j);
-      compV = f64x2.add(compV, f64x2.add(f64x2.mul(f64x2.sub(xv, lane(lo, j)), zlv), f64x2.mul(f64x2.sub(lane(up, j), xv), zuv)));
+      const lv = lane(lo, j);
+      const uv = lane(up, j);
+      compV = f64x2.add(compV, f64x2.add(f64x2.mul(f64x2.sub(xv, lv), zlv), f64x2.mul(f64x2.sub(uv, xv), zuv)));
+      objV = f64x2.add(objV, f64x2.mul(cv, xv));
+      boxV = f64x2.add(boxV, f64x2.mul(r, v128.bitselect(lv, uv, f64x2.gt(r, zero))));
     }
+    let by: f64 = 0;
+    for (let i = 0; i < m; i++) by += ld(rhs, i) * ld(y, i);
+    const b = (by + sum2(boxV)) * costScale + objOffset;
+    if (b > bound) bound = b;
+    primalObjective = sum2(objV) * costScale + objOffset;
+    gap = (primalObjective - bound) / max(1, Math.abs(primalObjective));
     if (nfree == 0) return IpmExit.Converged;
     const mu = sum2(compV) / (2 * <f64>nfree);
     if (pinf <= PRIMAL_TOL && gap <= gapTolerance) return IpmExit.Converged;
@@ -292,15 +309,10 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, sta
     scaling();
     newton.factor();
 
-    // Predictor (affine scaling): ξ = −s∘z.
-    for (let j = 0; j < nPad; j += 2) {
-      const xv = lane(x, j);
-      put(xil, j, f64x2.neg(f64x2.mul(f64x2.sub(xv, lane(lo, j)), lane(zl, j))));
-      put(xiu, j, f64x2.neg(f64x2.mul(f64x2.sub(lane(up, j), xv), lane(zu, j))));
-    }
+    // Predictor (affine scaling), its targets set by `scaling`.
     direction();
-    const ap = f64x2.splat(primalStep());
-    const ad = f64x2.splat(dualStep());
+    const ap = f64x2.splat(maxPrimal);
+    const ad = f64x2.splat(maxDual);
     let affV = f64x2.splat(0);
     for (let j = 0; j < nPad; j += 2) {
       const d = f64x2.mul(ap, lane(dx, j));
@@ -321,8 +333,8 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, sta
       put(xiu, j, f64x2.add(f64x2.sub(target, f64x2.mul(f64x2.sub(lane(up, j), xv), lane(zu, j))), f64x2.mul(d, lane(dzu, j))));
     }
     direction();
-    const alphaP = min(1, STEP * primalStep());
-    const alphaD = min(1, STEP * dualStep());
+    const alphaP = min(1, STEP * maxPrimal);
+    const alphaD = min(1, STEP * maxDual);
     const aP = f64x2.splat(alphaP);
     const aD = f64x2.splat(alphaD);
     for (let j = 0; j < nPad; j += 2) {

@@ -75,6 +75,7 @@ export let effParent: usize = 0; // i32[C]: node whose row F_k also enters
 export let nodeLo: usize = 0; // i32[C+1]: first slot of the node's rows
 export let nodeHi: usize = 0; // i32[C+1]: one past the last
 export let nodeBw: usize = 0; // i32[C+1]: half bandwidth of the node's reduced block
+export let link: usize = 0;   // i32[(C+1)·T]: 1 when node rows t and t+1 are coupled
 export let havePeak: bool = false;
 export let mayOverflow: bool = false;
 /** Costs in the LP are the model's divided by this (keeps them O(1)). */
@@ -202,9 +203,32 @@ export function build(): void {
   for (let k = 0; k < C; k++) {
     if (!ldi(keep, k)) continue;
     const span = ldi(nodeHi, k) - ldi(nodeLo, k);
-    if (span <= 0) { sti(keep, k, 0); sti(nodeHi, k, 0); sti(nodeLo, k, 0); continue; }
+    if (span <= 0) { sti(keep, k, 0); sti(nodeHi, k, 0); sti(nodeLo, k, 0); }
+  }
+  // Segments: a node's rows t and t+1 are coupled when a window on the node,
+  // or a segment of a kept child, holds both. Between segments the node's
+  // block splits, so a child's Schur complement onto its parent is dense
+  // only segment by segment (short stays over a week: ~Σ segment³, not T³).
+  link = arena.allocI32((C + 1) * T);
+  for (let v = 0; v < V; v++) {
+    const k = ldi(node, v);
+    for (let t = windowStart(v); t < windowEnd(v) - 1; t++) sti(link, k * T + t, 1);
+  }
+  for (let k = C - 1; k >= 0; k--) {
+    if (!ldi(keep, k)) continue;
     const p = ldi(effParent, k);
-    if (span - 1 > ldi(nodeBw, p)) sti(nodeBw, p, span - 1);
+    let run = 1;
+    let longest = 1;
+    for (let t = 0; t < T; t++) {
+      if (ldi(link, k * T + t)) {
+        sti(link, p * T + t, 1);
+        run++;
+        if (run > longest) longest = run;
+      } else {
+        run = 1;
+      }
+    }
+    if (longest - 1 > ldi(nodeBw, p)) sti(nodeBw, p, longest - 1);
   }
   for (let k = 0; k <= C; k++) {
     const span = ldi(nodeHi, k) - ldi(nodeLo, k);
@@ -362,27 +386,4 @@ export function multiplyAT(yv: usize, out: usize): void {
       st(out, oE + j, i + 1 < w ? ye - ld(yv, rE + j + 1) : ye + ys);
     }
   }
-}
-
-/**
- * A proven lower bound on the LP from any multipliers y (rows are
- * equalities, so y is free): c'x = b'y + r'x ≥ b'y + Σ_j min(r_j lo_j, r_j up_j)
- * with r = c − A'y, for every x in the boxes. `aty` must hold A'y.
- * Returned in model units (costScale and objOffset applied).
- */
-export function dualBound(y: usize, aty: usize): f64 {
-  let s: f64 = 0;
-  for (let i = 0; i < m; i++) s += ld(rhs, i) * ld(y, i);
-  for (let j = 0; j < n; j++) {
-    const r = ld(cost, j) - ld(aty, j);
-    s += r > 0 ? r * ld(lo, j) : r * ld(up, j);
-  }
-  return s * costScale + objOffset;
-}
-
-/** c'x in model units. */
-export function objective(xv: usize): f64 {
-  let s: f64 = 0;
-  for (let j = 0; j < n; j++) s += ld(cost, j) * ld(xv, j);
-  return s * costScale + objOffset;
 }

@@ -22,12 +22,32 @@ import * as arena from "../arena";
 import {
   ld, st, ldi, sti, T, V, C, W, m, dt, oC, oD, oE, oS, oSig, oG, oO, oX, oU, oQ, oZ, oF,
   rE, rS, rSite, rPeak, rCirc, node, hasShort, keep, effParent, nodeLo, nodeHi, nodeBw,
-  havePeak, nodeRow, maxWindow,
+  havePeak, nodeRow, maxWindow, link,
 } from "./lp";
 
 /** A pivot below this fraction of its diagonal marks an empty (or dependent) row: Δy = 0 there. */
 const PIVOT_DROP: f64 = 1e-14;
 const HUGE: f64 = 1e100;
+/** Most sessions kept as their own lanes in flat mode. */
+const MAX_LANES: i32 = 64;
+
+/** Sessions by window length, longest first (counting sort). */
+function sortByWindowDescending(out: usize): void {
+  const mark = arena.mark();
+  const first = arena.allocI32(T + 2);
+  for (let v = 0; v < V; v++) {
+    const r = T - (windowEnd(v) - windowStart(v));
+    sti(first, r + 1, ldi(first, r + 1) + 1);
+  }
+  for (let r = 1; r <= T + 1; r++) sti(first, r, ldi(first, r) + ldi(first, r - 1));
+  for (let v = 0; v < V; v++) {
+    const r = T - (windowEnd(v) - windowStart(v));
+    const k = ldi(first, r);
+    sti(out, k, v);
+    sti(first, r, k + 1);
+  }
+  arena.release(mark);
+}
 
 let theta: usize = 0;
 let hD: usize = 0;     // f64[W+V]: LDL' pivots of the session blocks, session v's from offset_v + v
@@ -38,6 +58,7 @@ let yScratch: usize = 0; // f64[span²]: L⁻¹Θ_F of the circuit being elimina
 let sx: usize = 0;     // f64[maxWindow+1]
 let sy: usize = 0;     // f64[maxWindow+1]
 let scol: usize = 0;   // f64[maxWindow+1]
+let pcol: usize = 0;   // f64x2[maxWindow+1]: two columns side by side
 let W0: i32 = 0;       // second half of sy: reciprocal pivots
 let tv: usize = 0;     // f64[T]
 let rw: usize = 0;     // f64[m]: working right-hand side
@@ -51,13 +72,20 @@ let wv2: f64 = 0;
 // interleaved slot by slot (row t·K + rank(node)).
 let flat: bool = false;
 let K: i32 = 1;
+/** Rows per slot group in flat mode: K nodes, then one lane per long session. */
+let G: i32 = 1;
+/** Rows of the flat matrix: T + 1 slot groups (the last holds shortfall rows of sessions ending at T). */
+let NF: i32 = 0;
+let lane: usize = 0;   // i32[V]: long session's lane (flat mode), −1 otherwise
 let rank: usize = 0;   // i32[C+1]: position of a node inside a slot's group
 let fbw: i32 = 0;
 let fmat: usize = 0;
 let fvec: usize = 0;   // f64[K·T]
-let fw: usize = 0;     // f64[K·T]: the rank-one vector, flat
+let fw: usize = 0;     // f64[NF]: the rank-one vector, flat
 let fv2: usize = 0;    // f64[K·T]
 
+@inline function get2(p: usize, i: i32): v128 { return v128.load(p + (<usize>i << 4)); }
+@inline function put2(p: usize, i: i32, v: v128): void { v128.store(p + (<usize>i << 4), v); }
 @inline function matOf(k: i32): usize { return load<usize>(mats + (<usize>k << 3)); }
 @inline function spanOf(k: i32): i32 { return ldi(nodeHi, k) - ldi(nodeLo, k); }
 /** Address of element (i, j), j ≤ i ≤ j + bw, of a lower band matrix. */
@@ -129,37 +157,65 @@ export function init(thetaPtr: usize): void {
   mats = arena.alloc(<usize>(C + 1) << 3);
   rank = arena.allocI32(C + 1);
   K = 0;
+  let maxSegment: i32 = 0;
   let treeCost: f64 = 0;
   for (let k = 0; k <= C; k++) {
     if (k < C && !ldi(keep, k)) continue;
     sti(rank, k, K++);
     const span = <f64>spanOf(k);
     const bw = <f64>(ldi(nodeBw, k) + 1);
-    treeCost += span * bw * bw + (k < C ? 0.5 * span * span * span : 0);
+    treeCost += span * bw * bw;
+    if (k < C) {
+      let run = 1;
+      for (let t = ldi(nodeLo, k); t < ldi(nodeHi, k); t++) {
+        if (t + 1 < ldi(nodeHi, k) && ldi(link, k * T + t)) { run++; continue; }
+        const g = <f64>run;
+        treeCost += 0.5 * g * g * g;
+        if (run > maxSegment) maxSegment = run;
+        run = 1;
+      }
+    }
   }
-  const bwFlat = min(K * T - 1, max(K * (maxWindow - 1), K - 1));
-  const flatCost = <f64>(K * T) * <f64>(bwFlat + 1) * <f64>(bwFlat + 1);
-  flat = K > 1 && flatCost < treeCost;
-  let maxChild: i32 = 0;
+  // Flat candidates: the L longest sessions keep their energy rows as lanes
+  // of the band (a chain: bandwidth G) instead of adding a dense window² block.
+  lane = arena.allocI32(V);
+  const byLength = arena.allocI32(V);
+  sortByWindowDescending(byLength);
+  let bestL = -1;
+  let bestCost = treeCost;
+  for (let L = 0; L <= min(V, MAX_LANES); L++) {
+    const g = K + L;
+    const shortest = L < V ? windowEnd(ldi(byLength, L)) - windowStart(ldi(byLength, L)) : 1;
+    const nf = (T + 1) * g;
+    const bw = min(nf - 1, max(g * max(shortest - 1, 1), g - 1) + g);
+    const cost = <f64>nf * <f64>(bw + 1) * <f64>(bw + 1);
+    if (cost < bestCost && (K > 1 || L > 0)) { bestCost = cost; bestL = L; }
+  }
+  flat = bestL >= 0;
+  for (let v = 0; v < V; v++) sti(lane, v, -1);
   if (flat) {
-    fbw = bwFlat;
-    fmat = arena.allocF64(K * T * (fbw + 1));
-    fvec = arena.allocF64(K * T);
-    fw = arena.allocF64(K * T);
-    fv2 = arena.allocF64(K * T);
+    for (let l = 0; l < bestL; l++) sti(lane, ldi(byLength, l), l);
+    G = K + bestL;
+    NF = (T + 1) * G;
+    const shortest = bestL < V ? windowEnd(ldi(byLength, bestL)) - windowStart(ldi(byLength, bestL)) : 1;
+    fbw = min(NF - 1, max(G * max(shortest - 1, 1), G - 1) + G);
+    fmat = arena.allocF64(NF * (fbw + 1));
+    fvec = arena.allocF64(NF);
+    fw = arena.allocF64(NF);
+    fv2 = arena.allocF64(NF);
   } else {
     for (let k = 0; k <= C; k++) {
       if (k < C && !ldi(keep, k)) continue;
       const span = spanOf(k);
       store<usize>(mats + (<usize>k << 3), arena.allocF64(span * (ldi(nodeBw, k) + 1)));
-      if (k < C && span > maxChild) maxChild = span;
     }
   }
-  yScratch = arena.allocF64(maxChild * maxChild);
+  yScratch = arena.allocF64(flat ? 0 : maxSegment * maxSegment);
   sx = arena.allocF64(maxWindow + 2);
   sy = arena.allocF64(2 * (maxWindow + 2));
   W0 = maxWindow + 2;
   scol = arena.allocF64(maxWindow + 2);
+  pcol = arena.allocF64(2 * (maxWindow + 2));
   tv = arena.allocF64(T);
   rw = arena.allocF64(m);
   pD = arena.allocF64(T);
@@ -174,7 +230,7 @@ export function init(thetaPtr: usize): void {
 @inline function nodeAddr(k: i32, t: i32, s: i32): usize {
   if (flat) {
     const r = ldi(rank, k);
-    return at(fmat, t * K + r, s * K + r, fbw);
+    return at(fmat, t * G + r, s * G + r, fbw);
   }
   const l = ldi(nodeLo, k);
   return at(matOf(k), t - l, s - l, ldi(nodeBw, k));
@@ -186,10 +242,70 @@ export function init(thetaPtr: usize): void {
   store<f64>(a, load<f64>(a) + x);
 }
 
+/** Add to element (i, j) of the flat matrix (either order). */
+@inline function addFlat(i: i32, j: i32, x: f64): void {
+  const p = at(fmat, max(i, j), min(i, j), fbw);
+  store<f64>(p, load<f64>(p) + x);
+}
+
+/** A long session's rows as they are in A Θ A': a chain in its lane, tied to its node's rows. */
+function addLongSession(v: i32, a: i32, w: i32, off: i32, k: i32, ln: i32, gc: f64, gd: f64, short: i32): void {
+  const r = ldi(rank, k);
+  for (let i = 0; i < w; i++) {
+    const j = off + i;
+    const t = a + i;
+    const tc = th(oC + j);
+    const td = th(oD + j);
+    const row = t * G + K + ln;
+    let diag = th(oE + j) + gc * gc * tc + gd * gd * td;
+    if (i > 0) {
+      diag += th(oE + j - 1);
+      addFlat(row, row - G, -th(oE + j - 1));
+    }
+    addFlat(row, row, diag);
+    addFlat(row, t * G + r, gc * tc + gd * td);
+    addFlat(t * G + r, t * G + r, tc + td);
+  }
+  if (short) {
+    const e = th(oE + off + w - 1);
+    const row = (a + w) * G + K + ln;
+    addFlat(row, row, e + th(oS + v) + th(oSig + v));
+    addFlat(row, row - G, e);
+  }
+}
+
+/** Θ_F N_k⁻¹ Θ_F over local rows [s0, s1) of circuit k, subtracted from the parent's block. */
+function eliminateSegment(k: i32, p: usize, l: i32, bw: i32, par: i32, s0: i32, s1: i32): void {
+  const g = s1 - s0;
+  const Y = yScratch;
+  for (let jj = 0; jj < g; jj++) {
+    const j = s0 + jj;
+    const cj = Y + (<usize>(jj * g) << 3);
+    const f = th(oF + k * T + l + j);
+    if (f == 0) { memory.fill(cj, 0, <usize>g << 3); continue; }
+    memory.fill(cj, 0, <usize>jj << 3);
+    st(cj, jj, f / load<f64>(at(p, j, j, bw)));
+    for (let ii = jj + 1; ii < g; ii++) {
+      const i = s0 + ii;
+      const k0 = max(j, i - bw);
+      const s = dot(at(p, i, k0, bw), cj + (<usize>(k0 - s0) << 3), i - k0);
+      st(cj, ii, -s / load<f64>(at(p, i, i, bw)));
+    }
+  }
+  for (let ii = 0; ii < g; ii++) {
+    const ci = Y + (<usize>(ii * g) << 3);
+    for (let jj = 0; jj <= ii; jj++) {
+      const cj = Y + (<usize>(jj * g) << 3);
+      const s = dot(ci + (<usize>ii << 3), cj + (<usize>ii << 3), g - ii);
+      if (s != 0) addNode(par, l + s0 + ii, l + s0 + jj, -s);
+    }
+  }
+}
+
 /** Factor A Θ A' for the current Θ. */
 export function factor(): void {
   if (flat) {
-    memory.fill(fmat, 0, (<usize>(K * T * (fbw + 1))) << 3);
+    memory.fill(fmat, 0, (<usize>(NF * (fbw + 1))) << 3);
   } else {
     for (let k = 0; k <= C; k++) {
       if (k < C && !ldi(keep, k)) continue;
@@ -228,8 +344,8 @@ export function factor(): void {
       addNode(par, t, t, f);
       if (flat) {
         // The flow couples (k, t) and (parent, t) inside slot t's group.
-        const i = t * K + ldi(rank, k);
-        const j = t * K + ldi(rank, par);
+        const i = t * G + ldi(rank, k);
+        const j = t * G + ldi(rank, par);
         const a = at(fmat, max(i, j), min(i, j), fbw);
         store<f64>(a, load<f64>(a) - f);
       }
@@ -246,6 +362,11 @@ export function factor(): void {
     const gd = dt / sessionValue(Field.DischargeEfficiency, v);
     const short = ldi(hasShort, v);
     const mv = w + short;
+    const ln = ldi(lane, v);
+    if (ln >= 0) {
+      addLongSession(v, a, w, off, k, ln, gc, gd, short);
+      continue;
+    }
     // LDL' of the tridiagonal block; sx ← pivots, sy ← multipliers.
     let dPrev: f64 = 0;
     for (let i = 0; i < mv; i++) {
@@ -281,12 +402,48 @@ export function factor(): void {
     // node's band: element (a+i, a+j) sits at row a+i, column offset j−i+bw.
     const col = scol;
     // Moving one slot down a column of the node's block.
-    const step: usize = flat ? <usize>(K * fbw) << 3 : <usize>ldi(nodeBw, k) << 3;
+    const step: usize = flat ? <usize>(G * fbw) << 3 : <usize>ldi(nodeBw, k) << 3;
     const kxv = kx + (<usize>off << 3);
     for (let i = 0; i < mv; i++) st(sy, i + W0, 1 / ld(sx, i)); // reciprocal pivots after the multipliers
-    for (let j = 0; j < w; j++) {
+    let j = 0;
+    // Two columns at a time, one per SIMD lane: the recurrences share the
+    // multipliers, and in tree mode the two results are neighbours in a band row.
+    for (; j + 1 < w; j += 2) {
       const kj = ld(kxv, j);
-      if (kj == 0) continue;
+      const kj1 = ld(kxv, j + 1);
+      // Forward: column j starts at row j, column j+1 at row j+1.
+      const z0 = ld(sy, j + W0);
+      let yv = f64x2.replace_lane(f64x2.splat(1), 0, -ld(sy, j + 1));
+      put2(pcol, j + 1, f64x2.mul(yv, f64x2.splat(ld(sy, j + 1 + W0))));
+      for (let i = j + 2; i < mv; i++) {
+        yv = f64x2.mul(yv, f64x2.splat(-ld(sy, i)));
+        put2(pcol, i, f64x2.mul(yv, f64x2.splat(ld(sy, i + W0))));
+      }
+      // Backward, down to row j+1 for both, then row j for column j alone.
+      let xv = get2(pcol, mv - 1);
+      for (let i = mv - 2; i > j; i--) {
+        xv = f64x2.sub(get2(pcol, i), f64x2.mul(f64x2.splat(ld(sy, i + 1)), xv));
+        put2(pcol, i, xv);
+      }
+      const xj = z0 - ld(sy, j + 1) * f64x2.extract_lane(xv, 0);
+      let addr = nodeAddr(k, a + j, a + j);
+      store<f64>(addr, load<f64>(addr) - kj * kj * xj);
+      addr += step;
+      const kk = f64x2.replace_lane(f64x2.splat(kj1), 0, kj);
+      for (let i = j + 1; i < w; i++) {
+        const d = f64x2.mul(f64x2.mul(get2(pcol, i), kk), f64x2.splat(ld(kxv, i)));
+        if (flat) {
+          store<f64>(addr, load<f64>(addr) - f64x2.extract_lane(d, 0));
+          const a1 = nodeAddr(k, a + i, a + j + 1);
+          store<f64>(a1, load<f64>(a1) - f64x2.extract_lane(d, 1));
+        } else {
+          v128.store(addr, f64x2.sub(v128.load(addr), d));
+        }
+        addr += step;
+      }
+    }
+    for (; j < w; j++) {
+      const kj = ld(kxv, j);
       let y: f64 = 1;
       st(col, j, y * ld(sy, j + W0));
       for (let i = j + 1; i < mv; i++) {
@@ -306,14 +463,14 @@ export function factor(): void {
     }
   }
   if (flat) {
-    bandFactor(fmat, K * T, fbw);
+    bandFactor(fmat, NF, fbw);
     if (havePeak) {
-      memory.fill(fw, 0, <usize>(K * T) << 3);
+      memory.fill(fw, 0, <usize>NF << 3);
       const r = ldi(rank, C);
-      for (let t = 0; t < T; t++) st(fw, t * K + r, ld(wv, t));
-      memory.copy(fv2, fw, <usize>(K * T) << 3);
-      bandSolve(fmat, K * T, fbw, fv2);
-      wv2 = dot(fw, fv2, K * T);
+      for (let t = 0; t < T; t++) st(fw, t * G + r, ld(wv, t));
+      memory.copy(fv2, fw, <usize>NF << 3);
+      bandSolve(fmat, NF, fbw, fv2);
+      wv2 = dot(fw, fv2, NF);
     }
     return;
   }
@@ -325,27 +482,15 @@ export function factor(): void {
     const bw = ldi(nodeBw, k);
     const p = matOf(k);
     bandFactor(p, span, bw);
-    const Y = yScratch;
-    for (let j = 0; j < span; j++) {
-      const cj = Y + (<usize>(j * span) << 3);
-      const f = th(oF + k * T + l + j);
-      if (f == 0) { memory.fill(cj, 0, <usize>span << 3); continue; }
-      memory.fill(cj, 0, <usize>j << 3);
-      st(cj, j, f / load<f64>(at(p, j, j, bw)));
-      for (let i = j + 1; i < span; i++) {
-        const k0 = max(j, i - bw);
-        const s = dot(at(p, i, k0, bw), cj + (<usize>k0 << 3), i - k0);
-        st(cj, i, -s / load<f64>(at(p, i, i, bw)));
-      }
-    }
     const par = ldi(effParent, k);
-    for (let i = 0; i < span; i++) {
-      const ci = Y + (<usize>(i * span) << 3);
-      for (let j = 0; j <= i; j++) {
-        const cj = Y + (<usize>(j * span) << 3);
-        const s = dot(ci + (<usize>i << 3), cj + (<usize>i << 3), span - i);
-        if (s != 0) addNode(par, l + i, l + j, -s);
-      }
+    // Segment by segment (the factor is block diagonal along them):
+    // Y = L⁻¹Θ_F, then the parent's block loses Y'Y.
+    let s0 = 0;
+    while (s0 < span) {
+      let s1 = s0 + 1;
+      while (s1 < span && ldi(link, k * T + l + s1 - 1)) s1++;
+      eliminateSegment(k, p, l, bw, par, s0, s1);
+      s0 = s1;
     }
   }
   // Site rows.
@@ -390,6 +535,7 @@ export function solve(r: usize, dy: usize): void {
     const a = windowStart(v);
     const w = windowEnd(v) - a;
     if (w <= 0) continue;
+    if (ldi(lane, v) >= 0) continue;
     const off = windowOffset(v);
     const k = ldi(node, v);
     const mv = w + ldi(hasShort, v);
@@ -410,6 +556,7 @@ export function solve(r: usize, dy: usize): void {
     const a = windowStart(v);
     const w = windowEnd(v) - a;
     if (w <= 0) continue;
+    if (ldi(lane, v) >= 0) continue;
     const off = windowOffset(v);
     const k = ldi(node, v);
     const mv = w + ldi(hasShort, v);
@@ -435,28 +582,52 @@ function peakBackward(dy: usize): void {
   peakSolve(tv, dy + (<usize>rPeak << 3));
 }
 
-/** Coupling rows in flat mode: one band solve (Sherman–Morrison for the peak). */
+/** Coupling rows (and long sessions) in flat mode: one band solve, Sherman–Morrison for the peak. */
 function solveFlat(dy: usize): void {
   peakForward();
-  const KT = K * T;
+  memory.fill(fvec, 0, <usize>NF << 3);
   for (let k = 0; k <= C; k++) {
     if (k < C && !ldi(keep, k)) continue;
     const r = ldi(rank, k);
-    for (let t = 0; t < T; t++) st(fvec, t * K + r, ld(rw, nodeRow(k, t)));
+    for (let t = 0; t < T; t++) st(fvec, t * G + r, ld(rw, nodeRow(k, t)));
   }
-  bandSolve(fmat, KT, fbw, fvec);
+  forLongSessions(fvec, true);
+  bandSolve(fmat, NF, fbw, fvec);
   if (havePeak) {
-    const f = beta * dot(fw, fvec, KT) / (1 + beta * wv2);
-    for (let i = 0; i < KT; i++) st(fvec, i, ld(fvec, i) - f * ld(fv2, i));
+    const f = beta * dot(fw, fvec, NF) / (1 + beta * wv2);
+    for (let i = 0; i < NF; i++) st(fvec, i, ld(fvec, i) - f * ld(fv2, i));
   }
   for (let k = 0; k <= C; k++) {
     if (k < C && !ldi(keep, k)) continue;
     const r = ldi(rank, k);
     const lo = k < C ? ldi(nodeLo, k) : 0;
     const hi = k < C ? ldi(nodeHi, k) : T;
-    for (let t = 0; t < T; t++) st(dy, nodeRow(k, t), t >= lo && t < hi ? ld(fvec, t * K + r) : 0);
+    for (let t = 0; t < T; t++) st(dy, nodeRow(k, t), t >= lo && t < hi ? ld(fvec, t * G + r) : 0);
   }
+  forLongSessions(dy, false);
   peakBackward(dy);
+}
+
+/** Gather long sessions' rows from rw into the flat vector, or scatter the solution into dy. */
+function forLongSessions(target: usize, gather: bool): void {
+  if (G == K) return;
+  for (let v = 0; v < V; v++) {
+    const ln = ldi(lane, v);
+    if (ln < 0) continue;
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    const off = windowOffset(v);
+    for (let i = 0; i < w; i++) {
+      const f = (a + i) * G + K + ln;
+      if (gather) st(target, f, ld(rw, rE + off + i));
+      else st(target, rE + off + i, ld(fvec, f));
+    }
+    if (ldi(hasShort, v)) {
+      const f = (a + w) * G + K + ln;
+      if (gather) st(target, f, ld(rw, rS + v));
+      else st(target, rS + v, ld(fvec, f));
+    }
+  }
 }
 
 /** Coupling rows in tree mode: circuits leaves first, the site, circuits back down. */

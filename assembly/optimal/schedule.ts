@@ -24,6 +24,12 @@ import { ld, st, ldi, sti, T, V, C, dt, oC, oD, oU } from "./lp";
 const INSIDE: f64 = 1 - 1e-12;
 /** Powers smaller than this (kW) are interior-point dust. */
 const DUST: f64 = 1e-9;
+/**
+ * A charging power this close under minChargeKw still counts as at the floor
+ * (the evaluator allows 1e-6): a block shaved by a repair's rounding-level
+ * scaling must not be dropped.
+ */
+const MIN_SLACK: f64 = 5e-8;
 
 let pos: usize = 0;     // f64[(C+1)·T]: charging under each node
 let neg: usize = 0;     // f64[(C+1)·T]: discharging under each node (≤ 0)
@@ -79,11 +85,11 @@ function energyPass(): bool {
     for (let i = 0; i < w; i++) {
       let p = ld(power, off + i);
       const p0 = p;
-      if (p > 0 && p < minC) p = 0;
+      if (p > 0 && p < minC - MIN_SLACK) p = 0;
       let next = stepEnergy(e, p, dt, etaC, etaD);
       if (next > cap) {
         p = max(0, (cap - e) / (dt * etaC)) * INSIDE;
-        if (p < minC) p = 0;
+        if (p < minC - MIN_SLACK) p = 0;
         next = stepEnergy(e, p, dt, etaC, etaD);
       } else if (next < floor) {
         p = -max(0, (e - floor) * etaD / dt) * INSIDE;
@@ -175,7 +181,7 @@ function limitPass(): bool {
       let q = p;
       if (p > 0) {
         q = p * ld(scaleP, k + i);
-        if (q < minC) q = 0;
+        if (q < minC - MIN_SLACK) q = 0;
       } else if (p < 0) {
         q = p * ld(scaleN, k + i);
       }
@@ -226,6 +232,24 @@ function netImport(t: i32): f64 {
     if (t >= a && t < windowEnd(v)) n += ld(power, windowOffset(v) + t - a);
   }
   return n;
+}
+
+/** Sort the indices in `order` by ascending `key[index]` (Shell sort, Ciura gaps). */
+function shellSort(order: usize, key: usize, count: i32): void {
+  const gaps: StaticArray<i32> = [1750, 701, 301, 132, 57, 23, 10, 4, 1];
+  for (let g = 0; g < gaps.length; g++) {
+    const gap = unchecked(gaps[g]);
+    for (let i = gap; i < count; i++) {
+      const item = ldi(order, i);
+      const k = ld(key, item);
+      let j = i;
+      while (j >= gap && ld(key, ldi(order, j - gap)) > k) {
+        sti(order, j, ldi(order, j - gap));
+        j -= gap;
+      }
+      sti(order, j, item);
+    }
+  }
 }
 
 /** True when some session has a minChargeKw floor. */
@@ -285,20 +309,15 @@ function roundMinCharge(target: usize, relaxedPeak: f64): void {
   for (let t = 0; t < T; t++) {
     peak = max(peak, slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t));
   }
-  // Shortest windows first: they have the fewest slots to choose from.
+  // Dearest shortfall first (a block bought for a soft session may take the
+  // room a 1000/kWh one needs), then shortest windows (fewest slots to choose).
   const order = arena.allocI32(V);
-  const first = arena.allocI32(T + 2);
+  const key = arena.allocF64(V);
   for (let v = 0; v < V; v++) {
-    const w = windowEnd(v) - windowStart(v);
-    sti(first, w + 1, ldi(first, w + 1) + 1);
+    sti(order, v, v);
+    st(key, v, -sessionValue(Field.ShortfallPenalty, v) * <f64>(T + 1) + <f64>(windowEnd(v) - windowStart(v)));
   }
-  for (let w = 1; w <= T + 1; w++) sti(first, w, ldi(first, w) + ldi(first, w - 1));
-  for (let v = 0; v < V; v++) {
-    const w = windowEnd(v) - windowStart(v);
-    const k = ldi(first, w);
-    sti(order, k, v);
-    sti(first, w, k + 1);
-  }
+  shellSort(order, key, V);
   for (let rank = 0; rank < V; rank++) {
     const v = ldi(order, rank);
     const minC = sessionValue(Field.MinCharge, v);

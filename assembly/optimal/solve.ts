@@ -24,6 +24,12 @@ export const DEFAULT_MAX_ITERATIONS: i32 = 200;
 export const DEFAULT_GAP_TOLERANCE: f64 = 1e-6;
 /** The loosest internal gap we stop at: keeps `optimal` (1e-4, spec §7) reachable after repair. */
 const LOOSEST_GAP: f64 = 1e-5;
+/**
+ * Applied when the host sets no time limit: some valid inputs (hundreds of
+ * sessions plugged in for most of a 2016-slot week) leave no structure to
+ * exploit and would take minutes; past this the best iterate is returned.
+ */
+const GUARD_TIME_LIMIT_MS: f64 = 60_000;
 /** A repaired schedule worse than this is replaced by a baseline (never expected). */
 const VIOLATION_LIMIT: f64 = 1e-7;
 
@@ -35,7 +41,7 @@ export function runOptimal(): void {
   let maxIterations = setting(Setting.MaxIterations);
   if (!(maxIterations >= 0)) maxIterations = <f64>DEFAULT_MAX_ITERATIONS;
   let timeLimit = setting(Setting.TimeLimitMs);
-  if (!(timeLimit > 0)) timeLimit = 0;
+  if (!(timeLimit > 0)) timeLimit = GUARD_TIME_LIMIT_MS;
   let gapTolerance = setting(Setting.GapTolerance);
   if (!(gapTolerance > 0)) gapTolerance = DEFAULT_GAP_TOLERANCE;
   gapTolerance = min(max(gapTolerance, 1e-12), LOOSEST_GAP);
@@ -99,6 +105,12 @@ function resolveWithPattern(iterations: i32, timeLimit: f64, gapTolerance: f64, 
   return ipm.iterations;
 }
 
+/** Spec §7: any session with a minChargeKw floor makes the status `feasible`, even one never available. */
+function anyMinCharge(): bool {
+  for (let v = 0; v < lp.V; v++) if (sessionValue(Field.MinCharge, v) > 0) return true;
+  return false;
+}
+
 /** After evaluate(): the status of spec §7, from the recomputed total and the bound. */
 export function optimalStatus(): SolveStatus {
   if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT)) {
@@ -111,7 +123,7 @@ export function optimalStatus(): SolveStatus {
   const total = info(Info.TotalCost);
   const bound = info(Info.Bound);
   const proven = total - bound <= max(1e-4 * Math.abs(total), 1e-3);
-  if (proven && !hasMinCharge()) return SolveStatus.Optimal;
+  if (proven && !anyMinCharge()) return SolveStatus.Optimal;
   if (exit == IpmExit.IterationLimit) return SolveStatus.IterationLimit;
   if (exit == IpmExit.TimeLimit) return SolveStatus.TimeLimit;
   return SolveStatus.Feasible;

@@ -1,11 +1,11 @@
 // Compare the optimal strategy with HiGHS on small random problems (development aid).
-import highsLoader from "highs";
+import highsPackage from "highs";
 import { solve } from "../../service/scheduler/solve.js";
 import { RequestSchema, type Request } from "../../service/model/schema.js";
 import { compile } from "../../service/model/compile.js";
 import { generate, type GenOptions } from "./gen.js";
 
-function lpText(req: Request): string {
+export function lpText(req: Request): string {
   const p = compile(req);
   const T = p.slots;
   const dt = p.slotHours;
@@ -13,7 +13,6 @@ function lpText(req: Request): string {
   const obj: string[] = [];
   const rows: string[] = [];
   const bounds: string[] = [];
-  const nodeTerms: string[][] = Array.from({ length: p.circuitIds.length }, () => []);
   const siteTerms: string[][] = Array.from({ length: T }, () => []);
   const circ: string[][][] = Array.from({ length: p.circuitIds.length }, () => Array.from({ length: T }, () => []));
   const num = (x: number) => (x >= 0 ? `+ ${x}` : `- ${-x}`);
@@ -44,11 +43,15 @@ function lpText(req: Request): string {
     }
   }
   if (p.demandCharge > 0) { obj.push(`${num(p.demandCharge)} z`); bounds.push(` z >= ${p.peakThreshold}`); }
-  void nodeTerms;
   return `Minimize\n obj: ${obj.join(" ")}\nSubject To\n${rows.join("\n")}\nBounds\n${bounds.join("\n")}\nEnd\n`;
 }
 
-const highs = await highsLoader();
+type Loader = typeof highsPackage.default;
+const loadHighs: Loader = (highsPackage as unknown as { default?: Loader }).default ?? (highsPackage as unknown as Loader);
+if (import.meta.url === `file://${process.argv[1]}`) await main();
+
+async function main(): Promise<void> {
+const highs = await loadHighs();
 const cases: [string, GenOptions][] = [
   ["plain", { sessions: 20, slots: 24 }],
   ["circuits", { sessions: 30, slots: 32, circuits: 4 }],
@@ -68,4 +71,5 @@ for (const [name, o] of cases) {
     const rel = (ours.cost.total - hObj) / Math.max(1, Math.abs(hObj));
     console.log(`${name} seed ${seed}: highs ${ref.Status} ${hObj.toFixed(6)} ours ${ours.status} ${ours.cost.total.toFixed(6)} bound ${ours.solver.bound?.toFixed(6)} it ${ours.solver.iterations} rel ${rel.toExponential(2)} ${ours.solver.solveMs.toFixed(1)}ms`);
   }
+}
 }

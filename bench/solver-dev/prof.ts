@@ -1,5 +1,7 @@
+// Profile target: node --import tsx --cpu-prof bench/solver-dev/prof.ts workplace,3000,96
+import { GENERATORS, type GeneratorName } from "../generators/index.js";
 import { solve } from "../../service/scheduler/solve.js";
 import { RequestSchema } from "../../service/model/schema.js";
-import { generate } from "../../bench/solver-dev/gen.js";
-const req = RequestSchema.parse(generate(7, { sessions: 1000, slots: 96, v2g: 0.2, pv: true, demandCharge: 5, circuits: 5 }));
-for (let k = 0; k < 5; k++) solve(req, { strategy: "optimal" });
+const [name, n, T] = (process.argv[2] ?? "workplace,1000,96").split(",");
+const req = RequestSchema.parse(GENERATORS[name as GeneratorName]({ sessions: +n, slots: +T, seed: 1 }));
+for (let k = 0; k < 4; k++) solve(req, { strategy: "optimal" });

@@ -1,0 +1,11 @@
+import { GENERATORS, type GeneratorName } from "../generators/index.js";
+import { solve } from "../../service/scheduler/solve.js";
+import { RequestSchema } from "../../service/model/schema.js";
+import { compile } from "../../service/model/compile.js";
+const [name, n, T] = (process.argv[2] ?? "depotV2g,100,672").split(",");
+const req = RequestSchema.parse(GENERATORS[name as GeneratorName]({ sessions: +n, slots: +T, seed: 1 }));
+const p = compile(req);
+const w = Array.from(p.sessions.start, (a, v) => p.sessions.end[v] - a).sort((a, b) => b - a);
+console.log("windows top", w.slice(0, 12).join(","), "median", w[w.length >> 1], "circuits", p.circuitIds.length);
+const r = solve(req, { strategy: "optimal" });
+console.log(r.status, r.solver);

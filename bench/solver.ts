@@ -1,0 +1,321 @@
+/**
+ * Solver bench: the `optimal` strategy against HiGHS on the same problems,
+ * in the same process, plus the four baselines.
+ *
+ * For each size and generator (seeded): our solve time (median of N runs),
+ * HiGHS time on the spec §7 relaxation LP, the relative objective
+ * difference and the time ratio; then the scheduler's WASM memory after the
+ * largest solve, and a reuse check (memory after many consecutive small
+ * solves equals memory after the first). Prints a Markdown table and writes
+ * it to bench/out/solver.md.
+ *
+ *   npm run bench:solver -- [--quick] [--sizes 10x96,1000x96] [--runs 5]
+ *                           [--generators workplace,pvSite] [--seed 1]
+ *                           [--reuse 1000] [--highs-solver choose|simplex|ipm] [--min-charge]
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { dirname } from "node:path";
+import { parseArgs } from "node:util";
+import { WattplanError } from "../service/errors.js";
+import { packagePath } from "../service/paths.js";
+import type { Request, Response, StrategyName } from "../service/model/schema.js";
+import { validateRequest } from "../service/model/validate.js";
+import { solve } from "../service/scheduler/solve.js";
+import { Scheduler } from "../service/scheduler/wasm.js";
+import { GENERATORS, GENERATOR_NAMES, SIZES, sizeLabel, type GeneratorName } from "./generators/index.js";
+import { HighsReference, type ReferenceOptions, type ReferenceResult } from "./reference/highs.js";
+
+const DEFAULTS = {
+  runs: 5,
+  seed: 1,
+  reuse: 1000,
+  /** HiGHS is slow on the big sizes; it gets fewer runs than we do. */
+  highsRuns: 3,
+  quickSizes: ["10x96", "100x96", "300x96", "100x672"],
+  quickRuns: 3,
+  quickHighsReuse: 100,
+  highsReuse: 200,
+} as const;
+
+const BASELINES: StrategyName[] = ["uncontrolled", "equalShare", "edf", "llf"];
+const OUT_FILE = packagePath("bench", "out", "solver.md");
+
+interface Size {
+  sessions: number;
+  slots: number;
+}
+
+interface Options {
+  sizes: Size[];
+  runs: number;
+  generators: GeneratorName[];
+  seed: number;
+  reuse: number;
+  highsReuse: number;
+  highsSolver: NonNullable<ReferenceOptions["solver"]>;
+  quick: boolean;
+  /** Generate sessions with the 6 A charging floor (minChargeKw > 0). */
+  minCharge: boolean;
+}
+
+function usage(message: string): never {
+  console.error(`bench:solver: ${message}`);
+  console.error("usage: npm run bench:solver -- [--quick] [--sizes 10x96,1000x96] [--runs N] [--generators a,b] [--seed N] [--reuse N] [--highs-solver choose|simplex|ipm] [--min-charge]");
+  process.exit(2);
+}
+
+function parseSize(text: string): Size {
+  const m = /^(\d+)[x×](\d+)$/.exec(text.trim());
+  if (!m) usage(`bad size "${text}" (want sessions x slots, e.g. 1000x96)`);
+  return { sessions: Number(m[1]), slots: Number(m[2]) };
+}
+
+function positiveInt(text: string | undefined, name: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) usage(`--${name} must be a non-negative integer`);
+  return n;
+}
+
+function options(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: "boolean", default: false },
+      sizes: { type: "string" },
+      runs: { type: "string" },
+      generators: { type: "string" },
+      seed: { type: "string" },
+      reuse: { type: "string" },
+      "highs-solver": { type: "string" },
+      "min-charge": { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  const quick = values.quick ?? false;
+  const sizes = values.sizes !== undefined
+    ? values.sizes.split(",").map(parseSize)
+    : quick ? DEFAULTS.quickSizes.map(parseSize) : SIZES.map((s) => ({ ...s }));
+  const generators = (values.generators?.split(",") ?? GENERATOR_NAMES).map((g) => {
+    if (!(g in GENERATORS)) usage(`unknown generator "${g}" (have ${GENERATOR_NAMES.join(", ")})`);
+    return g as GeneratorName;
+  });
+  const solver = values["highs-solver"] ?? "choose";
+  if (solver !== "choose" && solver !== "simplex" && solver !== "ipm") usage("--highs-solver must be choose, simplex or ipm");
+  return {
+    sizes,
+    runs: Math.max(1, positiveInt(values.runs, "runs", quick ? DEFAULTS.quickRuns : DEFAULTS.runs)),
+    generators,
+    seed: positiveInt(values.seed, "seed", DEFAULTS.seed),
+    reuse: positiveInt(values.reuse, "reuse", DEFAULTS.reuse),
+    highsReuse: quick ? DEFAULTS.quickHighsReuse : DEFAULTS.highsReuse,
+    highsSolver: solver,
+    quick,
+    minCharge: values["min-charge"] ?? false,
+  };
+}
+
+/** Fewer runs as problems grow: every run of the biggest sizes costs seconds. */
+function runsFor(size: Size, runs: number): number {
+  const cells = size.sessions * size.slots;
+  if (cells >= 96_000) return 1;
+  if (cells >= 28_800) return Math.max(1, Math.ceil(runs / 2));
+  return runs;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function generate(name: GeneratorName, size: Size, seed: number, minCharge = false): Request {
+  const v = validateRequest(GENERATORS[name]({ ...size, seed, minCharge }));
+  if (!v.ok) throw new Error(`generator ${name} made an invalid request: ${JSON.stringify(v.problems.slice(0, 3))}`);
+  return v.request;
+}
+
+type Timed = { ok: true; ms: number; solverMs: number; response: Response } | { ok: false; note: string };
+
+/** Median wall time of solve() over `runs` runs (the first run's response is kept). */
+function timeStrategy(request: Request, strategy: StrategyName, runs: number, scheduler: Scheduler): Timed {
+  const wall: number[] = [];
+  const inside: number[] = [];
+  let response: Response | undefined;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    let r: Response;
+    try {
+      r = solve(request, { strategy, scheduler });
+    } catch (error) {
+      if (error instanceof WattplanError && error.code === "ERR_STRATEGY_NOT_AVAILABLE") return { ok: false, note: "n/a" };
+      return { ok: false, note: `error: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    wall.push(performance.now() - t0);
+    inside.push(r.solver.solveMs);
+    response ??= r;
+  }
+  return { ok: true, ms: median(wall), solverMs: median(inside), response: response! };
+}
+
+interface Row {
+  generator: GeneratorName;
+  size: Size;
+  ours: Timed;
+  oursRuns: number;
+  highs: ReferenceResult | { error: string };
+  highsMs: number;
+  highsRuns: number;
+  baselines: { name: StrategyName; timed: Timed }[];
+}
+
+const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+function relativeDiff(ours: number, reference: number): number {
+  return (ours - reference) / Math.max(1, Math.abs(reference));
+}
+
+async function benchRow(name: GeneratorName, size: Size, o: Options, scheduler: Scheduler, reference: HighsReference): Promise<Row> {
+  const request = generate(name, size, o.seed, o.minCharge);
+  const n = runsFor(size, o.runs);
+  const ours = timeStrategy(request, "optimal", n, scheduler);
+  const baselines = BASELINES.map((b) => ({ name: b, timed: timeStrategy(request, b, n, scheduler) }));
+  const hn = Math.min(n, DEFAULTS.highsRuns);
+  let highs: ReferenceResult | { error: string } = { error: "not run" };
+  const times: number[] = [];
+  for (let i = 0; i < hn; i++) {
+    try {
+      const r = await reference.solve(request, { solver: o.highsSolver });
+      times.push(r.solveMs);
+      if (i === 0) highs = r;
+    } catch (error) {
+      highs = { error: error instanceof Error ? error.message : String(error) };
+      break;
+    }
+  }
+  return { generator: name, size, ours, oursRuns: n, highs, highsMs: times.length > 0 ? median(times) : Number.NaN, highsRuns: times.length, baselines };
+}
+
+/** Spec §7: "optimal" means within max(1e-4·|total|, 1e-3) of the relaxation optimum. */
+function breaksSpec(row: Row): boolean {
+  if (!row.ours.ok || row.ours.response.status !== "optimal" || "error" in row.highs) return false;
+  const total = row.ours.response.cost.total;
+  return Math.abs(total - row.highs.objective) > Math.max(1e-4 * Math.abs(total), 1e-3);
+}
+
+function tableRow(row: Row): string {
+  const h = "error" in row.highs ? undefined : row.highs;
+  const lp = h ? `${h.columns} / ${h.rows} / ${h.nonzeros}` : "error" in row.highs ? row.highs.error : "";
+  const ours = row.ours.ok ? `${fmt(row.ours.ms)} (${fmt(row.ours.solverMs)})` : row.ours.note;
+  const status = row.ours.ok ? row.ours.response.status : "";
+  const highsCell = h ? `${fmt(row.highsMs)} (+${fmt(h.readMs)} read, +${fmt(h.buildMs)} build)` : "n/a";
+  const diff = h && row.ours.ok ? `${relativeDiff(row.ours.response.cost.total, h.objective).toExponential(1)}${breaksSpec(row) ? " ✗" : ""}` : "n/a";
+  const bound = row.ours.ok ? row.ours.response.solver.bound : undefined;
+  const boundDiff = h && bound !== undefined ? relativeDiff(bound, h.objective).toExponential(1) : "n/a";
+  const ratio = h && row.ours.ok ? `${fmt(row.highsMs / row.ours.ms, 2)}×` : "n/a";
+  const baselineMs = row.baselines.map((b) => (b.timed.ok ? fmt(b.timed.ms, 2) : b.timed.note)).join(" / ");
+  const best = row.baselines.reduce((m, b) => (b.timed.ok ? Math.min(m, b.timed.response.cost.total) : m), Number.POSITIVE_INFINITY);
+  const bestGap = h && Number.isFinite(best) ? `+${fmt(100 * relativeDiff(best, h.objective), 1)}%` : "n/a";
+  return `| ${row.generator} | ${sizeLabel(row.size)} | ${lp} | ${h ? fmt(h.objective, 2) : "n/a"} | ${ours} ×${row.oursRuns} | ${status} | ${highsCell} ×${row.highsRuns} | ${diff} | ${boundDiff} | ${ratio} | ${baselineMs} | ${bestGap} |`;
+}
+
+const HEADER = [
+  "| generator | size | LP cols / rows / nnz | HiGHS objective | optimal ms, wall (in WASM) ×runs | status | HiGHS solve ms ×runs | rel. diff (ours − HiGHS) | our bound − HiGHS, rel. | HiGHS / ours | baselines ms (uncontrolled / equalShare / edf / llf) | best baseline vs optimum |",
+  "|---|---|---|---|---|---|---|---|---|---|---|---|",
+];
+
+interface Reuse {
+  strategy: StrategyName;
+  solves: number;
+  firstBytes: number;
+  lastBytes: number;
+  highsSolves: number;
+  highsFirstBytes: number;
+  highsLastBytes: number;
+  highsLoads: number;
+}
+
+/** Memory after many consecutive small solves must equal memory after the first: nothing leaks. */
+async function reuseCheck(o: Options, strategy: StrategyName): Promise<Reuse> {
+  const requests = Array.from({ length: 16 }, (_, i) => generate(o.generators[i % o.generators.length], { sessions: 10, slots: 96 }, o.seed + i));
+  const scheduler = new Scheduler();
+  solve(requests[0], { strategy, scheduler });
+  const firstBytes = scheduler.memoryBytes;
+  for (let i = 1; i < o.reuse; i++) solve(requests[i % requests.length], { strategy, scheduler });
+  const reference = new HighsReference();
+  await reference.solve(requests[0]);
+  const highsFirstBytes = reference.memoryBytes;
+  for (let i = 1; i < o.highsReuse; i++) await reference.solve(requests[i % requests.length]);
+  return {
+    strategy, solves: o.reuse, firstBytes, lastBytes: scheduler.memoryBytes,
+    highsSolves: o.highsReuse, highsFirstBytes, highsLastBytes: reference.memoryBytes, highsLoads: reference.loads,
+  };
+}
+
+/** First calls pay for JIT compilation and heap growth; keep that out of the medians. */
+async function warmUp(scheduler: Scheduler, reference: HighsReference): Promise<void> {
+  for (const name of GENERATOR_NAMES) {
+    const request = generate(name, { sessions: 10, slots: 96 }, 0);
+    for (const strategy of ["optimal", ...BASELINES] as StrategyName[]) timeStrategy(request, strategy, 2, scheduler);
+    await reference.solve(request);
+  }
+}
+
+function optimalAvailable(): boolean {
+  const probe = generate("workplace", { sessions: 2, slots: 8 }, 1);
+  return timeStrategy(probe, "optimal", 1, new Scheduler()).ok;
+}
+
+async function main(): Promise<void> {
+  const o = options(process.argv.slice(2));
+  const command = `npm run bench:solver -- ${process.argv.slice(2).join(" ")}`.trim();
+  const scheduler = new Scheduler();
+  const reference = new HighsReference();
+  const hasOptimal = optimalAvailable();
+  await warmUp(scheduler, reference);
+  const lines: string[] = [];
+  const say = (line: string) => {
+    lines.push(line);
+    console.log(line);
+  };
+
+  say("# Solver bench: optimal vs HiGHS");
+  say("");
+  say(`\`${command}\` — ${new Date().toISOString()}, Node ${process.version}, ${cpus()[0]?.model ?? "unknown CPU"} ×${cpus().length}, load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  say("");
+  say(`Seed ${o.seed}; up to ${o.runs} runs per size (fewer for big sizes), medians. HiGHS ${"`"}solver=${o.highsSolver}${"`"} on the spec §7 relaxation (LP text, npm \`highs\`), same process.${o.minCharge ? " Sessions have the 6 A charging floor (minChargeKw > 0): HiGHS solves the relaxation, so `optimal` ends \"feasible\" and its total may lie above." : ""}${hasOptimal ? "" : " The `optimal` strategy is not in this build: its columns read n/a."}`);
+  say("");
+  for (const line of HEADER) say(line);
+
+  let largest: { label: string; cells: number; bytes: number } | undefined;
+  for (const size of o.sizes) {
+    for (const name of o.generators) {
+      const row = await benchRow(name, size, o, scheduler, reference);
+      say(tableRow(row));
+      if (breaksSpec(row)) process.exitCode = 1;
+      const cells = size.sessions * size.slots;
+      if (largest === undefined || cells >= largest.cells) largest = { label: sizeLabel(size), cells, bytes: scheduler.memoryBytes };
+    }
+  }
+
+  say("");
+  say("## Memory");
+  say("");
+  if (largest) say(`- Scheduler WASM memory after the ${largest.label} solves: ${mib(largest.bytes)}; HiGHS heap now ${mib(reference.memoryBytes)} (runtime loaded ${reference.loads} time(s); it is reloaded past 768 MiB).`);
+  const reuse = await reuseCheck(o, hasOptimal ? "optimal" : "edf");
+  const same = reuse.firstBytes === reuse.lastBytes;
+  say(`- Reuse, scheduler (\`${reuse.strategy}\`, 10×96): ${mib(reuse.firstBytes)} after the first solve, ${mib(reuse.lastBytes)} after ${reuse.solves}: ${same ? "equal" : "GREW"}.`);
+  const highsSame = reuse.highsFirstBytes === reuse.highsLastBytes && reuse.highsLoads === 1;
+  say(`- Reuse, HiGHS (10×96): ${mib(reuse.highsFirstBytes)} after the first solve, ${mib(reuse.highsLastBytes)} after ${reuse.highsSolves} (runtime loaded ${reuse.highsLoads} time(s)): ${highsSame ? "equal" : "GREW"}.`);
+  say("");
+  say("Columns: *optimal ms* is the wall time of `solve()` (compile, WASM, response) with the in-WASM solve time in brackets; *HiGHS solve ms* is `Model.run()` only, with parse and LP-text build times beside it; *rel. diff* is (optimal total − HiGHS objective) / max(1, |HiGHS objective|), marked ✗ (and the run exits 1) when an `optimal` status is further from HiGHS than spec §7 allows, and the bound column the same for the dual bound `optimal` reports; *best baseline vs optimum* is how far the cheapest baseline lands above the relaxation optimum.");
+
+  mkdirSync(dirname(OUT_FILE), { recursive: true });
+  writeFileSync(OUT_FILE, `${lines.join("\n")}\n`);
+  console.log(`\nwritten to ${OUT_FILE}`);
+  if (!same || !highsSame) process.exitCode = 1;
+}
+
+await main();

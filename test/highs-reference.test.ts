@@ -1,0 +1,260 @@
+/**
+ * The HiGHS reference (bench/reference/highs.ts): golden problems with
+ * optima worked out by hand, and on seeded generated problems the two-sided
+ * check that every baseline's cost (a feasible schedule) is at least the
+ * relaxation optimum.
+ */
+import { describe, expect, it } from "vitest";
+import { GENERATORS, GENERATOR_NAMES } from "../bench/generators/index.js";
+import { HighsReference, buildLp } from "../bench/reference/highs.js";
+import { compile } from "../service/model/compile.js";
+import type { Request, RequestInput, StrategyName } from "../service/model/schema.js";
+import { validateRequest } from "../service/model/validate.js";
+import { solve } from "../service/scheduler/solve.js";
+
+const reference = new HighsReference();
+const START = "2026-01-01T00:00:00Z";
+const at = (hours: number) => new Date(Date.parse(START) + hours * 3_600_000).toISOString();
+
+function valid(input: RequestInput): Request {
+  const v = validateRequest(input);
+  if (!v.ok) throw new Error(`invalid test request: ${JSON.stringify(v.problems)}`);
+  return v.request;
+}
+
+/** Hourly slots from START. */
+function hourly(slots: number, rest: Omit<RequestInput, "horizon">): Request {
+  return valid({ horizon: { start: START, slotMinutes: 60, slots }, ...rest });
+}
+
+const close = (actual: number, expected: number, tolerance = 1e-7) =>
+  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected)));
+
+describe("golden problems", () => {
+  it("single EV arbitrages two prices: fills the cheap slot first", async () => {
+    // 9 kWh into the battery at η_c = 0.9 is 10 kWh from the grid: 7 in the 0.10 slot, 3 in the 0.30 slot.
+    const request = hourly(2, {
+      site: { importLimitKw: 100 },
+      tariff: { importPrice: [0.3, 0.1] },
+      sessions: [{ id: "a", departure: at(2), targetEnergyKwh: 9, capacityKwh: 50, maxChargeKw: 7, chargeEfficiency: 0.9 }],
+    });
+    const r = await reference.solve(request, { primal: true });
+    expect(r.status).toBe("optimal");
+    close(r.objective, 3 * 0.3 + 7 * 0.1);
+    close(r.primal!.charge[0], 3, 1e-6);
+    close(r.primal!.charge[1], 7, 1e-6);
+    close(r.primal!.energy[1], 9, 1e-6);
+  });
+
+  it("flat price with a demand charge fills the valleys of the base load", async () => {
+    // Base load 8, 2, 6, 4 plus 16 kWh of charging levels the import at 9 kW.
+    const request = hourly(4, {
+      site: { importLimitKw: 100, baseLoadKw: [8, 2, 6, 4] },
+      tariff: { importPrice: 0.2, demandChargePerKw: 5, peakThresholdKw: 5 },
+      sessions: [{ id: "a", departure: at(4), targetEnergyKwh: 16, capacityKwh: 60, maxChargeKw: 10 }],
+    });
+    const r = await reference.solve(request, { primal: true });
+    expect(r.status).toBe("optimal");
+    close(r.objective, 0.2 * (20 + 16) + 5 * (9 - 5));
+    for (let t = 0; t < 4; t++) close(r.primal!.netImport[t], 9, 1e-6);
+    close(r.primal!.peak, 9, 1e-6);
+  });
+
+  it("V2G arbitrage with efficiencies: discharges into the expensive slot, recharges just enough", async () => {
+    // Discharging 10 kW (grid side) in the 0.50 slot takes 10/0.9 kWh out of the battery; the
+    // battery must still hold 11 kWh at departure: 20 + 0.9 c − 100/9 ≥ 11 gives c = 190/81 kW.
+    const request = hourly(2, {
+      site: { importLimitKw: 100, baseLoadKw: [0, 10] },
+      tariff: { importPrice: [0.1, 0.5] },
+      sessions: [{
+        id: "v2g", departure: at(2), initialEnergyKwh: 20, targetEnergyKwh: 11, capacityKwh: 40,
+        maxChargeKw: 10, maxDischargeKw: 10, chargeEfficiency: 0.9, dischargeEfficiency: 0.9, degradationCostPerKwh: 0.05,
+      }],
+    });
+    const r = await reference.solve(request, { primal: true });
+    expect(r.status).toBe("optimal");
+    close(r.objective, (0.1 * 190) / 81 + 0.05 * 10);
+    close(r.primal!.charge[0], 190 / 81, 1e-6);
+    close(r.primal!.discharge[1], 10, 1e-6);
+    close(r.primal!.energy[1], 11, 1e-6);
+  });
+
+  it("a session leaving after the horizon only needs what it cannot get later (spec §6)", async () => {
+    // Leaves 2 h after the end at 5 kW: R = 15 − 1·5·2 = 5 kWh within the horizon.
+    const request = hourly(2, {
+      site: { importLimitKw: 100 },
+      tariff: { importPrice: 0.2 },
+      sessions: [{ id: "a", departure: at(4), targetEnergyKwh: 15, capacityKwh: 60, maxChargeKw: 5 }],
+    });
+    close((await reference.solve(request)).objective, 0.2 * 5);
+  });
+
+  it("shortfall is bought when the penalty is below the price, and not when above", async () => {
+    const request = (penalty: number) => hourly(2, {
+      site: { importLimitKw: 100 },
+      tariff: { importPrice: 0.3 },
+      sessions: [{ id: "a", departure: at(2), targetEnergyKwh: 20, capacityKwh: 60, maxChargeKw: 5, shortfallPenaltyPerKwh: penalty }],
+    });
+    close((await reference.solve(request(2))).objective, 0.3 * 10 + 2 * 10);
+    close((await reference.solve(request(0.1))).objective, 0.1 * 20);
+  });
+
+  it("nested circuits share their limit; the softer penalty gives way", async () => {
+    const request = hourly(1, {
+      site: { importLimitKw: 100 },
+      circuits: [{ id: "feeder", limitKw: 6 }, { id: "panel", parentId: "feeder", limitKw: 20 }],
+      tariff: { importPrice: 0.2 },
+      sessions: [
+        { id: "hard", circuitId: "panel", departure: at(1), targetEnergyKwh: 5, capacityKwh: 60, maxChargeKw: 5 },
+        { id: "soft", circuitId: "feeder", departure: at(1), targetEnergyKwh: 5, capacityKwh: 60, maxChargeKw: 5, shortfallPenaltyPerKwh: 2 },
+      ],
+    });
+    close((await reference.solve(request)).objective, 0.2 * 6 + 2 * 4);
+  });
+
+  it("an import limit below the base load: least overflow first, then cost", async () => {
+    // Base 50 kW over a 40 kW limit; V2G can shed 5 kW per slot. Minimum overflow is 2 × 5 kWh,
+    // though discharging leaves the car 10 kWh short at a penalty of 1000/kWh.
+    const request = hourly(2, {
+      site: { importLimitKw: 40, baseLoadKw: 50 },
+      tariff: { importPrice: 0.2 },
+      sessions: [{ id: "v2g", departure: at(2), initialEnergyKwh: 30, targetEnergyKwh: 30, capacityKwh: 40, minEnergyKwh: 10, maxChargeKw: 5, maxDischargeKw: 5 }],
+    });
+    const r = await reference.solve(request, { primal: true });
+    expect(r.status).toBe("infeasible");
+    close(r.overflowKwh, 10, 1e-6);
+    close(r.objective, 0.2 * 90 + 1000 * 10);
+    close(r.primal!.netImport[0], 45, 1e-6);
+  });
+
+  it("writes circuit limits as two rows, never a ranged row", () => {
+    const request = hourly(1, {
+      site: { importLimitKw: 100 },
+      circuits: [{ id: "c", limitKw: 6 }],
+      tariff: { importPrice: 0.2 },
+      sessions: [{ id: "v", circuitId: "c", departure: at(1), initialEnergyKwh: 5, targetEnergyKwh: 5, capacityKwh: 60, maxChargeKw: 5, maxDischargeKw: 5 }],
+    });
+    const lines = buildLp(compile(request)).text.split("\n");
+    expect(lines.filter((l) => /^ H0_0: .* <= 6$/.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => /^ L0_0: .* >= -6$/.test(l))).toHaveLength(1);
+    // A ranged row in LP text has two comparison operators on one line.
+    expect(lines.filter((l) => l.includes(":") && (l.match(/[<>]?=/g) ?? []).length > 1)).toHaveLength(0);
+  });
+});
+
+describe("HiGHS runtime lifetime", () => {
+  it("reuses one runtime while its heap stays small, and reloads it past the limit", async () => {
+    const request = hourly(2, {
+      site: { importLimitKw: 100 },
+      tariff: { importPrice: [0.3, 0.1] },
+      sessions: [{ id: "a", departure: at(2), targetEnergyKwh: 9, capacityKwh: 50, maxChargeKw: 7 }],
+    });
+    const reused = new HighsReference();
+    for (let i = 0; i < 50; i++) await reused.solve(request);
+    expect(reused.loads).toBe(1);
+    const bytes = reused.memoryBytes;
+    for (let i = 0; i < 50; i++) await reused.solve(request);
+    expect(reused.memoryBytes).toBe(bytes);
+
+    const reloading = new HighsReference({ reloadBytes: 1 });
+    for (let i = 0; i < 3; i++) close((await reloading.solve(request)).objective, 0.3 * 2 + 0.1 * 7);
+    expect(reloading.loads).toBe(3);
+  });
+});
+
+describe("generators", () => {
+  for (const name of GENERATOR_NAMES) {
+    it(`${name} is deterministic per seed and makes valid requests with the asked-for mix`, () => {
+      const a = GENERATORS[name]({ sessions: 200, slots: 96, seed: 5 });
+      expect(GENERATORS[name]({ sessions: 200, slots: 96, seed: 5 })).toEqual(a);
+      expect(GENERATORS[name]({ sessions: 200, slots: 96, seed: 6 })).not.toEqual(a);
+      const request = valid(a);
+      const p = compile(request);
+      expect(p.circuitIds).toHaveLength(5);
+      expect(p.demandCharge).toBeGreaterThan(0);
+      const average = p.sessions.windowSlots / p.sessions.count;
+      expect(average).toBeGreaterThanOrEqual(12);
+      expect(average).toBeLessThanOrEqual(25);
+      const v2g = request.sessions.filter((x) => x.maxDischargeKw > 0).length / request.sessions.length;
+      expect(v2g).toBeGreaterThan(0.2);
+      expect(v2g).toBeLessThan(0.4);
+      expect(new Set(p.importPrice).size).toBeGreaterThan(1);
+      expect(p.pv.some((x) => x > 0)).toBe(true);
+      expect(p.baseLoad.every((x) => x > 0)).toBe(true);
+      // A week of 15-min slots also validates.
+      valid(GENERATORS[name]({ sessions: 20, slots: 672, seed: 1 }));
+    });
+  }
+});
+
+const BASELINES: StrategyName[] = ["uncontrolled", "equalShare", "edf", "llf"];
+
+describe("baselines never beat the relaxation optimum (seeded generated problems)", () => {
+  for (const name of GENERATOR_NAMES) {
+    for (const [sessions, slots, seed] of [[12, 48, 1], [40, 96, 2], [25, 96, 3]] as const) {
+      it(`${name} ${sessions}×${slots} seed ${seed}`, async () => {
+        const request = valid(GENERATORS[name]({ sessions, slots, seed }));
+        const r = await reference.solve(request, { primal: true });
+        expect(r.status).toBe("optimal");
+        expect(Number.isFinite(r.objective)).toBe(true);
+        checkRelaxationSchedule(request, r.primal!);
+        close(specCost(request, r.primal!), r.objective, 1e-6);
+        for (const strategy of BASELINES) {
+          const baseline = solve(request, { strategy });
+          expect(baseline.status).toBe("feasible");
+          expect(baseline.cost.total, `${strategy} vs HiGHS`).toBeGreaterThanOrEqual(r.objective - 1e-6 * Math.max(1, Math.abs(r.objective)));
+        }
+      });
+    }
+  }
+});
+
+type Primal = NonNullable<Awaited<ReturnType<HighsReference["solve"]>>["primal"]>;
+
+/** Spec §7 cost of the relaxation's schedule, from net import, discharge and final energy. */
+function specCost(request: Request, primal: Primal): number {
+  const p = compile(request);
+  const s = p.sessions;
+  let energy = 0;
+  let peak = 0;
+  for (let t = 0; t < p.slots; t++) {
+    const n = primal.netImport[t];
+    energy += p.slotHours * (p.importPrice[t] * Math.max(n, 0) - p.exportPrice[t] * Math.max(-n, 0));
+    peak = Math.max(peak, n);
+  }
+  let degradation = 0;
+  let shortfall = 0;
+  for (let v = 0; v < s.count; v++) {
+    const w = s.end[v] - s.start[v];
+    if (w === 0) continue;
+    for (let k = 0; k < w; k++) degradation += p.slotHours * s.degradationCost[v] * primal.discharge[s.offset[v] + k];
+    shortfall += s.shortfallPenalty[v] * Math.max(0, s.requiredEnergy[v] - primal.energy[s.offset[v] + w - 1]);
+  }
+  return energy + p.demandCharge * Math.max(0, peak - p.peakThreshold) + degradation + shortfall;
+}
+
+/** The relaxation's own schedule meets spec §5 limits 1, 3, 4 and 5 (with c − d as the signed power) and the energy chain. */
+function checkRelaxationSchedule(request: Request, primal: Primal) {
+  const p = compile(request);
+  const s = p.sessions;
+  const tol = 1e-6;
+  const circuitLoad = new Float64Array(p.circuitIds.length * p.slots);
+  for (let v = 0; v < s.count; v++) {
+    for (let t = s.start[v]; t < s.end[v]; t++) {
+      const i = s.offset[v] + t - s.start[v];
+      const power = primal.charge[i] - primal.discharge[i];
+      expect(power).toBeLessThanOrEqual(s.maxCharge[v] + tol);
+      expect(power).toBeGreaterThanOrEqual(-s.maxDischarge[v] - tol);
+      expect(primal.energy[i]).toBeLessThanOrEqual(s.capacity[v] + tol);
+      expect(primal.energy[i]).toBeGreaterThanOrEqual(s.energyFloor[v] - tol);
+      const before = t === s.start[v] ? s.initialEnergy[v] : primal.energy[i - 1];
+      close(primal.energy[i], before + p.slotHours * (s.chargeEfficiency[v] * primal.charge[i] - primal.discharge[i] / s.dischargeEfficiency[v]), 1e-6);
+      for (let c = s.circuit[v]; c >= 0; c = p.circuitParent[c]) circuitLoad[c * p.slots + t] += power;
+    }
+  }
+  for (let k = 0; k < circuitLoad.length; k++) expect(Math.abs(circuitLoad[k])).toBeLessThanOrEqual(p.circuitLimit[k] + tol);
+  for (let t = 0; t < p.slots; t++) {
+    expect(primal.netImport[t]).toBeLessThanOrEqual(p.importLimit[t] + tol);
+    expect(primal.netImport[t]).toBeGreaterThanOrEqual(-p.exportLimit[t] - tol);
+  }
+}
