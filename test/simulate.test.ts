@@ -25,11 +25,11 @@ const tmp = mkdtempSync(join(tmpdir(), "wattplan-simulate-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** The fixture on hourly slots, 10 kW site, EVs at 7 kW, flat 0.2/kWh and 10/kW demand charge. */
-function replayFixture(strategy: SimStrategy, file = FIXTURE, capacityKw = 10) {
+function replayFixture(strategy: SimStrategy, file = FIXTURE, capacityKw = 10, extra: Partial<SimulationOptions> = {}) {
   const replay = loadSessions(file, { defaultMaxChargeKw: 7 }).sessions;
   const grid = buildGrid(START, 3, 24, 60, { timeZone: "UTC", tariff: loadTariff(TARIFF, "UTC") });
   const sessions = prepareSessions(replay, grid, { v2gShare: 0, seed: 1 });
-  const options: SimulationOptions = { ...DEFAULT_SIMULATION_OPTIONS, slotMinutes: 60, horizonSlots: 12, capacityKw };
+  const options: SimulationOptions = { ...DEFAULT_SIMULATION_OPTIONS, slotMinutes: 60, horizonSlots: 12, capacityKw, ...extra };
   const run = simulate(strategy, sessions, grid, options);
   return { run, sessions, grid, metrics: computeMetrics(run, sessions, grid) };
 }
@@ -66,6 +66,29 @@ describe("simulator on a hand-computed fixture", () => {
     expect(run.deliveredKwh[1]).toBeCloseTo(8, 9);
     expect(run.deliveredKwh[2]).toBeCloseTo(6 * k, 9);
     expect(metrics.energyDeliveredShare).toBeCloseTo((20 + 6 * k) / 26, 9);
+  });
+
+  it("--recompute-every keeps a plan between solves, and an arrival still forces one", () => {
+    const every = replayFixture("edf", FIXTURE, 10, { recomputeEvery: 3 });
+    // Solves at 8:00 (A arrives) and 9:00 (B and C arrive); 10:00 runs the 9:00 plan.
+    expect(every.metrics.solves).toBe(2);
+    expect(Number.isNaN(every.run.solveMs[2])).toBe(true);
+    expect(Array.from(every.run.netImportKw)).toEqual(Array.from(replayFixture("edf").run.netImportKw));
+  });
+
+  it("draws V2G EVs reproducibly from the seed, with room to charge and a floor", () => {
+    const replay = loadSessions(FIXTURE, { defaultMaxChargeKw: 7 }).sessions;
+    const grid = buildGrid(START, 3, 24, 60, { timeZone: "UTC" });
+    const a = prepareSessions(replay, grid, { v2gShare: 1, seed: 7 });
+    expect(prepareSessions(replay, grid, { v2gShare: 1, seed: 7 })).toEqual(a);
+    for (const s of a) {
+      expect(s.v2g).toBe(true);
+      expect(s.maxDischargeKw).toBeGreaterThan(0);
+      expect(s.initialEnergyKwh).toBeGreaterThanOrEqual(0.2 * s.capacityKwh - 1e-9);
+      expect(s.initialEnergyKwh + replay.find((r) => r.id === s.id)!.energyKwh).toBeLessThanOrEqual(s.capacityKwh + 1e-9);
+      expect(s.minEnergyKwh).toBeCloseTo(0.2 * s.capacityKwh, 12);
+    }
+    expect(prepareSessions(replay, grid, { v2gShare: 0, seed: 7 }).every((s) => !s.v2g && s.maxDischargeKw === 0)).toBe(true);
   });
 
   it("the scheduler is told the declared energy and departure; the EV takes no more than it really took", () => {
