@@ -32,14 +32,17 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
   --v2g-share X            share of EVs that can discharge, 0..1 (default 0)
   --ev-specs FILE          EV models for V2G batteries (default ../shared/data/ev/ev_specs_v2g_enabled2024.json)
   --seed N                 seed of the V2G draw (default 1)
+  --degradation-cost X     V2G wear per kWh discharged (default 0.05)
   --max-charge-kw X        EV power for files without a power column (default 6.6)
   --recompute-every N      online: re-solve at least every N slots, and at every arrival (default 1)
+  --quick-charge X         online optimal: price added per kWh per hour of delay, to charge sooner on ties (default 1e-5)
   --offline-lookahead-hours H, --offline-stride-hours S
                            offline bound: solve H hours with perfect foresight, keep S, repeat (default 48, 24;
                            one solve when the replay fits in 2016 slots)
   --plot-day YYYY-MM-DD    day of the site-load plot (default: the busiest)
   --plot-capacity-kw X     capacity the day and solve-time plots show (default: the median)
   --no-png                 SVG only
+  --currency SYMBOL        in plot labels (default $)
   --out DIR                output directory (default out/simulate)`;
 
 function number(value: string | undefined, name: string, fallback: number, check: (x: number) => boolean, rule: string): number {
