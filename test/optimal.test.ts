@@ -171,6 +171,20 @@ describe("optimal strategy: golden problems", () => {
     expect(r.sessions[1].shortfallKwh).toBeLessThan(1e-4);
   });
 
+  it("proves optimality when V2G covers a base load above the import limit", () => {
+    // Slot 0 needs 10 kW from the battery; it may give 15 kWh in all (down to 5):
+    // 11 kW in slot 0, 4 kW in slot 1.
+    const r = optimal({
+      horizon: hourly(2),
+      site: { importLimitKw: 50, baseLoadKw: [60, 20] },
+      tariff: { importPrice: 0.2 },
+      sessions: [{ id: "v", departure: at(2), initialEnergyKwh: 20, targetEnergyKwh: 5, capacityKwh: 40, maxChargeKw: 11, maxDischargeKw: 11 }],
+    });
+    expectProven(r);
+    expect(r.cost.total).toBeCloseTo(0.2 * (60 - 11) + 0.2 * (20 - 4), 4);
+    expect(r.infeasibleSlots).toEqual([]);
+  });
+
   it("rounds to minChargeKw and reports the relaxation bound", () => {
     // The relaxation buys 5 kWh at 0.1; with a 6 kW floor the best is 6 kW in that slot.
     const r = optimal({

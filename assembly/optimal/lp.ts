@@ -77,7 +77,6 @@ export let nodeHi: usize = 0; // i32[C+1]: one past the last
 export let nodeBw: usize = 0; // i32[C+1]: half bandwidth of the node's reduced block
 export let link: usize = 0;   // i32[(C+1)·T]: 1 when node rows t and t+1 are coupled
 export let havePeak: bool = false;
-export let mayOverflow: bool = false;
 /** Costs in the LP are the model's divided by this (keeps them O(1)). */
 export let costScale: f64 = 1;
 /** Model objective = costScale · c'x + objOffset. */
@@ -265,12 +264,10 @@ export function build(): void {
 
   // Slots.
   let zmax: f64 = 0;
-  mayOverflow = false;
   for (let t = 0; t < T; t++) {
     const I = slotValue(Field.ImportLimit, t);
     const net0 = slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t);
     const omax = max(0, net0 - I);
-    if (omax > 0) mayOverflow = true;
     st(up, oG + t, I);
     st(up, oO + t, omax);
     st(up, oX + t, slotValue(Field.ExportLimit, t));

@@ -5,14 +5,20 @@
 //  1. each session's rows (energy chain + shortfall) form a tridiagonal
 //     block H_v; eliminating it leaves K_v H_v⁻¹ K_v' (dense over the
 //     session's window) on the rows of the node it hangs on;
-//  2. each kept circuit's rows form a banded block N_k (bandwidth = its
-//     longest window or child span); circuits are eliminated leaves first,
-//     each adding Θ_F N_k⁻¹ Θ_F onto its parent (block-arrow over the tree);
+//  2. tree ordering: each kept circuit's rows form a banded block N_k
+//     (bandwidth = its longest window or child segment); circuits are
+//     eliminated leaves first, each adding Θ_F N_k⁻¹ Θ_F onto its parent
+//     (block-arrow over the tree), dense only within segments of slots
+//     chained by overlapping windows;
 //  3. the peak rows are diagonal plus rank one (the peak z touches every
 //     slot): eliminated in closed form, they leave a diagonal change and a
 //     rank-one term on the site rows, kept apart (Sherman–Morrison);
 //  4. the site rows (node C) are factored last.
-// Cost per iteration: O(Σ_v w_v²) for the sessions plus O(span·bw²) per node.
+// Flat ordering (chosen by operation count in `init`): every node's rows,
+// plus the energy rows of up to MAX_LANES long sessions, interleaved slot by
+// slot in one band matrix; long horizons with circuits or long stays.
+// Cost per iteration: O(Σ_v w_v²) for the sessions plus O(span·bw² +
+// Σ segment³) per node (tree) or O(rows·bw²) (flat).
 // see: Wright, Primal-Dual Interior-Point Methods (SIAM 1997), ch. 11;
 //      Gondzio, "Interior point methods 25 years later" (EJOR 2012), §4.
 

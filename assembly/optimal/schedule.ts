@@ -11,12 +11,12 @@
 //    discharging) of a circuit's subtree to its limit, then choose the
 //    curtailment and scale at the site for the import and export limits.
 
-import { Field, Setting } from "../layout";
+import { Field, Info, Setting } from "../layout";
 import {
-  ptr, setting, windowStart, windowEnd, windowOffset, sessionCircuit, circuitParent,
+  ptr, setting, info, windowStart, windowEnd, windowOffset, sessionCircuit, circuitParent,
   sessionValue, slotValue, circuitLimit,
 } from "../problem";
-import { stepEnergy } from "../evaluate";
+import { stepEnergy, evaluate } from "../evaluate";
 import * as arena from "../arena";
 import { ld, st, ldi, sti, T, V, C, dt, oC, oD, oU } from "./lp";
 
@@ -234,11 +234,13 @@ function netImport(t: i32): f64 {
   return n;
 }
 
+// Static data, not a managed array: the runtime is `stub`.
+const SHELL_GAPS: usize = memory.data<i32>([1750, 701, 301, 132, 57, 23, 10, 4, 1]);
+
 /** Sort the indices in `order` by ascending `key[index]` (Shell sort, Ciura gaps). */
 function shellSort(order: usize, key: usize, count: i32): void {
-  const gaps: StaticArray<i32> = [1750, 701, 301, 132, 57, 23, 10, 4, 1];
-  for (let g = 0; g < gaps.length; g++) {
-    const gap = unchecked(gaps[g]);
+  for (let g = 0; g < 9; g++) {
+    const gap = load<i32>(SHELL_GAPS + (<usize>g << 2));
     for (let i = gap; i < count; i++) {
       const item = ldi(order, i);
       const k = ld(key, item);
@@ -250,6 +252,12 @@ function shellSort(order: usize, key: usize, count: i32): void {
       sti(order, j, item);
     }
   }
+}
+
+/** Spec §5's order: less overflow first (beyond 1e-6 kW), then lower cost. */
+export function better(overA: f64, costA: f64, overB: f64, costB: f64): bool {
+  if (Math.abs(overA - overB) > 1e-6) return overA < overB;
+  return costA < costB;
 }
 
 /** True when some session has a minChargeKw floor. */
@@ -272,6 +280,95 @@ function energyAt(v: i32, i: i32): f64 {
 }
 
 /**
+ * Per slot and circuit, pool the powers the relaxation set below their
+ * sessions' floors and hand the pool out again in whole blocks, dearest
+ * shortfall (then largest fractional power) first; what is left under a
+ * block goes to the first block. The circuit's sum never grows, so the
+ * room the relaxation used stays used by someone who can use it.
+ */
+function consolidate(): void {
+  const power = ptr(Field.Power);
+  const mark = arena.mark();
+  const count = arena.allocI32(T + 1);
+  for (let v = 0; v < V; v++) {
+    const minC = sessionValue(Field.MinCharge, v);
+    if (minC <= 0) continue;
+    const a = windowStart(v);
+    const off = windowOffset(v);
+    for (let i = 0; i < windowEnd(v) - a; i++) {
+      const p = ld(power, off + i);
+      if (p > 0 && p < minC - MIN_SLACK) sti(count, a + i + 1, ldi(count, a + i + 1) + 1);
+    }
+  }
+  for (let t = 1; t <= T; t++) sti(count, t, ldi(count, t) + ldi(count, t - 1));
+  const total = ldi(count, T);
+  if (total == 0) { arena.release(mark); return; }
+  const entry = arena.allocI32(total);   // window-slot index
+  const owner = arena.allocI32(total);   // session
+  const fill = arena.allocI32(T);
+  for (let v = 0; v < V; v++) {
+    const minC = sessionValue(Field.MinCharge, v);
+    if (minC <= 0) continue;
+    const a = windowStart(v);
+    const off = windowOffset(v);
+    for (let i = 0; i < windowEnd(v) - a; i++) {
+      const p = ld(power, off + i);
+      if (!(p > 0 && p < minC - MIN_SLACK)) continue;
+      const k = ldi(count, a + i) + ldi(fill, a + i);
+      sti(fill, a + i, ldi(fill, a + i) + 1);
+      sti(entry, k, off + i);
+      sti(owner, k, v);
+    }
+  }
+  const idx = arena.allocI32(total);
+  const key = arena.allocF64(total);
+  for (let t = 0; t < T; t++) {
+    const k0 = ldi(count, t);
+    const n = ldi(count, t + 1) - k0;
+    if (n == 0) continue;
+    // Group by circuit, dearest shortfall first, then largest power.
+    for (let e = 0; e < n; e++) {
+      const v = ldi(owner, k0 + e);
+      sti(idx, e, k0 + e);
+      const group = <f64>nodeOfSession(v);
+      const pen = sessionValue(Field.ShortfallPenalty, v);
+      const p = ld(power, ldi(entry, k0 + e));
+      st(key, k0 + e, group * 1e12 - min(pen, 1e6) * 1e4 - p);
+    }
+    shellSort(idx, key, n);
+    let e = 0;
+    while (e < n) {
+      const group = nodeOfSession(ldi(owner, ldi(idx, e)));
+      let end = e;
+      let pool: f64 = 0;
+      while (end < n && nodeOfSession(ldi(owner, ldi(idx, end))) == group) {
+        const j = ldi(entry, ldi(idx, end));
+        pool += ld(power, j);
+        st(power, j, 0);
+        end++;
+      }
+      let first = -1;
+      for (let r = e; r < end; r++) {
+        const k = ldi(idx, r);
+        const v = ldi(owner, k);
+        const minC = sessionValue(Field.MinCharge, v);
+        if (pool < minC) continue;
+        st(power, ldi(entry, k), minC);
+        pool -= minC;
+        if (first < 0) first = k;
+      }
+      if (first >= 0 && pool > 0) {
+        const j = ldi(entry, first);
+        const maxC = sessionValue(Field.MaxCharge, ldi(owner, first));
+        st(power, j, min(maxC, ld(power, j) + pool));
+      }
+      e = end;
+    }
+  }
+  arena.release(mark);
+}
+
+/**
  * minChargeKw rounding. The relaxation may charge a session below its
  * floor; such powers are rounded down to zero (always feasible), and the
  * energy lost is bought back greedily, cheapest import price first, in
@@ -279,9 +376,12 @@ function energyAt(v: i32, i: i32): f64 {
  * session's path and the battery capacity leave room. The result is
  * feasible; its gap to the relaxation bound is reported, not hidden.
  */
-function roundMinCharge(target: usize, relaxedPeak: f64): void {
+function roundMinCharge(target: usize, relaxedPeak: f64, mode: i32): void {
+  // mode 0: drop sub-floor powers; mode 1: pool them per circuit and slot first.
   const power = ptr(Field.Power);
   const curtail = ptr(Field.Curtailment);
+  if (mode == 1) consolidate();
+
   enforceMin = true;
   settle();
   // Net power under each node (subtree sums) and the site's net import.
@@ -334,6 +434,9 @@ function roundMinCharge(target: usize, relaxedPeak: f64): void {
     for (let i = 0; i < w; i++) { e = stepEnergy(e, ld(power, off + i), dt, etaC, etaD); st(traj, i, e); }
     let need = ld(target, v) - e;
     if (need <= 1e-9) continue;
+    // Phase 0 stops each slot at the paid peak level; phase 1, if energy is
+    // still missing, goes past it (the cost then counts the new peak).
+    for (let phase = 0; phase < 2 && need > 1e-9; phase++) {
     for (let i = 0; i < w; i++) st(tried, i, 0);
     for (let round = 0; round < w && need > 1e-9; round++) {
       // Highest energy from each slot on: charging there raises all of it.
@@ -360,7 +463,7 @@ function roundMinCharge(target: usize, relaxedPeak: f64): void {
         let add = min(room, need / (dt * etaC));
         // Stop at the paid peak level where the block allows: other slots take the rest.
         const level = max(peak, threshold);
-        add = min(add, max(level - net, minC - p));
+        if (phase == 0) add = min(add, max(level - net, minC - p));
         if (p + add < minC) {
           if (p + room < minC) continue;
           add = minC - p;
@@ -385,6 +488,7 @@ function roundMinCharge(target: usize, relaxedPeak: f64): void {
         node = parentNode(node);
       }
       peak = max(peak, slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t));
+    }
     }
   }
   settle();
@@ -430,7 +534,38 @@ function repairWith(x: usize, patterned: bool): void {
     }
     let relaxedPeak: f64 = -Infinity;
     for (let t = 0; t < T; t++) relaxedPeak = max(relaxedPeak, netImport(t));
-    roundMinCharge(target, relaxedPeak);
+    // Two roundings from the same relaxed schedule (sub-floor powers
+    // dropped; pooled into blocks); the better by spec §5's order stays.
+    // (Rebuilding every floored session from zero, dearest first, was tried
+    // and lost badly: greedy blocks crowd the cheap slots of a binding
+    // circuit, where the relaxation spreads them.)
+    const W = windowOffsetEnd();
+    const power = ptr(Field.Power);
+    const curtail = ptr(Field.Curtailment);
+    const relaxedPower = arena.allocF64(W + 1);
+    const relaxedCurtail = arena.allocF64(T);
+    const bestPower = arena.allocF64(W + 1);
+    const bestCurtail = arena.allocF64(T);
+    memory.copy(relaxedPower, power, <usize>W << 3);
+    memory.copy(relaxedCurtail, curtail, <usize>T << 3);
+    let bestOver: f64 = Infinity;
+    let bestCost: f64 = Infinity;
+    for (let mode = 0; mode < 2; mode++) {
+      memory.copy(power, relaxedPower, <usize>W << 3);
+      memory.copy(curtail, relaxedCurtail, <usize>T << 3);
+      roundMinCharge(target, relaxedPeak, mode);
+      evaluate();
+      const over = info(Info.Overflow);
+      const cost = info(Info.MaxViolation) <= 1e-7 ? info(Info.TotalCost) : Infinity;
+      if (mode == 0 || better(over, cost, bestOver, bestCost)) {
+        bestOver = over;
+        bestCost = cost;
+        memory.copy(bestPower, power, <usize>W << 3);
+        memory.copy(bestCurtail, curtail, <usize>T << 3);
+      }
+    }
+    memory.copy(power, bestPower, <usize>W << 3);
+    memory.copy(curtail, bestCurtail, <usize>T << 3);
   }
   enforceMin = false;
   arena.release(mark);

@@ -12,7 +12,7 @@ import * as arena from "../arena";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
 import { IpmExit } from "./ipm";
-import { repair, repairPattern, hasMinCharge } from "./schedule";
+import { repair, repairPattern, hasMinCharge, better } from "./schedule";
 import { Field } from "../layout";
 import { ptr, windowStart, windowEnd, windowOffset, sessionValue } from "../problem";
 import { ld, st } from "./lp";
@@ -58,8 +58,10 @@ export function runOptimal(): void {
     iterations += resolveWithPattern(limit - iterations, timeLimit, gapTolerance, started);
   }
   setInfo(Info.Iterations, <f64>iterations);
-  // With overflow the LP is the penalised one: its bound says nothing about §7's cost.
-  setInfo(Info.Bound, lp.mayOverflow || !isFinite(bound) ? NaN : bound);
+  // The penalised LP (overflow allowed) is a relaxation of the model's LP,
+  // so its bound holds for the model too whenever the schedule ends without
+  // overflow; with overflow, `optimalStatus` withdraws it.
+  setInfo(Info.Bound, isFinite(bound) ? bound : NaN);
   arena.release(mark);
 }
 
@@ -80,6 +82,7 @@ function resolveWithPattern(iterations: i32, timeLimit: f64, gapTolerance: f64, 
   memory.copy(savedCurtail, curtail, <usize>lp.T << 3);
   evaluate();
   const before = info(Info.TotalCost);
+  const overBefore = info(Info.Overflow);
   for (let v = 0; v < lp.V; v++) {
     const minC = sessionValue(Field.MinCharge, v);
     if (minC <= 0) continue;
@@ -98,7 +101,7 @@ function resolveWithPattern(iterations: i32, timeLimit: f64, gapTolerance: f64, 
   ipm.run(iterations, timeLimit, gapTolerance, started);
   repairPattern(ipm.x);
   evaluate();
-  if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT) || !(info(Info.TotalCost) < before)) {
+  if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT) || !better(info(Info.Overflow), info(Info.TotalCost), overBefore, before)) {
     memory.copy(power, savedPower, <usize>W << 3);
     memory.copy(curtail, savedCurtail, <usize>lp.T << 3);
   }
@@ -117,9 +120,16 @@ export function optimalStatus(): SolveStatus {
     // Safety net: a baseline is feasible by construction.
     runBaseline(StrategyId.Edf);
     evaluate();
-    return info(Info.Overflow) > 1e-6 ? SolveStatus.Infeasible : SolveStatus.Feasible;
+    if (info(Info.Overflow) > 1e-6) {
+      setInfo(Info.Bound, NaN);
+      return SolveStatus.Infeasible;
+    }
+    return SolveStatus.Feasible;
   }
-  if (info(Info.Overflow) > 1e-6) return SolveStatus.Infeasible;
+  if (info(Info.Overflow) > 1e-6) {
+    setInfo(Info.Bound, NaN);
+    return SolveStatus.Infeasible;
+  }
   const total = info(Info.TotalCost);
   const bound = info(Info.Bound);
   const proven = total - bound <= max(1e-4 * Math.abs(total), 1e-3);

@@ -10,12 +10,15 @@ const loadHighs: Loader = (highsPackage as unknown as { default?: Loader }).defa
 const highs = await loadHighs();
 const count = Number(process.argv[2] ?? 100);
 let bad = 0;
+const only = process.argv[3]?.split(",").map(Number);
 for (let seed = 1; seed <= count; seed++) {
+  if (only && !only.includes(seed)) continue;
   const r = rng(seed * 7919);
   const o = {
     sessions: 1 + Math.floor(r() * 40), slots: 1 + Math.floor(r() * 60), slotMinutes: [1, 5, 15, 60][Math.floor(r() * 4)],
     circuits: Math.floor(r() * 4), v2g: r(), demandCharge: r() < 0.5 ? r() * 10 : 0, pv: r() < 0.5,
     avgWindow: 1 + Math.floor(r() * 30), efficiency: r() < 0.5 ? 0.8 + 0.2 * r() : undefined, negativePrices: r() < 0.3,
+    minCharge: r() < 0.3 ? 1 + Math.round(6 * r()) : undefined,
   };
   const input = generate(seed, o);
   if (r() < 0.3) input.site.importLimitKw = Math.round(r() * 30);
