@@ -13,13 +13,17 @@ import { strategyList } from "../scheduler/strategies.js";
 import { WattplanError } from "../errors.js";
 import { EXIT, UsageError, readJsonInput } from "./io.js";
 import { OCPP_CLI_OPTIONS, OCPP_CLI_USAGE, ocppOptionsFromFlags, withOcpp } from "./ocpp-options.js";
+import { simulateCommand } from "./simulate-command.js";
+import { writeScheduleChart } from "../charts/chart-file.js";
 
 const USAGE = `Usage: wattplan <command> [options]
 
 Commands:
-  solve FILE|-  [--strategy NAME] [--compact]   solve a request, print the response JSON
+  solve FILE|-  [--strategy NAME] [--compact] [--chart OUT.svg]
+                                                solve a request, print the response JSON (and chart it)
   validate FILE|-                               check a request; exit 2 with the problems when invalid
   strategies                                    list the strategies
+  simulate [options]                            replay real sessions against strategies (simulate --help)
 
 Strategies: ${STRATEGY_NAMES.join(", ")}
 OCPP: solve FILE ${OCPP_CLI_USAGE} adds "ocpp": SetChargingProfile messages (docs/ocpp.md)
@@ -55,6 +59,7 @@ const solveCommand: Command = (args) => {
     strategy: { type: "string", short: "s" },
     compact: { type: "boolean" },
     ...OCPP_CLI_OPTIONS,
+    chart: { type: "string" },
   });
   const ocpp = ocppOptionsFromFlags(values);
   const request = validatedRequest(oneInput(positionals, "solve"));
@@ -64,6 +69,7 @@ const solveCommand: Command = (args) => {
   }
   const solved = solve(request, { strategy: strategy as StrategyName | undefined });
   const response = ocpp === undefined ? solved : withOcpp(request, solved, ocpp);
+  if (typeof values.chart === "string") writeScheduleChart(values.chart, request, response);
   process.stdout.write(JSON.stringify(response, null, values.compact ? undefined : 2) + "\n");
   return EXIT.ok;
 };
@@ -91,16 +97,14 @@ export const COMMANDS: Record<string, Command> = {
   worker: workerCommand,
   keys: keysCommand,
   demo: demoCommand,
+  simulate: simulateCommand,
 };
 
 export function main(argv: string[]): number | Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     // Asked-for help is output; help for a missing command is a usage error, on stderr.
-    (name === undefined ? process.stderr : process.stdout).write(`${USAGE}
-
-${SERVICE_USAGE}
-`);
+    (name === undefined ? process.stderr : process.stdout).write(`${USAGE}\n\n${SERVICE_USAGE}\n`);
     return name === undefined ? EXIT.invalid : EXIT.ok;
   }
   const command = COMMANDS[name];

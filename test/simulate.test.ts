@@ -1,0 +1,241 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { computeMetrics, type StrategyMetrics } from "../bench/simulate/metrics.js";
+import { optimalAvailable, runReplay, type ReplayConfig } from "../bench/simulate/run.js";
+import { loadSessions } from "../bench/simulate/sessions.js";
+import { loadSeries, loadTariff } from "../bench/simulate/series.js";
+import {
+  DEFAULT_SIMULATION_OPTIONS, buildGrid, isSimStrategy, prepareSessions, simStrategyNames, simulate,
+  type SimStrategy, type SimulationOptions,
+} from "../bench/simulate/simulator.js";
+import { parseCapacities, parseStrategies, simulateConfig } from "../service/cli/simulate-command.js";
+import { main } from "../service/cli/main.js";
+import { STRATEGIES } from "../service/scheduler/strategies.js";
+import { WattplanError } from "../service/errors.js";
+import { parseInstant, zonedTime } from "../bench/simulate/time.js";
+import { expectValidSvg } from "./fixtures/svg-check.js";
+
+const FIXTURE = "test/fixtures/sessions-acn-data.csv";
+const DECLARED = "test/fixtures/sessions-declared.csv";
+const TARIFF = "test/fixtures/tariff-flat.json";
+const START = Date.parse("2026-01-05T08:00:00Z");
+const tmp = mkdtempSync(join(tmpdir(), "wattplan-simulate-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The fixture on hourly slots, 10 kW site, EVs at 7 kW, flat 0.2/kWh and 10/kW demand charge. */
+function replayFixture(strategy: SimStrategy, file = FIXTURE, capacityKw = 10, extra: Partial<SimulationOptions> = {}) {
+  const replay = loadSessions(file, { defaultMaxChargeKw: 7 }).sessions;
+  const grid = buildGrid(START, 3, 24, 60, { timeZone: "UTC", tariff: loadTariff(TARIFF, "UTC") });
+  const sessions = prepareSessions(replay, grid, { v2gShare: 0, seed: 1 });
+  const options: SimulationOptions = { ...DEFAULT_SIMULATION_OPTIONS, slotMinutes: 60, horizonSlots: 12, capacityKw, ...extra };
+  const run = simulate(strategy, sessions, grid, options);
+  return { run, sessions, grid, metrics: computeMetrics(run, sessions, grid) };
+}
+
+describe("simulator on a hand-computed fixture", () => {
+  it("edf: C first at 9:00, then A before B (tie broken by arrival order); B ends 1 kWh short", () => {
+    const { run, metrics } = replayFixture("edf");
+    expect(Array.from(run.netImportKw)).toEqual([7, 10, 8]);
+    expect(Array.from(run.deliveredKwh).map((x) => +x.toFixed(9))).toEqual([12, 7, 6]);
+    expect(metrics.energyDeliveredShare).toBeCloseTo(25 / 26, 12);
+    expect(metrics.sessionsFullyServedShare).toBeCloseTo(2 / 3, 12);
+    expect(metrics.energyCost).toBeCloseTo(0.2 * 25, 9);
+    expect(metrics.demandCharge).toBeCloseTo(10 * 10, 9);
+    expect(metrics.totalCost).toBeCloseTo(105, 9);
+    expect(metrics.peakImportKw).toBeCloseTo(10, 9);
+    expect(metrics.solves).toBe(3);
+  });
+
+  it("llf: C, then B (less slack than A) at 9:00; everything delivered", () => {
+    const { run, metrics } = replayFixture("llf");
+    expect(Array.from(run.netImportKw).map((x) => +x.toFixed(9))).toEqual([7, 10, 9]);
+    expect(Array.from(run.deliveredKwh).map((x) => +x.toFixed(9))).toEqual([12, 8, 6]);
+    expect(metrics.energyDeliveredShare).toBeCloseTo(1, 12);
+    expect(metrics.sessionsFullyServedShare).toBe(1);
+  });
+
+  it("uncontrolled: the 18 kW wanted at 9:00 scaled to the 10 kW there is", () => {
+    const { run, metrics } = replayFixture("uncontrolled");
+    const k = 10 / 18;
+    expect(run.netImportKw[0]).toBeCloseTo(7, 9);
+    expect(run.netImportKw[1]).toBeCloseTo(10, 9);
+    expect(run.netImportKw[2]).toBeCloseTo((5 - 5 * k) + (8 - 7 * k), 9);
+    expect(run.deliveredKwh[0]).toBeCloseTo(12, 9);
+    expect(run.deliveredKwh[1]).toBeCloseTo(8, 9);
+    expect(run.deliveredKwh[2]).toBeCloseTo(6 * k, 9);
+    expect(metrics.energyDeliveredShare).toBeCloseTo((20 + 6 * k) / 26, 9);
+  });
+
+  it("--recompute-every keeps a plan between solves, and an arrival still forces one", () => {
+    const every = replayFixture("edf", FIXTURE, 10, { recomputeEvery: 3 });
+    // Solves at 8:00 (A arrives) and 9:00 (B and C arrive); 10:00 runs the 9:00 plan.
+    expect(every.metrics.solves).toBe(2);
+    expect(Number.isNaN(every.run.solveMs[2])).toBe(true);
+    expect(Array.from(every.run.netImportKw)).toEqual(Array.from(replayFixture("edf").run.netImportKw));
+  });
+
+  it("draws V2G EVs reproducibly from the seed, with room to charge and a floor", () => {
+    const replay = loadSessions(FIXTURE, { defaultMaxChargeKw: 7 }).sessions;
+    const grid = buildGrid(START, 3, 24, 60, { timeZone: "UTC" });
+    const a = prepareSessions(replay, grid, { v2gShare: 1, seed: 7 });
+    expect(prepareSessions(replay, grid, { v2gShare: 1, seed: 7 })).toEqual(a);
+    for (const s of a) {
+      expect(s.v2g).toBe(true);
+      expect(s.maxDischargeKw).toBeGreaterThan(0);
+      expect(s.initialEnergyKwh).toBeGreaterThanOrEqual(0.2 * s.capacityKwh - 1e-9);
+      expect(s.initialEnergyKwh + replay.find((r) => r.id === s.id)!.energyKwh).toBeLessThanOrEqual(s.capacityKwh + 1e-9);
+      expect(s.minEnergyKwh).toBeCloseTo(0.2 * s.capacityKwh, 12);
+    }
+    expect(prepareSessions(replay, grid, { v2gShare: 0, seed: 7 }).every((s) => !s.v2g && s.maxDischargeKw === 0)).toBe(true);
+  });
+
+  it("the scheduler is told the declared energy and departure; the EV takes no more than it really took", () => {
+    const { run, sessions, metrics } = replayFixture("edf", DECLARED, 100);
+    // D declared 20 kWh by 10:00 but really took 10; E declared only 4.
+    expect(sessions.map((s) => s.requestedKwh)).toEqual([10, 4]);
+    expect(Array.from(run.netImportKw).map((x) => +x.toFixed(9))).toEqual([11, 3, 0]);
+    expect(Array.from(run.deliveredKwh).map((x) => +x.toFixed(9))).toEqual([10, 4]);
+    expect(metrics.energyDeliveredShare).toBeCloseTo(1, 12);
+  });
+});
+
+describe("strategies come from the API's registry", () => {
+  it("accepts exactly the registry's names plus offline", () => {
+    expect(simStrategyNames()).toEqual([...Object.keys(STRATEGIES), "offline"]);
+    for (const name of Object.keys(STRATEGIES)) expect(isSimStrategy(name)).toBe(true);
+    expect(isSimStrategy("fcfs")).toBe(false);
+    expect(parseStrategies("edf, llf,edf")).toEqual(["edf", "llf"]);
+    expect(() => parseStrategies("edf,fcfs")).toThrow(/unknown strategy "fcfs".*one of optimal, uncontrolled, equalShare, edf, llf, offline/);
+  });
+
+  it("the benchmark's scenarios are valid command lines over the shared data", async () => {
+    const { SCENARIOS } = await import("../bench/simulate/scenarios.js");
+    expect(SCENARIOS.map((s) => s.name)).toEqual(["acn-capacity-sweep", "acn-site"]);
+    for (const scenario of SCENARIOS) {
+      const config = simulateConfig([...scenario.args, "--out", join(tmp, scenario.name)]);
+      expect(config.strategies).toEqual(["uncontrolled", "equalShare", "edf", "llf", "optimal", "offline"]);
+      expect(config.options.slotMinutes).toBe(5);
+    }
+    expect(simulateConfig(SCENARIOS[0].args).capacitiesKw).toHaveLength(27);
+  });
+
+  it("reads capacity lists and ranges", () => {
+    expect(parseCapacities("50")).toEqual([50]);
+    expect(parseCapacities("20,40, 60")).toEqual([20, 40, 60]);
+    expect(parseCapacities("10:30:5")).toEqual([10, 15, 20, 25, 30]);
+    expect(() => parseCapacities("10:5:5")).toThrow(/lo ≤ hi/);
+    expect(() => parseCapacities("fifty")).toThrow(/numbers ≥ 0/);
+  });
+});
+
+describe("the offline bound", () => {
+  const online: SimStrategy[] = ["uncontrolled", "equalShare", "edf", "llf", "optimal"];
+  const objective = (m: StrategyMetrics) => m.totalCost + DEFAULT_SIMULATION_OPTIONS.shortfallPenaltyPerKwh * (m.energyRequestedKwh - m.energyDeliveredKwh);
+
+  it("is never worse than an online strategy, in energy delivered and in cost with the shortfall penalty (or is refused until optimal exists)", () => {
+    if (!optimalAvailable()) {
+      // Until the optimal strategy lands, offline and MPC must be refused clearly, not run wrong.
+      expect(() => replayFixture("offline")).toThrow(WattplanError);
+      return;
+    }
+    const offline = replayFixture("offline").metrics;
+    // Hand-computed: everything (26 kWh) fits; the least peak is 9.5 kW (A alone before 9:00).
+    expect(offline.energyDeliveredShare).toBeCloseTo(1, 6);
+    expect(offline.peakImportKw).toBeCloseTo(9.5, 4);
+    expect(offline.totalCost).toBeCloseTo(0.2 * 26 + 10 * 9.5, 3);
+    for (const strategy of online) {
+      const m = replayFixture(strategy).metrics;
+      expect(offline.energyDeliveredShare, strategy).toBeGreaterThanOrEqual(m.energyDeliveredShare - 1e-6);
+      expect(objective(offline), strategy).toBeLessThanOrEqual(objective(m) + 1e-3);
+    }
+    // Online MPC knows only A at 8:00 and spreads it to keep the peak low: myopic, it ends short.
+    const mpc = replayFixture("optimal").metrics;
+    expect(mpc.energyDeliveredShare).toBeLessThan(1 - 1e-3);
+  });
+});
+
+describe("input files", () => {
+  it("reads the time-of-use tariff in local time (SCE TOU-EV-4, March 2019)", () => {
+    const tz = "America/Los_Angeles";
+    const tou = loadTariff("../shared/data/tariffs/sce_tou_ev_4_march_2019.json", tz);
+    expect(tou.energyRate(zonedTime(2019, 3, 4, 13, 0, tz))).toBe(0.0869); // Monday, 12-18 block
+    expect(tou.energyRate(zonedTime(2019, 3, 4, 7, 55, tz))).toBe(0.06087);
+    expect(tou.energyRate(zonedTime(2019, 3, 2, 13, 0, tz))).toBe(0.06087); // Saturday
+    expect(tou.demandRate(zonedTime(2019, 3, 4, 13, 0, tz))).toBe(15.51);
+  });
+
+  it("reads ENTSO-E prices per MWh into per kWh, and hour-ending EnergyPlus load by the hour it covers", () => {
+    const prices = loadSeries("../shared/data/prices/nl-day-ahead-2023.csv", { timeZone: "Europe/Amsterdam", scale: 1e-3 });
+    expect(prices.at(Date.parse("2022-12-31T23:30:00Z"))).toBeCloseTo(-3.61e-3, 12);
+    expect(prices.yearAligned).toBe(false);
+    const load = loadSeries("../shared/data/load/office-medium-los-angeles.csv", { timeZone: "America/Los_Angeles" });
+    // "01/01 01:00:00" is the hour 00:00-01:00 of 1 January, in any year.
+    expect(load.at(zonedTime(2019, 1, 1, 0, 30, "America/Los_Angeles"))).toBeCloseTo(33.5753521762, 9);
+    expect(load.yearAligned).toBe(true);
+  });
+
+  it("reads the ACN-Sim events layout with declared departures", () => {
+    const file = loadSessions("../shared/data/sessions/acn-caltech-2019-03.csv");
+    expect(file.format).toBe("acn-sim-events");
+    expect(file.sessions).toHaveLength(954);
+    const first = file.sessions[0];
+    expect(first.arrivalMs).toBe(Date.parse("2019-03-01T06:20:00-08:00"));
+    expect(first.maxChargeKw).toBe(6.6);
+    expect(first.declaredDepartureMs).toBe(first.departureMs);
+  });
+
+  it("parses dates as local midnight", () => {
+    expect(parseInstant("2019-03-01", "America/Los_Angeles")).toBe(Date.parse("2019-03-01T00:00:00-08:00"));
+    expect(parseInstant("2019-03-01T10:00", "UTC")).toBeNaN();
+  });
+});
+
+describe("wattplan simulate", () => {
+  const base = ["simulate", "--sessions", FIXTURE, "--timezone", "UTC", "--slot-minutes", "60", "--horizon-hours", "6",
+    "--max-charge-kw", "7", "--tariff", TARIFF, "--from", "2026-01-05T08:00:00Z"];
+
+  it("writes metrics (JSON, CSV, Markdown) with one entry per strategy, and plots that are SVG", () => {
+    const out = join(tmp, "run");
+    const code = main([...base, "--capacity-kw", "10", "--strategies", "uncontrolled,edf,llf", "--out", out, "--no-png"]);
+    expect(code).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")) as { strategies: Record<string, unknown>[] };
+    expect(metrics.strategies.map((m) => m.strategy)).toEqual(["uncontrolled", "edf", "llf"]);
+    for (const m of metrics.strategies) {
+      for (const key of ["energyDeliveredShare", "sessionsFullyServedShare", "energyCost", "demandCharge", "totalCost", "peakImportKw", "v2gEnergyKwh", "solveMsMedian", "solveMsP99"]) {
+        expect(typeof m[key], key).toBe("number");
+      }
+    }
+    expect(metrics.strategies[1].energyDeliveredShare).toBeCloseTo(25 / 26, 9);
+    const csv = readFileSync(join(out, "metrics.csv"), "utf8").trim().split("\n");
+    expect(csv).toHaveLength(4);
+    expect(csv[0].split(",").slice(0, 3)).toEqual(["strategy", "capacityKw", "energyDeliveredShare"]);
+    expect(readFileSync(join(out, "metrics.md"), "utf8")).toMatch(/\| edf \| 96\.15 \|/);
+    for (const plot of ["energy-vs-capacity", "site-load-day", "solve-time"]) {
+      expectValidSvg(readFileSync(join(out, `${plot}.svg`), "utf8"));
+    }
+  });
+
+  it("sweeps capacities, reports the mean, and renders PNGs", () => {
+    const out = join(tmp, "sweep");
+    expect(main([...base, "--capacity-kw", "5:15:5", "--strategies", "edf,llf", "--out", out])).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")) as { strategies: StrategyMetrics[]; byCapacity: { capacityKw: number; strategies: StrategyMetrics[] }[] };
+    expect(metrics.byCapacity.map((c) => c.capacityKw)).toEqual([5, 10, 15]);
+    const llf = metrics.byCapacity.map((c) => c.strategies.find((m) => m.strategy === "llf")!.energyDeliveredShare);
+    expect(metrics.strategies[1].energyDeliveredShare).toBeCloseTo((llf[0] + llf[1] + llf[2]) / 3, 12);
+    expect(llf[0]).toBeLessThan(llf[2]);
+    const png = readFileSync(join(out, "energy-vs-capacity.png"));
+    expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
+  });
+
+  it("exits 2 with a message on bad input", () => {
+    const out = join(tmp, "bad");
+    expect(main([...base, "--capacity-kw", "ten", "--out", out])).toBe(2);
+    expect(main([...base, "--strategies", "fcfs", "--out", out])).toBe(2);
+    expect(main(["simulate", "--sessions", "test/fixtures/missing.csv", "--out", out])).toBe(2);
+    expect(main(["simulate", "--sessions", TARIFF, "--out", out])).toBe(2);
+    expect(main([...base, "--timezone", "Mars/Olympus", "--out", out])).toBe(2);
+    expect(main([...base, "--to", "2026-01-05T08:00:00Z", "--out", out])).toBe(2);
+  });
+});
