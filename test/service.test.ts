@@ -106,6 +106,20 @@ describe("job service end to end", () => {
     expect(badVersion.status).toBe(400);
   });
 
+  it("draws a completed job as an SVG chart, for its own tenant only", async () => {
+    const done = await api<Job>(t.url, "POST", "/v1/optimizations?wait=20", { key: t.acme.key, body: exampleRequest("optimal", "pv-export-limit") });
+    expect(done.body.status).toBe("completed");
+    const res = await fetch(`${t.url}${done.body.links.self}/chart.svg`, { headers: { authorization: `Bearer ${t.acme.key}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^image\/svg\+xml/);
+    const svg = await res.text();
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg).toMatch(/<\/svg>\s*$/);
+    expect(svg).toContain("PV");
+    const stranger = await fetch(`${t.url}${done.body.links.self}/chart.svg`, { headers: { authorization: `Bearer ${t.globex.key}` } });
+    expect(stranger.status).toBe(404);
+  });
+
   it("solves with the default strategy, optimal, and proves it with a bound", async () => {
     type Proven = { status: string; cost: { total: number }; solver: { bound?: number; relativeGap?: number; iterations: number } };
     const res = await api<Job>(t.url, "POST", "/v1/optimizations?wait=20", { key: t.acme.key, body: { ...exampleRequest("optimal", "depot-v2g"), strategy: undefined } });

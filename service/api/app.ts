@@ -14,6 +14,7 @@ import { completedOptimization } from "./owned-job.js";
 import { API_PREFIX, type ApiContext } from "./context.js";
 import { errorHandler, notFoundHandler, zodValidatorCompiler } from "./errors.js";
 import { cancelRoutes } from "./routes/cancel.js";
+import { chartRoutes } from "./routes/chart.js";
 import { deliveryRoutes } from "./routes/deliveries.js";
 import { healthRoutes } from "./routes/health.js";
 import { readRoutes } from "./routes/read.js";
@@ -66,6 +67,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
     await v1.register(readRoutes, ctx);
     await v1.register(cancelRoutes, ctx);
     await v1.register(deliveryRoutes, ctx);
+    await v1.register(chartRoutes, ctx);
     await v1.register(ocppRoute, { loadOptimization: (id, request) => completedOptimization(ctx, tenantOf(request).id, id) });
   }, { prefix: API_PREFIX });
   return app;
