@@ -18,7 +18,7 @@ import {
 } from "../problem";
 import { stepEnergy, evaluate } from "../evaluate";
 import * as arena from "../arena";
-import { ld, st, ldi, sti, T, V, C, dt, oC, oD, oU } from "./lp";
+import { ld, st, ldi, sti, T, V, C, dt, oC, oD, oU, importLimit } from "./lp";
 
 /** Shrink factor that keeps repaired sums strictly inside their limits. */
 const INSIDE: f64 = 1 - 1e-12;
@@ -30,6 +30,13 @@ const DUST: f64 = 1e-9;
  * scaling must not be dropped.
  */
 const MIN_SLACK: f64 = 5e-8;
+/**
+ * A limit counts as broken only beyond this (kW, far inside the evaluator's
+ * 1e-6): scaling to a limit leaves the sum a rounding error off it, and a
+ * limit of 0 with charging and discharging under it (V2G between cars)
+ * would otherwise flip between the two sides, shrinking both each pass.
+ */
+const LIMIT_SLACK: f64 = 1e-9;
 
 let pos: usize = 0;     // f64[(C+1)·T]: charging under each node
 let neg: usize = 0;     // f64[(C+1)·T]: discharging under each node (≤ 0)
@@ -129,8 +136,8 @@ function limitPass(): bool {
       const sn = ld(neg, c * T + t);
       let ap: f64 = 1;
       let an: f64 = 1;
-      if (sp + sn > L) ap = max(0, (L - sn) / sp) * INSIDE;
-      else if (sp + sn < -L) an = max(0, (L + sp) / -sn) * INSIDE;
+      if (sp + sn > L + LIMIT_SLACK) ap = max(0, (L - sn) / sp) * INSIDE;
+      else if (sp + sn < -L - LIMIT_SLACK) an = max(0, (L + sp) / -sn) * INSIDE;
       st(scaleP, c * T + t, ap);
       st(scaleN, c * T + t, an);
       const pn = parentNode(c) * T + t;
@@ -140,7 +147,7 @@ function limitPass(): bool {
     const sp = ld(pos, C * T + t);
     const sn = ld(neg, C * T + t);
     const S = slotValue(Field.Pv, t);
-    const I = slotValue(Field.ImportLimit, t);
+    const I = importLimit(t);
     const E = slotValue(Field.ExportLimit, t);
     const base = slotValue(Field.BaseLoad, t) - S;
     const X = base + sp + sn;
@@ -149,8 +156,8 @@ function limitPass(): bool {
     let u = ld(curtail, t);
     const uLo = max(0, -E - X);
     const uHi = min(S, I - X);
-    if (uLo <= uHi) {
-      u = min(uHi, max(uLo, u));
+    if (uLo <= uHi + LIMIT_SLACK) {
+      u = min(S, max(0, min(uHi, max(uLo, u))));
     } else if (X > I) {
       // Import too high even without curtailment: cut charging (all of it
       // when the base load alone is above the limit: spec §5 infeasible).
@@ -453,7 +460,7 @@ function roundMinCharge(target: usize, relaxedPeak: f64, mode: i32): void {
         if (p < 0) continue;
         const t = a + i;
         const net = slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t);
-        let room = min(maxC - p, slotValue(Field.ImportLimit, t) - net);
+        let room = min(maxC - p, importLimit(t) - net);
         let c = sessionCircuit(v);
         while (c >= 0) {
           room = min(room, circuitLimit(c, t) - ld(sub, c * T + t));
