@@ -45,6 +45,7 @@ let pos: usize = 0;     // f64[(C+1)·T]: charging under each node
 let neg: usize = 0;     // f64[(C+1)·T]: discharging under each node (≤ 0)
 let scaleP: usize = 0;  // f64[(C+1)·T]: factor for charging
 let scaleN: usize = 0;  // f64[(C+1)·T]: factor for discharging
+let netc: usize = 0;    // f64[(C+1)·T]: a node's net after its own cut
 let enforceMin: bool = false;
 
 @inline function nodeOfSession(v: i32): i32 {
@@ -132,20 +133,23 @@ function limitPass(): bool {
   }
   let changed = false;
   for (let t = 0; t < T; t++) {
-    // Children come after their parents: a reverse sweep sees finished subtrees.
+    // Leaves first (children come after their parents): each node asks for
+    // the charging (rP) or discharging (rN) its limit needs cut, and hands
+    // its parent its net after that cut, as a positive or a negative part.
     for (let c = C - 1; c >= 0; c--) {
       const L = circuitLimit(c, t);
-      const sp = ld(pos, c * T + t);
-      const sn = ld(neg, c * T + t);
-      let ap: f64 = 1;
-      let an: f64 = 1;
-      if (sp + sn > L + LIMIT_SLACK) ap = max(0, (L - sn) / sp) * INSIDE;
-      else if (sp + sn < -L - LIMIT_SLACK) an = max(0, (L + sp) / -sn) * INSIDE;
-      st(scaleP, c * T + t, ap);
-      st(scaleN, c * T + t, an);
+      const net = ld(pos, c * T + t) + ld(neg, c * T + t);
+      let rP: f64 = 0;
+      let rN: f64 = 0;
+      if (net > L + LIMIT_SLACK) rP = net - L;
+      else if (net < -L - LIMIT_SLACK) rN = -L - net;
+      st(scaleP, c * T + t, rP);
+      st(scaleN, c * T + t, rN);
+      const cut = net - rP + rN;
+      st(netc, c * T + t, cut);
       const pn = parentNode(c) * T + t;
-      st(pos, pn, ld(pos, pn) + ap * sp);
-      st(neg, pn, ld(neg, pn) + an * sn);
+      if (cut > 0) st(pos, pn, ld(pos, pn) + cut);
+      else st(neg, pn, ld(neg, pn) + cut);
     }
     const sp = ld(pos, C * T + t);
     const sn = ld(neg, C * T + t);
@@ -154,8 +158,8 @@ function limitPass(): bool {
     const E = slotValue(Field.ExportLimit, t);
     const base = slotValue(Field.BaseLoad, t) - S;
     const X = base + sp + sn;
-    let ap: f64 = 1;
-    let an: f64 = 1;
+    let rP: f64 = 0;
+    let rN: f64 = 0;
     let u = ld(curtail, t);
     const uLo = max(0, -E - X);
     const uHi = min(S, I - X);
@@ -165,19 +169,29 @@ function limitPass(): bool {
       // Import too high even without curtailment: cut charging (all of it
       // when the base load alone is above the limit: spec §5 infeasible).
       u = 0;
-      if (sp > 0) ap = max(0, (I - base - sn) / sp) * INSIDE;
+      rP = min(sp, X - I);
     } else {
       u = S;
-      if (sn < 0) an = max(0, (E + base + S + sp) / -sn) * INSIDE;
+      rN = min(-sn, -E - S - X);
     }
     st(curtail, t, u);
-    st(scaleP, C * T + t, ap);
-    st(scaleN, C * T + t, an);
-    // Effective factors top-down (parents first).
+    // Parents first: a node's cut (its own and what its parent passed on)
+    // is shared in proportion among its sessions' powers and its children's
+    // nets on the same side; a child passes its share on the same way. A cut
+    // never reaches a child whose net is on the other side, so a circuit
+    // balanced under a limit of ~0 (one car feeding another) stays balanced.
+    st(scaleP, C * T + t, sp > 0 ? 1 - min(1, rP / sp) : 1);
+    st(scaleN, C * T + t, sn < 0 ? 1 - min(1, rN / -sn) : 1);
     for (let c = 0; c < C; c++) {
+      const k = c * T + t;
       const pn = parentNode(c) * T + t;
-      st(scaleP, c * T + t, ld(scaleP, c * T + t) * ld(scaleP, pn));
-      st(scaleN, c * T + t, ld(scaleN, c * T + t) * ld(scaleN, pn));
+      const cut = ld(netc, k);
+      const cp = ld(pos, k);
+      const cn = ld(neg, k);
+      const wantP = ld(scaleP, k) + (1 - ld(scaleP, pn)) * max(0, cut);
+      const wantN = ld(scaleN, k) + (1 - ld(scaleN, pn)) * max(0, -cut);
+      st(scaleP, k, cp > 0 ? 1 - min(1, wantP / cp) : 1);
+      st(scaleN, k, cn < 0 ? 1 - min(1, wantN / -cn) : 1);
     }
   }
   for (let v = 0; v < V; v++) {
@@ -543,6 +557,7 @@ function repairWith(x: usize, patterned: bool): void {
   const mark = arena.mark();
   const N = (C + 1) * T;
   pos = arena.allocF64(max(N, 1));
+  netc = arena.allocF64(max(N, 1));
   neg = arena.allocF64(max(max(N, 1), windowOffsetEnd() + 1));
   scaleP = arena.allocF64(max(max(N, 1), windowOffsetEnd() + 1));
   scaleN = arena.allocF64(max(max(N, 1), windowOffsetEnd() + 1));
