@@ -164,6 +164,13 @@ function limitPass(): bool {
     const uLo = max(0, -E - X);
     const uHi = min(S, I - X);
     if (uLo <= uHi + LIMIT_SLACK) {
+      // The cheapest curtailment for this slot's cost π·n⁺ − ε'·n⁻ (convex,
+      // ε' ≤ π): least while export pays, none to export at a cost, and the
+      // relaxation's own choice where import pays (the peak may matter).
+      const price = slotValue(Field.ImportPrice, t);
+      const exportPrice = min(slotValue(Field.ExportPrice, t), price);
+      if (exportPrice >= 0) u = uLo;
+      else if (price >= 0) u = -X;
       u = min(S, max(0, min(uHi, max(uLo, u))));
     } else if (X > I) {
       // Import too high even without curtailment: cut charging (all of it
