@@ -173,8 +173,9 @@ function resolveWithPattern(pattern: Pattern, iterations: i32, timeLimit: f64, g
         }
       } else {
         // An idle slot keeps the direction that moved more energy in the relaxation.
-        if (p > 0) st(lp.up, lp.oD + j, 0);
-        else if (p < 0) st(lp.up, lp.oC + j, 0);
+        // An idle slot keeps the direction that moved more energy in the relaxation.
+        const charging = p > 0 || (p == 0 && etaC * ld(x, lp.oC + j) >= ld(x, lp.oD + j) / etaD);
+        st(lp.up, charging ? lp.oD + j : lp.oC + j, 0);
       }
     }
   }
