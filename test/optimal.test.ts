@@ -211,6 +211,74 @@ describe("optimal strategy: golden problems", () => {
   });
 });
 
+describe("optimal strategy: degenerate inputs (proven optimal whenever the relaxation allows)", () => {
+  it("keeps a transfer between cars under zero limits nested two deep", () => {
+    // No grid (I = E = 0), "main" and its child "sub" both 0 kW: the donor (50 kWh, ±25 kW) can only
+    // feed the car beside it in "sub"; "idle" on "main" has nothing to do. Car: 19 kWh in 2 h at ≤ 14 kW.
+    const r = optimal({
+      horizon: hourly(4),
+      site: { importLimitKw: 0 },
+      circuits: [{ id: "sub", parentId: "main", limitKw: 0 }, { id: "main", limitKw: 0 }],
+      tariff: { importPrice: 0.2 },
+      sessions: [
+        { id: "donor", circuitId: "sub", departure: at(2), initialEnergyKwh: 50, targetEnergyKwh: 0, maxChargeKw: 50, maxDischargeKw: 25, shortfallPenaltyPerKwh: 0 },
+        { id: "car", circuitId: "sub", departure: at(2), targetEnergyKwh: 19, capacityKwh: 31, maxChargeKw: 14, shortfallPenaltyPerKwh: 100 },
+        { id: "idle", circuitId: "main", departure: at(4), initialEnergyKwh: 5, targetEnergyKwh: 0, maxChargeKw: 7, maxDischargeKw: 7, shortfallPenaltyPerKwh: 0 },
+      ],
+    });
+    expectSane(r);
+    expectProven(r);
+    expect(r.cost.total).toBeLessThanOrEqual(1e-3);
+    expect(r.sessions[1].shortfallKwh).toBeLessThanOrEqual(1e-5);
+  });
+
+  it("solves an energy box narrower than the interior point's fixing threshold", () => {
+    // "held" may not drop more than 1e-9 kWh below its 0.25 kWh (and may not discharge at all):
+    // its box [0.249999999, 0.25] must not be fixed at the floor, below e0. "ev": 5 kWh at 0.3.
+    const r = optimal({
+      horizon: hourly(2),
+      site: { importLimitKw: 20 },
+      tariff: { importPrice: 0.3 },
+      sessions: [
+        { id: "held", departure: at(1), initialEnergyKwh: 0.25, targetEnergyKwh: 0, minEnergyKwh: 0.249999999, maxChargeKw: 0.001 },
+        { id: "ev", departure: at(2), targetEnergyKwh: 5, maxChargeKw: 11 },
+      ],
+    });
+    expectSane(r);
+    expectProven(r);
+    expect(Math.abs(r.cost.total - 1.5)).toBeLessThanOrEqual(COST_TOL);
+  });
+
+  it("curtails rather than export at a negative price when the relaxation burns power in a lossy battery", () => {
+    // 3 kW PV, free import, export at −0.1: curtail all of it, cost 0. "sink" (capacity 0, 50% each
+    // way) lets the relaxation charge and discharge at once; the signed schedule cannot.
+    const r = optimal({
+      horizon: hourly(2),
+      site: { importLimitKw: 10, exportLimitKw: 5, pvKw: 3 },
+      tariff: { importPrice: 0, exportPrice: -0.1 },
+      sessions: [{ id: "sink", departure: at(2), targetEnergyKwh: 0, maxChargeKw: 1, maxDischargeKw: 1, chargeEfficiency: 0.5, dischargeEfficiency: 0.5 }],
+    });
+    expectSane(r);
+    expectProven(r);
+    expect(Math.abs(r.cost.total)).toBeLessThanOrEqual(1e-3);
+    for (const n of r.site.netImportKw) expect(n).toBeGreaterThanOrEqual(-1e-6);
+  });
+
+  it("optimises a base load above the import limit by less than the 1e-6 tolerance", () => {
+    // B − I = 1e-7 kW in both slots: feasible. The car may discharge 5 kWh (10 → 5) to save the
+    // dearer slot: 0.1·(10.0000001 + 0) + 0.2·(10.0000001 − 5) ≈ 2 + tiny.
+    const r = optimal({
+      horizon: hourly(2),
+      site: { importLimitKw: 10, baseLoadKw: 10.0000001 },
+      tariff: { importPrice: [0.1, 0.2] },
+      sessions: [{ id: "car", departure: at(2), initialEnergyKwh: 10, targetEnergyKwh: 5, maxChargeKw: 5, maxDischargeKw: 5 }],
+    });
+    expectSane(r);
+    expectProven(r);
+    expect(Math.abs(r.cost.total - (0.1 * 10.0000001 + 0.2 * 5.0000001))).toBeLessThanOrEqual(COST_TOL);
+  });
+});
+
 describe("optimal strategy: hard inputs", () => {
   it("handles V2G under negative prices with losses (relaxation may cycle)", () => {
     const r = optimal({

@@ -33,10 +33,18 @@ export enum IpmExit {
 
 /** Boxes narrower than this are fixed at their lower end. */
 const FIXED: f64 = 1e-9;
+/**
+ * Boxes of positive width are at least this wide (kW, kWh). Fixing a
+ * narrow box at one end can make the rows infeasible (an energy box
+ * [0.249999999, 0.25] fixed at its floor below e0 = 0.25 leaves the chain
+ * 1e-9 off, and the dual runs away), while widening is a relaxation: the
+ * bound stays valid and the repair holds the schedule to the true limits.
+ */
+const MIN_BOX: f64 = 1e-8;
 /** Fraction of the step to the boundary. */
 const STEP: f64 = 0.995;
 /** Relative primal residual accepted (the repair absorbs what is left). */
-const PRIMAL_TOL: f64 = 1e-7;
+export const PRIMAL_TOL: f64 = 1e-7;
 /** A primal residual this many times the best seen means the iterate broke down. */
 const BREAKDOWN: f64 = 1e4;
 
@@ -125,7 +133,11 @@ function start(): i32 {
   let free = 0;
   for (let j = 0; j < nPad; j++) {
     const l = ld(lo, j);
-    const u = ld(up, j);
+    let u = ld(up, j);
+    if (j < n && u > l && u - l < MIN_BOX) {
+      u = l + MIN_BOX;
+      st(up, j, u);
+    }
     if (j >= n || !(u - l > FIXED)) {
       st(x, j, l); st(zl, j, 0); st(zu, j, 0); st(fm, j, 0);
       continue;
@@ -233,14 +245,28 @@ function refine(): void {
   }
 }
 
+/** Columns that are not fixed (fm = 1). */
+function countFree(): i32 {
+  let free = 0;
+  for (let j = 0; j < n; j++) if (ld(fm, j) != 0) free++;
+  return free;
+}
+
 /**
- * Run the interior point from the box midpoint. The caller reads `x`, `y`,
- * `bound` and `iterations` afterwards, whatever the exit.
+ * Run the interior point from the box midpoint, or with `resume` from the
+ * iterate the last run left (same LP: the bound and the iteration count
+ * carry on). The caller reads `x`, `y`, `bound` and `iterations`
+ * afterwards, whatever the exit.
  */
-export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, started: f64): IpmExit {
-  const nfree = start();
-  iterations = 0;
-  bound = -Infinity;
+export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, primalTol: f64, started: f64, resume: bool): IpmExit {
+  let nfree: i32 = 0;
+  if (resume) {
+    nfree = countFree();
+  } else {
+    nfree = start();
+    iterations = 0;
+    bound = -Infinity;
+  }
   bestMerit = Infinity;
   bestPinf = Infinity;
   gap = Infinity;
@@ -287,10 +313,10 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, sta
     gap = (primalObjective - bound) / max(1, Math.abs(primalObjective));
     if (nfree == 0) return IpmExit.Converged;
     const mu = sum2(compV) / (2 * <f64>nfree);
-    if (pinf <= PRIMAL_TOL && gap <= gapTolerance) return IpmExit.Converged;
+    if (pinf <= primalTol && gap <= gapTolerance) return IpmExit.Converged;
     // Keep the iterate nearest to both tolerances: late iterations can lose
     // accuracy, and whatever the exit the schedule comes from the best one.
-    const merit = max(pinf / PRIMAL_TOL, gap / gapTolerance);
+    const merit = max(pinf / primalTol, gap / gapTolerance);
     if (merit < bestMerit) {
       bestMerit = merit;
       memory.copy(xBest, x, <usize>nPad << 3);

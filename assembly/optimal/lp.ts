@@ -87,6 +87,21 @@ export let maxWindow: i32 = 0;
   return k == C ? rSite + t : rCirc + k * T + t;
 }
 
+/** Spec §5's tolerance, judged slot by slot (kW). */
+export const FEASIBILITY_TOL: f64 = 1e-6;
+
+/**
+ * I_t, raised to B_t − S_t where the base load overruns it by no more than
+ * the tolerance: such a slot is feasible (the host names a slot only when
+ * n_t > I_t + 1e-6), so the LP and the repair treat it as within the limit
+ * (no overflow column, no room for net charging) and the cost is optimised.
+ */
+export function importLimit(t: i32): f64 {
+  const I = slotValue(Field.ImportLimit, t);
+  const net0 = slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t);
+  return net0 > I && !(net0 > I + FEASIBILITY_TOL) ? net0 : I;
+}
+
 /**
  * Per kWh of overflow: more than any other use of one kWh of import could
  * save (buying it, a shortfall it avoids through the battery's losses, the
@@ -265,7 +280,7 @@ export function build(): void {
   // Slots.
   let zmax: f64 = 0;
   for (let t = 0; t < T; t++) {
-    const I = slotValue(Field.ImportLimit, t);
+    const I = importLimit(t);
     const net0 = slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t);
     const omax = max(0, net0 - I);
     st(up, oG + t, I);
