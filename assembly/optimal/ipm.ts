@@ -15,7 +15,7 @@
 
 import * as arena from "../arena";
 import {
-  ld, st, n, nPad, m, lo, up, cost, rhs, costScale, objOffset, multiplyA, multiplyAT,
+  ld, st, n, nPad, m, lo, up, cost, rhs, costScale, objOffset, multiplyA, multiplyAT, oE, oG,
 } from "./lp";
 import * as newton from "./newton";
 
@@ -34,11 +34,14 @@ export enum IpmExit {
 /** Boxes narrower than this are fixed at their lower end. */
 const FIXED: f64 = 1e-9;
 /**
- * Boxes of positive width are at least this wide (kW, kWh). Fixing a
- * narrow box at one end can make the rows infeasible (an energy box
- * [0.249999999, 0.25] fixed at its floor below e0 = 0.25 leaves the chain
- * 1e-9 off, and the dual runs away), while widening is a relaxation: the
- * bound stays valid and the repair holds the schedule to the true limits.
+ * Energy, shortfall and surplus boxes of positive width are at least this
+ * wide (kWh). Fixing a narrow one at its lower end can leave the energy
+ * chain infeasible (a box [0.249999999, 0.25] fixed below e0 = 0.25 with no
+ * discharge: 1e-9 off, and the dual runs away), while widening is a
+ * relaxation: the bound stays valid and the repair holds the schedule to
+ * the true limits. Other narrow boxes (powers, flows, import) stay fixed at
+ * their lower end, which is consistent (zero power), and widening them
+ * would only add badly scaled columns.
  */
 const MIN_BOX: f64 = 1e-8;
 /** Fraction of the step to the boundary. */
@@ -134,7 +137,7 @@ function start(): i32 {
   for (let j = 0; j < nPad; j++) {
     const l = ld(lo, j);
     let u = ld(up, j);
-    if (j < n && u > l && u - l < MIN_BOX) {
+    if (j >= oE && j < oG && u > l && u - l < MIN_BOX) {
       u = l + MIN_BOX;
       st(up, j, u);
     }
