@@ -15,7 +15,7 @@
 
 import * as arena from "../arena";
 import {
-  ld, st, n, nPad, m, lo, up, cost, rhs, costScale, objOffset, multiplyA, multiplyAT, oE, oG,
+  ld, st, n, nPad, m, lo, up, cost, rhs, costScale, objOffset, multiplyA, multiplyAT, oE, oG, oZ, T, maxColumnAbs,
 } from "./lp";
 import * as newton from "./newton";
 
@@ -44,6 +44,8 @@ const FIXED: f64 = 1e-9;
  * would only add badly scaled columns.
  */
 const MIN_BOX: f64 = 1e-8;
+/** Relative rounding allowed for in the bound's sums (~100 u). */
+const BOUND_ROUNDING: f64 = 1e-14;
 /** Fraction of the step to the boundary. */
 const STEP: f64 = 0.995;
 /** Relative primal residual accepted (the repair absorbs what is left). */
@@ -88,6 +90,8 @@ let maxPrimal: f64 = 1;
 let maxDual: f64 = 1;
 /** Best proven lower bound seen (model units). */
 export let bound: f64 = -Infinity;
+/** The same without the allowance for rounding: what the loop's gap uses. */
+let rawBound: f64 = -Infinity;
 export let primalObjective: f64 = 0;
 export let gap: f64 = Infinity;
 
@@ -269,6 +273,7 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, pri
     nfree = start();
     iterations = 0;
     bound = -Infinity;
+    rawBound = -Infinity;
   }
   bestMerit = Infinity;
   bestPinf = Infinity;
@@ -293,6 +298,8 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, pri
     let compV = f64x2.splat(0);
     let objV = f64x2.splat(0);
     let boxV = f64x2.splat(0);
+    let errV = f64x2.splat(0);
+    let widthV = f64x2.splat(0);
     const zero = f64x2.splat(0);
     for (let j = 0; j < nPad; j += 2) {
       const f = lane(fm, j);
@@ -306,14 +313,36 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, pri
       const uv = lane(up, j);
       compV = f64x2.add(compV, f64x2.add(f64x2.mul(f64x2.sub(xv, lv), zlv), f64x2.mul(f64x2.sub(uv, xv), zuv)));
       objV = f64x2.add(objV, f64x2.mul(cv, xv));
-      boxV = f64x2.add(boxV, f64x2.mul(r, v128.bitselect(lv, uv, f64x2.gt(r, zero))));
+      const end = v128.bitselect(lv, uv, f64x2.gt(r, zero));
+      boxV = f64x2.add(boxV, f64x2.mul(r, end));
+      const mag = f64x2.abs(end);
+      errV = f64x2.add(errV, f64x2.mul(mag, f64x2.add(f64x2.abs(r), f64x2.abs(cv))));
+      widthV = f64x2.add(widthV, mag);
     }
     let by: f64 = 0;
-    for (let i = 0; i < m; i++) by += ld(rhs, i) * ld(y, i);
-    const b = (by + sum2(boxV)) * costScale + objOffset;
+    let byAbs: f64 = 0;
+    let ymax: f64 = 0;
+    for (let i = 0; i < m; i++) {
+      const t = ld(rhs, i) * ld(y, i);
+      by += t;
+      byAbs += Math.abs(t);
+      ymax = max(ymax, Math.abs(ld(y, i)));
+    }
+    // The bound is exact in exact arithmetic only: where |y| is large the
+    // sums cancel, and their rounding (≤ n·u·Σ|terms|, r_j's own ≤ u·|A_j|·|y|)
+    // is taken off, so a blown-up dual iterate gives a useless bound, never
+    // a wrong one.
+    const zEnd = Math.abs(ld(aty, oZ) < ld(cost, oZ) ? ld(lo, oZ) : ld(up, oZ));
+    const err = BOUND_ROUNDING * (byAbs + sum2(errV) + ymax * (maxColumnAbs * sum2(widthV) + <f64>T * zEnd));
+    const raw = (by + sum2(boxV)) * costScale + objOffset;
+    if (raw > rawBound) rawBound = raw;
+    const b = raw - err * costScale;
     if (b > bound) bound = b;
     primalObjective = sum2(objV) * costScale + objOffset;
-    gap = (primalObjective - bound) / max(1, Math.abs(primalObjective));
+    // The loop steers by the plain bound (a degenerate LP's large duals
+    // would keep the rounding term above any tolerance); only the reported
+    // bound carries it.
+    gap = (primalObjective - rawBound) / max(1, Math.abs(primalObjective));
     if (nfree == 0) return IpmExit.Converged;
     const mu = sum2(compV) / (2 * <f64>nfree);
     if (pinf <= primalTol && gap <= gapTolerance) return IpmExit.Converged;
