@@ -15,7 +15,7 @@
 
 import * as arena from "../arena";
 import {
-  ld, st, n, nPad, m, lo, up, cost, rhs, costScale, objOffset, multiplyA, multiplyAT, oE, oG, oZ, T, maxColumnAbs,
+  ld, st, n, nPad, m, lo, up, cost, rhs, costScale, objOffset, multiplyA, multiplyAT, oE, oG,
 } from "./lp";
 import * as newton from "./newton";
 
@@ -44,7 +44,7 @@ const FIXED: f64 = 1e-9;
  * would only add badly scaled columns.
  */
 const MIN_BOX: f64 = 1e-8;
-/** Relative rounding allowed for in the bound's sums (~100 u). */
+/** Relative rounding allowed for in the bound's sums (~50 u). */
 const BOUND_ROUNDING: f64 = 1e-14;
 /** Fraction of the step to the boundary. */
 const STEP: f64 = 0.995;
@@ -299,7 +299,6 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, pri
     let objV = f64x2.splat(0);
     let boxV = f64x2.splat(0);
     let errV = f64x2.splat(0);
-    let widthV = f64x2.splat(0);
     const zero = f64x2.splat(0);
     for (let j = 0; j < nPad; j += 2) {
       const f = lane(fm, j);
@@ -317,23 +316,19 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, pri
       boxV = f64x2.add(boxV, f64x2.mul(r, end));
       const mag = f64x2.abs(end);
       errV = f64x2.add(errV, f64x2.mul(mag, f64x2.add(f64x2.abs(r), f64x2.abs(cv))));
-      widthV = f64x2.add(widthV, mag);
     }
     let by: f64 = 0;
     let byAbs: f64 = 0;
-    let ymax: f64 = 0;
     for (let i = 0; i < m; i++) {
       const t = ld(rhs, i) * ld(y, i);
       by += t;
       byAbs += Math.abs(t);
-      ymax = max(ymax, Math.abs(ld(y, i)));
     }
-    // The bound is exact in exact arithmetic only: where |y| is large the
-    // sums cancel, and their rounding (≤ n·u·Σ|terms|, r_j's own ≤ u·|A_j|·|y|)
-    // is taken off, so a blown-up dual iterate gives a useless bound, never
-    // a wrong one.
-    const zEnd = Math.abs(ld(aty, oZ) < ld(cost, oZ) ? ld(lo, oZ) : ld(up, oZ));
-    const err = BOUND_ROUNDING * (byAbs + sum2(errV) + ymax * (maxColumnAbs * sum2(widthV) + <f64>T * zEnd));
+    // The bound is exact in exact arithmetic only: where |y| is large its
+    // sums cancel, and their rounding (~u·Σ|terms|, allowed generously) is
+    // taken off, so a blown-up dual iterate gives a useless bound, not a
+    // wrong one.
+    const err = BOUND_ROUNDING * (byAbs + sum2(errV));
     const raw = (by + sum2(boxV)) * costScale + objOffset;
     if (raw > rawBound) rawBound = raw;
     const b = raw - err * costScale;

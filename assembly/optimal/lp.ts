@@ -82,8 +82,6 @@ export let costScale: f64 = 1;
 /** Model objective = costScale · c'x + objOffset. */
 export let objOffset: f64 = 0;
 export let maxWindow: i32 = 0;
-/** Largest Σ_i |A_ij| over columns but the peak z (which touches T rows). */
-export let maxColumnAbs: f64 = 0;
 
 @inline export function nodeRow(k: i32, t: i32): i32 {
   return k == C ? rSite + t : rCirc + k * T + t;
@@ -306,12 +304,6 @@ export function build(): void {
     st(cost, oZ, D);
     objOffset = -D * P0;
     for (let t = 0; t < T; t++) st(up, oQ + t, zmax);
-  }
-
-  maxColumnAbs = 3;
-  for (let v = 0; v < V; v++) {
-    const g = dt * max(sessionValue(Field.ChargeEfficiency, v), 1 / sessionValue(Field.DischargeEfficiency, v));
-    maxColumnAbs = max(maxColumnAbs, 1 + g);
   }
 
   let big: f64 = 0;
