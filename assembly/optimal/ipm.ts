@@ -135,8 +135,7 @@ export function init(): void {
 }
 
 /** Box midpoint, y = 0, bound duals that make the dual residual zero. */
-function start(): i32 {
-  const mu0: f64 = 1;
+function start(mu0: f64): i32 {
   let free = 0;
   for (let j = 0; j < nPad; j++) {
     const l = ld(lo, j);
@@ -263,14 +262,15 @@ function countFree(): i32 {
  * Run the interior point from the box midpoint, or with `resume` from the
  * iterate the last run left (same LP: the bound and the iteration count
  * carry on). The caller reads `x`, `y`, `bound` and `iterations`
- * afterwards, whatever the exit.
+ * afterwards, whatever the exit. `mu0` scales the starting bound duals
+ * (complementarity μ0 at the box midpoint).
  */
-export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, primalTol: f64, started: f64, resume: bool): IpmExit {
+export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, primalTol: f64, started: f64, resume: bool, mu0: f64 = 1): IpmExit {
   let nfree: i32 = 0;
   if (resume) {
     nfree = countFree();
   } else {
-    nfree = start();
+    nfree = start(mu0);
     iterations = 0;
     bound = -Infinity;
     rawBound = -Infinity;
