@@ -15,7 +15,7 @@
 
 import * as arena from "../arena";
 import {
-  ld, st, n, nPad, m, lo, up, cost, rhs, costScale, objOffset, multiplyA, multiplyAT,
+  ld, st, n, nPad, m, lo, up, cost, rhs, costScale, objOffset, multiplyA, multiplyAT, oE, oG,
 } from "./lp";
 import * as newton from "./newton";
 
@@ -34,13 +34,18 @@ export enum IpmExit {
 /** Boxes narrower than this are fixed at their lower end. */
 const FIXED: f64 = 1e-9;
 /**
- * Boxes of positive width are at least this wide (kW, kWh). Fixing a
- * narrow box at one end can make the rows infeasible (an energy box
- * [0.249999999, 0.25] fixed at its floor below e0 = 0.25 leaves the chain
- * 1e-9 off, and the dual runs away), while widening is a relaxation: the
- * bound stays valid and the repair holds the schedule to the true limits.
+ * Energy, shortfall and surplus boxes of positive width are at least this
+ * wide (kWh). Fixing a narrow one at its lower end can leave the energy
+ * chain infeasible (a box [0.249999999, 0.25] fixed below e0 = 0.25 with no
+ * discharge: 1e-9 off, and the dual runs away), while widening is a
+ * relaxation: the bound stays valid and the repair holds the schedule to
+ * the true limits. Other narrow boxes (powers, flows, import) stay fixed at
+ * their lower end, which is consistent (zero power), and widening them
+ * would only add badly scaled columns.
  */
 const MIN_BOX: f64 = 1e-8;
+/** Relative rounding allowed for in the bound's sums (~50 u). */
+const BOUND_ROUNDING: f64 = 1e-14;
 /** Fraction of the step to the boundary. */
 const STEP: f64 = 0.995;
 /** Relative primal residual accepted (the repair absorbs what is left). */
@@ -85,6 +90,8 @@ let maxPrimal: f64 = 1;
 let maxDual: f64 = 1;
 /** Best proven lower bound seen (model units). */
 export let bound: f64 = -Infinity;
+/** The same without the allowance for rounding: what the loop's gap uses. */
+let rawBound: f64 = -Infinity;
 export let primalObjective: f64 = 0;
 export let gap: f64 = Infinity;
 
@@ -128,13 +135,12 @@ export function init(): void {
 }
 
 /** Box midpoint, y = 0, bound duals that make the dual residual zero. */
-function start(): i32 {
-  const mu0: f64 = 1;
+function start(mu0: f64): i32 {
   let free = 0;
   for (let j = 0; j < nPad; j++) {
     const l = ld(lo, j);
     let u = ld(up, j);
-    if (j < n && u > l && u - l < MIN_BOX) {
+    if (j >= oE && j < oG && u > l && u - l < MIN_BOX) {
       u = l + MIN_BOX;
       st(up, j, u);
     }
@@ -256,16 +262,18 @@ function countFree(): i32 {
  * Run the interior point from the box midpoint, or with `resume` from the
  * iterate the last run left (same LP: the bound and the iteration count
  * carry on). The caller reads `x`, `y`, `bound` and `iterations`
- * afterwards, whatever the exit.
+ * afterwards, whatever the exit. `mu0` scales the starting bound duals
+ * (complementarity μ0 at the box midpoint).
  */
-export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, primalTol: f64, started: f64, resume: bool): IpmExit {
+export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, primalTol: f64, started: f64, resume: bool, mu0: f64 = 1): IpmExit {
   let nfree: i32 = 0;
   if (resume) {
     nfree = countFree();
   } else {
-    nfree = start();
+    nfree = start(mu0);
     iterations = 0;
     bound = -Infinity;
+    rawBound = -Infinity;
   }
   bestMerit = Infinity;
   bestPinf = Infinity;
@@ -290,6 +298,7 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, pri
     let compV = f64x2.splat(0);
     let objV = f64x2.splat(0);
     let boxV = f64x2.splat(0);
+    let errV = f64x2.splat(0);
     const zero = f64x2.splat(0);
     for (let j = 0; j < nPad; j += 2) {
       const f = lane(fm, j);
@@ -303,14 +312,32 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, pri
       const uv = lane(up, j);
       compV = f64x2.add(compV, f64x2.add(f64x2.mul(f64x2.sub(xv, lv), zlv), f64x2.mul(f64x2.sub(uv, xv), zuv)));
       objV = f64x2.add(objV, f64x2.mul(cv, xv));
-      boxV = f64x2.add(boxV, f64x2.mul(r, v128.bitselect(lv, uv, f64x2.gt(r, zero))));
+      const end = v128.bitselect(lv, uv, f64x2.gt(r, zero));
+      boxV = f64x2.add(boxV, f64x2.mul(r, end));
+      const mag = f64x2.abs(end);
+      errV = f64x2.add(errV, f64x2.mul(mag, f64x2.add(f64x2.abs(r), f64x2.abs(cv))));
     }
     let by: f64 = 0;
-    for (let i = 0; i < m; i++) by += ld(rhs, i) * ld(y, i);
-    const b = (by + sum2(boxV)) * costScale + objOffset;
+    let byAbs: f64 = 0;
+    for (let i = 0; i < m; i++) {
+      const t = ld(rhs, i) * ld(y, i);
+      by += t;
+      byAbs += Math.abs(t);
+    }
+    // The bound is exact in exact arithmetic only: where |y| is large its
+    // sums cancel, and their rounding (~u·Σ|terms|, allowed generously) is
+    // taken off, so a blown-up dual iterate gives a useless bound, not a
+    // wrong one.
+    const err = BOUND_ROUNDING * (byAbs + sum2(errV));
+    const raw = (by + sum2(boxV)) * costScale + objOffset;
+    if (raw > rawBound) rawBound = raw;
+    const b = raw - err * costScale;
     if (b > bound) bound = b;
     primalObjective = sum2(objV) * costScale + objOffset;
-    gap = (primalObjective - bound) / max(1, Math.abs(primalObjective));
+    // The loop steers by the plain bound (a degenerate LP's large duals
+    // would keep the rounding term above any tolerance); only the reported
+    // bound carries it.
+    gap = (primalObjective - rawBound) / max(1, Math.abs(primalObjective));
     if (nfree == 0) return IpmExit.Converged;
     const mu = sum2(compV) / (2 * <f64>nfree);
     if (pinf <= primalTol && gap <= gapTolerance) return IpmExit.Converged;

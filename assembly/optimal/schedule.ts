@@ -272,6 +272,72 @@ function snapToMinimum(): void {
   }
 }
 
+/**
+ * Where the base load alone is above I_t the relaxation covers it with V2G,
+ * and the interior point's last digits (or a rounding) can leave the signed
+ * schedule a few 1e-6 kW over, which spec §5 calls infeasible. The repair
+ * only moves powers towards zero, so it cannot close that: here idle or
+ * discharging batteries discharge the missing power, as far as their
+ * limits, their circuits and their later energy floors allow.
+ */
+function coverOverrun(): void {
+  const power = ptr(Field.Power);
+  const curtail = ptr(Field.Curtailment);
+  for (let t = 0; t < T; t++) {
+    let over = netImport(t) - importLimit(t);
+    if (!(over > 0)) continue;
+    const u = ld(curtail, t);
+    const less = min(u, over);
+    st(curtail, t, u - less);
+    over -= less;
+    for (let v = 0; v < V && over > 0; v++) {
+      const a = windowStart(v);
+      const w = windowEnd(v) - a;
+      const i = t - a;
+      if (i < 0 || i >= w) continue;
+      const off = windowOffset(v);
+      const p = ld(power, off + i);
+      const maxD = sessionValue(Field.MaxDischarge, v);
+      if (p > 0 || p <= -maxD) continue;
+      let add = min(over, maxD + p);
+      // Later energy: each kW more lowers every e_k from slot i on by Δ/η_d.
+      const etaC = sessionValue(Field.ChargeEfficiency, v);
+      const etaD = sessionValue(Field.DischargeEfficiency, v);
+      const floor = sessionValue(Field.EnergyFloor, v);
+      let e = sessionValue(Field.InitialEnergy, v);
+      let lowest: f64 = Infinity;
+      for (let k = 0; k < w; k++) {
+        e = stepEnergy(e, ld(power, off + k), dt, etaC, etaD);
+        if (k >= i) lowest = min(lowest, e);
+      }
+      add = min(add, max(0, (lowest - floor) * etaD / dt) * INSIDE);
+      // Circuits: discharging more makes each sum on the path more negative.
+      let c = sessionCircuit(v);
+      while (c >= 0 && add > 0) {
+        add = min(add, max(0, circuitLimit(c, t) + subtreeSum(c, t)) * INSIDE);
+        c = circuitParent(c);
+      }
+      if (!(add > 0)) continue;
+      st(power, off + i, p - add);
+      over -= add;
+    }
+  }
+}
+
+/** Σ p over the sessions under circuit c in slot t (for rare use outside hot loops). */
+function subtreeSum(c: i32, t: i32): f64 {
+  const power = ptr(Field.Power);
+  let sum: f64 = 0;
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    if (t < a || t >= windowEnd(v)) continue;
+    let k = sessionCircuit(v);
+    while (k >= 0 && k != c) k = circuitParent(k);
+    if (k == c) sum += ld(power, windowOffset(v) + t - a);
+  }
+  return sum;
+}
+
 /** n_t of the current schedule (sums the powers: for use outside hot loops). */
 function netImport(t: i32): f64 {
   const power = ptr(Field.Power);
@@ -617,6 +683,7 @@ function repairWith(x: usize, patterned: bool): void {
     memory.copy(power, bestPower, <usize>W << 3);
     memory.copy(curtail, bestCurtail, <usize>T << 3);
   }
+  coverOverrun();
   enforceMin = false;
   arena.release(mark);
 }

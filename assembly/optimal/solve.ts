@@ -52,11 +52,21 @@ export function runOptimal(): void {
   const limit = <i32>min(maxIterations, 1e6);
   exit = ipm.run(limit, timeLimit, gapTolerance, ipm.PRIMAL_TOL, started, false);
   repair(ipm.x);
+  let restartBound: f64 = -Infinity;
+  let restartIterations = 0;
+  if (exit == IpmExit.Stalled && ipm.iterations < limit) {
+    // Steps collapsing on a degenerate LP depend on the path: one restart
+    // from a start 100× closer to the boundary, keeping the better schedule
+    // and the better bound (both are valid).
+    restartBound = ipm.bound;
+    restartIterations = ipm.iterations;
+    keepBetterOf(limit - restartIterations, timeLimit, gapTolerance, started);
+  }
   const floors = hasMinCharge();
   if (!floors) polish(limit, timeLimit, gapTolerance, started);
   // The relaxation's bound: the re-solves below restrict the LP.
-  const bound = ipm.bound;
-  let iterations = ipm.iterations;
+  const bound = max(ipm.bound, restartBound);
+  let iterations = ipm.iterations + restartIterations;
   if (exit == IpmExit.Converged && iterations < limit) {
     if (floors) {
       iterations += resolveWithPattern(Pattern.MinCharge, limit - iterations, timeLimit, gapTolerance, started);
@@ -73,14 +83,39 @@ export function runOptimal(): void {
   arena.release(mark);
 }
 
+/** Re-run the interior point from a start with μ0 = 0.01; the better schedule stays. */
+function keepBetterOf(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): void {
+  const W = lp.W;
+  const power = ptr(Field.Power);
+  const curtail = ptr(Field.Curtailment);
+  const savedPower = arena.allocF64(W + 1);
+  const savedCurtail = arena.allocF64(lp.T + 1);
+  memory.copy(savedPower, power, <usize>W << 3);
+  memory.copy(savedCurtail, curtail, <usize>lp.T << 3);
+  evaluate();
+  const before = info(Info.TotalCost);
+  const overBefore = info(Info.Overflow);
+  exit = ipm.run(iterations, timeLimit, gapTolerance, ipm.PRIMAL_TOL, started, false, 0.01);
+  repair(ipm.x);
+  evaluate();
+  if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT) || !better(info(Info.Overflow), info(Info.TotalCost), overBefore, before)) {
+    memory.copy(power, savedPower, <usize>W << 3);
+    memory.copy(curtail, savedCurtail, <usize>lp.T << 3);
+  }
+}
+
 /** Tighter tolerances tried, each 100× the last, when a converged solve does not qualify. */
 const POLISH_ROUNDS = 2;
 const POLISH_FACTOR: f64 = 0.01;
 
-/** Spec §7's tolerance on the recomputed total (after evaluate()). */
+/**
+ * After evaluate(): the total is within half spec §7's tolerance of the
+ * bound. Half, so that a schedule the status would only just accept is
+ * improved as well (the status itself uses the full tolerance).
+ */
 function qualifies(bound: f64): bool {
   const total = info(Info.TotalCost);
-  return info(Info.MaxViolation) <= VIOLATION_LIMIT && !overrun() && total - bound <= max(1e-4 * Math.abs(total), 1e-3);
+  return info(Info.MaxViolation) <= VIOLATION_LIMIT && !overrun() && total - bound <= 0.5 * max(1e-4 * Math.abs(total), 1e-3);
 }
 
 /**
