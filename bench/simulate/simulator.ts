@@ -10,6 +10,7 @@
  * replay protocol; EV2Gym (Orfanoudakis et al. 2024) for the metrics.
  */
 import { readFileSync } from "node:fs";
+import { mulberry32 } from "../generators/random.js";
 import type { Request, StrategyName } from "../../service/model/schema.js";
 import { MAX_SLOTS } from "../../service/model/schema.js";
 import { solve } from "../../service/scheduler/solve.js";
@@ -155,17 +156,8 @@ export interface SimSession {
   v2g: boolean;
 }
 
-/** Deterministic PRNG (mulberry32): replays are reproducible from `--seed`. */
-export function randomSource(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (the bench generators' mulberry32): replays are reproducible from `--seed`. */
+export const randomSource = mulberry32;
 
 export interface EvModel {
   name: string;
