@@ -118,8 +118,6 @@ export enum SolveStatus {
   Feasible = 1,
   /** No schedule satisfies the import limit; overflow minimised. */
   Infeasible = 2,
-  /** The strategy is not built into this module. */
-  NotAvailable = 3,
   /** Iteration limit reached before the tolerance; best feasible schedule returned. */
   IterationLimit = 4,
   /** Time limit reached before the tolerance; best feasible schedule returned. */

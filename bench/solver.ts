@@ -17,7 +17,6 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { WattplanError } from "../service/errors.js";
 import { packagePath } from "../service/paths.js";
 import type { Request, Response, StrategyName } from "../service/model/schema.js";
 import { validateRequest } from "../service/model/validate.js";
@@ -149,7 +148,6 @@ function timeStrategy(request: Request, strategy: StrategyName, runs: number, sc
     try {
       r = solve(request, { strategy, scheduler });
     } catch (error) {
-      if (error instanceof WattplanError && error.code === "ERR_STRATEGY_NOT_AVAILABLE") return { ok: false, note: "n/a" };
       return { ok: false, note: `error: ${error instanceof Error ? error.message : String(error)}` };
     }
     wall.push(performance.now() - t0);
@@ -264,17 +262,11 @@ async function warmUp(scheduler: Scheduler, reference: HighsReference): Promise<
   }
 }
 
-function optimalAvailable(): boolean {
-  const probe = generate("workplace", { sessions: 2, slots: 8 }, 1);
-  return timeStrategy(probe, "optimal", 1, new Scheduler()).ok;
-}
-
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
   const command = `npm run bench:solver -- ${process.argv.slice(2).join(" ")}`.trim();
   const scheduler = new Scheduler();
   const reference = new HighsReference();
-  const hasOptimal = optimalAvailable();
   await warmUp(scheduler, reference);
   const lines: string[] = [];
   const say = (line: string) => {
@@ -286,7 +278,7 @@ async function main(): Promise<void> {
   say("");
   say(`\`${command}\` — ${new Date().toISOString()}, Node ${process.version}, ${cpus()[0]?.model ?? "unknown CPU"} ×${cpus().length}, load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   say("");
-  say(`Seed ${o.seed}; optimal: ${o.runs} runs per size; HiGHS and baselines fewer on big sizes (HiGHS at most ${DEFAULTS.highsRuns}); medians. HiGHS ${"`"}solver=${o.highsSolver}${"`"} on the spec §7 relaxation (LP text, npm \`highs\`), same process.${o.minCharge ? " Sessions have the 6 A charging floor (minChargeKw > 0): HiGHS solves the relaxation, so `optimal` ends \"feasible\" and its total may lie above." : ""}${hasOptimal ? "" : " The `optimal` strategy is not in this build: its columns read n/a."}`);
+  say(`Seed ${o.seed}; optimal: ${o.runs} runs per size; HiGHS and baselines fewer on big sizes (HiGHS at most ${DEFAULTS.highsRuns}); medians. HiGHS ${"`"}solver=${o.highsSolver}${"`"} on the spec §7 relaxation (LP text, npm \`highs\`), same process.${o.minCharge ? " Sessions have the 6 A charging floor (minChargeKw > 0): HiGHS solves the relaxation, so `optimal` ends \"feasible\" and its total may lie above." : ""}`);
   say("");
   for (const line of HEADER) say(line);
 
@@ -305,7 +297,7 @@ async function main(): Promise<void> {
   say("## Memory");
   say("");
   if (largest) say(`- Scheduler WASM memory after the ${largest.label} solves: ${mib(largest.bytes)}; HiGHS heap now ${mib(reference.memoryBytes)} (runtime loaded ${reference.loads} time(s); it is reloaded past 768 MiB).`);
-  const reuse = await reuseCheck(o, hasOptimal ? "optimal" : "edf");
+  const reuse = await reuseCheck(o, "optimal");
   const same = reuse.firstBytes === reuse.lastBytes;
   say(`- Reuse, scheduler (\`${reuse.strategy}\`, 10×96): ${mib(reuse.firstBytes)} after the first solve, ${mib(reuse.lastBytes)} after ${reuse.solves}: ${same ? "equal" : "GREW"}.`);
   const highsSame = reuse.highsFirstBytes === reuse.highsLastBytes && reuse.highsLoads === 1;

@@ -6,7 +6,6 @@
 export const ERRORS = {
   ERR_INVALID_REQUEST: { status: 400, message: "The request does not match the model" },
   ERR_INVALID_JSON: { status: 400, message: "The body is not valid JSON" },
-  ERR_STRATEGY_NOT_AVAILABLE: { status: 422, message: "This strategy is not available in this build" },
   ERR_PROBLEM_TOO_LARGE: { status: 413, message: "The problem needs more memory than the scheduler may use" },
   ERR_SCHEDULER_FAILED: { status: 500, message: "The scheduler failed on a valid request" },
   // Job service (API, queue, workers).

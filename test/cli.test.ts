@@ -84,16 +84,14 @@ describe("wattplan solve", () => {
     expectCheckedResponse(r.stdout, WORKPLACE);
   });
 
-  it("--strategy optimal either solves or says it is not yet available", () => {
+  it("--strategy optimal solves with a proven bound", () => {
     const r = wattplan(["solve", PV, "--strategy", "optimal"]);
     expectNoStackTrace(r.stderr);
-    if (r.code === 0) {
-      expect(expectCheckedResponse(r.stdout, PV).strategy).toBe("optimal");
-    } else {
-      expect(r.code).toBe(2);
-      expect(r.stdout).toBe("");
-      expect(r.stderr).toMatch(/optimal.*not yet available/);
-    }
+    expect(r.code).toBe(0);
+    const response = expectCheckedResponse(r.stdout, PV);
+    expect(response.strategy).toBe("optimal");
+    expect(response.status).toBe("optimal");
+    expect(response.solver.bound).toBeLessThanOrEqual(response.cost.total);
   });
 
   it("an unknown strategy exits 2 naming the known ones", () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { computeMetrics, type StrategyMetrics } from "../bench/simulate/metrics.js";
-import { optimalAvailable, runReplay, type ReplayConfig } from "../bench/simulate/run.js";
+import { runReplay, type ReplayConfig } from "../bench/simulate/run.js";
 import { loadSessions } from "../bench/simulate/sessions.js";
 import { loadSeries, loadTariff } from "../bench/simulate/series.js";
 import {
@@ -13,7 +13,6 @@ import {
 import { parseCapacities, parseStrategies, simulateConfig } from "../service/cli/simulate-command.js";
 import { main } from "../service/cli/main.js";
 import { STRATEGIES } from "../service/scheduler/strategies.js";
-import { WattplanError } from "../service/errors.js";
 import { parseInstant, zonedTime } from "../bench/simulate/time.js";
 import { expectValidSvg } from "./fixtures/svg-check.js";
 
@@ -134,12 +133,7 @@ describe("the offline bound", () => {
   const online: SimStrategy[] = ["uncontrolled", "equalShare", "edf", "llf", "optimal"];
   const objective = (m: StrategyMetrics) => m.totalCost + DEFAULT_SIMULATION_OPTIONS.shortfallPenaltyPerKwh * (m.energyRequestedKwh - m.energyDeliveredKwh);
 
-  it("is never worse than an online strategy, in energy delivered and in cost with the shortfall penalty (or is refused until optimal exists)", () => {
-    if (!optimalAvailable()) {
-      // Until the optimal strategy lands, offline and MPC must be refused clearly, not run wrong.
-      expect(() => replayFixture("offline")).toThrow(WattplanError);
-      return;
-    }
+  it("is never worse than an online strategy, in energy delivered and in cost with the shortfall penalty", () => {
     const offline = replayFixture("offline").metrics;
     // Hand-computed: everything (26 kWh) fits; the least peak is 9.5 kW (A alone before 9:00).
     expect(offline.energyDeliveredShare).toBeCloseTo(1, 6);

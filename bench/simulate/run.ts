@@ -5,9 +5,6 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Request } from "../../service/model/schema.js";
-import { WattplanError } from "../../service/errors.js";
-import { solve } from "../../service/scheduler/solve.js";
 import { packagePath } from "../../service/paths.js";
 import { InputError } from "./csv.js";
 import { computeMetrics, meanOverSweep, type StrategyMetrics } from "./metrics.js";
@@ -68,25 +65,6 @@ export interface MetricsFile {
 
 export type Log = (line: string) => void;
 
-/** Whether `optimal` runs in this build (it is on its own branch until merged). */
-export function optimalAvailable(): boolean {
-  const probe: Request = {
-    horizon: { start: "2026-01-01T00:00:00Z", slotMinutes: 60, slots: 1 },
-    site: { importLimitKw: 10, exportLimitKw: 0, baseLoadKw: 0, pvKw: 0 },
-    circuits: [],
-    tariff: { importPrice: 0.1, exportPrice: 0, demandChargePerKw: 0, peakThresholdKw: 0 },
-    sessions: [],
-    strategy: "optimal",
-  };
-  try {
-    solve(probe, { strategy: "optimal" });
-    return true;
-  } catch (error) {
-    if (error instanceof WattplanError && error.code === "ERR_STRATEGY_NOT_AVAILABLE") return false;
-    throw error;
-  }
-}
-
 function fmt(x: number, digits: number): string {
   return Number.isFinite(x) ? x.toFixed(digits) : "";
 }
@@ -135,9 +113,6 @@ function loadOptional<T>(file: string | undefined, load: (file: string) => T): T
 }
 
 export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutput {
-  if ((config.strategies.includes("optimal") || config.strategies.includes(OFFLINE)) && !optimalAvailable()) {
-    throw new WattplanError("ERR_STRATEGY_NOT_AVAILABLE", `strategy "optimal" (used by ${config.strategies.filter((s) => s === "optimal" || s === OFFLINE).join(" and ")}) is not available in this build`);
-  }
   const file: SessionFile = loadSessions(config.sessionsFile, { defaultMaxChargeKw: config.defaultMaxChargeKw });
   const tz = config.timeZone;
   const firstArrival = file.sessions.length > 0 ? file.sessions[0].arrivalMs : Date.now();

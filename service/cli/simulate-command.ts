@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { InputError } from "../../bench/simulate/csv.js";
-import { DEFAULT_EV_SPECS_FILE, DEFAULT_SESSIONS_FILE, optimalAvailable, runReplay, type ReplayConfig } from "../../bench/simulate/run.js";
+import { DEFAULT_EV_SPECS_FILE, DEFAULT_SESSIONS_FILE, runReplay, type ReplayConfig } from "../../bench/simulate/run.js";
 import { DEFAULT_SIMULATION_OPTIONS, OFFLINE, isSimStrategy, simStrategyNames, type SimStrategy } from "../../bench/simulate/simulator.js";
 import { isTimeZone } from "../../bench/simulate/time.js";
 import { MAX_SLOTS, MAX_SLOT_MINUTES } from "../model/schema.js";
@@ -109,7 +109,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
   if (!isTimeZone(timeZone)) throw new UsageError(`--timezone: unknown time zone "${timeZone}" (an IANA name, e.g. Europe/Amsterdam)`);
   const strategies = v.strategies !== undefined
     ? parseStrategies(v.strategies)
-    : simStrategyNames().filter((s) => (s !== "optimal" && s !== OFFLINE) || optimalAvailable());
+    : simStrategyNames();
   return {
     sessionsFile: v.sessions ?? DEFAULT_SESSIONS_FILE,
     from: v.from, to: v.to, timeZone,

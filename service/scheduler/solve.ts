@@ -37,9 +37,6 @@ export function solve(request: Request, options: SolveOptions = {}): Response {
     ...(request.solverOptions?.timeLimitMs !== undefined && { timeLimitMs: request.solverOptions.timeLimitMs }),
   };
   const raw = (options.scheduler ?? defaultScheduler()).run(problem, strategy.id, settings);
-  if (raw.status === SolveStatus.NotAvailable) {
-    throw new WattplanError("ERR_STRATEGY_NOT_AVAILABLE", `strategy "${strategy.name}" is not yet available`);
-  }
   const violation = raw.info[Info.MaxViolation];
   if (!(violation <= FEASIBILITY_TOLERANCE)) {
     // A bug, never bad input: refuse to hand out a schedule that breaks the limits.
