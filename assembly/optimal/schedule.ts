@@ -521,15 +521,15 @@ function roundMinCharge(target: usize, relaxedPeak: f64, mode: i32): void {
   // When claiming, the room a node's sessions hold above their floors (and
   // what unfloored sessions charge) counts as free: the pattern re-solve
   // that follows takes it back from them.
-  // Only the dearest sessions claim, from cheaper ones: claims between
-  // equals gain nothing, and a cheap session must not take a dear one's room.
+  // Only the dearest sessions claim (a cheap session must not take a dear
+  // one's room), from every session, equals too: the re-solve can move a
+  // claimed session's energy to slots the claimer cannot reach.
   const claim = netc;
   let topPenalty: f64 = -Infinity;
   if (claiming) {
     for (let v = 0; v < V; v++) topPenalty = max(topPenalty, sessionValue(Field.ShortfallPenalty, v));
     memory.fill(claim, 0, <usize>N << 3);
     for (let v = 0; v < V; v++) {
-      if (!(sessionValue(Field.ShortfallPenalty, v) < topPenalty)) continue;
       const a = windowStart(v);
       const off = windowOffset(v);
       const minC = sessionValue(Field.MinCharge, v);
