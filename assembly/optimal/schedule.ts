@@ -521,13 +521,23 @@ function roundMinCharge(target: usize, relaxedPeak: f64, mode: i32): void {
   // When claiming, the room a node's sessions hold above their floors (and
   // what unfloored sessions charge) counts as free: the pattern re-solve
   // that follows takes it back from them.
-  // Only the dearest sessions claim (a cheap session must not take a dear
-  // one's room), from every session, equals too: the re-solve can move a
-  // claimed session's energy to slots the claimer cannot reach.
+  // Only the dearest short sessions claim (a cheap session must not take a
+  // dear one's room first), from every session, equals too: the re-solve can
+  // move a claimed session's energy to slots the claimer cannot reach, and
+  // keeps the result only when it pays.
   const claim = netc;
   let topPenalty: f64 = -Infinity;
   if (claiming) {
-    for (let v = 0; v < V; v++) topPenalty = max(topPenalty, sessionValue(Field.ShortfallPenalty, v));
+    // The dearest level among the sessions still short.
+    for (let v = 0; v < V; v++) {
+      const a = windowStart(v);
+      const off = windowOffset(v);
+      let e = sessionValue(Field.InitialEnergy, v);
+      const etaC = sessionValue(Field.ChargeEfficiency, v);
+      const etaD = sessionValue(Field.DischargeEfficiency, v);
+      for (let i = 0; i < windowEnd(v) - a; i++) e = stepEnergy(e, ld(power, off + i), dt, etaC, etaD);
+      if (ld(target, v) - e > 1e-9) topPenalty = max(topPenalty, sessionValue(Field.ShortfallPenalty, v));
+    }
     memory.fill(claim, 0, <usize>N << 3);
     for (let v = 0; v < V; v++) {
       const a = windowStart(v);
