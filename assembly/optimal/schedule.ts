@@ -47,6 +47,10 @@ let scaleP: usize = 0;  // f64[(C+1)·T]: factor for charging
 let scaleN: usize = 0;  // f64[(C+1)·T]: factor for discharging
 let netc: usize = 0;    // f64[(C+1)·T]: a node's net after its own cut
 let enforceMin: bool = false;
+/** augmentMinCharge: blocks may claim room other sessions hold above their floors. */
+let claiming: bool = false;
+/** augmentMinCharge: buy toward the required energy where the penalty pays, no final settle. */
+let augmenting: bool = false;
 
 @inline function nodeOfSession(v: i32): i32 {
   const c = sessionCircuit(v);
@@ -514,6 +518,42 @@ function roundMinCharge(target: usize, relaxedPeak: f64, mode: i32): void {
     const pn = parentNode(c) * T;
     for (let t = 0; t < T; t++) st(sub, pn + t, ld(sub, pn + t) + ld(sub, c * T + t));
   }
+  // When claiming, the room a node's sessions hold above their floors (and
+  // what unfloored sessions charge) counts as free: the pattern re-solve
+  // that follows takes it back from them.
+  // Only the dearest short sessions claim (a cheap session must not take a
+  // dear one's room first), from every session, equals too: the re-solve can
+  // move a claimed session's energy to slots the claimer cannot reach, and
+  // keeps the result only when it pays.
+  const claim = netc;
+  let topPenalty: f64 = -Infinity;
+  if (claiming) {
+    // The dearest level among the sessions still short.
+    for (let v = 0; v < V; v++) {
+      const a = windowStart(v);
+      const off = windowOffset(v);
+      let e = sessionValue(Field.InitialEnergy, v);
+      const etaC = sessionValue(Field.ChargeEfficiency, v);
+      const etaD = sessionValue(Field.DischargeEfficiency, v);
+      for (let i = 0; i < windowEnd(v) - a; i++) e = stepEnergy(e, ld(power, off + i), dt, etaC, etaD);
+      if (ld(target, v) - e > 1e-9) topPenalty = max(topPenalty, sessionValue(Field.ShortfallPenalty, v));
+    }
+    memory.fill(claim, 0, <usize>N << 3);
+    for (let v = 0; v < V; v++) {
+      const a = windowStart(v);
+      const off = windowOffset(v);
+      const minC = sessionValue(Field.MinCharge, v);
+      const k = nodeOfSession(v) * T + a;
+      for (let i = 0; i < windowEnd(v) - a; i++) {
+        const p = ld(power, off + i);
+        if (p > 0) st(claim, k + i, ld(claim, k + i) + (minC > 0 ? max(0, p - minC) : p));
+      }
+    }
+    for (let c = C - 1; c >= 0; c--) {
+      const pn = parentNode(c) * T;
+      for (let t = 0; t < T; t++) st(claim, pn + t, ld(claim, pn + t) + ld(claim, c * T + t));
+    }
+  }
   const tried = neg; // reuse: 1 when a slot was tried for the current session
   const traj = scaleP; // reuse: the session's energy after each window slot
   const suffix = scaleN; // reuse: highest energy from each window slot on
@@ -545,6 +585,7 @@ function roundMinCharge(target: usize, relaxedPeak: f64, mode: i32): void {
     const cap = sessionValue(Field.Capacity, v);
     const etaD = sessionValue(Field.DischargeEfficiency, v);
     const e0 = sessionValue(Field.InitialEnergy, v);
+    const claims = claiming && sessionValue(Field.ShortfallPenalty, v) >= topPenalty;
     let e = e0;
     for (let i = 0; i < w; i++) { e = stepEnergy(e, ld(power, off + i), dt, etaC, etaD); st(traj, i, e); }
     let need = ld(target, v) - e;
@@ -567,11 +608,12 @@ function roundMinCharge(target: usize, relaxedPeak: f64, mode: i32): void {
         const p = ld(power, off + i);
         if (p < 0) continue;
         const t = a + i;
-        const net = slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t);
+        // Claimed power leaves the site's import too once re-solved.
+        const net = slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t) - (claims ? ld(claim, C * T + t) : 0);
         let room = min(maxC - p, importLimit(t) - net);
         let c = sessionCircuit(v);
         while (c >= 0) {
-          room = min(room, circuitLimit(c, t) - ld(sub, c * T + t));
+          room = min(room, circuitLimit(c, t) - ld(sub, c * T + t) + (claims ? ld(claim, c * T + t) : 0));
           c = circuitParent(c);
         }
         room = min(room, (cap - ld(suffix, i)) / (dt * etaC)) * INSIDE;
@@ -586,6 +628,8 @@ function roundMinCharge(target: usize, relaxedPeak: f64, mode: i32): void {
         if (add <= 0) continue;
         const cost = dt * slotValue(Field.ImportPrice, t) * add + demand * max(0, net + add - max(peak, threshold));
         const score = cost / add;
+        // Claiming buys toward the required energy: only where that pays.
+        if (augmenting && !(score < sessionValue(Field.ShortfallPenalty, v) * dt * etaC)) continue;
         if (score < bestScore) { bestScore = score; best = i; bestAdd = add; }
       }
       if (best < 0) break;
@@ -602,11 +646,48 @@ function roundMinCharge(target: usize, relaxedPeak: f64, mode: i32): void {
         if (node == C) break;
         node = parentNode(node);
       }
-      peak = max(peak, slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t));
+      peak = max(peak, slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t) - (claims ? ld(claim, C * T + t) : 0));
     }
     }
   }
-  settle();
+  // Claimed room overfills nodes: the pattern re-solve settles that.
+  if (!augmenting) settle();
+}
+
+/**
+ * After a pattern re-solve: switch on blocks for sessions still short of
+ * their required energy, where the shortfall penalty pays for the energy,
+ * counting room other sessions hold above their floors as free. The result
+ * may break limits; it is only a pattern for `resolveWithPattern`, whose
+ * schedule the caller compares with the one before. Returns whether a
+ * block was added.
+ */
+export function augmentMinCharge(claim: bool): bool {
+  const mark = arena.mark();
+  const N = (C + 1) * T;
+  const W = windowOffsetEnd();
+  pos = arena.allocF64(max(N, 1));
+  netc = arena.allocF64(max(N, 1));
+  neg = arena.allocF64(max(max(N, 1), W + 1));
+  scaleP = arena.allocF64(max(max(N, 1), W + 1));
+  scaleN = arena.allocF64(max(max(N, 1), W + 1));
+  const power = ptr(Field.Power);
+  let before: f64 = 0;
+  for (let j = 0; j < W; j++) before += Math.abs(ld(power, j));
+  const target = arena.allocF64(V);
+  for (let v = 0; v < V; v++) st(target, v, sessionValue(Field.RequiredEnergy, v));
+  let peak: f64 = -Infinity;
+  for (let t = 0; t < T; t++) peak = max(peak, netImport(t));
+  claiming = claim;
+  augmenting = true;
+  roundMinCharge(target, peak, 0);
+  augmenting = false;
+  claiming = false;
+  enforceMin = false;
+  let after: f64 = 0;
+  for (let j = 0; j < W; j++) after += Math.abs(ld(power, j));
+  arena.release(mark);
+  return after != before;
 }
 
 /**

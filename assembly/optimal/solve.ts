@@ -12,7 +12,7 @@ import * as arena from "../arena";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
 import { IpmExit } from "./ipm";
-import { repair, repairPattern, hasMinCharge, better } from "./schedule";
+import { repair, repairPattern, hasMinCharge, better, augmentMinCharge } from "./schedule";
 import { Field } from "../layout";
 import { ptr, slots, windowStart, windowEnd, windowOffset, sessionValue, slotValue } from "../problem";
 import { ld, st, FEASIBILITY_TOL } from "./lp";
@@ -70,6 +70,7 @@ export function runOptimal(): void {
   if (exit == IpmExit.Converged && iterations < limit) {
     if (floors) {
       iterations += resolveWithPattern(Pattern.MinCharge, limit - iterations, timeLimit, gapTolerance, started);
+      iterations += augment(limit - iterations, timeLimit, gapTolerance, started);
     } else {
       evaluate();
       if (!qualifies(bound)) iterations += resolveWithPattern(Pattern.Sign, limit - iterations, timeLimit, gapTolerance, started);
@@ -200,11 +201,15 @@ function resolveWithPattern(pattern: Pattern, iterations: i32, timeLimit: f64, g
       const j = off + i;
       const p = ld(power, j);
       if (pattern == Pattern.MinCharge) {
+        // Every bound is written: `augment` re-patterns an LP already patterned.
         if (p > 0) {
           st(lp.lo, lp.oC + j, minC);
+          st(lp.up, lp.oC + j, sessionValue(Field.MaxCharge, v));
           st(lp.up, lp.oD + j, 0);
         } else {
+          st(lp.lo, lp.oC + j, 0);
           st(lp.up, lp.oC + j, 0);
+          st(lp.up, lp.oD + j, sessionValue(Field.MaxDischarge, v));
         }
       } else {
         // An idle slot keeps the direction that moved more energy in the relaxation.
@@ -223,6 +228,49 @@ function resolveWithPattern(pattern: Pattern, iterations: i32, timeLimit: f64, g
     memory.copy(curtail, savedCurtail, <usize>lp.T << 3);
   }
   return ipm.iterations;
+}
+
+/** Rounds of `augment`: each costs one pattern re-solve. */
+const AUGMENT_ROUNDS = 3;
+
+/**
+ * The relaxation spreads sub-floor power over many sessions under a binding
+ * limit; the rounding's blocks then leave energy short at ~1000/kWh. Switch
+ * on blocks for the short sessions, taking room others hold above their
+ * floors (then, when that does not pay, only free room), re-solve in the
+ * new pattern and keep it when better. Returns iterations.
+ */
+function augment(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): i32 {
+  const W = lp.W;
+  const power = ptr(Field.Power);
+  const curtail = ptr(Field.Curtailment);
+  const savedPower = arena.allocF64(W + 1);
+  const savedCurtail = arena.allocF64(lp.T + 1);
+  let used = 0;
+  let claim = true;
+  for (let round = 0; round < AUGMENT_ROUNDS && used < iterations; round++) {
+    evaluate();
+    if (!(info(Info.ShortfallCost) > 0)) break;
+    const before = info(Info.TotalCost);
+    const overBefore = info(Info.Overflow);
+    memory.copy(savedPower, power, <usize>W << 3);
+    memory.copy(savedCurtail, curtail, <usize>lp.T << 3);
+    if (!augmentMinCharge(claim)) {
+      if (!claim) break;
+      claim = false;
+      continue;
+    }
+    used += resolveWithPattern(Pattern.MinCharge, iterations - used, timeLimit, gapTolerance, started);
+    evaluate();
+    if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT) || !better(info(Info.Overflow), info(Info.TotalCost), overBefore, before)) {
+      memory.copy(power, savedPower, <usize>W << 3);
+      memory.copy(curtail, savedCurtail, <usize>lp.T << 3);
+      // Claims that did not pay: try the room that is free.
+      if (!claim) break;
+      claim = false;
+    }
+  }
+  return used;
 }
 
 /** Spec §7: any session with a minChargeKw floor makes the status `feasible`, even one never available. */
