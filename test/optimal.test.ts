@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { solve } from "../service/scheduler/solve.js";
 import { Scheduler } from "../service/scheduler/wasm.js";
 import { GENERATORS } from "../bench/generators/index.js";
+import { mulberry32 } from "../bench/generators/random.js";
 import { RequestSchema, type RequestInput, type Response } from "../service/model/schema.js";
 
 /** Cost tolerance of the golden optima (currency). */
@@ -35,16 +36,8 @@ function expectProven(r: Response): void {
   expect(r.solver.bound!).toBeLessThanOrEqual(r.cost.total + 1e-9);
 }
 
-/** Seeded generator for the larger hard inputs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded generator for the larger hard inputs: the bench generators' PRNG. */
+const rng = mulberry32;
 
 function fleet(seed: number, sessions: number, slots: number, slotMinutes: number, options: { window: number; v2g?: number; circuits?: number; minCharge?: number }): RequestInput {
   const r = rng(seed);
@@ -393,5 +386,21 @@ describe("optimal strategy: hard inputs", () => {
     const before = scheduler.memoryBytes;
     for (let k = 0; k < 3; k++) optimal(input, scheduler);
     expect(scheduler.memoryBytes).toBe(before);
+  });
+});
+
+describe("subnormal inputs", () => {
+  it("proves optimality when a price or limit is subnormal (|x| < 2.2e-308), which once stalled the interior point", () => {
+    for (const price of [-1e-323, 5e-324]) {
+      const r = optimal({
+        horizon: hourly(3),
+        site: { importLimitKw: [10, 1e-320, 10], pvKw: 5, exportLimitKw: 2 },
+        tariff: { importPrice: price },
+        sessions: [{ id: "car", departure: at(3), targetEnergyKwh: 4, maxChargeKw: 4, maxDischargeKw: 2 }],
+      });
+      expectSane(r);
+      expectProven(r);
+      expect(r.sessions[0].shortfallKwh).toBeLessThan(1e-6);
+    }
   });
 });

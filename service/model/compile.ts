@@ -145,17 +145,31 @@ export function compile(request: Request): CompiledProblem {
   });
   s.windowSlots = offset;
 
-  return {
+  const problem: CompiledProblem = {
     slots: T, slotHours, startMs,
     importLimit: perSlotArray(request.site.importLimitKw, T),
     exportLimit: perSlotArray(request.site.exportLimitKw, T),
     baseLoad: perSlotArray(request.site.baseLoadKw, T),
     pv: perSlotArray(request.site.pvKw, T),
     importPrice, exportPrice, clampedExportSlots,
-    demandCharge: request.tariff.demandChargePerKw,
-    peakThreshold: request.tariff.peakThresholdKw,
+    demandCharge: flushSubnormal(request.tariff.demandChargePerKw),
+    peakThreshold: flushSubnormal(request.tariff.peakThresholdKw),
     circuitIds: order.map((i) => request.circuits[i].id),
     circuitParent, circuitLimit,
     sessions: s,
   };
+  for (const values of [...Object.values(problem), ...Object.values(s)]) {
+    if (values instanceof Float64Array) values.forEach((x, i) => (values[i] = flushSubnormal(x)));
+  }
+  return problem;
+}
+
+/**
+ * Subnormal magnitudes (below 2.2e-308) are zero for every physical purpose,
+ * but they wreck the interior point's scaling (a price of -1e-323 stalled it
+ * at its iteration limit). Flushing them moves any cost by less than 1e-300,
+ * far inside the model's tolerances. Warnings are decided on the raw values.
+ */
+function flushSubnormal(x: number): number {
+  return Math.abs(x) < 2.2250738585072014e-308 ? 0 : x;
 }
