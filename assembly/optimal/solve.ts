@@ -86,23 +86,49 @@ export function runOptimal(): void {
 
 /** Re-run the interior point from a start with μ0 = 0.01; the better schedule stays. */
 function keepBetterOf(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): void {
-  const W = lp.W;
-  const power = ptr(Field.Power);
-  const curtail = ptr(Field.Curtailment);
-  const savedPower = arena.allocF64(W + 1);
-  const savedCurtail = arena.allocF64(lp.T + 1);
-  memory.copy(savedPower, power, <usize>W << 3);
-  memory.copy(savedCurtail, curtail, <usize>lp.T << 3);
+  const saved = newCheckpoint();
   evaluate();
-  const before = info(Info.TotalCost);
-  const overBefore = info(Info.Overflow);
+  save(saved);
   exit = ipm.run(iterations, timeLimit, gapTolerance, ipm.PRIMAL_TOL, started, false, 0.01);
   repair(ipm.x);
   evaluate();
-  if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT) || !better(info(Info.Overflow), info(Info.TotalCost), overBefore, before)) {
-    memory.copy(power, savedPower, <usize>W << 3);
-    memory.copy(curtail, savedCurtail, <usize>lp.T << 3);
-  }
+  keepOrRestore(saved);
+}
+
+/** A schedule put aside (power and curtailment) with the cost and overflow evaluate() gave it. */
+@unmanaged class Checkpoint {
+  power: usize = 0;
+  curtail: usize = 0;
+  cost: f64 = 0;
+  overflow: f64 = 0;
+}
+
+/** Room for one checkpoint, from the arena (no managed allocation). */
+function newCheckpoint(): Checkpoint {
+  const c = changetype<Checkpoint>(arena.alloc(offsetof<Checkpoint>()));
+  c.power = arena.allocF64(lp.W + 1);
+  c.curtail = arena.allocF64(lp.T + 1);
+  return c;
+}
+
+/** Put the current schedule aside; evaluate() must have run on it. */
+function save(c: Checkpoint): void {
+  memory.copy(c.power, ptr(Field.Power), <usize>lp.W << 3);
+  memory.copy(c.curtail, ptr(Field.Curtailment), <usize>lp.T << 3);
+  c.cost = info(Info.TotalCost);
+  c.overflow = info(Info.Overflow);
+}
+
+/**
+ * After evaluate() on a new schedule: keep it when it breaks no limit and is
+ * better than the saved one (less overflow, then lower cost); otherwise put
+ * the saved one back. Returns whether the new schedule was kept.
+ */
+function keepOrRestore(c: Checkpoint): bool {
+  if (info(Info.MaxViolation) <= VIOLATION_LIMIT && better(info(Info.Overflow), info(Info.TotalCost), c.overflow, c.cost)) return true;
+  memory.copy(ptr(Field.Power), c.power, <usize>lp.W << 3);
+  memory.copy(ptr(Field.Curtailment), c.curtail, <usize>lp.T << 3);
+  return false;
 }
 
 /** Tighter tolerances tried, each 100× the last, when a converged solve does not qualify. */
@@ -127,30 +153,20 @@ function qualifies(bound: f64): bool {
  * the better schedule.
  */
 function polish(limit: i32, timeLimit: f64, gapTolerance: f64, started: f64): void {
-  const W = lp.W;
-  const power = ptr(Field.Power);
-  const curtail = ptr(Field.Curtailment);
-  const savedPower = arena.allocF64(W + 1);
-  const savedCurtail = arena.allocF64(lp.T + 1);
+  const saved = newCheckpoint();
   let gapTol = gapTolerance;
   let primalTol = ipm.PRIMAL_TOL;
   for (let round = 0; round < POLISH_ROUNDS; round++) {
     evaluate();
     if (qualifies(ipm.bound)) return;
     if (exit != IpmExit.Converged || ipm.iterations >= limit) return;
-    const before = info(Info.TotalCost);
-    const overBefore = info(Info.Overflow);
-    memory.copy(savedPower, power, <usize>W << 3);
-    memory.copy(savedCurtail, curtail, <usize>lp.T << 3);
+    save(saved);
     gapTol = max(gapTol * POLISH_FACTOR, 1e-12);
     primalTol *= POLISH_FACTOR;
     const polished = ipm.run(limit, timeLimit, gapTol, primalTol, started, true);
     repair(ipm.x);
     evaluate();
-    if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT) || !better(info(Info.Overflow), info(Info.TotalCost), overBefore, before)) {
-      memory.copy(power, savedPower, <usize>W << 3);
-      memory.copy(curtail, savedCurtail, <usize>lp.T << 3);
-    }
+    keepOrRestore(saved);
     // The first solve converged: a limit or a stall here only ends the polishing.
     if (polished != IpmExit.Converged) return;
   }
@@ -179,16 +195,10 @@ const enum Pattern {
  * schedule with that pattern does.
  */
 function resolveWithPattern(pattern: Pattern, iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): i32 {
-  const W = lp.W;
   const power = ptr(Field.Power);
-  const curtail = ptr(Field.Curtailment);
-  const savedPower = arena.allocF64(W + 1);
-  const savedCurtail = arena.allocF64(lp.T + 1);
-  memory.copy(savedPower, power, <usize>W << 3);
-  memory.copy(savedCurtail, curtail, <usize>lp.T << 3);
+  const saved = newCheckpoint();
   evaluate();
-  const before = info(Info.TotalCost);
-  const overBefore = info(Info.Overflow);
+  save(saved);
   const x = ipm.x;
   for (let v = 0; v < lp.V; v++) {
     const minC = sessionValue(Field.MinCharge, v);
@@ -213,7 +223,6 @@ function resolveWithPattern(pattern: Pattern, iterations: i32, timeLimit: f64, g
         }
       } else {
         // An idle slot keeps the direction that moved more energy in the relaxation.
-        // An idle slot keeps the direction that moved more energy in the relaxation.
         const charging = p > 0 || (p == 0 && etaC * ld(x, lp.oC + j) >= ld(x, lp.oD + j) / etaD);
         st(lp.up, charging ? lp.oD + j : lp.oC + j, 0);
       }
@@ -223,10 +232,7 @@ function resolveWithPattern(pattern: Pattern, iterations: i32, timeLimit: f64, g
   if (pattern == Pattern.MinCharge) repairPattern(ipm.x);
   else repair(ipm.x);
   evaluate();
-  if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT) || !better(info(Info.Overflow), info(Info.TotalCost), overBefore, before)) {
-    memory.copy(power, savedPower, <usize>W << 3);
-    memory.copy(curtail, savedCurtail, <usize>lp.T << 3);
-  }
+  keepOrRestore(saved);
   return ipm.iterations;
 }
 
@@ -241,20 +247,13 @@ const AUGMENT_ROUNDS = 3;
  * new pattern and keep it when better. Returns iterations.
  */
 function augment(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): i32 {
-  const W = lp.W;
-  const power = ptr(Field.Power);
-  const curtail = ptr(Field.Curtailment);
-  const savedPower = arena.allocF64(W + 1);
-  const savedCurtail = arena.allocF64(lp.T + 1);
+  const saved = newCheckpoint();
   let used = 0;
   let claim = true;
   for (let round = 0; round < AUGMENT_ROUNDS && used < iterations; round++) {
     evaluate();
     if (!(info(Info.ShortfallCost) > 0)) break;
-    const before = info(Info.TotalCost);
-    const overBefore = info(Info.Overflow);
-    memory.copy(savedPower, power, <usize>W << 3);
-    memory.copy(savedCurtail, curtail, <usize>lp.T << 3);
+    save(saved);
     if (!augmentMinCharge(claim)) {
       if (!claim) break;
       claim = false;
@@ -262,9 +261,7 @@ function augment(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f6
     }
     used += resolveWithPattern(Pattern.MinCharge, iterations - used, timeLimit, gapTolerance, started);
     evaluate();
-    if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT) || !better(info(Info.Overflow), info(Info.TotalCost), overBefore, before)) {
-      memory.copy(power, savedPower, <usize>W << 3);
-      memory.copy(curtail, savedCurtail, <usize>lp.T << 3);
+    if (!keepOrRestore(saved)) {
       // Claims that did not pay: try the room that is free.
       if (!claim) break;
       claim = false;
