@@ -2,21 +2,15 @@ import type { Redis } from "ioredis";
 import type { EventType } from "./payload.js";
 import type { Delivery, DeliveryAttempt, DeliveryStatus, DisabledEndpoint } from "./types.js";
 
-/** A delivery as stored: the public fields plus the exact body to sign and send. */
-export interface DeliveryRecord {
-  id: string;
-  tenantId: string;
-  optimizationId: string;
-  event: EventType;
-  url: string;
-  status: DeliveryStatus;
+/**
+ * A delivery as stored (a Redis hash): the public fields, attempts kept
+ * apart, optional fields as "" when absent, plus the exact body to sign and send.
+ */
+export interface DeliveryRecord extends Omit<Delivery, "attempts" | "statusReason" | "nextAttemptAt"> {
   statusReason: string;
-  cycle: number;
+  nextAttemptAt: string;
   /** Attempts recorded in the current cycle. */
   cycleAttempts: number;
-  createdAt: string;
-  updatedAt: string;
-  nextAttemptAt: string;
   body: string;
 }
 
