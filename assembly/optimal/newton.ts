@@ -17,8 +17,9 @@
 // Flat ordering (chosen by operation count in `init`): every node's rows,
 // plus the energy rows of up to MAX_LANES long sessions, interleaved slot by
 // slot in one band matrix; long horizons with circuits or long stays.
-// Cost per iteration: O(Σ_v w_v²) for the sessions plus O(span·bw² +
-// Σ segment³) per node (tree) or O(rows·bw²) (flat).
+// Cost per iteration: O(Σ_v w_v²) for the sessions plus O(Σ_rows width² +
+// Σ segment³) per node (tree: a row is as wide as the windows and child
+// segments that hold it, its envelope) or O(rows·bw²) (flat).
 // see: Wright, Primal-Dual Interior-Point Methods (SIAM 1997), ch. 11;
 //      Gondzio, "Interior point methods 25 years later" (EJOR 2012), §4.
 
@@ -60,6 +61,7 @@ let hD: usize = 0;     // f64[W+V]: LDL' pivots of the session blocks, session v
 let hL: usize = 0;     // f64[W+V]: their sub-diagonal multipliers
 let kx: usize = 0;     // f64[W]: coupling of energy row i to its node row
 let mats: usize = 0;   // usize[C+1]: band storage of each node's block
+let envs: usize = 0;   // usize[C+1]: each node block's envelope (i32[span], see bandFactor)
 let yScratch: usize = 0; // f64[span²]: L⁻¹Θ_F of the circuit being eliminated
 let sx: usize = 0;     // f64[maxWindow+1]
 let sy: usize = 0;     // f64[maxWindow+1]
@@ -86,6 +88,7 @@ let lane: usize = 0;   // i32[V]: long session's lane (flat mode), −1 otherwis
 let rank: usize = 0;   // i32[C+1]: position of a node inside a slot's group
 let fbw: i32 = 0;
 let fmat: usize = 0;
+let fenv: usize = 0;
 let fvec: usize = 0;   // f64[K·T]
 let fw: usize = 0;     // f64[NF]: the rank-one vector, flat
 let fv2: usize = 0;    // f64[K·T]
@@ -93,6 +96,7 @@ let fv2: usize = 0;    // f64[K·T]
 @inline function get2(p: usize, i: i32): v128 { return v128.load(p + (<usize>i << 4)); }
 @inline function put2(p: usize, i: i32, v: v128): void { v128.store(p + (<usize>i << 4), v); }
 @inline function matOf(k: i32): usize { return load<usize>(mats + (<usize>k << 3)); }
+@inline function envOf(k: i32): usize { return load<usize>(envs + (<usize>k << 3)); }
 @inline function spanOf(k: i32): i32 { return ldi(nodeHi, k) - ldi(nodeLo, k); }
 /** Address of element (i, j), j ≤ i ≤ j + bw, of a lower band matrix. */
 @inline function at(p: usize, i: i32, j: i32, bw: i32): usize {
@@ -112,14 +116,20 @@ let fv2: usize = 0;    // f64[K·T]
   return s;
 }
 
-/** In-place band Cholesky L L' (row-oriented, dot-product form). */
-function bandFactor(p: usize, nn: i32, bw: i32): void {
+/**
+ * In-place Cholesky L L' of a band matrix whose row i is zero left of
+ * column first[i] (its envelope, i − bw ≤ first[i] ≤ i). L keeps the
+ * envelope, so the work is Σ_i (i − first[i])², not n·bw²: a node's band is
+ * as wide as its longest window, while most rows are only as wide as the
+ * windows that cover them.
+ */
+function bandFactor(p: usize, nn: i32, bw: i32, first: usize): void {
   for (let i = 0; i < nn; i++) {
-    const j0 = max(0, i - bw);
-    const rowI = at(p, i, j0, bw);
-    for (let j = j0; j <= i; j++) {
+    const fi = ldi(first, i);
+    for (let j = fi; j <= i; j++) {
+      const k0 = max(fi, ldi(first, j));
       const aij = at(p, i, j, bw);
-      let s = load<f64>(aij) - dot(rowI, at(p, j, j0, bw), j - j0);
+      let s = load<f64>(aij) - dot(at(p, i, k0, bw), at(p, j, k0, bw), j - k0);
       if (j < i) {
         store<f64>(aij, s / load<f64>(at(p, j, j, bw)));
       } else {
@@ -130,27 +140,79 @@ function bandFactor(p: usize, nn: i32, bw: i32): void {
   }
 }
 
-/** x ← (L L')⁻¹ x. */
-function bandSolve(p: usize, nn: i32, bw: i32, x: usize): void {
+/** x ← (L L')⁻¹ x, L from `bandFactor` with the same envelope. */
+function bandSolve(p: usize, nn: i32, bw: i32, first: usize, x: usize): void {
   for (let i = 0; i < nn; i++) {
-    const j0 = max(0, i - bw);
+    const j0 = ldi(first, i);
     const s = ld(x, i) - dot(at(p, i, j0, bw), x + (<usize>j0 << 3), i - j0);
     st(x, i, s / load<f64>(at(p, i, i, bw)));
   }
   for (let i = nn - 1; i >= 0; i--) {
     const xi = ld(x, i) / load<f64>(at(p, i, i, bw));
     st(x, i, xi);
-    const j0 = max(0, i - bw);
-    for (let k = j0; k < i; k++) st(x, k, ld(x, k) - load<f64>(at(p, i, k, bw)) * xi);
+    for (let k = ldi(first, i); k < i; k++) st(x, k, ld(x, k) - load<f64>(at(p, i, k, bw)) * xi);
+  }
+}
+
+/** The full band as envelope: first[i] = max(0, i − bw). */
+function fullBand(nn: i32, bw: i32): usize {
+  const first = arena.allocI32(nn);
+  for (let i = 0; i < nn; i++) sti(first, i, max(0, i - bw));
+  return first;
+}
+
+/**
+ * Each node block's envelope (tree mode): row t reaches left to the start
+ * of every window on the node that holds t, and of every segment of a kept
+ * child that holds t (a child's Schur complement is dense over a segment).
+ */
+function envelopes(): void {
+  for (let k = 0; k <= C; k++) {
+    if (k < C && !ldi(keep, k)) continue;
+    const span = spanOf(k);
+    const first = arena.allocI32(span);
+    for (let i = 0; i < span; i++) sti(first, i, i);
+    store<usize>(envs + (<usize>k << 3), first);
+  }
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    const b = windowEnd(v);
+    const k = ldi(node, v);
+    const l = ldi(nodeLo, k);
+    const first = envOf(k);
+    for (let t = a; t < b; t++) sti(first, t - l, min(ldi(first, t - l), a - l));
+  }
+  for (let k = 0; k < C; k++) {
+    if (!ldi(keep, k)) continue;
+    const par = ldi(effParent, k);
+    const lp = ldi(nodeLo, par);
+    const pf = envOf(par);
+    const l = ldi(nodeLo, k);
+    const span = spanOf(k);
+    let s0 = 0;
+    while (s0 < span) {
+      let s1 = s0 + 1;
+      while (s1 < span && ldi(link, k * T + l + s1 - 1)) s1++;
+      for (let i = s0; i < s1; i++) sti(pf, l + i - lp, min(ldi(pf, l + i - lp), l + s0 - lp));
+      s0 = s1;
+    }
+  }
+  // Never wider than the band the storage holds (the band is sized from the same windows and segments).
+  for (let k = 0; k <= C; k++) {
+    if (k < C && !ldi(keep, k)) continue;
+    const first = envOf(k);
+    const bw = ldi(nodeBw, k);
+    for (let i = 0; i < spanOf(k); i++) sti(first, i, max(ldi(first, i), i - bw));
   }
 }
 
 /**
  * Allocate the workspace for the LP laid out by lp.build(), choosing the
  * cheaper of two orderings of the coupling rows:
- *  - tree: one block per node, eliminated leaves first. Cheap when circuit
- *    spans are short (a circuit's Schur complement onto its parent is dense
- *    over its span: O(span³));
+ *  - tree: one block per node, eliminated leaves first, each factored
+ *    within its envelope. Cheap when circuit segments are short (a
+ *    circuit's Schur complement onto its parent is dense over a segment:
+ *    O(segment³));
  *  - flat: every node's rows interleaved by slot in a single band matrix of
  *    bandwidth K·(longest window) for K nodes: O(K³·T·window²), the choice
  *    for long horizons with circuits.
@@ -161,6 +223,8 @@ export function init(thetaPtr: usize): void {
   hL = arena.allocF64(W + V);
   kx = arena.allocF64(W);
   mats = arena.alloc(<usize>(C + 1) << 3);
+  envs = arena.alloc(<usize>(C + 1) << 3);
+  envelopes();
   rank = arena.allocI32(C + 1);
   K = 0;
   let maxSegment: i32 = 0;
@@ -168,9 +232,11 @@ export function init(thetaPtr: usize): void {
   for (let k = 0; k <= C; k++) {
     if (k < C && !ldi(keep, k)) continue;
     sti(rank, k, K++);
-    const span = <f64>spanOf(k);
-    const bw = <f64>(ldi(nodeBw, k) + 1);
-    treeCost += span * bw * bw;
+    const first = envOf(k);
+    for (let i = 0; i < spanOf(k); i++) {
+      const width = <f64>(i - ldi(first, i) + 1);
+      treeCost += width * width;
+    }
     if (k < C) {
       let run = 1;
       for (let t = ldi(nodeLo, k); t < ldi(nodeHi, k); t++) {
@@ -206,6 +272,7 @@ export function init(thetaPtr: usize): void {
     const shortest = bestL < V ? windowEnd(ldi(byLength, bestL)) - windowStart(ldi(byLength, bestL)) : 1;
     fbw = min(NF - 1, max(G * max(shortest - 1, 1), G - 1) + G);
     fmat = arena.allocF64(NF * (fbw + 1));
+    fenv = fullBand(NF, fbw);
     fvec = arena.allocF64(NF);
     fw = arena.allocF64(NF);
     fv2 = arena.allocF64(NF);
@@ -281,7 +348,7 @@ function addLongSession(v: i32, a: i32, w: i32, off: i32, k: i32, ln: i32, gc: f
 }
 
 /** Θ_F N_k⁻¹ Θ_F over local rows [s0, s1) of circuit k, subtracted from the parent's block. */
-function eliminateSegment(k: i32, p: usize, l: i32, bw: i32, par: i32, s0: i32, s1: i32): void {
+function eliminateSegment(k: i32, p: usize, first: usize, l: i32, bw: i32, par: i32, s0: i32, s1: i32): void {
   const g = s1 - s0;
   const Y = yScratch;
   for (let jj = 0; jj < g; jj++) {
@@ -293,7 +360,7 @@ function eliminateSegment(k: i32, p: usize, l: i32, bw: i32, par: i32, s0: i32, 
     st(cj, jj, f / load<f64>(at(p, j, j, bw)));
     for (let ii = jj + 1; ii < g; ii++) {
       const i = s0 + ii;
-      const k0 = max(j, i - bw);
+      const k0 = max(j, ldi(first, i));
       const s = dot(at(p, i, k0, bw), cj + (<usize>(k0 - s0) << 3), i - k0);
       st(cj, ii, -s / load<f64>(at(p, i, i, bw)));
     }
@@ -469,13 +536,13 @@ export function factor(): void {
     }
   }
   if (flat) {
-    bandFactor(fmat, NF, fbw);
+    bandFactor(fmat, NF, fbw, fenv);
     if (havePeak) {
       memory.fill(fw, 0, <usize>NF << 3);
       const r = ldi(rank, C);
       for (let t = 0; t < T; t++) st(fw, t * G + r, ld(wv, t));
       memory.copy(fv2, fw, <usize>NF << 3);
-      bandSolve(fmat, NF, fbw, fv2);
+      bandSolve(fmat, NF, fbw, fenv, fv2);
       wv2 = dot(fw, fv2, NF);
     }
     return;
@@ -487,7 +554,7 @@ export function factor(): void {
     const span = spanOf(k);
     const bw = ldi(nodeBw, k);
     const p = matOf(k);
-    bandFactor(p, span, bw);
+    bandFactor(p, span, bw, envOf(k));
     const par = ldi(effParent, k);
     // Segment by segment (the factor is block diagonal along them):
     // Y = L⁻¹Θ_F, then the parent's block loses Y'Y.
@@ -495,15 +562,15 @@ export function factor(): void {
     while (s0 < span) {
       let s1 = s0 + 1;
       while (s1 < span && ldi(link, k * T + l + s1 - 1)) s1++;
-      eliminateSegment(k, p, l, bw, par, s0, s1);
+      eliminateSegment(k, p, envOf(k), l, bw, par, s0, s1);
       s0 = s1;
     }
   }
   // Site rows.
-  bandFactor(matOf(C), T, ldi(nodeBw, C));
+  bandFactor(matOf(C), T, ldi(nodeBw, C), envOf(C));
   if (havePeak) {
     for (let t = 0; t < T; t++) st(v2, t, ld(wv, t));
-    bandSolve(matOf(C), T, ldi(nodeBw, C), v2);
+    bandSolve(matOf(C), T, ldi(nodeBw, C), envOf(C), v2);
     wv2 = dot(wv, v2, T);
   }
 }
@@ -598,7 +665,7 @@ function solveFlat(dy: usize): void {
     for (let t = 0; t < T; t++) st(fvec, t * G + r, ld(rw, nodeRow(k, t)));
   }
   forLongSessions(fvec, true);
-  bandSolve(fmat, NF, fbw, fvec);
+  bandSolve(fmat, NF, fbw, fenv, fvec);
   if (havePeak) {
     const f = beta * dot(fw, fvec, NF) / (1 + beta * wv2);
     for (let i = 0; i < NF; i++) st(fvec, i, ld(fvec, i) - f * ld(fv2, i));
@@ -644,7 +711,7 @@ function solveTree(dy: usize): void {
     const l = ldi(nodeLo, k);
     const span = spanOf(k);
     for (let i = 0; i < span; i++) st(tv, i, ld(rw, rCirc + k * T + l + i));
-    bandSolve(matOf(k), span, ldi(nodeBw, k), tv);
+    bandSolve(matOf(k), span, ldi(nodeBw, k), envOf(k), tv);
     const par = ldi(effParent, k);
     for (let i = 0; i < span; i++) {
       const row = nodeRow(par, l + i);
@@ -655,7 +722,7 @@ function solveTree(dy: usize): void {
   peakForward();
   const ys = dy + (<usize>rSite << 3);
   memory.copy(ys, rw + (<usize>rSite << 3), <usize>T << 3);
-  bandSolve(matOf(C), T, ldi(nodeBw, C), ys);
+  bandSolve(matOf(C), T, ldi(nodeBw, C), envOf(C), ys);
   if (havePeak) {
     const f = beta * dot(wv, ys, T) / (1 + beta * wv2);
     for (let t = 0; t < T; t++) st(ys, t, ld(ys, t) - f * ld(v2, t));
@@ -670,7 +737,7 @@ function solveTree(dy: usize): void {
     for (let i = 0; i < span; i++) {
       st(tv, i, ld(rw, rCirc + k * T + l + i) + th(oF + k * T + l + i) * ld(dy, nodeRow(par, l + i)));
     }
-    bandSolve(matOf(k), span, ldi(nodeBw, k), tv);
+    bandSolve(matOf(k), span, ldi(nodeBw, k), envOf(k), tv);
     for (let i = 0; i < span; i++) st(dy, rCirc + k * T + l + i, ld(tv, i));
   }
 }
