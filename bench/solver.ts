@@ -9,9 +9,16 @@
  * solves equals memory after the first). Prints a Markdown table and writes
  * it to bench/out/solver.md.
  *
+ * With --min-charge (sessions with the 6 A floor, where `optimal` rounds the
+ * relaxation) HiGHS also solves the mixed-integer model once per row, within
+ * a time limit: its incumbent and proven bound split our distance from the
+ * relaxation into what rounding loses (ours − MILP incumbent) and what the
+ * relaxation cannot see (MILP bound − relaxation).
+ *
  *   npm run bench:solver -- [--quick] [--sizes 10x96,1000x96] [--runs 5]
  *                           [--generators workplace,pvSite] [--seed 1]
- *                           [--reuse 1000] [--highs-solver choose|simplex|ipm] [--min-charge]
+ *                           [--reuse 1000] [--highs-solver choose|simplex|ipm]
+ *                           [--min-charge [--mip-time-limit 20] [--mip-gap 1e-4]]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -23,7 +30,7 @@ import { validateRequest } from "../service/model/validate.js";
 import { solve } from "../service/scheduler/solve.js";
 import { Scheduler } from "../service/scheduler/wasm.js";
 import { GENERATORS, GENERATOR_NAMES, SIZES, sizeLabel, type GeneratorName } from "./generators/index.js";
-import { HighsReference, type ReferenceOptions, type ReferenceResult } from "./reference/highs.js";
+import { HighsReference, MIP_REL_GAP, type ReferenceOptions, type ReferenceResult } from "./reference/highs.js";
 
 const DEFAULTS = {
   runs: 5,
@@ -35,6 +42,8 @@ const DEFAULTS = {
   quickRuns: 3,
   quickHighsReuse: 100,
   highsReuse: 200,
+  /** Seconds per MILP solve: 10×96 rows prove optimality in a few seconds, bigger ones stop here with an incumbent. */
+  mipTimeLimitS: 20,
 } as const;
 
 const BASELINES: StrategyName[] = ["uncontrolled", "equalShare", "edf", "llf"];
@@ -56,11 +65,15 @@ interface Options {
   quick: boolean;
   /** Generate sessions with the 6 A charging floor (minChargeKw > 0). */
   minCharge: boolean;
+  /** With minCharge: HiGHS time limit per MILP solve, seconds. */
+  mipTimeLimitS: number;
+  /** With minCharge: HiGHS mip_rel_gap. */
+  mipGap: number;
 }
 
 function usage(message: string): never {
   console.error(`bench:solver: ${message}`);
-  console.error("usage: npm run bench:solver -- [--quick] [--sizes 10x96,1000x96] [--runs N] [--generators a,b] [--seed N] [--reuse N] [--highs-solver choose|simplex|ipm] [--min-charge]");
+  console.error("usage: npm run bench:solver -- [--quick] [--sizes 10x96,1000x96] [--runs N] [--generators a,b] [--seed N] [--reuse N] [--highs-solver choose|simplex|ipm] [--min-charge [--mip-time-limit S] [--mip-gap G]]");
   process.exit(2);
 }
 
@@ -77,6 +90,13 @@ function positiveInt(text: string | undefined, name: string, fallback: number): 
   return n;
 }
 
+function positiveNumber(text: string | undefined, name: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) usage(`--${name} must be a positive number`);
+  return n;
+}
+
 function options(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
@@ -89,6 +109,8 @@ function options(argv: string[]): Options {
       reuse: { type: "string" },
       "highs-solver": { type: "string" },
       "min-charge": { type: "boolean", default: false },
+      "mip-time-limit": { type: "string" },
+      "mip-gap": { type: "string" },
     },
     strict: true,
   });
@@ -102,6 +124,8 @@ function options(argv: string[]): Options {
   });
   const solver = values["highs-solver"] ?? "choose";
   if (solver !== "choose" && solver !== "simplex" && solver !== "ipm") usage("--highs-solver must be choose, simplex or ipm");
+  const minCharge = values["min-charge"] ?? false;
+  if (!minCharge && (values["mip-time-limit"] !== undefined || values["mip-gap"] !== undefined)) usage("--mip-time-limit and --mip-gap need --min-charge");
   return {
     sizes,
     runs: Math.max(1, positiveInt(values.runs, "runs", quick ? DEFAULTS.quickRuns : DEFAULTS.runs)),
@@ -111,7 +135,9 @@ function options(argv: string[]): Options {
     highsReuse: quick ? DEFAULTS.quickHighsReuse : DEFAULTS.highsReuse,
     highsSolver: solver,
     quick,
-    minCharge: values["min-charge"] ?? false,
+    minCharge,
+    mipTimeLimitS: positiveNumber(values["mip-time-limit"], "mip-time-limit", DEFAULTS.mipTimeLimitS),
+    mipGap: positiveNumber(values["mip-gap"], "mip-gap", MIP_REL_GAP),
   };
 }
 
@@ -165,6 +191,8 @@ interface Row {
   highs: ReferenceResult | { error: string };
   highsMs: number;
   highsRuns: number;
+  /** With --min-charge: one time-limited MILP solve (wall time in `solveMs`). */
+  mip?: ReferenceResult | { error: string };
   baselines: { name: StrategyName; timed: Timed }[];
 }
 
@@ -194,7 +222,16 @@ async function benchRow(name: GeneratorName, size: Size, o: Options, scheduler: 
       break;
     }
   }
-  return { generator: name, size, ours, oursRuns: o.runs, highs, highsMs: times.length > 0 ? median(times) : Number.NaN, highsRuns: times.length, baselines };
+  let mip: Row["mip"];
+  if (o.minCharge) {
+    // One run: a time-limited MILP takes the whole limit on every size past the smallest.
+    try {
+      mip = await reference.solve(request, { minCharge: "mip", timeLimitS: o.mipTimeLimitS, mipRelGap: o.mipGap });
+    } catch (error) {
+      mip = { error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+  return { generator: name, size, ours, oursRuns: o.runs, highs, highsMs: times.length > 0 ? median(times) : Number.NaN, highsRuns: times.length, mip, baselines };
 }
 
 /** Spec §7: "optimal" means within max(1e-4·|total|, 1e-3) of the relaxation optimum. */
@@ -202,6 +239,36 @@ function breaksSpec(row: Row): boolean {
   if (!row.ours.ok || row.ours.response.status !== "optimal" || "error" in row.highs) return false;
   const total = row.ours.response.cost.total;
   return Math.abs(total - row.highs.objective) > Math.max(1e-4 * Math.abs(total), 1e-3);
+}
+
+/**
+ * Our schedule is feasible for the MILP at the same cost, so a total below
+ * HiGHS's proven MILP bound (beyond spec §7's tolerance) means one of the
+ * two is wrong.
+ */
+function belowMipBound(row: Row): boolean {
+  if (!row.ours.ok || row.mip === undefined || "error" in row.mip || row.mip.mipBound === undefined) return false;
+  const total = row.ours.response.cost.total;
+  return total < row.mip.mipBound - Math.max(1e-4 * Math.abs(total), 1e-3);
+}
+
+const percent = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)}%` : "n/a");
+
+/** The --min-charge columns: MILP incumbent / bound, then where our total and the relaxation lie against them. */
+function mipCells(row: Row): string[] {
+  const m = row.mip;
+  if (m === undefined) return [];
+  if ("error" in m) return [m.error, "n/a", "n/a", "n/a"];
+  const bound = m.mipBound ?? Number.NaN;
+  const cell = `${fmt(m.objective, 2)} / ${fmt(bound, 2)} (${m.status}, ${fmt(m.solveMs / 1000, 1)} s, ${m.binaries} bin.)`;
+  const ours = row.ours.ok ? row.ours.response.cost.total : Number.NaN;
+  const relaxation = "error" in row.highs ? Number.NaN : row.highs.objective;
+  return [
+    cell,
+    percent(relativeDiff(ours, m.objective)),
+    `${percent(relativeDiff(ours, bound))}${belowMipBound(row) ? " ✗" : ""}`,
+    percent(relativeDiff(bound, relaxation)),
+  ];
 }
 
 function tableRow(row: Row): string {
@@ -217,13 +284,20 @@ function tableRow(row: Row): string {
   const baselineMs = row.baselines.map((b) => (b.timed.ok ? fmt(b.timed.ms, 2) : b.timed.note)).join(" / ");
   const best = row.baselines.reduce((m, b) => (b.timed.ok ? Math.min(m, b.timed.response.cost.total) : m), Number.POSITIVE_INFINITY);
   const bestGap = h && Number.isFinite(best) ? `+${fmt(100 * relativeDiff(best, h.objective), 1)}%` : "n/a";
-  return `| ${row.generator} | ${sizeLabel(row.size)} | ${lp} | ${h ? fmt(h.objective, 2) : "n/a"} | ${ours} ×${row.oursRuns} | ${status} | ${highsCell} ×${row.highsRuns} | ${diff} | ${boundDiff} | ${ratio} | ${baselineMs} | ${bestGap} |`;
+  const cells = [row.generator, sizeLabel(row.size), lp, h ? fmt(h.objective, 2) : "n/a", `${ours} ×${row.oursRuns}`, status, `${highsCell} ×${row.highsRuns}`, diff, boundDiff, ratio, baselineMs, bestGap, ...mipCells(row)];
+  return `| ${cells.join(" | ")} |`;
 }
 
-const HEADER = [
-  "| generator | size | LP cols / rows / nnz | HiGHS objective | optimal ms, wall (in WASM) ×runs | status | HiGHS solve ms ×runs | rel. diff (ours − HiGHS) | our bound − HiGHS, rel. | HiGHS / ours | baselines ms (uncontrolled / equalShare / edf / llf) | best baseline vs optimum |",
-  "|---|---|---|---|---|---|---|---|---|---|---|---|",
+const COLUMNS = [
+  "generator", "size", "LP cols / rows / nnz", "HiGHS objective", "optimal ms, wall (in WASM) ×runs", "status", "HiGHS solve ms ×runs",
+  "rel. diff (ours − HiGHS)", "our bound − HiGHS, rel.", "HiGHS / ours", "baselines ms (uncontrolled / equalShare / edf / llf)", "best baseline vs optimum",
 ];
+const MIP_COLUMNS = ["MILP incumbent / bound (status, time, binaries)", "ours − MILP incumbent", "ours − MILP bound", "MILP bound − relaxation"];
+
+function header(minCharge: boolean): string[] {
+  const columns = minCharge ? [...COLUMNS, ...MIP_COLUMNS] : COLUMNS;
+  return [`| ${columns.join(" | ")} |`, `|${"---|".repeat(columns.length)}`];
+}
 
 interface Reuse {
   strategy: StrategyName;
@@ -278,16 +352,16 @@ async function main(): Promise<void> {
   say("");
   say(`\`${command}\` — ${new Date().toISOString()}, Node ${process.version}, ${cpus()[0]?.model ?? "unknown CPU"} ×${cpus().length}, load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   say("");
-  say(`Seed ${o.seed}; optimal: ${o.runs} runs per size; HiGHS and baselines fewer on big sizes (HiGHS at most ${DEFAULTS.highsRuns}); medians. HiGHS ${"`"}solver=${o.highsSolver}${"`"} on the spec §7 relaxation (LP text, npm \`highs\`), same process.${o.minCharge ? " Sessions have the 6 A charging floor (minChargeKw > 0): HiGHS solves the relaxation, so `optimal` ends \"feasible\" and its total may lie above." : ""}`);
+  say(`Seed ${o.seed}; optimal: ${o.runs} runs per size; HiGHS and baselines fewer on big sizes (HiGHS at most ${DEFAULTS.highsRuns}); medians. HiGHS ${"`"}solver=${o.highsSolver}${"`"} on the spec §7 relaxation (LP text, npm \`highs\`), same process.${o.minCharge ? ` Sessions have the 6 A charging floor (minChargeKw > 0): \`optimal\` ends "feasible" and its total may lie above the relaxation; HiGHS also solves the mixed-integer model with the floor once per row (time limit ${o.mipTimeLimitS} s, mip_rel_gap ${o.mipGap}).` : ""}`);
   say("");
-  for (const line of HEADER) say(line);
+  for (const line of header(o.minCharge)) say(line);
 
   let largest: { label: string; cells: number; bytes: number } | undefined;
   for (const size of o.sizes) {
     for (const name of o.generators) {
       const row = await benchRow(name, size, o, scheduler, reference);
       say(tableRow(row));
-      if (breaksSpec(row)) process.exitCode = 1;
+      if (breaksSpec(row) || belowMipBound(row)) process.exitCode = 1;
       const cells = size.sessions * size.slots;
       if (largest === undefined || cells >= largest.cells) largest = { label: sizeLabel(size), cells, bytes: scheduler.memoryBytes };
     }
@@ -304,6 +378,10 @@ async function main(): Promise<void> {
   say(`- Reuse, HiGHS (10×96): ${mib(reuse.highsFirstBytes)} after the first solve, ${mib(reuse.highsLastBytes)} after ${reuse.highsSolves} (runtime loaded ${reuse.highsLoads} time(s)): ${highsSame ? "equal" : "GREW"}.`);
   say("");
   say("Columns: *optimal ms* is the wall time of `solve()` (compile, WASM, response) with the in-WASM solve time in brackets; *HiGHS solve ms* is `Model.run()` only, with parse and LP-text build times beside it; *rel. diff* is (optimal total − HiGHS objective) / max(1, |HiGHS objective|), marked ✗ (and the run exits 1) when an `optimal` status is further from HiGHS than spec §7 allows, and the bound column the same for the dual bound `optimal` reports; *best baseline vs optimum* is how far the cheapest baseline lands above the relaxation optimum.");
+  if (o.minCharge) {
+    say("");
+    say("MILP columns (--min-charge): HiGHS on the model with the floor as binaries (p ≤ 0 or minChargeKw ≤ p ≤ maxChargeKw), one solve per row. *incumbent / bound* are the best schedule HiGHS found and its proven lower bound on the true optimum, with the status (`optimal`: within mip_rel_gap; `timeLimit`: stopped, incumbent `n/a` if none) and the solve's wall time. The three percentages are relative to max(1, |reference|): *ours − MILP incumbent* is what our rounding loses against the best schedule known (negative when we beat a time-limited incumbent); *ours − MILP bound* is the most our total can lie above the true optimum (✗, and exit 1, if our total is below the bound beyond spec §7's tolerance: impossible for a correct schedule); *MILP bound − relaxation* is the least of our distance from the relaxation that no schedule can close.");
+  }
 
   mkdirSync(dirname(OUT_FILE), { recursive: true });
   writeFileSync(OUT_FILE, `${lines.join("\n")}\n`);

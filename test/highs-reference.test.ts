@@ -2,7 +2,8 @@
  * The HiGHS reference (bench/reference/highs.ts): golden problems with
  * optima worked out by hand, and on seeded generated problems the two-sided
  * check that every baseline's cost (a feasible schedule) is at least the
- * relaxation optimum.
+ * relaxation optimum; the mixed-integer model of the charging floor
+ * (`minCharge: "mip"`) on hand-solved and generated problems.
  */
 import { describe, expect, it } from "vitest";
 import { GENERATORS, GENERATOR_NAMES } from "../bench/generators/index.js";
@@ -142,6 +143,126 @@ describe("golden problems", () => {
   });
 });
 
+describe("charging floor as a MILP (minCharge: \"mip\")", () => {
+  // 1.5 kWh over four 15-min slots at 5 kW max (1.25 kWh a slot) with a 4 kW floor (1 kWh a slot when on).
+  // Relaxation: 1.25 kWh at 0.10 and 0.25 kWh at 0.20 = 0.175. With the floor one slot cannot deliver
+  // 1.5 kWh, so two slots charge, each at least 1 kWh: 1 kWh at 0.10 and 1 kWh at 0.20 = 0.30.
+  const floorRequest = (maxDischargeKw: number) => valid({
+    horizon: { start: START, slotMinutes: 15, slots: 4 },
+    site: { importLimitKw: 100 },
+    tariff: { importPrice: [0.4, 0.1, 0.3, 0.2] },
+    sessions: [{ id: "a", departure: at(1), targetEnergyKwh: 1.5, capacityKwh: 10, maxChargeKw: 5, minChargeKw: 4, maxDischargeKw }],
+  });
+
+  for (const v2g of [false, true]) {
+    it(`takes whole blocks where the relaxation takes a sliver${v2g ? " (V2G: no discharging under a charging slot)" : ""}`, async () => {
+      // With V2G and no c/d exclusion, c = 4, d = 3 in one slot would net the relaxation's 1 kW sliver.
+      const request = floorRequest(v2g ? 5 : 0);
+      const relaxed = await reference.solve(request);
+      close(relaxed.objective, 0.125 + 0.05);
+      expect(relaxed.binaries).toBe(0);
+      expect(relaxed.mipBound).toBeUndefined();
+
+      const r = await reference.solve(request, { minCharge: "mip", primal: true });
+      expect(r.status).toBe("optimal");
+      expect(r.binaries).toBe(4);
+      close(r.objective, 0.3, 1e-6);
+      expect(r.mipBound!).toBeLessThanOrEqual(r.objective + 1e-9);
+      expect(r.mipBound!).toBeGreaterThanOrEqual(r.objective - 1e-4 * r.objective - 1e-9);
+      expect(r.mipGap!).toBeLessThanOrEqual(1e-4);
+      const charge = Array.from(r.primal!.charge);
+      [0, 4, 0, 4].forEach((kw, k) => close(charge[k], kw, 1e-6));
+      for (const d of r.primal!.discharge) close(d, 0, 1e-6);
+    });
+  }
+
+  it("writes one binary per floor-session window slot, and none for the relaxation", () => {
+    const p = compile(floorRequest(5));
+    expect(buildLp(p).text).not.toMatch(/Binar|y0_/);
+    const lp = buildLp(p, false, "mip");
+    expect(lp.binaries).toBe(4);
+    const lines = lp.text.split("\n");
+    expect(lines.slice(lines.indexOf("Binaries") + 1, lines.indexOf("End"))).toEqual([" y0_0 y0_1 y0_2 y0_3"]);
+    expect(lines.filter((l) => /^ Yd0_\d: /.test(l))).toHaveLength(4);
+  });
+
+  it("carries the demand charge's constant once (it is in the MILP's objective text, not added after)", async () => {
+    // The demand-charge golden above with a 3 kW floor. The relaxation levels the import at 9 kW by
+    // charging 1, 7, 3, 5 kW; the 1 kW is below the floor, so the MILP leaves slot 0 out and levels
+    // the other three at (2 + 6 + 4 + 16)/3 kW: 0.2 · 36 + 5 · (28/3 − 5), where −D·P0 = −25 is the
+    // objective's constant.
+    const request = hourly(4, {
+      site: { importLimitKw: 100, baseLoadKw: [8, 2, 6, 4] },
+      tariff: { importPrice: 0.2, demandChargePerKw: 5, peakThresholdKw: 5 },
+      sessions: [{ id: "a", departure: at(4), targetEnergyKwh: 16, capacityKwh: 60, maxChargeKw: 10, minChargeKw: 3 }],
+    });
+    const lp = buildLp(compile(request), false, "mip");
+    expect(lp.constant).toBe(0);
+    expect(lp.text.split("\n")[1]).toMatch(/ - 25$/);
+    const r = await reference.solve(request, { minCharge: "mip" });
+    expect(r.status).toBe("optimal");
+    close(r.objective, 0.2 * 36 + 5 * (28 / 3 - 5), 1e-6);
+    close(r.mipBound!, r.objective, 1e-4);
+  });
+
+  it("without a floor session the MILP is the relaxation: no binaries, bound = objective", async () => {
+    const request = hourly(2, {
+      site: { importLimitKw: 100 },
+      tariff: { importPrice: [0.3, 0.1] },
+      sessions: [{ id: "a", departure: at(2), targetEnergyKwh: 9, capacityKwh: 50, maxChargeKw: 7 }],
+    });
+    const r = await reference.solve(request, { minCharge: "mip" });
+    expect(r.status).toBe("optimal");
+    expect(r.binaries).toBe(0);
+    close(r.objective, 0.3 * 2 + 0.1 * 7);
+    expect(r.mipBound).toBe(r.objective);
+    expect(r.mipGap).toBe(0);
+  });
+
+  it("refuses an import limit that cannot be met, and the runtime stays usable", async () => {
+    const request = hourly(2, {
+      site: { importLimitKw: 40, baseLoadKw: 50 },
+      tariff: { importPrice: 0.2 },
+      sessions: [{ id: "v2g", departure: at(2), initialEnergyKwh: 30, targetEnergyKwh: 30, capacityKwh: 40, minEnergyKwh: 10, maxChargeKw: 5, minChargeKw: 2, maxDischargeKw: 5 }],
+    });
+    await expect(reference.solve(request, { minCharge: "mip" })).rejects.toThrow(/no overflow pass/);
+    expect((await reference.solve(request)).status).toBe("infeasible");
+    close((await reference.solve(floorRequest(0), { minCharge: "mip" })).objective, 0.3, 1e-6);
+  });
+
+  it("a MILP stopped before any incumbent reports NaN, not an error", async () => {
+    const request = valid(GENERATORS.pvSite({ sessions: 10, slots: 96, seed: 1, minCharge: true }));
+    const r = await reference.solve(request, { minCharge: "mip", timeLimitS: 0, primal: true });
+    expect(r.status).toBe("timeLimit");
+    expect(r.objective).toBeNaN();
+    expect(r.primal).toBeUndefined();
+    expect(r.binaries).toBeGreaterThan(0);
+  });
+
+  for (const [name, seed] of [["depotV2g", 1], ["pvSite", 1], ["workplace", 2]] as const) {
+    it(`${name} 12×48 seed ${seed} with floors: a feasible signed schedule between the relaxation and our total`, async () => {
+      const request = valid(GENERATORS[name]({ sessions: 12, slots: 48, seed, minCharge: true }));
+      const p = compile(request);
+      const floors = Array.from(p.sessions.minCharge).filter((x) => x > 0).length;
+      expect(floors).toBeGreaterThan(0);
+      const relaxed = await reference.solve(request);
+      const r = await reference.solve(request, { minCharge: "mip", primal: true, timeLimitS: 60 });
+      expect(r.status).toBe("optimal");
+      const primal = r.primal!;
+      checkRelaxationSchedule(request, primal);
+      checkFloors(request, primal);
+      close(specCost(request, primal), r.objective, 1e-6);
+      const tol = 1e-6 * Math.max(1, Math.abs(r.objective));
+      expect(r.objective).toBeGreaterThanOrEqual(relaxed.objective - tol);
+      expect(r.mipBound!).toBeLessThanOrEqual(r.objective + tol);
+      expect(r.mipBound!).toBeGreaterThanOrEqual(relaxed.objective - tol);
+      // Our rounded schedule is feasible for the MILP at the same cost: never below its proven bound.
+      const ours = solve(request, { strategy: "optimal" });
+      expect(ours.cost.total).toBeGreaterThanOrEqual(r.mipBound! - 1e-6 * Math.max(1, Math.abs(r.mipBound!)));
+    });
+  }
+});
+
 describe("HiGHS runtime lifetime", () => {
   it("reuses one runtime while its heap stays small, and reloads it past the limit", async () => {
     const request = hourly(2, {
@@ -231,6 +352,26 @@ function specCost(request: Request, primal: Primal): number {
     shortfall += s.shortfallPenalty[v] * Math.max(0, s.requiredEnergy[v] - primal.energy[s.offset[v] + w - 1]);
   }
   return energy + p.demandCharge * Math.max(0, peak - p.peakThreshold) + degradation + shortfall;
+}
+
+/** Spec §5 rule 2 on a MILP schedule: a floor session's p = c − d is ≤ 0 or ≥ its floor, never both c and d. */
+function checkFloors(request: Request, primal: Primal) {
+  const s = compile(request).sessions;
+  let charging = 0;
+  for (let v = 0; v < s.count; v++) {
+    if (s.minCharge[v] <= 0) continue;
+    for (let i = s.offset[v]; i < s.offset[v] + s.end[v] - s.start[v]; i++) {
+      const c = primal.charge[i];
+      const d = primal.discharge[i];
+      expect(Math.min(c, d), `session ${v} slot ${i}: charges and discharges`).toBeLessThanOrEqual(1e-6);
+      if (c - d > 1e-6) {
+        expect(c - d, `session ${v} slot ${i}: below the floor`).toBeGreaterThanOrEqual(s.minCharge[v] - 1e-6);
+        charging++;
+      }
+    }
+  }
+  // Otherwise the check above checked nothing.
+  expect(charging).toBeGreaterThan(0);
 }
 
 /** The relaxation's own schedule meets spec §5 limits 1, 3, 4 and 5 (with c − d as the signed power) and the energy chain. */

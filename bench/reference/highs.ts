@@ -21,6 +21,17 @@
  * When no schedule meets the import limit, the LP is solved again with
  * overflow columns o ≥ 0 priced far above anything else, which minimises
  * Σ max(0, n − I) first and the cost second (spec §5).
+ *
+ * With `minCharge: "mip"` the charging floor (spec §5 rule 2) is modelled
+ * exactly instead of relaxed: each window slot of a session with
+ * minChargeKw > 0 gets a binary y (charging on) and
+ *
+ *     c ≤ maxCharge·y,  c ≥ minCharge·y,  d ≤ maxDischarge·(1 − y)  (V2G only)
+ *
+ * so p = c − d is either ≤ 0 or in [minCharge, maxCharge], the signed model.
+ * Sessions without a floor keep the relaxation's c/d split. Every schedule
+ * the scheduler may return is feasible for this MILP at the same cost, so its
+ * optimum (and any proven bound on it) lies at or below our total.
  */
 import highsPackage, { type Highs } from "highs";
 import { compile, type CompiledProblem } from "../../service/model/compile.js";
@@ -31,12 +42,19 @@ import type { Request } from "../../service/model/schema.js";
 type Loader = typeof highsPackage.default;
 const loadHighs: Loader = (highsPackage as unknown as { default?: Loader }).default ?? (highsPackage as unknown as Loader);
 
-export type ReferenceStatus = "optimal" | "infeasible";
+/**
+ * "optimal": solved (a MILP within `mipRelGap` of its proven bound);
+ * "infeasible": the import limit cannot be met, objective is then the cost of the least-overflow schedule;
+ * "timeLimit" (MILP only): `timeLimitS` ran out, objective is the incumbent's (NaN without one) and `mipBound` the proven bound.
+ */
+export type ReferenceStatus = "optimal" | "infeasible" | "timeLimit";
+
+/** How sessions with minChargeKw > 0 are modelled: "relax" drops the floor (the LP relaxation), "mip" adds one binary per window slot. */
+export type MinChargeMode = "relax" | "mip";
 
 export interface ReferenceResult {
-  /** "infeasible": the import limit cannot be met; objective is then the cost of the least-overflow schedule. */
   status: ReferenceStatus;
-  /** Spec §7 total at the relaxation optimum (overflow penalty excluded). */
+  /** Spec §7 total at the relaxation optimum, or at the MILP incumbent with `minCharge: "mip"` (overflow penalty excluded). */
   objective: number;
   /** Σ_t Δ·max(0, n_t − I_t) at the optimum, kWh. */
   overflowKwh: number;
@@ -49,11 +67,27 @@ export interface ReferenceResult {
   columns: number;
   rows: number;
   nonzeros: number;
-  /** Present with `{ primal: true }`. */
+  /** Binary columns (0 with `minCharge: "relax"`). */
+  binaries: number;
+  /**
+   * `minCharge: "mip"` only: HiGHS's proven lower bound on the MILP optimum
+   * (`mip_dual_bound`, spec §7 total like `objective`: the MILP's objective
+   * carries the constant −D·P0). Every feasible schedule costs at least this
+   * much; with no binary in the model it equals `objective` (NaN if that LP
+   * hit the time limit).
+   */
+  mipBound?: number;
+  /**
+   * `minCharge: "mip"` only: HiGHS's `mip_gap`, (incumbent − bound) relative
+   * to |incumbent|, on spec §7 totals; Infinity without an incumbent, 0 with
+   * no binary in the model (NaN if that LP hit the time limit).
+   */
+  mipGap?: number;
+  /** Present with `{ primal: true }` (and, for a MILP, an incumbent). */
   primal?: ReferencePrimal;
 }
 
-/** The relaxation's schedule, in the compiled problem's window form. */
+/** The relaxation's (or the MILP incumbent's) schedule, in the compiled problem's window form. */
 export interface ReferencePrimal {
   /** Per window slot (CompiledSessions.offset), kW. */
   charge: Float64Array;
@@ -71,9 +105,26 @@ export interface ReferenceOptions {
   primal?: boolean;
   /** HiGHS `solver` option. @defaultValue "choose" */
   solver?: "choose" | "simplex" | "ipm";
-  /** HiGHS time limit, seconds. @defaultValue none */
+  /**
+   * HiGHS time limit, seconds. An LP that hits it is an error; a MILP that
+   * hits it returns status "timeLimit" with its incumbent and bound.
+   * @defaultValue none
+   */
   timeLimitS?: number;
+  /**
+   * Sessions with minChargeKw > 0: "relax" solves the relaxation (spec §7),
+   * "mip" the mixed-integer model with the floor (see the file comment).
+   * The MILP has no overflow pass: when the import limit cannot be met,
+   * `solve` throws (use "relax" for those problems).
+   * @defaultValue "relax"
+   */
+  minCharge?: MinChargeMode;
+  /** HiGHS `mip_rel_gap` for `minCharge: "mip"`: stop once (incumbent − bound)/|incumbent| is below it. @defaultValue 1e-4 (spec §7's tolerance) */
+  mipRelGap?: number;
 }
+
+/** HiGHS's own default `mip_rel_gap`, the same as spec §7's relative tolerance. */
+export const MIP_REL_GAP = 1e-4;
 
 /** Once the HiGHS heap has grown past this, the runtime is dropped and loaded again (its memory never shrinks; 2 GiB cap). */
 export const RELOAD_BYTES = 768 * 2 ** 20;
@@ -96,13 +147,19 @@ interface Layout {
 
 export interface LinearProgram {
   text: string;
-  /** Constant term of the objective (−D·P0), kept out of the LP text. */
+  /**
+   * Constant term of the objective (−D·P0) left out of the LP text, to add to
+   * HiGHS's objective. 0 for a MILP: there the constant is written into the
+   * objective, so that HiGHS's relative gap is measured on spec §7 totals.
+   */
   constant: number;
   /** Objective weight of one kWh of overflow; 0 without overflow columns. */
   overflowPenalty: number;
   columns: number;
   rows: number;
   nonzeros: number;
+  /** Binary columns (the `Binaries` section). */
+  binaries: number;
   layout: Layout;
 }
 
@@ -133,9 +190,10 @@ class Expression {
 
 /**
  * Write the relaxation LP of a compiled problem. `overflow` adds the
- * import-overflow columns used when the import limit cannot be met.
+ * import-overflow columns used when the import limit cannot be met;
+ * `minCharge: "mip"` the binaries of the charging floor.
  */
-export function buildLp(p: CompiledProblem, overflow = false): LinearProgram {
+export function buildLp(p: CompiledProblem, overflow = false, minCharge: MinChargeMode = "relax"): LinearProgram {
   const T = p.slots;
   const dt = p.slotHours;
   const s = p.sessions;
@@ -157,6 +215,7 @@ export function buildLp(p: CompiledProblem, overflow = false): LinearProgram {
     peakCol: -1,
     names,
   };
+  const binaries: string[] = [];
   const objective = new Expression();
   const rows: string[] = [];
   const bounds: string[] = [];
@@ -232,6 +291,15 @@ export function buildLp(p: CompiledProblem, overflow = false): LinearProgram {
       chain.add(-dt * s.chargeEfficiency[v], c);
       if (v2g) chain.add(dt / s.dischargeEfficiency[v], d);
       row(`Q${v}_${k}`, chain, "=", k === 0 ? s.initialEnergy[v] : 0);
+      if (minCharge === "mip" && s.minCharge[v] > 0) {
+        // y = 1: charging at [minCharge, maxCharge], no discharge; y = 0: no charge, any discharge.
+        const y = `y${v}_${k}`;
+        column(y);
+        binaries.push(y);
+        row(`Yu${v}_${k}`, new Expression().add(1, c).add(-s.maxCharge[v], y), "<=", 0);
+        row(`Yl${v}_${k}`, new Expression().add(1, c).add(-s.minCharge[v], y), ">=", 0);
+        if (v2g) row(`Yd${v}_${k}`, new Expression().add(1, d).add(s.maxDischarge[v], y), "<=", s.maxDischarge[v]);
+      }
     }
     if (s.requiredEnergy[v] > floor && s.shortfallPenalty[v] > 0) {
       const sv = `s${v}`;
@@ -287,25 +355,36 @@ export function buildLp(p: CompiledProblem, overflow = false): LinearProgram {
     }
   }
 
+  const constant = hasPeak ? -p.demandCharge * p.peakThreshold : 0;
+  const inText = minCharge === "mip" && constant !== 0;
   const text = [
     "Minimize",
-    ` obj: ${objective.terms > 0 ? objective.toString() : `0 g0`}`,
+    ` obj: ${objective.terms > 0 ? objective.toString() : `0 g0`}${inText ? ` ${constant < 0 ? "-" : "+"} ${num(Math.abs(constant))}` : ""}`,
     "Subject To",
     ...rows,
     "Bounds",
     ...bounds,
+    // The LP reader bounds binaries to [0, 1] itself; 8 names a line keeps lines short.
+    ...(binaries.length > 0 ? ["Binaries", ...chunks(binaries, 8).map((line) => ` ${line.join(" ")}`)] : []),
     "End",
     "",
   ].join("\n");
   return {
     text,
-    constant: hasPeak ? -p.demandCharge * p.peakThreshold : 0,
+    constant: inText ? 0 : constant,
     overflowPenalty: penalty,
     columns: names.length,
     rows: rows.length,
     nonzeros,
+    binaries: binaries.length,
     layout,
   };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 /**
@@ -350,8 +429,13 @@ export class HighsReference {
   async solveCompiled(problem: CompiledProblem, options: ReferenceOptions = {}): Promise<ReferenceResult> {
     const highs = await this.runtime();
     const first = this.pass(highs, problem, false, options);
-    if (first.status === "optimal") return first;
+    if (first.status !== "infeasible") return first;
     // Only the import limit can make the model infeasible (p = 0, u = S meets every other row).
+    // The overflow pass ranks overflow above cost by a large price, which a MILP stopped at a
+    // relative gap (or a time limit) does not honour: its "cost" would mean nothing.
+    if (options.minCharge === "mip") {
+      throw new Error("HiGHS: the minimum-charge MILP is infeasible (the import limit cannot be met); the MILP reference has no overflow pass, use minCharge: \"relax\"");
+    }
     const highs2 = await this.runtime();
     const second = this.pass(highs2, problem, true, options);
     second.solveMs += first.solveMs;
@@ -361,8 +445,9 @@ export class HighsReference {
   }
 
   private pass(highs: Highs, problem: CompiledProblem, overflow: boolean, options: ReferenceOptions): ReferenceResult {
+    const mip = options.minCharge === "mip";
     const t0 = performance.now();
-    const lp = buildLp(problem, overflow);
+    const lp = buildLp(problem, overflow, options.minCharge);
     const t1 = performance.now();
     let model: ReturnType<Highs["createModel"]> | undefined;
     try {
@@ -372,14 +457,36 @@ export class HighsReference {
         output_flag: false,
         solver: options.solver ?? "choose",
         ...(options.timeLimitS !== undefined && { time_limit: options.timeLimitS }),
+        ...(mip && { mip_rel_gap: options.mipRelGap ?? MIP_REL_GAP }),
       });
       const run = model.run();
       const t3 = performance.now();
       const codes = highs.constants.modelStatus;
       const timing = { buildMs: t1 - t0, readMs: t2 - t1, solveMs: t3 - t2 };
-      const dims = { columns: lp.columns, rows: lp.rows, nonzeros: lp.nonzeros };
+      const dims = { columns: lp.columns, rows: lp.rows, nonzeros: lp.nonzeros, binaries: lp.binaries };
       if ((run.modelStatus === codes.infeasible || run.modelStatus === codes.unboundedOrInfeasible) && !overflow) {
         return { status: "infeasible", objective: Number.NaN, overflowKwh: Number.NaN, ...timing, ...dims };
+      }
+      if (mip) {
+        if (run.modelStatus !== codes.optimal && run.modelStatus !== codes.timeLimit) throw new Error(`HiGHS ended the MILP with model status ${run.modelStatus}`);
+        // A MILP stopped by its time limit may still hold an incumbent: a valid, if unproven, result.
+        const incumbent = model.info.get("primal_solution_status") === highs.constants.solutionStatus.feasible;
+        const x = incumbent ? columnValues(model, lp.layout.names) : undefined;
+        const objective = incumbent ? model.getObjectiveValue() + lp.constant : Number.NaN;
+        // Without binaries HiGHS solved an LP and keeps no MIP information; its optimum is its own bound.
+        const optimal = run.modelStatus === codes.optimal;
+        const bound = lp.binaries > 0 ? Number(model.info.get("mip_dual_bound")) + lp.constant : optimal ? objective : Number.NaN;
+        const gap = lp.binaries > 0 ? Number(model.info.get("mip_gap")) : optimal ? 0 : Number.NaN;
+        return {
+          status: optimal ? "optimal" : "timeLimit",
+          objective,
+          overflowKwh: incumbent ? 0 : Number.NaN,
+          ...timing,
+          ...dims,
+          mipBound: bound,
+          mipGap: gap,
+          ...(options.primal && x && { primal: readPrimal(problem, lp.layout, x) }),
+        };
       }
       if (run.modelStatus !== codes.optimal) throw new Error(`HiGHS ended with model status ${run.modelStatus} (${overflow ? "with" : "without"} overflow)`);
       const x = columnValues(model, lp.layout.names);
