@@ -160,27 +160,25 @@ function start(mu0: f64): i32 {
   return free;
 }
 
-/** isl = fm/(x − lo), isu = fm/(up − x), Θ = fm/(zl·isl + zu·isu + 1 − fm), izl = fm/zl, izu = fm/zu; predictor targets. */
-function scaling(): void {
-  const one = f64x2.splat(1);
-  for (let j = 0; j < nPad; j += 2) {
-    const f = lane(fm, j);
-    const xv = lane(x, j);
-    const nf = f64x2.sub(one, f);
-    const a = f64x2.div(f, f64x2.add(f64x2.sub(xv, lane(lo, j)), nf));
-    const b = f64x2.div(f, f64x2.add(f64x2.sub(lane(up, j), xv), nf));
-    put(isl, j, a);
-    put(isu, j, b);
-    const zlv = lane(zl, j);
-    const zuv = lane(zu, j);
-    const den = f64x2.add(f64x2.add(f64x2.mul(zlv, a), f64x2.mul(zuv, b)), nf);
-    put(theta, j, f64x2.div(f, den));
-    put(izl, j, f64x2.div(f, f64x2.add(zlv, nf)));
-    put(izu, j, f64x2.div(f, f64x2.add(zuv, nf)));
-    // The predictor's targets (affine scaling): ξ = −s∘z.
-    put(xil, j, f64x2.neg(f64x2.mul(f64x2.sub(xv, lane(lo, j)), zlv)));
-    put(xiu, j, f64x2.neg(f64x2.mul(f64x2.sub(lane(up, j), xv), zuv)));
-  }
+/**
+ * Scaling of lanes j, j+1 for the next Newton system: isl = fm/(x − lo),
+ * isu = fm/(up − x), Θ = fm/(zl·isl + zu·isu + 1 − fm), izl = fm/zl,
+ * izu = fm/zu, and the predictor's targets. Called from the residual pass,
+ * which has the lanes loaded already (one pass over the columns, not two).
+ */
+@inline function scaleLanes(j: i32, f: v128, xv: v128, lv: v128, uv: v128, zlv: v128, zuv: v128): void {
+  const nf = f64x2.sub(f64x2.splat(1), f);
+  const a = f64x2.div(f, f64x2.add(f64x2.sub(xv, lv), nf));
+  const b = f64x2.div(f, f64x2.add(f64x2.sub(uv, xv), nf));
+  put(isl, j, a);
+  put(isu, j, b);
+  const den = f64x2.add(f64x2.add(f64x2.mul(zlv, a), f64x2.mul(zuv, b)), nf);
+  put(theta, j, f64x2.div(f, den));
+  put(izl, j, f64x2.div(f, f64x2.add(zlv, nf)));
+  put(izu, j, f64x2.div(f, f64x2.add(zuv, nf)));
+  // The predictor's targets (affine scaling): ξ = −s∘z.
+  put(xil, j, f64x2.neg(f64x2.mul(f64x2.sub(xv, lv), zlv)));
+  put(xiu, j, f64x2.neg(f64x2.mul(f64x2.sub(uv, xv), zuv)));
 }
 
 /**
@@ -188,7 +186,7 @@ function scaling(): void {
  *   (x−lo)∘Δzl + zl∘Δx = ξl,  (up−x)∘Δzu − zu∘Δx = ξu:
  * Δx = Θ(A'Δy − ρ), ρ = rd − ξl/(x−lo) + ξu/(up−x), (AΘA')Δy = rp + AΘρ.
  */
-function direction(): void {
+function direction(accurate: bool): void {
   for (let j = 0; j < nPad; j += 2) {
     const rho = f64x2.add(f64x2.sub(lane(rd, j), f64x2.mul(lane(xil, j), lane(isl, j))), f64x2.mul(lane(xiu, j), lane(isu, j)));
     put(tn, j, f64x2.mul(lane(theta, j), rho));
@@ -197,11 +195,13 @@ function direction(): void {
   multiplyA(tn, tm);
   for (let i = 0; i < m; i++) st(tm, i, ld(tm, i) + ld(rp, i));
   newton.solve(tm, dy);
-  // Early iterates tolerate rough directions; accuracy matters as the gap closes.
-  if (gap < REFINE_GAP) refine();
+  // Early iterates tolerate rough directions; accuracy matters as the gap
+  // closes, and only for the step taken (the predictor only sets σ and the
+  // corrector's second-order term).
+  if (accurate && gap < REFINE_GAP) refine();
   multiplyAT(dy, tn);
   // With the direction, the largest steps: 1 / max_j(−Δx/(x−lo), Δx/(up−x))
-  // and 1 / max_j(−Δzl/zl, −Δzu/zu), from the reciprocals of `scaling`
+  // and 1 / max_j(−Δzl/zl, −Δzu/zu), from the reciprocals of `scaleLanes`
   // (no division per column; fixed columns have zero reciprocals).
   let qp = f64x2.splat(0);
   let qd = f64x2.splat(0);
@@ -316,6 +316,7 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, pri
       boxV = f64x2.add(boxV, f64x2.mul(r, end));
       const mag = f64x2.abs(end);
       errV = f64x2.add(errV, f64x2.mul(mag, f64x2.add(f64x2.abs(r), f64x2.abs(cv))));
+      scaleLanes(j, f, xv, lv, uv, zlv, zuv);
     }
     let by: f64 = 0;
     let byAbs: f64 = 0;
@@ -359,11 +360,10 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, pri
     }
     iterations++;
 
-    scaling();
     newton.factor();
 
-    // Predictor (affine scaling), its targets set by `scaling`.
-    direction();
+    // Predictor (affine scaling), its targets set by `scaleLanes`.
+    direction(false);
     const ap = f64x2.splat(maxPrimal);
     const ad = f64x2.splat(maxDual);
     let affV = f64x2.splat(0);
@@ -385,7 +385,7 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, pri
       put(xil, j, f64x2.sub(f64x2.sub(target, f64x2.mul(f64x2.sub(xv, lane(lo, j)), lane(zl, j))), f64x2.mul(d, lane(dzl, j))));
       put(xiu, j, f64x2.add(f64x2.sub(target, f64x2.mul(f64x2.sub(lane(up, j), xv), lane(zu, j))), f64x2.mul(d, lane(dzu, j))));
     }
-    direction();
+    direction(true);
     const alphaP = min(1, STEP * maxPrimal);
     const alphaD = min(1, STEP * maxDual);
     const aP = f64x2.splat(alphaP);

@@ -3,7 +3,9 @@
 // with A never stored: `multiplyA` and `multiplyAT` walk its structure.
 //
 // Columns (offsets into the flat variable vector, W = Σ window lengths):
-//   charge c, discharge d, energy e ........ per window slot (W each)
+//   charge c, energy e ..................... per window slot (W each)
+//   discharge d ............................ per window slot of sessions
+//                                            that can discharge (WD)
 //   shortfall s, surplus σ ................. per session (V each)
 //   import g, overflow o, export x, curtailment u, peak slack q ... per slot
 //   peak z ................................. one
@@ -82,6 +84,24 @@ export let costScale: f64 = 1;
 /** Model objective = costScale · c'x + objOffset. */
 export let objOffset: f64 = 0;
 export let maxWindow: i32 = 0;
+/** Session v's first discharge column is oD + dBase[v]; −1 when it cannot discharge. */
+export let dBase: usize = 0;
+/** Discharge columns (Σ windows of the sessions that can discharge). */
+export let WD: i32 = 0;
+/** f64[maxWindow + 2] of zeros: the discharge of a session that cannot discharge. */
+let zeros: usize = 0;
+
+/** Session v's discharge entries of a column vector, window slot i at index i; zeros when it has none (read only). */
+@inline export function dischargeOf(vec: usize, v: i32): usize {
+  const b = ldi(dBase, v);
+  return b >= 0 ? vec + (<usize>(oD + b) << 3) : zeros;
+}
+
+/** Column of session v's discharge in window slot i, or −1 when it cannot discharge. */
+@inline export function dCol(v: i32, i: i32): i32 {
+  const b = ldi(dBase, v);
+  return b >= 0 ? oD + b + i : -1;
+}
 
 @inline export function nodeRow(k: i32, t: i32): i32 {
   return k == C ? rSite + t : rCirc + k * T + t;
@@ -128,7 +148,23 @@ function overflowPenalty(): f64 {
 export function build(): void {
   T = slots; V = sessions; C = circuits; W = windowSlots;
   dt = setting(Setting.SlotHours);
-  oC = 0; oD = W; oE = 2 * W; oS = 3 * W; oSig = oS + V;
+  // Discharge columns only for sessions that can discharge: most fleets
+  // have few V2G cars, and a fixed column still costs every column pass.
+  dBase = arena.allocI32(V);
+  WD = 0;
+  maxWindow = 0;
+  for (let v = 0; v < V; v++) {
+    const w = windowEnd(v) - windowStart(v);
+    if (w > maxWindow) maxWindow = w;
+    if (w > 0 && sessionValue(Field.MaxDischarge, v) > 0) {
+      sti(dBase, v, WD);
+      WD += w;
+    } else {
+      sti(dBase, v, -1);
+    }
+  }
+  zeros = arena.allocF64(maxWindow + 2);
+  oC = 0; oD = W; oE = W + WD; oS = oE + W; oSig = oS + V;
   oG = oSig + V; oO = oG + T; oX = oO + T; oU = oX + T; oQ = oU + T;
   oZ = oQ + T; oF = oZ + 1;
   n = oF + C * T;
@@ -154,11 +190,9 @@ export function build(): void {
   const mark = arena.mark();
   const sumC = arena.allocF64(C * T);
   const sumD = arena.allocF64(C * T);
-  maxWindow = 0;
   for (let v = 0; v < V; v++) {
     const a = windowStart(v);
     const b = windowEnd(v);
-    if (b - a > maxWindow) maxWindow = b - a;
     const c = sessionCircuit(v);
     if (c < 0 || b <= a) continue;
     const mc = sessionValue(Field.MaxCharge, v);
@@ -260,10 +294,13 @@ export function build(): void {
     for (let i = 0; i < b - a; i++) {
       const j = off + i;
       st(up, oC + j, sessionValue(Field.MaxCharge, v));
-      st(up, oD + j, sessionValue(Field.MaxDischarge, v));
+      const d = dCol(v, i);
+      if (d >= 0) {
+        st(up, d, sessionValue(Field.MaxDischarge, v));
+        st(cost, d, dt * degr);
+      }
       st(lo, oE + j, floor);
       st(up, oE + j, cap);
-      st(cost, oD + j, dt * degr);
       st(rhs, rE + j, i == 0 ? sessionValue(Field.InitialEnergy, v) : 0);
     }
     const R = sessionValue(Field.RequiredEnergy, v);
@@ -342,11 +379,12 @@ export function multiplyA(xv: usize, out: usize): void {
     const k = ldi(node, v);
     const gc = dt * sessionValue(Field.ChargeEfficiency, v);
     const gd = dt / sessionValue(Field.DischargeEfficiency, v);
+    const xd = dischargeOf(xv, v);
     let prev: f64 = 0;
     for (let i = 0; i < w; i++) {
       const j = off + i;
       const cj = ld(xv, oC + j);
-      const dj = ld(xv, oD + j);
+      const dj = ld(xd, i);
       const ej = ld(xv, oE + j);
       st(out, rE + j, ej - prev - gc * cj + gd * dj);
       prev = ej;
@@ -389,12 +427,13 @@ export function multiplyAT(yv: usize, out: usize): void {
     const k = ldi(node, v);
     const gc = dt * sessionValue(Field.ChargeEfficiency, v);
     const gd = dt / sessionValue(Field.DischargeEfficiency, v);
+    const db = ldi(dBase, v);
     for (let i = 0; i < w; i++) {
       const j = off + i;
       const ye = ld(yv, rE + j);
       const yn = ld(yv, nodeRow(k, a + i));
       st(out, oC + j, -gc * ye - yn);
-      st(out, oD + j, gd * ye + yn);
+      if (db >= 0) st(out, oD + db + i, gd * ye + yn);
       st(out, oE + j, i + 1 < w ? ye - ld(yv, rE + j + 1) : ye + ys);
     }
   }

@@ -27,9 +27,9 @@ import { Field } from "../layout";
 import { windowStart, windowEnd, windowOffset, sessionValue } from "../problem";
 import * as arena from "../arena";
 import {
-  ld, st, ldi, sti, T, V, C, W, m, dt, oC, oD, oE, oS, oSig, oG, oO, oX, oU, oQ, oZ, oF,
+  ld, st, ldi, sti, T, V, C, W, m, dt, oC, oE, oS, oSig, oG, oO, oX, oU, oQ, oZ, oF,
   rE, rS, rSite, rPeak, rCirc, node, hasShort, keep, effParent, nodeLo, nodeHi, nodeBw,
-  havePeak, nodeRow, maxWindow, link,
+  havePeak, nodeRow, maxWindow, link, dischargeOf,
 } from "./lp";
 
 /** A pivot below this fraction of its diagonal marks an empty (or dependent) row: Δy = 0 there. */
@@ -324,11 +324,12 @@ export function init(thetaPtr: usize): void {
 /** A long session's rows as they are in A Θ A': a chain in its lane, tied to its node's rows. */
 function addLongSession(v: i32, a: i32, w: i32, off: i32, k: i32, ln: i32, gc: f64, gd: f64, short: i32): void {
   const r = ldi(rank, k);
+  const thd = dischargeOf(theta, v);
   for (let i = 0; i < w; i++) {
     const j = off + i;
     const t = a + i;
     const tc = th(oC + j);
-    const td = th(oD + j);
+    const td = ld(thd, i);
     const row = t * G + K + ln;
     let diag = th(oE + j) + gc * gc * tc + gd * gd * td;
     if (i > 0) {
@@ -441,6 +442,7 @@ export function factor(): void {
       continue;
     }
     // LDL' of the tridiagonal block; sx ← pivots, sy ← multipliers.
+    const thd = dischargeOf(theta, v);
     let dPrev: f64 = 0;
     for (let i = 0; i < mv; i++) {
       let diag: f64;
@@ -448,7 +450,7 @@ export function factor(): void {
       if (i < w) {
         const j = off + i;
         const tc = th(oC + j);
-        const td = th(oD + j);
+        const td = ld(thd, i);
         diag = th(oE + j) + gc * gc * tc + gd * gd * td;
         if (i > 0) { diag += th(oE + j - 1); off1 = -th(oE + j - 1); }
         st(kx, j, gc * tc + gd * td);

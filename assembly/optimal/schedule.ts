@@ -18,7 +18,7 @@ import {
 } from "../problem";
 import { stepEnergy, evaluate } from "../evaluate";
 import * as arena from "../arena";
-import { ld, st, ldi, sti, T, V, C, dt, oC, oD, oU, importLimit } from "./lp";
+import { ld, st, ldi, sti, T, V, C, dt, oC, oU, importLimit, dischargeOf } from "./lp";
 
 /** Shrink factor that keeps repaired sums strictly inside their limits. */
 const INSIDE: f64 = 1 - 1e-12;
@@ -70,9 +70,10 @@ export function extract(x: usize): void {
     const off = windowOffset(v);
     const maxC = sessionValue(Field.MaxCharge, v);
     const maxD = sessionValue(Field.MaxDischarge, v);
+    const xd = dischargeOf(x, v);
     for (let i = 0; i < w; i++) {
       const j = off + i;
-      let p = ld(x, oC + j) - ld(x, oD + j);
+      let p = ld(x, oC + j) - ld(xd, i);
       p = min(maxC, max(-maxD, p));
       if (Math.abs(p) < DUST) p = 0;
       st(power, j, p);

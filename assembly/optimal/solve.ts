@@ -207,24 +207,27 @@ function resolveWithPattern(pattern: Pattern, iterations: i32, timeLimit: f64, g
     const w = windowEnd(v) - windowStart(v);
     const etaC = sessionValue(Field.ChargeEfficiency, v);
     const etaD = sessionValue(Field.DischargeEfficiency, v);
+    const xd = lp.dischargeOf(x, v);
     for (let i = 0; i < w; i++) {
       const j = off + i;
+      const d = lp.dCol(v, i);
       const p = ld(power, j);
       if (pattern == Pattern.MinCharge) {
         // Every bound is written: `augment` re-patterns an LP already patterned.
         if (p > 0) {
           st(lp.lo, lp.oC + j, minC);
           st(lp.up, lp.oC + j, sessionValue(Field.MaxCharge, v));
-          st(lp.up, lp.oD + j, 0);
+          if (d >= 0) st(lp.up, d, 0);
         } else {
           st(lp.lo, lp.oC + j, 0);
           st(lp.up, lp.oC + j, 0);
-          st(lp.up, lp.oD + j, sessionValue(Field.MaxDischarge, v));
+          if (d >= 0) st(lp.up, d, sessionValue(Field.MaxDischarge, v));
         }
-      } else {
-        // An idle slot keeps the direction that moved more energy in the relaxation.
-        const charging = p > 0 || (p == 0 && etaC * ld(x, lp.oC + j) >= ld(x, lp.oD + j) / etaD);
-        st(lp.up, charging ? lp.oD + j : lp.oC + j, 0);
+      } else if (d >= 0) {
+        // An idle slot keeps the direction that moved more energy in the
+        // relaxation (a session that cannot discharge has one direction).
+        const charging = p > 0 || (p == 0 && etaC * ld(x, lp.oC + j) >= ld(xd, i) / etaD);
+        st(lp.up, charging ? d : lp.oC + j, 0);
       }
     }
   }
