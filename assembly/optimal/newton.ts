@@ -65,9 +65,8 @@ let envs: usize = 0;   // usize[C+1]: each node block's envelope (i32[span], see
 let yScratch: usize = 0; // f64[span²]: L⁻¹Θ_F of the circuit being eliminated
 let sx: usize = 0;     // f64[maxWindow+1]
 let sy: usize = 0;     // f64[maxWindow+1]
-let scol: usize = 0;   // f64[maxWindow+1]
-let pcol: usize = 0;   // f64x2[maxWindow+1]: two columns side by side
-let W0: i32 = 0;       // second half of sy: reciprocal pivots
+let scol: usize = 0;   // f64[maxWindow+2]: diag(H⁻¹) of the session being added
+let W0: i32 = 0;       // second half of sy: the weights g_i·kx_i
 let tv: usize = 0;     // f64[T]
 let rw: usize = 0;     // f64[m]: working right-hand side
 let pD: usize = 0;     // f64[T]: peak rows' diagonal p_t
@@ -93,8 +92,6 @@ let fvec: usize = 0;   // f64[K·T]
 let fw: usize = 0;     // f64[NF]: the rank-one vector, flat
 let fv2: usize = 0;    // f64[K·T]
 
-@inline function get2(p: usize, i: i32): v128 { return v128.load(p + (<usize>i << 4)); }
-@inline function put2(p: usize, i: i32, v: v128): void { v128.store(p + (<usize>i << 4), v); }
 @inline function matOf(k: i32): usize { return load<usize>(mats + (<usize>k << 3)); }
 @inline function envOf(k: i32): usize { return load<usize>(envs + (<usize>k << 3)); }
 @inline function spanOf(k: i32): i32 { return ldi(nodeHi, k) - ldi(nodeLo, k); }
@@ -288,7 +285,6 @@ export function init(thetaPtr: usize): void {
   sy = arena.allocF64(2 * (maxWindow + 2));
   W0 = maxWindow + 2;
   scol = arena.allocF64(maxWindow + 2);
-  pcol = arena.allocF64(2 * (maxWindow + 2));
   tv = arena.allocF64(T);
   rw = arena.allocF64(m);
   pD = arena.allocF64(T);
@@ -473,40 +469,37 @@ export function factor(): void {
       st(hL, off + v + i, l);
       dPrev = piv;
     }
-    // Column j of H⁻¹ (rows ≥ j), weighted by the couplings, into the
-    // node's band: element (a+i, a+j) sits at row a+i, column offset j−i+bw.
-    const col = scol;
+    // −K H⁻¹ K' into the node's band, column by column (rows ≥ j). With
+    // H = L D L', H⁻¹ = L⁻ᵀ D⁻¹ L⁻¹ and (L⁻¹)_ij = Π_{k=j+1..i} (−l_k), so
+    // below the diagonal H⁻¹_ij = g_i · Π_{k=j+1..i} (−l_k), g = diag(H⁻¹)
+    // from g_i = 1/d_i + l_{i+1}² g_{i+1}: one product per entry.
+    // Element (a+i, a+j) sits at row a+i, column offset j−i+bw.
+    const g = scol;
+    let gi: f64 = 1 / ld(sx, mv - 1);
+    st(g, mv - 1, gi);
+    for (let i = mv - 2; i >= 0; i--) {
+      const l = ld(sy, i + 1);
+      gi = 1 / ld(sx, i) + l * l * gi;
+      st(g, i, gi);
+    }
+    const kxv = kx + (<usize>off << 3);
+    // Weights g_i·kx_i after the multipliers.
+    for (let i = 0; i < w; i++) st(sy, i + W0, ld(g, i) * ld(kxv, i));
     // Moving one slot down a column of the node's block.
     const step: usize = flat ? <usize>(G * fbw) << 3 : <usize>ldi(nodeBw, k) << 3;
-    const kxv = kx + (<usize>off << 3);
-    for (let i = 0; i < mv; i++) st(sy, i + W0, 1 / ld(sx, i)); // reciprocal pivots after the multipliers
     let j = 0;
-    // Two columns at a time, one per SIMD lane: the recurrences share the
-    // multipliers, and in tree mode the two results are neighbours in a band row.
+    // Two columns at a time, one per SIMD lane: they share the multipliers,
+    // and in tree mode the two results are neighbours in a band row.
     for (; j + 1 < w; j += 2) {
       const kj = ld(kxv, j);
-      const kj1 = ld(kxv, j + 1);
-      // Forward: column j starts at row j, column j+1 at row j+1.
-      const z0 = ld(sy, j + W0);
-      let yv = f64x2.replace_lane(f64x2.splat(1), 0, -ld(sy, j + 1));
-      put2(pcol, j + 1, f64x2.mul(yv, f64x2.splat(ld(sy, j + 1 + W0))));
-      for (let i = j + 2; i < mv; i++) {
-        yv = f64x2.mul(yv, f64x2.splat(-ld(sy, i)));
-        put2(pcol, i, f64x2.mul(yv, f64x2.splat(ld(sy, i + W0))));
-      }
-      // Backward, down to row j+1 for both, then row j for column j alone.
-      let xv = get2(pcol, mv - 1);
-      for (let i = mv - 2; i > j; i--) {
-        xv = f64x2.sub(get2(pcol, i), f64x2.mul(f64x2.splat(ld(sy, i + 1)), xv));
-        put2(pcol, i, xv);
-      }
-      const xj = z0 - ld(sy, j + 1) * f64x2.extract_lane(xv, 0);
+      const kk = f64x2.replace_lane(f64x2.splat(ld(kxv, j + 1)), 0, kj);
       let addr = nodeAddr(k, a + j, a + j);
-      store<f64>(addr, load<f64>(addr) - kj * kj * xj);
+      store<f64>(addr, load<f64>(addr) - kj * ld(sy, j + W0));
       addr += step;
-      const kk = f64x2.replace_lane(f64x2.splat(kj1), 0, kj);
+      // Row j+1: column j's first product, column j+1's diagonal.
+      let pv = f64x2.replace_lane(f64x2.splat(1), 0, -ld(sy, j + 1));
       for (let i = j + 1; i < w; i++) {
-        const d = f64x2.mul(f64x2.mul(get2(pcol, i), kk), f64x2.splat(ld(kxv, i)));
+        const d = f64x2.mul(f64x2.mul(pv, kk), f64x2.splat(ld(sy, i + W0)));
         if (flat) {
           store<f64>(addr, load<f64>(addr) - f64x2.extract_lane(d, 0));
           const a1 = nodeAddr(k, a + i, a + j + 1);
@@ -515,25 +508,17 @@ export function factor(): void {
           v128.store(addr, f64x2.sub(v128.load(addr), d));
         }
         addr += step;
+        pv = f64x2.mul(pv, f64x2.splat(-ld(sy, i + 1)));
       }
     }
     for (; j < w; j++) {
       const kj = ld(kxv, j);
-      let y: f64 = 1;
-      st(col, j, y * ld(sy, j + W0));
-      for (let i = j + 1; i < mv; i++) {
-        y = -ld(sy, i) * y;
-        st(col, i, y * ld(sy, i + W0));
-      }
-      let x = ld(col, mv - 1);
-      for (let i = mv - 2; i >= j; i--) {
-        x = ld(col, i) - ld(sy, i + 1) * x;
-        st(col, i, x);
-      }
       let addr = nodeAddr(k, a + j, a + j);
+      let prod: f64 = kj;
       for (let i = j; i < w; i++) {
-        store<f64>(addr, load<f64>(addr) - ld(kxv, i) * kj * ld(col, i));
+        store<f64>(addr, load<f64>(addr) - prod * ld(sy, i + W0));
         addr += step;
+        prod *= -ld(sy, i + 1);
       }
     }
   }
