@@ -20,7 +20,7 @@ import { ld, st, FEASIBILITY_TOL } from "./lp";
 @external("env", "performanceNow")
 declare function performanceNow(): f64;
 
-export const DEFAULT_MAX_ITERATIONS: i32 = 200;
+export const DEFAULT_MAX_ITERATIONS: i32 = 1000;
 export const DEFAULT_GAP_TOLERANCE: f64 = 1e-6;
 /** The loosest internal gap we stop at: keeps `optimal` (1e-4, spec §7) reachable after repair. */
 const LOOSEST_GAP: f64 = 1e-5;
@@ -69,8 +69,11 @@ export function runOptimal(): void {
   let iterations = ipm.iterations + restartIterations;
   if (exit == IpmExit.Converged && iterations < limit) {
     if (floors) {
+      const relaxed = arena.allocF64(lp.nPad);
+      memory.copy(relaxed, ipm.x, <usize>lp.nPad << 3);
       iterations += resolveWithPattern(Pattern.MinCharge, limit - iterations, timeLimit, gapTolerance, started);
       iterations += augment(limit - iterations, timeLimit, gapTolerance, started);
+      iterations += dive(relaxed, bound, limit - iterations, timeLimit, gapTolerance, started);
     } else {
       evaluate();
       if (!qualifies(bound)) iterations += resolveWithPattern(Pattern.Sign, limit - iterations, timeLimit, gapTolerance, started);
@@ -237,6 +240,103 @@ function resolveWithPattern(pattern: Pattern, iterations: i32, timeLimit: f64, g
   evaluate();
   keepOrRestore(saved);
   return ipm.iterations;
+}
+
+/** LP re-solves `dive` may spend before rounding. */
+const DIVE_ROUNDS = 3;
+/**
+ * A dive round that lifts the LP's bound more than this (relative to the
+ * relaxation's) is undone and ends the dive: it switched off energy the
+ * rest of the schedule cannot make up. (The later stages may switch slots
+ * back on, so the bound of a dived LP limits nothing: a measured cut-off.)
+ */
+const DIVE_SLACK: f64 = 0.05;
+
+/**
+ * minChargeKw rounding, second path: a dive from the relaxation. The
+ * relaxation spreads energy thinly (below the floors) over many sessions
+ * and slots, and rounding it all at once can waste the room of a binding
+ * circuit. So, round by round, slots the LP charges at or above the floor
+ * are fixed on, the weakest fractional ones (below 1/4, then 1/2, then 3/4
+ * of the floor) are switched off, and the LP is solved again, moving their
+ * energy into the slots and sessions that stay on. Fixing only narrows
+ * boxes around a point the last solution nearly meets, so each LP stays
+ * feasible. A round that costs too much (`DIVE_SLACK`) is undone and ends
+ * the dive; the last dived solution then goes through the same stages as
+ * the relaxation's (greedy rounding, pattern re-solve, augment rounds) and
+ * the better of the two schedules stays. Returns iterations.
+ */
+function dive(relaxed: usize, bound: f64, iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): i32 {
+  const first = newCheckpoint();
+  evaluate();
+  save(first);
+  const x = ipm.x;
+  const previous = arena.allocF64(lp.nPad);
+  memory.copy(x, relaxed, <usize>lp.nPad << 3);
+  unpattern();
+  let used = 0;
+  let dived = false;
+  for (let round = 0; round < DIVE_ROUNDS && used < iterations; round++) {
+    const share = 0.25 * <f64>(round + 1);
+    let changed = 0;
+    let open = 0;
+    for (let v = 0; v < lp.V; v++) {
+      const minC = sessionValue(Field.MinCharge, v);
+      if (minC <= 0) continue;
+      const off = windowOffset(v);
+      const xd = lp.dischargeOf(x, v);
+      for (let i = 0; i < windowEnd(v) - windowStart(v); i++) {
+        const c = lp.oC + off + i;
+        // Decided already: on (lo = floor) or off (up = 0).
+        if (ld(lp.lo, c) > 0 || !(ld(lp.up, c) > 0)) continue;
+        const p = ld(x, c) - ld(xd, i);
+        if (p >= minC * (1 - 1e-9)) {
+          st(lp.lo, c, minC);
+          const d = lp.dCol(v, i);
+          if (d >= 0) st(lp.up, d, 0);
+          changed++;
+        } else if (p <= share * minC) {
+          st(lp.up, c, 0);
+          changed++;
+        } else {
+          open++;
+        }
+      }
+    }
+    if (changed > 0) {
+      memory.copy(previous, x, <usize>lp.nPad << 3);
+      const exit = ipm.run(iterations - used, timeLimit, gapTolerance, ipm.PRIMAL_TOL, started, false);
+      used += ipm.iterations;
+      if (exit != IpmExit.Converged || !(ipm.bound - bound <= DIVE_SLACK * max(1, Math.abs(bound)))) {
+        memory.copy(x, previous, <usize>lp.nPad << 3);
+        break;
+      }
+      dived = true;
+    }
+    if (open == 0) break;
+  }
+  if (dived && used < iterations) {
+    repair(x);
+    used += resolveWithPattern(Pattern.MinCharge, iterations - used, timeLimit, gapTolerance, started);
+    used += augment(iterations - used, timeLimit, gapTolerance, started);
+  }
+  evaluate();
+  keepOrRestore(first);
+  return used;
+}
+
+/** The relaxation's boxes back on every floored session's charge and discharge columns. */
+function unpattern(): void {
+  for (let v = 0; v < lp.V; v++) {
+    if (!(sessionValue(Field.MinCharge, v) > 0)) continue;
+    const off = windowOffset(v);
+    for (let i = 0; i < windowEnd(v) - windowStart(v); i++) {
+      st(lp.lo, lp.oC + off + i, 0);
+      st(lp.up, lp.oC + off + i, sessionValue(Field.MaxCharge, v));
+      const d = lp.dCol(v, i);
+      if (d >= 0) st(lp.up, d, sessionValue(Field.MaxDischarge, v));
+    }
+  }
 }
 
 /** Rounds of `augment`: each costs one pattern re-solve. */

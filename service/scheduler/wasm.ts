@@ -25,7 +25,7 @@ export interface SolverSettings {
 }
 
 export const DEFAULT_SOLVER_SETTINGS: SolverSettings = {
-  maxIterations: 200,
+  maxIterations: 1000,
   timeLimitMs: 0,
   gapTolerance: 1e-6,
 };
