@@ -692,6 +692,115 @@ export function augmentMinCharge(claim: bool): bool {
 }
 
 /**
+ * After the augment rounds: a session still short at a dear penalty in a
+ * circuit whose room is all held by blocks of cheaper sessions takes slots
+ * from them, one block for one block: the cheaper session's block in that
+ * slot is switched off, the short session's is switched on. Only sessions
+ * on the same node swap (they share every limit on the path), only where
+ * the penalties pay for the trade, and only victims that never discharge
+ * (a lost block must not push a later discharge below the floor). Like
+ * `augmentMinCharge`, the result is a pattern for the re-solve, whose
+ * schedule the caller compares with the one before. Returns whether a block
+ * moved.
+ */
+export function swapMinCharge(): bool {
+  const power = ptr(Field.Power);
+  const curtail = ptr(Field.Curtailment);
+  const mark = arena.mark();
+  const N = (C + 1) * T;
+  const sub = arena.allocF64(max(N, 1));
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    const off = windowOffset(v);
+    const k = nodeOfSession(v) * T + a;
+    for (let i = 0; i < windowEnd(v) - a; i++) st(sub, k + i, ld(sub, k + i) + ld(power, off + i));
+  }
+  for (let c = C - 1; c >= 0; c--) {
+    const pn = parentNode(c) * T;
+    for (let t = 0; t < T; t++) st(sub, pn + t, ld(sub, pn + t) + ld(sub, c * T + t));
+  }
+  // Sessions by node (counting sort), and by penalty, dearest first.
+  const start = arena.allocI32(C + 2);
+  const members = arena.allocI32(max(V, 1));
+  for (let v = 0; v < V; v++) sti(start, nodeOfSession(v) + 1, ldi(start, nodeOfSession(v) + 1) + 1);
+  for (let k = 1; k <= C + 1; k++) sti(start, k, ldi(start, k) + ldi(start, k - 1));
+  const fill = arena.allocI32(C + 1);
+  for (let v = 0; v < V; v++) {
+    const k = nodeOfSession(v);
+    sti(members, ldi(start, k) + ldi(fill, k), v);
+    sti(fill, k, ldi(fill, k) + 1);
+  }
+  const order = arena.allocI32(max(V, 1));
+  const key = arena.allocF64(max(V, 1));
+  const discharges = arena.allocI32(max(V, 1));
+  for (let v = 0; v < V; v++) {
+    sti(order, v, v);
+    st(key, v, -sessionValue(Field.ShortfallPenalty, v));
+    const off = windowOffset(v);
+    for (let i = 0; i < windowEnd(v) - windowStart(v); i++) if (ld(power, off + i) < 0) sti(discharges, v, 1);
+  }
+  shellSort(order, key, V);
+  let moved = false;
+  for (let rank = 0; rank < V; rank++) {
+    const v = ldi(order, rank);
+    const minC = sessionValue(Field.MinCharge, v);
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    if (minC <= 0 || w <= 0) continue;
+    const etaC = sessionValue(Field.ChargeEfficiency, v);
+    const pen = sessionValue(Field.ShortfallPenalty, v);
+    const cap = sessionValue(Field.Capacity, v);
+    const off = windowOffset(v);
+    let need = sessionValue(Field.RequiredEnergy, v) - energyAt(v, w - 1);
+    const block = dt * etaC * minC;
+    const k = nodeOfSession(v);
+    for (let i = 0; i < w && need > 1e-9; i++) {
+      if (ld(power, off + i) != 0) continue;
+      // Room in the battery for a block here: every later energy rises by `block`.
+      let high: f64 = -Infinity;
+      for (let q = i; q < w; q++) high = max(high, energyAt(v, q));
+      if (cap - high < block) continue;
+      const t = a + i;
+      let free = importLimit(t) - (slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t));
+      let c = sessionCircuit(v);
+      while (c >= 0) {
+        free = min(free, circuitLimit(c, t) - ld(sub, c * T + t));
+        c = circuitParent(c);
+      }
+      if (free >= minC) continue; // free room: the augment rounds' business
+      // The cheapest block on the same node whose slot, freed, fits ours.
+      const gain = pen * min(need, block);
+      let victim = -1;
+      let victimCost: f64 = Infinity;
+      for (let m = ldi(start, k); m < ldi(start, k + 1); m++) {
+        const u = ldi(members, m);
+        const iu = t - windowStart(u);
+        if (u == v || iu < 0 || t >= windowEnd(u) || ldi(discharges, u)) continue;
+        const pu = ld(power, windowOffset(u) + iu);
+        if (!(pu > 0) || free + pu < minC) continue;
+        const lost = sessionValue(Field.ShortfallPenalty, u) * dt * sessionValue(Field.ChargeEfficiency, u) * pu;
+        if (lost < victimCost && lost < gain) { victimCost = lost; victim = u; }
+      }
+      if (victim < 0) continue;
+      const ju = windowOffset(victim) + t - windowStart(victim);
+      const delta = minC - ld(power, ju);
+      st(power, ju, 0);
+      st(power, off + i, minC);
+      let node = k;
+      while (true) {
+        st(sub, node * T + t, ld(sub, node * T + t) + delta);
+        if (node == C) break;
+        node = parentNode(node);
+      }
+      need -= block;
+      moved = true;
+    }
+  }
+  arena.release(mark);
+  return moved;
+}
+
+/**
  * Turn the LP iterate `x` into a feasible schedule in Field.Power and
  * Field.Curtailment (scratch from the arena, released before returning).
  */

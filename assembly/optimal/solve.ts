@@ -12,7 +12,7 @@ import * as arena from "../arena";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
 import { IpmExit } from "./ipm";
-import { repair, repairPattern, hasMinCharge, better, augmentMinCharge } from "./schedule";
+import { repair, repairPattern, hasMinCharge, better, augmentMinCharge, swapMinCharge } from "./schedule";
 import { Field } from "../layout";
 import { ptr, slots, windowStart, windowEnd, windowOffset, sessionValue, slotValue } from "../problem";
 import { ld, st, FEASIBILITY_TOL } from "./lp";
@@ -368,6 +368,16 @@ function augment(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f6
       // Claims that did not pay: try the room that is free.
       if (!claim) break;
       claim = false;
+    }
+  }
+  // Room held whole by cheaper sessions' blocks: swap blocks, once.
+  evaluate();
+  if (info(Info.ShortfallCost) > 0 && used < iterations) {
+    save(saved);
+    if (swapMinCharge()) {
+      used += resolveWithPattern(Pattern.MinCharge, iterations - used, timeLimit, gapTolerance, started);
+      evaluate();
+      keepOrRestore(saved);
     }
   }
   return used;
