@@ -692,16 +692,17 @@ export function augmentMinCharge(claim: bool): bool {
 }
 
 /**
- * After the augment rounds: a session still short at a dear penalty in a
- * circuit whose room is all held by blocks of cheaper sessions takes slots
- * from them, one block for one block: the cheaper session's block in that
- * slot is switched off, the short session's is switched on. Only sessions
- * on the same node swap (they share every limit on the path), only where
- * the penalties pay for the trade, and only victims that never discharge
- * (a lost block must not push a later discharge below the floor). Like
- * `augmentMinCharge`, the result is a pattern for the re-solve, whose
- * schedule the caller compares with the one before. Returns whether a block
- * moved.
+ * After the augment rounds: a session still short at a dear penalty where
+ * the room is all held by blocks of cheaper sessions takes slots from them,
+ * one block for one block: the cheaper session's block in that slot is
+ * switched off, the short session's is switched on. The victim must sit
+ * under the deepest limit that stops the block (the site's import when no
+ * circuit does), so that freeing it frees every binding limit on the way;
+ * only where the penalties pay for the trade, and only victims that never
+ * discharge (a lost block must not push a later discharge below the floor).
+ * Like `augmentMinCharge`, the result is a pattern for the re-solve, whose
+ * schedule the caller compares with the one before. Returns whether a
+ * block moved.
  */
 export function swapMinCharge(): bool {
   const power = ptr(Field.Power);
@@ -719,17 +720,7 @@ export function swapMinCharge(): bool {
     const pn = parentNode(c) * T;
     for (let t = 0; t < T; t++) st(sub, pn + t, ld(sub, pn + t) + ld(sub, c * T + t));
   }
-  // Sessions by node (counting sort), and by penalty, dearest first.
-  const start = arena.allocI32(C + 2);
-  const members = arena.allocI32(max(V, 1));
-  for (let v = 0; v < V; v++) sti(start, nodeOfSession(v) + 1, ldi(start, nodeOfSession(v) + 1) + 1);
-  for (let k = 1; k <= C + 1; k++) sti(start, k, ldi(start, k) + ldi(start, k - 1));
-  const fill = arena.allocI32(C + 1);
-  for (let v = 0; v < V; v++) {
-    const k = nodeOfSession(v);
-    sti(members, ldi(start, k) + ldi(fill, k), v);
-    sti(fill, k, ldi(fill, k) + 1);
-  }
+  // Sessions by penalty, dearest first; those that ever discharge.
   const order = arena.allocI32(max(V, 1));
   const key = arena.allocF64(max(V, 1));
   const discharges = arena.allocI32(max(V, 1));
@@ -753,7 +744,6 @@ export function swapMinCharge(): bool {
     const off = windowOffset(v);
     let need = sessionValue(Field.RequiredEnergy, v) - energyAt(v, w - 1);
     const block = dt * etaC * minC;
-    const k = nodeOfSession(v);
     for (let i = 0; i < w && need > 1e-9; i++) {
       if (ld(power, off + i) != 0) continue;
       // Room in the battery for a block here: every later energy rises by `block`.
@@ -761,34 +751,50 @@ export function swapMinCharge(): bool {
       for (let q = i; q < w; q++) high = max(high, energyAt(v, q));
       if (cap - high < block) continue;
       const t = a + i;
-      let free = importLimit(t) - (slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t));
+      // The tightest room on the path, and the deepest limit short of a block.
+      let room = importLimit(t) - (slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t));
+      let binding = room < minC ? C : -1;
       let c = sessionCircuit(v);
+      let deepest = -1;
       while (c >= 0) {
-        free = min(free, circuitLimit(c, t) - ld(sub, c * T + t));
+        const r = circuitLimit(c, t) - ld(sub, c * T + t);
+        room = min(room, r);
+        if (r < minC && deepest < 0) deepest = c;
         c = circuitParent(c);
       }
-      if (free >= minC) continue; // free room: the augment rounds' business
-      // The cheapest block on the same node whose slot, freed, fits ours.
+      if (deepest >= 0) binding = deepest;
+      if (binding < 0) continue; // free room: the augment rounds' business
+      // The cheapest block under that limit whose slot, freed, fits ours.
       const gain = pen * min(need, block);
       let victim = -1;
       let victimCost: f64 = Infinity;
-      for (let m = ldi(start, k); m < ldi(start, k + 1); m++) {
-        const u = ldi(members, m);
+      for (let u = 0; u < V; u++) {
         const iu = t - windowStart(u);
         if (u == v || iu < 0 || t >= windowEnd(u) || ldi(discharges, u)) continue;
         const pu = ld(power, windowOffset(u) + iu);
-        if (!(pu > 0) || free + pu < minC) continue;
+        if (!(pu > 0) || room + pu < minC) continue;
+        if (binding < C) {
+          let k = sessionCircuit(u);
+          while (k >= 0 && k != binding) k = circuitParent(k);
+          if (k != binding) continue;
+        }
         const lost = sessionValue(Field.ShortfallPenalty, u) * dt * sessionValue(Field.ChargeEfficiency, u) * pu;
         if (lost < victimCost && lost < gain) { victimCost = lost; victim = u; }
       }
       if (victim < 0) continue;
       const ju = windowOffset(victim) + t - windowStart(victim);
-      const delta = minC - ld(power, ju);
+      const freed = ld(power, ju);
       st(power, ju, 0);
       st(power, off + i, minC);
-      let node = k;
+      let node = nodeOfSession(victim);
       while (true) {
-        st(sub, node * T + t, ld(sub, node * T + t) + delta);
+        st(sub, node * T + t, ld(sub, node * T + t) - freed);
+        if (node == C) break;
+        node = parentNode(node);
+      }
+      node = nodeOfSession(v);
+      while (true) {
+        st(sub, node * T + t, ld(sub, node * T + t) + minC);
         if (node == C) break;
         node = parentNode(node);
       }
