@@ -24,6 +24,8 @@ import { ld, st, ldi, sti, T, V, C, dt, oC, oU, importLimit, dischargeOf } from 
 const INSIDE: f64 = 1 - 1e-12;
 /** Powers smaller than this (kW) are interior-point dust. */
 const DUST: f64 = 1e-9;
+/** A slot whose power is this small (kW) counts as idle when blocks are swapped in. */
+const DUST_IDLE: f64 = 1e-6;
 /**
  * A charging power this close under minChargeKw still counts as at the floor
  * (the evaluator allows 1e-6): a block shaved by a repair's rounding-level
@@ -691,22 +693,75 @@ export function augmentMinCharge(claim: bool): bool {
   return after != before;
 }
 
+/** Room left for more charging by session v in slot t: the site's import and every circuit on its path (sub: node sums). */
+function roomOnPath(v: i32, t: i32, sub: usize): f64 {
+  let room = importLimit(t) - (slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(ptr(Field.Curtailment), t) + ld(sub, C * T + t));
+  let c = sessionCircuit(v);
+  while (c >= 0) {
+    room = min(room, circuitLimit(c, t) - ld(sub, c * T + t));
+    c = circuitParent(c);
+  }
+  return room;
+}
+
+/** Add delta to session v's power in slot t (window slot i) and to the node sums on its path. */
+function movePower(v: i32, i: i32, delta: f64, sub: usize): void {
+  const j = windowOffset(v) + i;
+  st(ptr(Field.Power), j, ld(ptr(Field.Power), j) + delta);
+  const t = windowStart(v) + i;
+  let node = nodeOfSession(v);
+  while (true) {
+    st(sub, node * T + t, ld(sub, node * T + t) + delta);
+    if (node == C) break;
+    node = parentNode(node);
+  }
+}
+
+/** Window slot of session u's idle slots where its block pu from slot t could go instead (least extra cost), or −1. */
+function shiftSlot(u: i32, t: i32, pu: f64, sub: usize, peak: f64): i32 {
+  const a = windowStart(u);
+  const w = windowEnd(u) - a;
+  const off = windowOffset(u);
+  const power = ptr(Field.Power);
+  const etaC = sessionValue(Field.ChargeEfficiency, u);
+  const cap = sessionValue(Field.Capacity, u);
+  const raise = dt * etaC * pu;
+  let best = -1;
+  let bestPrice: f64 = Infinity;
+  for (let i = 0; i < w; i++) {
+    const s = a + i;
+    if (s == t || !(Math.abs(ld(power, off + i)) <= DUST_IDLE)) continue;
+    if (roomOnPath(u, s, sub) < pu) continue;
+    // The demand charge: the move must not raise the site's peak.
+    if (slotValue(Field.BaseLoad, s) - slotValue(Field.Pv, s) + ld(ptr(Field.Curtailment), s) + ld(sub, C * T + s) + pu > peak) continue;
+    // Earlier: the energies in between rise by the block and must stay under the capacity.
+    if (s < t) {
+      let high: f64 = -Infinity;
+      for (let q = i; q < t - a; q++) high = max(high, energyAt(u, q));
+      if (high + raise > cap) continue;
+    }
+    const price = slotValue(Field.ImportPrice, s);
+    if (price < bestPrice) { bestPrice = price; best = i; }
+  }
+  return best;
+}
+
 /**
  * After the augment rounds: a session still short at a dear penalty where
- * the room is all held by blocks of cheaper sessions takes slots from them,
- * one block for one block: the cheaper session's block in that slot is
- * switched off, the short session's is switched on. The victim must sit
- * under the deepest limit that stops the block (the site's import when no
- * circuit does), so that freeing it frees every binding limit on the way;
- * only where the penalties pay for the trade, and only victims that never
- * discharge (a lost block must not push a later discharge below the floor).
- * Like `augmentMinCharge`, the result is a pattern for the re-solve, whose
+ * the room is all held by other sessions' blocks takes a slot from one of
+ * them, one block for one block. The other session either moves its block
+ * to an idle slot of its own where there is room (not raising the site's
+ * peak, within its capacity) or, when it is cheaper, goes without (its
+ * penalty against ours). The victim must sit under the deepest limit that
+ * stops the block (the site's import when no circuit does), so that freeing
+ * it frees every binding limit on the way; victims never discharge (a lost
+ * block must not push a later discharge below the floor). Like
+ * `augmentMinCharge`, the result is a pattern for the re-solve, whose
  * schedule the caller compares with the one before. Returns whether a
  * block moved.
  */
 export function swapMinCharge(): bool {
   const power = ptr(Field.Power);
-  const curtail = ptr(Field.Curtailment);
   const mark = arena.mark();
   const N = (C + 1) * T;
   const sub = arena.allocF64(max(N, 1));
@@ -720,6 +775,8 @@ export function swapMinCharge(): bool {
     const pn = parentNode(c) * T;
     for (let t = 0; t < T; t++) st(sub, pn + t, ld(sub, pn + t) + ld(sub, c * T + t));
   }
+  let peak: f64 = -Infinity;
+  for (let t = 0; t < T; t++) peak = max(peak, netImport(t));
   // Sessions by penalty, dearest first; those that ever discharge.
   const order = arena.allocI32(max(V, 1));
   const key = arena.allocF64(max(V, 1));
@@ -728,7 +785,7 @@ export function swapMinCharge(): bool {
     sti(order, v, v);
     st(key, v, -sessionValue(Field.ShortfallPenalty, v));
     const off = windowOffset(v);
-    for (let i = 0; i < windowEnd(v) - windowStart(v); i++) if (ld(power, off + i) < 0) sti(discharges, v, 1);
+    for (let i = 0; i < windowEnd(v) - windowStart(v); i++) if (ld(power, off + i) < -DUST_IDLE) sti(discharges, v, 1);
   }
   shellSort(order, key, V);
   let moved = false;
@@ -745,59 +802,53 @@ export function swapMinCharge(): bool {
     let need = sessionValue(Field.RequiredEnergy, v) - energyAt(v, w - 1);
     const block = dt * etaC * minC;
     for (let i = 0; i < w && need > 1e-9; i++) {
-      if (ld(power, off + i) != 0) continue;
+      // Idle slots only (the interior point's dust counts as idle).
+      const p = ld(power, off + i);
+      if (!(Math.abs(p) <= DUST_IDLE)) continue;
       // Room in the battery for a block here: every later energy rises by `block`.
       let high: f64 = -Infinity;
       for (let q = i; q < w; q++) high = max(high, energyAt(v, q));
       if (cap - high < block) continue;
       const t = a + i;
-      // The tightest room on the path, and the deepest limit short of a block.
-      let room = importLimit(t) - (slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(curtail, t) + ld(sub, C * T + t));
-      let binding = room < minC ? C : -1;
+      const room = roomOnPath(v, t, sub);
+      if (room >= minC - p) continue; // free room: the augment rounds' business
+      // The deepest limit short of a block: the site's import unless a circuit.
+      let binding = C;
       let c = sessionCircuit(v);
-      let deepest = -1;
       while (c >= 0) {
-        const r = circuitLimit(c, t) - ld(sub, c * T + t);
-        room = min(room, r);
-        if (r < minC && deepest < 0) deepest = c;
+        if (circuitLimit(c, t) - ld(sub, c * T + t) < minC - p) { binding = c; break; }
         c = circuitParent(c);
       }
-      if (deepest >= 0) binding = deepest;
-      if (binding < 0) continue; // free room: the augment rounds' business
-      // The cheapest block under that limit whose slot, freed, fits ours.
       const gain = pen * min(need, block);
       let victim = -1;
+      let victimSlot = -1;
       let victimCost: f64 = Infinity;
       for (let u = 0; u < V; u++) {
         const iu = t - windowStart(u);
         if (u == v || iu < 0 || t >= windowEnd(u) || ldi(discharges, u)) continue;
         const pu = ld(power, windowOffset(u) + iu);
-        if (!(pu > 0) || room + pu < minC) continue;
+        if (!(pu > 0) || room + pu < minC - p) continue;
         if (binding < C) {
           let k = sessionCircuit(u);
           while (k >= 0 && k != binding) k = circuitParent(k);
           if (k != binding) continue;
         }
-        const lost = sessionValue(Field.ShortfallPenalty, u) * dt * sessionValue(Field.ChargeEfficiency, u) * pu;
-        if (lost < victimCost && lost < gain) { victimCost = lost; victim = u; }
+        // Going without the block, or moving it.
+        let cost = sessionValue(Field.ShortfallPenalty, u) * dt * sessionValue(Field.ChargeEfficiency, u) * pu;
+        let slot = -1;
+        const s = shiftSlot(u, t, pu, sub, peak);
+        if (s >= 0) {
+          const moveCost = dt * pu * (slotValue(Field.ImportPrice, windowStart(u) + s) - slotValue(Field.ImportPrice, t));
+          if (moveCost < cost) { cost = moveCost; slot = s; }
+        }
+        if (cost < victimCost && cost < gain) { victimCost = cost; victim = u; victimSlot = slot; }
       }
       if (victim < 0) continue;
-      const ju = windowOffset(victim) + t - windowStart(victim);
-      const freed = ld(power, ju);
-      st(power, ju, 0);
-      st(power, off + i, minC);
-      let node = nodeOfSession(victim);
-      while (true) {
-        st(sub, node * T + t, ld(sub, node * T + t) - freed);
-        if (node == C) break;
-        node = parentNode(node);
-      }
-      node = nodeOfSession(v);
-      while (true) {
-        st(sub, node * T + t, ld(sub, node * T + t) + minC);
-        if (node == C) break;
-        node = parentNode(node);
-      }
+      const iu = t - windowStart(victim);
+      const freed = ld(power, windowOffset(victim) + iu);
+      movePower(victim, iu, -freed, sub);
+      if (victimSlot >= 0) movePower(victim, victimSlot, freed, sub);
+      movePower(v, i, minC - p, sub);
       need -= block;
       moved = true;
     }

@@ -339,6 +339,9 @@ function unpattern(): void {
   }
 }
 
+/** Rounds of `swapMinCharge` after the augment rounds: each costs one pattern re-solve. */
+const SWAP_ROUNDS = 3;
+
 /** Rounds of `augment`: each costs one pattern re-solve. */
 const AUGMENT_ROUNDS = 3;
 
@@ -370,15 +373,15 @@ function augment(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f6
       claim = false;
     }
   }
-  // Room held whole by cheaper sessions' blocks: swap blocks, once.
-  evaluate();
-  if (info(Info.ShortfallCost) > 0 && used < iterations) {
+  // Room held whole by other sessions' blocks: swap blocks, while it pays.
+  for (let round = 0; round < SWAP_ROUNDS && used < iterations; round++) {
+    evaluate();
+    if (!(info(Info.ShortfallCost) > 0)) break;
     save(saved);
-    if (swapMinCharge()) {
-      used += resolveWithPattern(Pattern.MinCharge, iterations - used, timeLimit, gapTolerance, started);
-      evaluate();
-      keepOrRestore(saved);
-    }
+    if (!swapMinCharge()) break;
+    used += resolveWithPattern(Pattern.MinCharge, iterations - used, timeLimit, gapTolerance, started);
+    evaluate();
+    if (!keepOrRestore(saved)) break;
   }
   return used;
 }
