@@ -24,6 +24,8 @@ import { ld, st, ldi, sti, T, V, C, dt, oC, oU, importLimit, dischargeOf } from 
 const INSIDE: f64 = 1 - 1e-12;
 /** Powers smaller than this (kW) are interior-point dust. */
 const DUST: f64 = 1e-9;
+/** Victims per slot whose windows `swapMinCharge` searches for a slot to move their block to. */
+const SHIFT_TRIES = 8;
 /** A slot whose power is this small (kW) counts as idle when blocks are swapped in. */
 const DUST_IDLE: f64 = 1e-6;
 /**
@@ -256,6 +258,13 @@ function dropDust(level: f64): void {
   const power = ptr(Field.Power);
   const end = windowOffsetEnd();
   for (let j = 0; j < end; j++) if (Math.abs(ld(power, j)) < level) st(power, j, 0);
+}
+
+/** The longest window. */
+function maxWindowSlots(): i32 {
+  let m = 0;
+  for (let v = 0; v < V; v++) m = max(m, windowEnd(v) - windowStart(v));
+  return m;
 }
 
 function windowOffsetEnd(): i32 {
@@ -717,29 +726,45 @@ function movePower(v: i32, i: i32, delta: f64, sub: usize): void {
   }
 }
 
-/** Window slot of session u's idle slots where its block pu from slot t could go instead (least extra cost), or −1. */
-function shiftSlot(u: i32, t: i32, pu: f64, sub: usize, peak: f64): i32 {
+/** Session v's battery energy after each of its window slots, into traj[0..w). */
+function trajectory(v: i32, traj: usize): void {
+  const power = ptr(Field.Power);
+  const off = windowOffset(v);
+  const etaC = sessionValue(Field.ChargeEfficiency, v);
+  const etaD = sessionValue(Field.DischargeEfficiency, v);
+  let e = sessionValue(Field.InitialEnergy, v);
+  for (let k = 0; k < windowEnd(v) - windowStart(v); k++) {
+    e = stepEnergy(e, ld(power, off + k), dt, etaC, etaD);
+    st(traj, k, e);
+  }
+}
+
+/**
+ * Window slot of one of session u's idle slots where its block pu from
+ * slot t could go instead (the cheapest import price), or −1: room on its
+ * path, no new site peak, and, moved earlier, the energies in between (which
+ * rise by the block) within its capacity. traj: scratch for u's energies.
+ */
+function shiftSlot(u: i32, t: i32, pu: f64, sub: usize, peak: f64, traj: usize): i32 {
   const a = windowStart(u);
   const w = windowEnd(u) - a;
   const off = windowOffset(u);
   const power = ptr(Field.Power);
-  const etaC = sessionValue(Field.ChargeEfficiency, u);
+  const raise = dt * sessionValue(Field.ChargeEfficiency, u) * pu;
   const cap = sessionValue(Field.Capacity, u);
-  const raise = dt * etaC * pu;
+  trajectory(u, traj);
+  // Highest energy from window slot i up to (not including) t's: walk back from t.
+  let high: f64 = -Infinity;
   let best = -1;
   let bestPrice: f64 = Infinity;
-  for (let i = 0; i < w; i++) {
+  for (let i = w - 1; i >= 0; i--) {
     const s = a + i;
+    if (s < t) high = max(high, ld(traj, i));
     if (s == t || !(Math.abs(ld(power, off + i)) <= DUST_IDLE)) continue;
+    if (s < t && high + raise > cap) continue;
     if (roomOnPath(u, s, sub) < pu) continue;
     // The demand charge: the move must not raise the site's peak.
     if (slotValue(Field.BaseLoad, s) - slotValue(Field.Pv, s) + ld(ptr(Field.Curtailment), s) + ld(sub, C * T + s) + pu > peak) continue;
-    // Earlier: the energies in between rise by the block and must stay under the capacity.
-    if (s < t) {
-      let high: f64 = -Infinity;
-      for (let q = i; q < t - a; q++) high = max(high, energyAt(u, q));
-      if (high + raise > cap) continue;
-    }
     const price = slotValue(Field.ImportPrice, s);
     if (price < bestPrice) { bestPrice = price; best = i; }
   }
@@ -777,6 +802,20 @@ export function swapMinCharge(): bool {
   }
   let peak: f64 = -Infinity;
   for (let t = 0; t < T; t++) peak = max(peak, netImport(t));
+  // Who is plugged in, slot by slot (counting sort over the windows).
+  const first = arena.allocI32(T + 1);
+  for (let v = 0; v < V; v++) for (let t = windowStart(v); t < windowEnd(v); t++) sti(first, t + 1, ldi(first, t + 1) + 1);
+  for (let t = 1; t <= T; t++) sti(first, t, ldi(first, t) + ldi(first, t - 1));
+  const plugged = arena.allocI32(max(ldi(first, T), 1));
+  const fill = arena.allocI32(T);
+  for (let v = 0; v < V; v++) {
+    for (let t = windowStart(v); t < windowEnd(v); t++) {
+      sti(plugged, ldi(first, t) + ldi(fill, t), v);
+      sti(fill, t, ldi(fill, t) + 1);
+    }
+  }
+  const traj = arena.allocF64(maxWindowSlots() + 1);
+  const trajU = arena.allocF64(maxWindowSlots() + 1);
   // Sessions by penalty, dearest first; those that ever discharge.
   const order = arena.allocI32(max(V, 1));
   const key = arena.allocF64(max(V, 1));
@@ -799,7 +838,9 @@ export function swapMinCharge(): bool {
     const pen = sessionValue(Field.ShortfallPenalty, v);
     const cap = sessionValue(Field.Capacity, v);
     const off = windowOffset(v);
-    let need = sessionValue(Field.RequiredEnergy, v) - energyAt(v, w - 1);
+    trajectory(v, traj);
+    let need = sessionValue(Field.RequiredEnergy, v) - ld(traj, w - 1);
+    if (!(need > 1e-9)) continue;
     const block = dt * etaC * minC;
     for (let i = 0; i < w && need > 1e-9; i++) {
       // Idle slots only (the interior point's dust counts as idle).
@@ -807,7 +848,7 @@ export function swapMinCharge(): bool {
       if (!(Math.abs(p) <= DUST_IDLE)) continue;
       // Room in the battery for a block here: every later energy rises by `block`.
       let high: f64 = -Infinity;
-      for (let q = i; q < w; q++) high = max(high, energyAt(v, q));
+      for (let q = i; q < w; q++) high = max(high, ld(traj, q));
       if (cap - high < block) continue;
       const t = a + i;
       const room = roomOnPath(v, t, sub);
@@ -823,9 +864,11 @@ export function swapMinCharge(): bool {
       let victim = -1;
       let victimSlot = -1;
       let victimCost: f64 = Infinity;
-      for (let u = 0; u < V; u++) {
+      let shiftTries = 0;
+      for (let m = ldi(first, t); m < ldi(first, t + 1); m++) {
+        const u = ldi(plugged, m);
         const iu = t - windowStart(u);
-        if (u == v || iu < 0 || t >= windowEnd(u) || ldi(discharges, u)) continue;
+        if (u == v || ldi(discharges, u)) continue;
         const pu = ld(power, windowOffset(u) + iu);
         if (!(pu > 0) || room + pu < minC - p) continue;
         if (binding < C) {
@@ -836,10 +879,15 @@ export function swapMinCharge(): bool {
         // Going without the block, or moving it.
         let cost = sessionValue(Field.ShortfallPenalty, u) * dt * sessionValue(Field.ChargeEfficiency, u) * pu;
         let slot = -1;
-        const s = shiftSlot(u, t, pu, sub, peak);
-        if (s >= 0) {
-          const moveCost = dt * pu * (slotValue(Field.ImportPrice, windowStart(u) + s) - slotValue(Field.ImportPrice, t));
-          if (moveCost < cost) { cost = moveCost; slot = s; }
+        // Looking for a slot to move to walks the victim's window: a few
+        // tries per slot, and none once a trade costs nothing.
+        if (victimCost > 0 && shiftTries < SHIFT_TRIES) {
+          shiftTries++;
+          const s = shiftSlot(u, t, pu, sub, peak, trajU);
+          if (s >= 0) {
+            const moveCost = dt * pu * (slotValue(Field.ImportPrice, windowStart(u) + s) - slotValue(Field.ImportPrice, t));
+            if (moveCost < cost) { cost = moveCost; slot = s; }
+          }
         }
         if (cost < victimCost && cost < gain) { victimCost = cost; victim = u; victimSlot = slot; }
       }
@@ -849,7 +897,8 @@ export function swapMinCharge(): bool {
       movePower(victim, iu, -freed, sub);
       if (victimSlot >= 0) movePower(victim, victimSlot, freed, sub);
       movePower(v, i, minC - p, sub);
-      need -= block;
+      trajectory(v, traj);
+      need = sessionValue(Field.RequiredEnergy, v) - ld(traj, w - 1);
       moved = true;
     }
   }
