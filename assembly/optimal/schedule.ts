@@ -399,17 +399,6 @@ export function hasMinCharge(): bool {
   return false;
 }
 
-/** Battery energy after window slot i of session v, for the current powers. */
-function energyAt(v: i32, i: i32): f64 {
-  const power = ptr(Field.Power);
-  const off = windowOffset(v);
-  const etaC = sessionValue(Field.ChargeEfficiency, v);
-  const etaD = sessionValue(Field.DischargeEfficiency, v);
-  let e = sessionValue(Field.InitialEnergy, v);
-  for (let k = 0; k <= i; k++) e = stepEnergy(e, ld(power, off + k), dt, etaC, etaD);
-  return e;
-}
-
 /**
  * Per slot and circuit, pool the powers the relaxation set below their
  * sessions' floors and hand the pool out again in whole blocks, dearest
@@ -941,9 +930,11 @@ function repairWith(x: usize, patterned: bool): void {
   settle();
   if (!patterned && hasMinCharge()) {
     const target = arena.allocF64(V);
+    const traj = arena.allocF64(maxWindowSlots() + 1);
     for (let v = 0; v < V; v++) {
       const w = windowEnd(v) - windowStart(v);
-      st(target, v, w > 0 ? energyAt(v, w - 1) : 0);
+      trajectory(v, traj);
+      st(target, v, w > 0 ? ld(traj, w - 1) : 0);
     }
     let relaxedPeak: f64 = -Infinity;
     for (let t = 0; t < T; t++) relaxedPeak = max(relaxedPeak, netImport(t));
