@@ -38,6 +38,13 @@ export interface ServiceConfig {
   waitCapSeconds: number;
   /** Multiplies every delay of the webhook retry schedule (tests use a small one). @defaultValue 1 */
   webhookRetryScale: number;
+  /**
+   * How often each worker process sweeps the webhook outbox for finished jobs
+   * whose webhook was never enqueued (their worker died). @defaultValue 5000
+   */
+  webhookOutboxSweepMs: number;
+  /** Age an outbox entry must reach before a sweeper takes it (the finishing worker enqueues it itself meanwhile). @defaultValue 30000 */
+  webhookOutboxGraceMs: number;
   /** How many times a job may be found stalled (its worker died) before it fails. @defaultValue 2 */
   maxStalledCount: number;
   /** Lock of an active job; a dead worker's job is recovered after about this long. @defaultValue 30000 */
@@ -72,6 +79,8 @@ const EnvSchema = z.object({
   WATTPLAN_RATE_LIMIT_WINDOW_MS: int(1).default(60_000),
   WATTPLAN_WAIT_CAP_SECONDS: int(0, 600).default(30),
   WATTPLAN_WEBHOOK_RETRY_SCALE: number(0).default(1),
+  WATTPLAN_WEBHOOK_OUTBOX_SWEEP_MS: int(50).default(5000),
+  WATTPLAN_WEBHOOK_OUTBOX_GRACE_MS: int(0).default(30_000),
   WATTPLAN_MAX_STALLED_COUNT: int(0, 100).default(2),
   WATTPLAN_LOCK_DURATION_MS: int(500).default(30_000),
   WATTPLAN_STALLED_INTERVAL_MS: int(200).default(15_000),
@@ -115,6 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     rateLimitWindowMs: e.WATTPLAN_RATE_LIMIT_WINDOW_MS,
     waitCapSeconds: e.WATTPLAN_WAIT_CAP_SECONDS,
     webhookRetryScale: e.WATTPLAN_WEBHOOK_RETRY_SCALE,
+    webhookOutboxSweepMs: e.WATTPLAN_WEBHOOK_OUTBOX_SWEEP_MS,
+    webhookOutboxGraceMs: e.WATTPLAN_WEBHOOK_OUTBOX_GRACE_MS,
     maxStalledCount: e.WATTPLAN_MAX_STALLED_COUNT,
     lockDurationMs: e.WATTPLAN_LOCK_DURATION_MS,
     stalledIntervalMs: e.WATTPLAN_STALLED_INTERVAL_MS,

@@ -6,6 +6,7 @@ import type { Response } from "../service/model/schema.js";
 import {
   buildEventPayload,
   createWebhookDispatcher,
+  deliveryIdFor,
   DeliverySchema,
   generateWebhookSecret,
   type AttemptEvent,
@@ -410,6 +411,34 @@ describe("webhook delivery (real Redis, real HTTP receivers)", () => {
     const id = await f.send();
     await expect(f.dispatcher.redeliver("tenant-a", id)).rejects.toMatchObject({ code: "ERR_WEBHOOK_DELIVERY_PENDING", statusCode: 409 });
     expect(await f.dispatcher.getDelivery("tenant-a", id)).toMatchObject({ status: "pending", nextAttemptAt: expect.any(String) });
+  });
+
+  it("with a deliveryId, enqueue is idempotent: calls at once and later make one delivery, sent once", async () => {
+    const f = await setup("idempotent", () => ({ status: 204 }));
+    const deliveryId = deliveryIdFor("optimization:opt_once");
+    expect(deliveryId).toMatch(/^msg_[0-9a-z]{26}$/);
+    expect(deliveryIdFor("optimization:opt_once")).toBe(deliveryId);
+    expect(deliveryIdFor("optimization:opt_other")).not.toBe(deliveryId);
+    const event = (timestamp: string) => {
+      const payload = buildEventPayload({ type: "optimization.completed", optimizationId: "opt_once", links: { self: "x" }, response: RESPONSE, timestamp: new Date(timestamp) });
+      return { tenantId: "tenant-a", optimizationId: "opt_once", url: f.receiver.url(), type: payload.type, payload };
+    };
+    // Different bodies on purpose: the first stored one is the one sent.
+    const ids = await Promise.all(["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"].map((t) => f.dispatcher.enqueue(event(t), { deliveryId })));
+    expect(ids.map((r) => r.deliveryId)).toEqual([deliveryId, deliveryId, deliveryId]);
+    const d = await f.settled(deliveryId);
+    expect(d.status).toBe("succeeded");
+    expect(d.attempts).toHaveLength(1);
+    expect(await f.dispatcher.enqueue(event("2026-01-04T00:00:00Z"), { deliveryId })).toEqual({ deliveryId });
+    expect(await f.dispatcher.listDeliveries("tenant-a", "opt_once")).toHaveLength(1);
+    expect(f.receiver.requests).toHaveLength(1);
+    expect(f.receiver.requests[0].headers["webhook-id"]).toBe(deliveryId);
+    const sent = verify(f.secrets[0], f.receiver.requests[0]) as { timestamp: string };
+    expect(["2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z", "2026-01-03T00:00:00.000Z"]).toContain(sent.timestamp);
+
+    // The same id for another optimization is refused, as is an id of the wrong form.
+    await expect(f.dispatcher.enqueue({ ...event("2026-01-01T00:00:00Z"), optimizationId: "opt_else" }, { deliveryId })).rejects.toThrow(/another event/);
+    await expect(f.dispatcher.enqueue(event("2026-01-01T00:00:00Z"), { deliveryId: "msg_x:1" })).rejects.toThrow(TypeError);
   });
 
   it("refuses a payload above maxPayloadBytes", async () => {

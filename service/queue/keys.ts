@@ -12,6 +12,8 @@ export function jobKeys(prefix: string) {
     tenantIndex: (tenant: string) => `${base}:tenant:${tenant}`,
     idempotency: (tenant: string, keyHash: string) => `${base}:idem:${tenant}:${keyHash}`,
     finishedChannel: `${base}:finished`,
+    /** Sorted set of finished jobs whose webhook is not yet enqueued (score: when a sweeper may take it, epoch ms). */
+    webhookOutbox: `${base}:webhook-outbox`,
   };
 }
 export type JobKeys = ReturnType<typeof jobKeys>;

@@ -2,7 +2,9 @@
  * The job records: one Redis hash per optimization (the API's view of it),
  * its request and result under their own keys, a per-tenant index and the
  * idempotency keys. Status changes are compare-and-set in Lua, so a cancel,
- * a timeout and a finishing worker never overwrite each other.
+ * a timeout and a finishing worker never overwrite each other. Finished jobs
+ * with a webhook wait in the webhook outbox until their delivery is queued
+ * (service/worker/outbox.ts).
  */
 import type { Redis } from "ioredis";
 import { jobKeys, type JobKeys } from "./keys.js";
@@ -39,17 +41,32 @@ export interface JobRecord {
   thread?: number;
 }
 
+// KEYS[1] the record, KEYS[2] the webhook outbox. ARGV: allowed statuses,
+// counter field, outbox score ('' = none), then field/value pairs. A job that
+// has a webhook enters the outbox in the same script as its final status, so
+// no crash can leave it final without a pending notification.
 const TRANSITION = `
 local s = redis.call('HGET', KEYS[1], 'status')
 if not s then return nil end
 for allowed in string.gmatch(ARGV[1], '[^,]+') do
   if s == allowed then
-    redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+    redis.call('HSET', KEYS[1], unpack(ARGV, 4))
     if ARGV[2] ~= '' then redis.call('HINCRBY', KEYS[1], ARGV[2], 1) end
+    if ARGV[3] ~= '' and redis.call('HEXISTS', KEYS[1], 'webhook') == 1 then
+      redis.call('ZADD', KEYS[2], ARGV[3], redis.call('HGET', KEYS[1], 'id'))
+    end
     return {1, s}
   end
 end
 return {0, s}`;
+
+// Outbox entries due (score <= ARGV[1]), at most ARGV[2] of them, each
+// re-stamped with ARGV[3] (now): other sweepers skip them for a grace period,
+// and should the taker die they come due again.
+const TAKE_DUE = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], 'XX', ARGV[3], id) end
+return ids`;
 
 export type Transition = { ok: true; from: JobStatus } | { ok: false; status: JobStatus | undefined };
 
@@ -181,11 +198,12 @@ export class JobStore {
 
   /**
    * Move a job to a new status if it is in one of `from`. Fields are set
-   * with it; `countField` is incremented.
+   * with it; `countField` is incremented; with `outboxAt` (epoch ms) a job
+   * that has a webhook enters the webhook outbox in the same step.
    */
-  async transition(id: string, from: readonly JobStatus[], fields: Record<string, string>, countField = ""): Promise<Transition> {
-    const args = [from.join(","), countField, ...Object.entries(fields).flat()];
-    const reply = (await this.redis.eval(TRANSITION, 1, this.keys.record(id), ...args)) as [number, string] | null;
+  async transition(id: string, from: readonly JobStatus[], fields: Record<string, string>, countField = "", outboxAt?: number): Promise<Transition> {
+    const args = [from.join(","), countField, outboxAt === undefined ? "" : String(outboxAt), ...Object.entries(fields).flat()];
+    const reply = (await this.redis.eval(TRANSITION, 2, this.keys.record(id), this.keys.webhookOutbox, ...args)) as [number, string] | null;
     if (reply === null) return { ok: false, status: undefined };
     return reply[0] === 1 ? { ok: true, from: reply[1] as JobStatus } : { ok: false, status: reply[1] as JobStatus };
   }
@@ -195,12 +213,30 @@ export class JobStore {
     return this.transition(id, ["queued", "running"], { status: "running", startedAt: at.toISOString(), thread: String(thread) }, "attempts");
   }
 
-  /** True the first time it is called for a job: webhooks for it are enqueued once. */
-  async markNotified(id: string): Promise<boolean> {
-    return (await this.redis.hsetnx(this.keys.record(id), "notified", "1")) === 1;
+  /**
+   * Up to `limit` webhook outbox entries stamped at or before `dueBy` (epoch
+   * ms), each re-stamped with `now`: another sweeper takes it again only
+   * once it is as old as this one's cutoff.
+   */
+  async takeDueOutbox(dueBy: number, now: number, limit: number): Promise<string[]> {
+    return (await this.redis.eval(TAKE_DUE, 1, this.keys.webhookOutbox, String(dueBy), String(limit), String(now))) as string[];
   }
 
-  /** Move a job to a final status, start its retention clock and tell waiters. */
+  /** Drop a job from the webhook outbox (its delivery is stored and queued, or it never can be). */
+  async removeFromOutbox(id: string): Promise<void> {
+    await this.redis.zrem(this.keys.webhookOutbox, id);
+  }
+
+  /** Whether the job waits in the webhook outbox. */
+  async inOutbox(id: string): Promise<boolean> {
+    return (await this.redis.zscore(this.keys.webhookOutbox, id)) !== null;
+  }
+
+  /**
+   * Move a job to a final status, start its retention clock and tell waiters.
+   * Completed and failed jobs with a webhook enter the webhook outbox with
+   * the transition (canceled ones send none).
+   */
   async finish(
     id: string,
     from: readonly JobStatus[],
@@ -213,7 +249,7 @@ export class JobStore {
       fields.errorCode = outcome.error.code;
       fields.errorMessage = outcome.error.message;
     }
-    const t = await this.transition(id, from, fields);
+    const t = await this.transition(id, from, fields, "", outcome.status === "canceled" ? undefined : at.getTime());
     if (t.ok) {
       const k = this.keys;
       await this.redis

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions, type RedisOptions as QueueRedisOptions } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
 import { WattplanError } from "../errors.js";
@@ -27,8 +27,15 @@ export interface WebhookDispatcher {
    * ERR_WEBHOOK_URL_REFUSED (400) for a refused URL and
    * ERR_WEBHOOK_PAYLOAD_TOO_LARGE for a body above `maxPayloadBytes`. To a
    * disabled endpoint the delivery is recorded as `disabled` and not sent.
+   *
+   * With `options.deliveryId` (e.g. from {@link deliveryIdFor}) it is
+   * idempotent: a delivery with that id is created once, whatever the
+   * number of calls, and its first attempt is queued again if it is still
+   * waiting for it (a caller that died between the two steps). A failure to
+   * queue then leaves the delivery pending for the caller to retry, rather
+   * than failing it.
    */
-  enqueue(event: WebhookEvent): Promise<{ deliveryId: string }>;
+  enqueue(event: WebhookEvent, options?: EnqueueOptions): Promise<{ deliveryId: string }>;
   /** The tenant's deliveries for one optimization, oldest first. */
   listDeliveries(tenantId: string, optimizationId: string): Promise<Delivery[]>;
   /** One delivery of the tenant, or undefined. */
@@ -51,6 +58,11 @@ export interface WebhookDispatcher {
   startWorker(options?: WorkerOptions): DeliveryWorker;
   /** Close every worker started here, the queue and the connections the dispatcher opened. */
   close(): Promise<void>;
+}
+
+export interface EnqueueOptions {
+  /** The delivery id (the `webhook-id`) to use instead of a random one; makes `enqueue` idempotent. */
+  deliveryId?: string;
 }
 
 interface AttemptJob {
@@ -89,8 +101,9 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   const addAttempt = (job: AttemptJob, delayMs: number): Promise<unknown> =>
     queue.add(JOB_NAME, job, { jobId: `${job.deliveryId}-${job.cycle}-${job.attempt}`, delay: Math.max(0, delayMs) });
 
-  async function enqueue(event: WebhookEvent): Promise<{ deliveryId: string }> {
+  async function enqueue(event: WebhookEvent, options: EnqueueOptions = {}): Promise<{ deliveryId: string }> {
     assertOpen();
+    if (options.deliveryId !== undefined && !DELIVERY_ID.test(options.deliveryId)) throw new TypeError("enqueue: `deliveryId` must be msg_ and 26 base32 characters");
     if (typeof event.tenantId !== "string" || !event.tenantId) throw new TypeError("enqueue: `tenantId` must be a non-empty string");
     if (typeof event.optimizationId !== "string" || !event.optimizationId) throw new TypeError("enqueue: `optimizationId` must be a non-empty string");
     if (!(EVENT_TYPES as readonly string[]).includes(event.type)) throw new TypeError(`enqueue: unknown event type "${String(event.type)}"`);
@@ -106,7 +119,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     const now = new Date().toISOString();
     const disabled = await store.disabledEndpoint(event.tenantId, url);
     const record: DeliveryRecord = {
-      id: newDeliveryId(),
+      id: options.deliveryId ?? newDeliveryId(),
       tenantId: event.tenantId,
       optimizationId: event.optimizationId,
       event: event.type,
@@ -120,9 +133,24 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       nextAttemptAt: disabled ? "" : now,
       body,
     };
-    await store.create(record);
-    if (!disabled) await queueOrFail(record, { deliveryId: record.id, cycle: 1, attempt: 1 });
-    return { deliveryId: record.id };
+    if (options.deliveryId === undefined) {
+      await store.create(record);
+      if (!disabled) await queueOrFail(record, { deliveryId: record.id, cycle: 1, attempt: 1 });
+      return { deliveryId: record.id };
+    }
+    // Idempotent: the first call's record wins (its body and timestamp are
+    // what every attempt signs). Its first attempt is queued whenever it has
+    // not been made yet: the job id dedupes a job still in the queue, and an
+    // attempt job that finds the attempt recorded sends nothing.
+    const current = (await store.createIfAbsent(record)) ? record : await store.get(record.id);
+    if (!current) throw new Error(`enqueue: delivery ${record.id} vanished while being created`);
+    if (current.tenantId !== event.tenantId || current.optimizationId !== event.optimizationId) {
+      throw new Error(`enqueue: delivery ${record.id} belongs to another event`);
+    }
+    if (current.status === "pending" && current.cycle === 1 && current.cycleAttempts === 0) {
+      await addAttempt({ deliveryId: current.id, cycle: 1, attempt: 1 }, o.retrySchedule[0]);
+    }
+    return { deliveryId: current.id };
   }
 
   // A delivery left pending with no job would never move; mark it failed instead.
@@ -370,7 +398,21 @@ function disabledReason(d: DisabledEndpoint): string {
 
 /** `msg_` + 26 base32 characters: a `webhook-id`, also valid as a BullMQ job id (no ':', not all digits). */
 function newDeliveryId(): string {
-  const bytes = randomBytes(16);
+  return encodeDeliveryId(randomBytes(16));
+}
+
+const DELIVERY_ID = /^msg_[0-9a-hjkmnp-tv-z]{26}$/;
+
+/**
+ * A delivery id derived from `seed` (the same seed, the same id), in the
+ * format of random ones: for {@link WebhookDispatcher.enqueue}'s idempotent
+ * mode, e.g. one event per optimization seeded with its id.
+ */
+export function deliveryIdFor(seed: string): string {
+  return encodeDeliveryId(createHash("sha256").update(seed).digest().subarray(0, 16));
+}
+
+function encodeDeliveryId(bytes: Buffer): string {
   const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
   let n = BigInt(`0x${bytes.toString("hex")}`);
   let s = "";

@@ -3,7 +3,7 @@
  * schedule on a BullMQ queue, queryable deliveries, an SSRF guard.
  * See docs/webhooks.md.
  */
-export { createWebhookDispatcher, type DeliveryWorker, type WebhookDispatcher } from "./dispatcher.js";
+export { createWebhookDispatcher, deliveryIdFor, type DeliveryWorker, type EnqueueOptions, type WebhookDispatcher } from "./dispatcher.js";
 export { DEFAULTS, DEFAULT_CONCURRENCY, type WebhookDispatcherOptions, type WorkerOptions } from "./options.js";
 export {
   buildEventPayload,

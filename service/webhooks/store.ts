@@ -59,6 +59,17 @@ redis.call('PEXPIRE', KEYS[3], ARGV[3])
 return cycle
 `;
 
+// Creates a delivery unless one with its id exists (KEYS: delivery, index;
+// ARGV: retention ms, the id, then field/value pairs): 1 when created.
+const CREATE_IF_ABSENT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+return 1
+`;
+
 const enc = encodeURIComponent;
 
 /** Delivery records and disabled endpoints in Redis, under `<prefix>:webhook-records:`. */
@@ -99,6 +110,21 @@ export class DeliveryStore {
       .rpush(index, record.id)
       .pexpire(index, this.retentionMs)
       .exec();
+  }
+
+  /** Create the delivery unless its id exists already (a retried idempotent enqueue); true when created. */
+  async createIfAbsent(record: DeliveryRecord): Promise<boolean> {
+    const fields = Object.entries(record).flatMap(([k, v]) => [k, String(v)]);
+    const created = await this.client.eval(
+      CREATE_IF_ABSENT,
+      2,
+      this.deliveryKey(record.id),
+      this.indexKey(record.tenantId, record.optimizationId),
+      String(this.retentionMs),
+      record.id,
+      ...fields,
+    );
+    return created === 1;
   }
 
   async get(id: string): Promise<DeliveryRecord | undefined> {

@@ -6,7 +6,11 @@ import type { JobRecord } from "../queue/store.js";
 import type { Delivery } from "../webhooks/index.js";
 
 export interface Notifier {
-  /** Enqueue the webhook of a job that reached completed or failed (called once per job). */
+  /**
+   * Enqueue the webhook of a job that reached completed or failed.
+   * Idempotent: however often it is called for a job (a race, a retry after
+   * a crash), the job gets one delivery.
+   */
   jobFinished(record: JobRecord, resultJson: string | undefined): Promise<void>;
   /** Deliveries of one job, for GET /v1/optimizations/:id/deliveries. */
   listDeliveries(tenant: string, jobId: string): Promise<Delivery[]>;

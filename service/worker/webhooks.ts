@@ -12,6 +12,7 @@ import type { TenantStore } from "../tenants.js";
 import {
   buildEventPayload,
   createWebhookDispatcher,
+  deliveryIdFor,
   scaleSchedule,
   STANDARD_RETRY_SCHEDULE,
   type DeliveryWorker,
@@ -51,7 +52,9 @@ export function createNotifier(config: ServiceConfig, tenants: () => TenantStore
         includeResult: record.webhook.includeResult,
         timestamp: record.finishedAt ? new Date(record.finishedAt) : undefined,
       });
-      await dispatcher.enqueue({ tenantId: record.tenant, optimizationId: record.id, url: record.webhook.url, type, payload });
+      // One event per job: its delivery id derives from the job id, so the
+      // live path and the outbox sweeper (service/worker/outbox.ts) enqueue it once.
+      await dispatcher.enqueue({ tenantId: record.tenant, optimizationId: record.id, url: record.webhook.url, type, payload }, { deliveryId: deliveryIdFor(`optimization:${record.id}`) });
     },
     listDeliveries(tenant, jobId) {
       return dispatcher.listDeliveries(tenant, jobId);

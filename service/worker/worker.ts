@@ -1,7 +1,8 @@
 /**
  * A worker process's queue consumer: a BullMQ Worker whose processor runs in
  * worker threads, plus what the main thread owns: the job timeout watchdog,
- * final failure of jobs whose workers kept dying, metrics and webhooks.
+ * final failure of jobs whose workers kept dying, metrics, webhooks and the
+ * webhook outbox sweeper.
  */
 import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
@@ -13,6 +14,7 @@ import { QUEUE_NAME } from "../queue/keys.js";
 import { JobStore, type JobRecord } from "../queue/store.js";
 import type { ServiceMetrics } from "../queue/metrics.js";
 import type { Notifier } from "./notify.js";
+import { WebhookOutbox } from "./outbox.js";
 import type { JobData, JobOutcome, ProcessorContext } from "./types.js";
 
 /** The compiled processor: BullMQ loads it in each thread (TS sources cannot be loaded there). */
@@ -60,16 +62,16 @@ export async function startWorker(config: ServiceConfig, deps: WorkerDeps): Prom
   });
   worker.on("error", (error) => log(`worker: ${error.message}`));
 
+  const outbox = new WebhookOutbox(store, deps.notifier, log);
   const finalized = async (id: string, count = true) => {
     const record = await store.get(id);
     if (!record || (record.status !== "completed" && record.status !== "failed")) return;
     if (count) deps.metrics.finished.inc({ status: record.status });
     if (count && record.finishedAt) deps.metrics.latencySeconds.observe({ status: record.status }, (Date.parse(record.finishedAt) - Date.parse(record.createdAt)) / 1000);
     if (count && record.status === "completed" && record.solveMs !== undefined) deps.metrics.solveSeconds.observe({ strategy: record.strategy }, record.solveMs / 1000);
-    if (record.webhook && (await store.markNotified(id))) {
-      const result = record.status === "completed" ? await store.getResultText(id) : undefined;
-      await deps.notifier.jobFinished(record, result);
-    }
+    // The job entered the webhook outbox when it became final; should this
+    // process die before the webhook is enqueued, a sweeper enqueues it.
+    if (record.webhook) await outbox.notify(id, record);
   };
   const safely = (what: string, p: Promise<unknown>) => p.catch((error: unknown) => log(`${what}: ${error instanceof Error ? error.message : String(error)}`));
 
@@ -120,11 +122,14 @@ export async function startWorker(config: ServiceConfig, deps: WorkerDeps): Prom
 
   deps.notifier.startWorker();
   await worker.waitUntilReady();
+  const sweeper = outbox.startSweeper({ intervalMs: config.webhookOutboxSweepMs, graceMs: config.webhookOutboxGraceMs });
 
   return {
     worker,
     async close() {
       for (const timer of timers.values()) clearTimeout(timer);
+      // Stopped alongside the graceful close; the notifier closes after us.
+      const sweeperStopped = sweeper.stop();
       const graceful = worker.close();
       const timedOut = await Promise.race([
         graceful.then(() => false),
@@ -135,6 +140,7 @@ export async function startWorker(config: ServiceConfig, deps: WorkerDeps): Prom
         log(`worker: jobs still active after ${config.shutdownTimeoutMs} ms; handing them back`);
         await Promise.race([worker.close(true).catch(() => {}), new Promise((r) => setTimeout(r, 2000).unref())]);
       }
+      await sweeperStopped;
       connection.disconnect();
     },
   };
