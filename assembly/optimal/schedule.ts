@@ -805,24 +805,25 @@ export function swapMinCharge(): bool {
   }
   const traj = arena.allocF64(maxWindowSlots() + 1);
   const trajU = arena.allocF64(maxWindowSlots() + 1);
-  // Sessions by penalty, dearest first; those that ever discharge.
+  // Floored sessions by penalty, dearest first; the sessions that ever discharge.
   const order = arena.allocI32(max(V, 1));
   const key = arena.allocF64(max(V, 1));
   const discharges = arena.allocI32(max(V, 1));
+  let floored = 0;
   for (let v = 0; v < V; v++) {
-    sti(order, v, v);
     st(key, v, -sessionValue(Field.ShortfallPenalty, v));
     const off = windowOffset(v);
-    for (let i = 0; i < windowEnd(v) - windowStart(v); i++) if (ld(power, off + i) < -DUST_IDLE) sti(discharges, v, 1);
+    const w = windowEnd(v) - windowStart(v);
+    for (let i = 0; i < w; i++) if (ld(power, off + i) < -DUST_IDLE) sti(discharges, v, 1);
+    if (w > 0 && sessionValue(Field.MinCharge, v) > 0) sti(order, floored++, v);
   }
-  shellSort(order, key, V);
+  shellSort(order, key, floored);
   let moved = false;
-  for (let rank = 0; rank < V; rank++) {
+  for (let rank = 0; rank < floored; rank++) {
     const v = ldi(order, rank);
     const minC = sessionValue(Field.MinCharge, v);
     const a = windowStart(v);
     const w = windowEnd(v) - a;
-    if (minC <= 0 || w <= 0) continue;
     const etaC = sessionValue(Field.ChargeEfficiency, v);
     const pen = sessionValue(Field.ShortfallPenalty, v);
     const cap = sessionValue(Field.Capacity, v);
