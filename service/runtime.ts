@@ -64,6 +64,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const notifier = createNotifier(config, () => tenants, metrics, log);
   const producer = new JobProducer({ redisUrl: config.redisUrl, prefix: config.queuePrefix, retentionSeconds: config.retentionSeconds });
   metrics.watchQueue(producer.queue);
+  metrics.watchOutbox(() => producer.store.outboxStats());
   const shutdown = new AbortController();
 
   let worker: RunningWorker | undefined;

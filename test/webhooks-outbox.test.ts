@@ -129,6 +129,27 @@ describe("the webhook outbox", () => {
     expect(await store.inOutbox(refused)).toBe(false);
   });
 
+  it("reports its size and the age of its oldest entry as Prometheus gauges", async () => {
+    const metrics = createMetrics();
+    metrics.watchOutbox(() => store.outboxStats());
+    const scrape = async () => {
+      const text = await metrics.registry.metrics();
+      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
+      return { count: value("wattplan_webhook_outbox"), age: value("wattplan_webhook_outbox_oldest_seconds") };
+    };
+    expect(await scrape()).toEqual({ count: 0, age: 0 });
+    const old = await finishedJob("/old", "completed", new Date(Date.now() - 120_000));
+    await finishedJob("/new", "failed", new Date());
+    const full = await scrape();
+    expect(full.count).toBe(2);
+    expect(full.age).toBeGreaterThanOrEqual(120);
+    expect(full.age).toBeLessThan(3600);
+    await store.removeFromOutbox(old);
+    const after = await scrape();
+    expect(after.count).toBe(1);
+    expect(after.age).toBeLessThan(120);
+  });
+
   it("a sweeper leaves entries younger than the grace period to the live path", async () => {
     const id = await finishedJob("/young", "completed", new Date());
     const outbox = new WebhookOutbox(store, otherNotifier());

@@ -16,6 +16,8 @@ export interface ServiceMetrics {
   webhookAttempts: Counter<"outcome">;
   /** Report queue counts at scrape time. */
   watchQueue(queue: Queue): void;
+  /** Report the webhook outbox at scrape time. */
+  watchOutbox(stats: () => Promise<{ count: number; oldestAt?: number }>): void;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ServiceMetrics {
@@ -51,6 +53,40 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
       }
     },
   });
+  // Finished jobs whose webhook is not yet handed to delivery: a count that
+  // grows, or an oldest entry older than the sweeper's grace plus interval,
+  // means deliveries are not being enqueued (Redis trouble, no worker).
+  // Finished jobs whose webhook is not yet handed to delivery: an oldest
+  // entry older than the sweeper's grace plus interval means deliveries are
+  // not being enqueued (Redis trouble, no worker running).
+  let outbox: (() => Promise<{ count: number; oldestAt?: number }>) | undefined;
+  new Gauge({
+    name: "wattplan_webhook_outbox",
+    help: "Finished jobs whose webhook is not yet stored and queued for delivery",
+    registers: [registry],
+    async collect() {
+      if (!outbox) return;
+      try {
+        this.set((await outbox()).count);
+      } catch {
+        // as above
+      }
+    },
+  });
+  new Gauge({
+    name: "wattplan_webhook_outbox_oldest_seconds",
+    help: "Age of the oldest webhook outbox entry (since its job finished, or a sweeper last took it); 0 when empty",
+    registers: [registry],
+    async collect() {
+      if (!outbox) return;
+      try {
+        const { oldestAt } = await outbox();
+        this.set(oldestAt === undefined ? 0 : Math.max(0, (Date.now() - oldestAt) / 1000));
+      } catch {
+        // as above
+      }
+    },
+  });
   return {
     registry,
     submitted: new Counter({ name: "wattplan_jobs_submitted_total", help: "Optimizations accepted", labelNames: ["strategy"], registers: [registry] }),
@@ -72,6 +108,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
     webhookAttempts: new Counter({ name: "wattplan_webhook_attempts_total", help: "Webhook delivery attempts by outcome", labelNames: ["outcome"], registers: [registry] }),
     watchQueue(q) {
       queue = q;
+    },
+    watchOutbox(stats) {
+      outbox = stats;
     },
   };
 }

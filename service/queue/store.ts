@@ -227,6 +227,15 @@ export class JobStore {
     await this.redis.zrem(this.keys.webhookOutbox, id);
   }
 
+  /** Jobs in the webhook outbox, and the finish (or last sweep) time of the oldest, epoch ms. */
+  async outboxStats(): Promise<{ count: number; oldestAt?: number }> {
+    const [count, oldest] = await Promise.all([
+      this.redis.zcard(this.keys.webhookOutbox),
+      this.redis.zrange(this.keys.webhookOutbox, "0", "0", "WITHSCORES"),
+    ]);
+    return oldest.length === 2 ? { count, oldestAt: Number(oldest[1]) } : { count };
+  }
+
   /** Whether the job waits in the webhook outbox. */
   async inOutbox(id: string): Promise<boolean> {
     return (await this.redis.zscore(this.keys.webhookOutbox, id)) !== null;
