@@ -691,9 +691,14 @@ export function augmentMinCharge(claim: bool): bool {
   return after != before;
 }
 
+/** The site's net import in slot t, from the node sums (sub) rather than a pass over the sessions. */
+@inline function siteNet(t: i32, sub: usize): f64 {
+  return slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(ptr(Field.Curtailment), t) + ld(sub, C * T + t);
+}
+
 /** Room left for more charging by session v in slot t: the site's import and every circuit on its path (sub: node sums). */
 function roomOnPath(v: i32, t: i32, sub: usize): f64 {
-  let room = importLimit(t) - (slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + ld(ptr(Field.Curtailment), t) + ld(sub, C * T + t));
+  let room = importLimit(t) - siteNet(t, sub);
   let c = sessionCircuit(v);
   while (c >= 0) {
     room = min(room, circuitLimit(c, t) - ld(sub, c * T + t));
@@ -753,7 +758,7 @@ function shiftSlot(u: i32, t: i32, pu: f64, sub: usize, peak: f64, traj: usize):
     if (s < t && high + raise > cap) continue;
     if (roomOnPath(u, s, sub) < pu) continue;
     // The demand charge: the move must not raise the site's peak.
-    if (slotValue(Field.BaseLoad, s) - slotValue(Field.Pv, s) + ld(ptr(Field.Curtailment), s) + ld(sub, C * T + s) + pu > peak) continue;
+    if (siteNet(s, sub) + pu > peak) continue;
     const price = slotValue(Field.ImportPrice, s);
     if (price < bestPrice) { bestPrice = price; best = i; }
   }
@@ -790,7 +795,7 @@ export function swapMinCharge(): bool {
     for (let t = 0; t < T; t++) st(sub, pn + t, ld(sub, pn + t) + ld(sub, c * T + t));
   }
   let peak: f64 = -Infinity;
-  for (let t = 0; t < T; t++) peak = max(peak, netImport(t));
+  for (let t = 0; t < T; t++) peak = max(peak, siteNet(t, sub));
   // Who is plugged in, slot by slot (counting sort over the windows).
   const first = arena.allocI32(T + 1);
   for (let v = 0; v < V; v++) for (let t = windowStart(v); t < windowEnd(v); t++) sti(first, t + 1, ldi(first, t + 1) + 1);
