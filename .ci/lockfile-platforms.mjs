@@ -5,7 +5,14 @@ import { readFileSync, writeFileSync } from "node:fs";
 const file = process.argv[2] ?? "package-lock.json";
 const lock = JSON.parse(readFileSync(file, "utf8"));
 const extract = lock.packages["node_modules/msgpackr-extract"];
-const platforms = { "darwin-arm64": ["darwin", "arm64"], "darwin-x64": ["darwin", "x64"], "linux-arm": ["linux", "arm"], "linux-arm64": ["linux", "arm64"], "linux-x64": ["linux", "x64"], "win32-x64": ["win32", "x64"] };
+const platforms = {
+  "darwin-arm64": ["darwin", "arm64"],
+  "darwin-x64": ["darwin", "x64"],
+  "linux-arm": ["linux", "arm"],
+  "linux-arm64": ["linux", "arm64"],
+  "linux-x64": ["linux", "x64"],
+  "win32-x64": ["win32", "x64"],
+};
 let added = 0;
 for (const [name, [os, cpu]] of Object.entries(platforms)) {
   const key = `node_modules/@msgpackr-extract/msgpackr-extract-${name}`;

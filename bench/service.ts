@@ -14,13 +14,12 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Redis } from "ioredis";
 import { loadConfig } from "../service/config.js";
-import { validateRequest } from "../service/model/validate.js";
-import { packagePath } from "../service/paths.js";
+import { validateRequest } from "../engine/model/validate.js";
+import { packagePath } from "../engine/paths.js";
 import { deleteKeysWithPrefix, pingRedis } from "../service/redis.js";
 import { startService } from "../service/runtime.js";
-import { solve } from "../service/scheduler/solve.js";
+import { solve } from "../engine/scheduler/solve.js";
 import { hashKey, newApiKey, newWebhookSecret, TenantStore } from "../service/tenants.js";
 
 /** Seeded problem generator "fleet": `sessions` EVs at 11 kW over `slots` 15-minute slots, a shared import limit, a daily price curve. */
@@ -86,7 +85,9 @@ async function main(): Promise<void> {
 
   console.log(`bench:service — ${jobs} jobs per run, strategy ${strategy}, Redis ${redisUrl}, node ${process.version}`);
   console.log("");
-  console.log("| problem | workers | jobs/s | submit→webhook p50 ms | p99 ms | direct solve() ms | service overhead ms (1 job at a time, p50) |");
+  console.log(
+    "| problem | workers | jobs/s | submit→webhook p50 ms | p99 ms | direct solve() ms | service overhead ms (1 job at a time, p50) |",
+  );
   console.log("|---|---|---|---|---|---|---|");
   const rows: unknown[] = [];
   for (const [n, T] of sizes) {
@@ -103,19 +104,43 @@ async function main(): Promise<void> {
     direct.sort((a, b) => a - b);
     for (const workerCount of workerCounts) {
       const prefix = `wattplan-bench-${randomBytes(4).toString("hex")}`;
-      const config = loadConfig({}, { host: "127.0.0.1", port: 0, redisUrl, queuePrefix: prefix, webhookAllowlist: ["127.0.0.1/32"], rateLimitMax: 1_000_000, tenantsFile });
+      const config = loadConfig(
+        {},
+        {
+          host: "127.0.0.1",
+          port: 0,
+          redisUrl,
+          queuePrefix: prefix,
+          webhookAllowlist: ["127.0.0.1/32"],
+          rateLimitMax: 1_000_000,
+          tenantsFile,
+        },
+      );
       const service = await startService({ config, tenants: new TenantStore([tenant]), worker: false });
       const children: ChildProcess[] = [];
       for (let w = 0; w < workerCount; w++) {
-        children.push(spawn(process.execPath, [packagePath("bin", "wattplan.js"), "worker"], {
-          env: { ...process.env, REDIS_URL: redisUrl, WATTPLAN_QUEUE_PREFIX: prefix, WATTPLAN_TENANTS_FILE: tenantsFile, WATTPLAN_CONCURRENCY: "1", WATTPLAN_WEBHOOK_ALLOWLIST: "127.0.0.1/32" },
-          stdio: "ignore",
-        }));
+        children.push(
+          spawn(process.execPath, [packagePath("bin", "wattplan.js"), "worker"], {
+            env: {
+              ...process.env,
+              REDIS_URL: redisUrl,
+              WATTPLAN_QUEUE_PREFIX: prefix,
+              WATTPLAN_TENANTS_FILE: tenantsFile,
+              WATTPLAN_CONCURRENCY: "1",
+              WATTPLAN_WEBHOOK_ALLOWLIST: "127.0.0.1/32",
+            },
+            stdio: "ignore",
+          }),
+        );
       }
       try {
         for (let i = 0; i < 100 && (await service.producer.workerCount()) < workerCount; i++) await new Promise((r) => setTimeout(r, 100));
         const post = async (b: unknown) => {
-          const res = await fetch(`${service.url}/v1/optimizations`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(b) });
+          const res = await fetch(`${service.url}/v1/optimizations`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+            body: JSON.stringify(b),
+          });
           if (res.status !== 202) throw new Error(`submit: HTTP ${res.status} ${await res.text()}`);
           return ((await res.json()) as { id: string }).id;
         };
@@ -145,10 +170,12 @@ async function main(): Promise<void> {
         // A burst: every job submitted at once.
         const submitted = new Map<string, number>();
         const t0 = performance.now();
-        await Promise.all(Array.from({ length: jobs }, async () => {
-          const ts = performance.now();
-          submitted.set(await post(withHook), ts);
-        }));
+        await Promise.all(
+          Array.from({ length: jobs }, async () => {
+            const ts = performance.now();
+            submitted.set(await post(withHook), ts);
+          }),
+        );
         await waitAll([...submitted.keys()]);
         const elapsed = (performance.now() - t0) / 1000;
         const latencies = [...submitted].map(([id, ts]) => arrivals.get(id)! - ts).sort((a, b) => a - b);
@@ -162,13 +189,20 @@ async function main(): Promise<void> {
           overheadMs: quantile(single, 0.5) - quantile(direct, 0.5),
         };
         rows.push(row);
-        console.log(`| ${row.problem} | ${row.workers} | ${row.jobsPerSecond.toFixed(1)} | ${row.p50.toFixed(0)} | ${row.p99.toFixed(0)} | ${row.directSolveMs.toFixed(1)} | ${row.overheadMs.toFixed(0)} |`);
+        console.log(
+          `| ${row.problem} | ${row.workers} | ${row.jobsPerSecond.toFixed(1)} | ${row.p50.toFixed(0)} | ${row.p99.toFixed(0)} | ${row.directSolveMs.toFixed(1)} | ${row.overheadMs.toFixed(0)} |`,
+        );
       } finally {
-        await Promise.all(children.map((c) => new Promise((r) => {
-          if (c.exitCode !== null) return r(null);
-          c.once("exit", r);
-          c.kill("SIGTERM");
-        })));
+        await Promise.all(
+          children.map(
+            (c) =>
+              new Promise((r) => {
+                if (c.exitCode !== null) return r(null);
+                c.once("exit", r);
+                c.kill("SIGTERM");
+              }),
+          ),
+        );
         await service.close();
         await deleteKeysWithPrefix(redisUrl, prefix);
       }

@@ -24,13 +24,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { packagePath } from "../service/paths.js";
-import type { Request, Response, StrategyName } from "../service/model/schema.js";
-import { validateRequest } from "../service/model/validate.js";
-import { solve } from "../service/scheduler/solve.js";
-import { Scheduler } from "../service/scheduler/wasm.js";
-import { GENERATORS, GENERATOR_NAMES, SIZES, sizeLabel, type GeneratorName } from "./generators/index.js";
-import { HighsReference, MIP_REL_GAP, type ReferenceOptions, type ReferenceResult } from "./reference/highs.js";
+import { packagePath } from "../engine/paths.js";
+import type { Request, Response, StrategyName } from "../engine/model/schema.js";
+import { validateRequest } from "../engine/model/validate.js";
+import { solve } from "../engine/scheduler/solve.js";
+import { Scheduler } from "../engine/scheduler/wasm.js";
+import { GENERATORS, GENERATOR_NAMES, SIZES, sizeLabel, type GeneratorName } from "../testkit/generators/index.js";
+import { HighsReference, MIP_REL_GAP, type ReferenceOptions, type ReferenceResult } from "../testkit/reference/highs.js";
 
 const DEFAULTS = {
   runs: 5,
@@ -73,7 +73,9 @@ interface Options {
 
 function usage(message: string): never {
   console.error(`bench:solver: ${message}`);
-  console.error("usage: npm run bench:solver -- [--quick] [--sizes 10x96,1000x96] [--runs N] [--generators a,b] [--seed N] [--reuse N] [--highs-solver choose|simplex|ipm] [--min-charge [--mip-time-limit S] [--mip-gap G]]");
+  console.error(
+    "usage: npm run bench:solver -- [--quick] [--sizes 10x96,1000x96] [--runs N] [--generators a,b] [--seed N] [--reuse N] [--highs-solver choose|simplex|ipm] [--min-charge [--mip-time-limit S] [--mip-gap G]]",
+  );
   process.exit(2);
 }
 
@@ -115,9 +117,12 @@ function options(argv: string[]): Options {
     strict: true,
   });
   const quick = values.quick ?? false;
-  const sizes = values.sizes !== undefined
-    ? values.sizes.split(",").map(parseSize)
-    : quick ? DEFAULTS.quickSizes.map(parseSize) : SIZES.map((s) => ({ ...s }));
+  const sizes =
+    values.sizes !== undefined
+      ? values.sizes.split(",").map(parseSize)
+      : quick
+        ? DEFAULTS.quickSizes.map(parseSize)
+        : SIZES.map((s) => ({ ...s }));
   const generators = (values.generators?.split(",") ?? GENERATOR_NAMES).map((g) => {
     if (!(g in GENERATORS)) usage(`unknown generator "${g}" (have ${GENERATOR_NAMES.join(", ")})`);
     return g as GeneratorName;
@@ -125,7 +130,8 @@ function options(argv: string[]): Options {
   const solver = values["highs-solver"] ?? "choose";
   if (solver !== "choose" && solver !== "simplex" && solver !== "ipm") usage("--highs-solver must be choose, simplex or ipm");
   const minCharge = values["min-charge"] ?? false;
-  if (!minCharge && (values["mip-time-limit"] !== undefined || values["mip-gap"] !== undefined)) usage("--mip-time-limit and --mip-gap need --min-charge");
+  if (!minCharge && (values["mip-time-limit"] !== undefined || values["mip-gap"] !== undefined))
+    usage("--mip-time-limit and --mip-gap need --min-charge");
   return {
     sizes,
     runs: Math.max(1, positiveInt(values.runs, "runs", quick ? DEFAULTS.quickRuns : DEFAULTS.runs)),
@@ -231,7 +237,17 @@ async function benchRow(name: GeneratorName, size: Size, o: Options, scheduler: 
       mip = { error: error instanceof Error ? error.message : String(error) };
     }
   }
-  return { generator: name, size, ours, oursRuns: o.runs, highs, highsMs: times.length > 0 ? median(times) : Number.NaN, highsRuns: times.length, mip, baselines };
+  return {
+    generator: name,
+    size,
+    ours,
+    oursRuns: o.runs,
+    highs,
+    highsMs: times.length > 0 ? median(times) : Number.NaN,
+    highsRuns: times.length,
+    mip,
+    baselines,
+  };
 }
 
 /** Spec §7: "optimal" means within max(1e-4·|total|, 1e-3) of the relaxation optimum. */
@@ -277,22 +293,52 @@ function tableRow(row: Row): string {
   const ours = row.ours.ok ? `${fmt(row.ours.ms)} (${fmt(row.ours.solverMs)})` : row.ours.note;
   const status = row.ours.ok ? row.ours.response.status : "";
   const highsCell = h ? `${fmt(row.highsMs)} (+${fmt(h.readMs)} read, +${fmt(h.buildMs)} build)` : "n/a";
-  const diff = h && row.ours.ok ? `${relativeDiff(row.ours.response.cost.total, h.objective).toExponential(1)}${breaksSpec(row) ? " ✗" : ""}` : "n/a";
+  const diff =
+    h && row.ours.ok ? `${relativeDiff(row.ours.response.cost.total, h.objective).toExponential(1)}${breaksSpec(row) ? " ✗" : ""}` : "n/a";
   const bound = row.ours.ok ? row.ours.response.solver.bound : undefined;
   const boundDiff = h && bound !== undefined ? relativeDiff(bound, h.objective).toExponential(1) : "n/a";
   const ratio = h && row.ours.ok ? `${fmt(row.highsMs / row.ours.ms, 2)}×` : "n/a";
   const baselineMs = row.baselines.map((b) => (b.timed.ok ? fmt(b.timed.ms, 2) : b.timed.note)).join(" / ");
   const best = row.baselines.reduce((m, b) => (b.timed.ok ? Math.min(m, b.timed.response.cost.total) : m), Number.POSITIVE_INFINITY);
   const bestGap = h && Number.isFinite(best) ? `+${fmt(100 * relativeDiff(best, h.objective), 1)}%` : "n/a";
-  const cells = [row.generator, sizeLabel(row.size), lp, h ? fmt(h.objective, 2) : "n/a", `${ours} ×${row.oursRuns}`, status, `${highsCell} ×${row.highsRuns}`, diff, boundDiff, ratio, baselineMs, bestGap, ...mipCells(row)];
+  const cells = [
+    row.generator,
+    sizeLabel(row.size),
+    lp,
+    h ? fmt(h.objective, 2) : "n/a",
+    `${ours} ×${row.oursRuns}`,
+    status,
+    `${highsCell} ×${row.highsRuns}`,
+    diff,
+    boundDiff,
+    ratio,
+    baselineMs,
+    bestGap,
+    ...mipCells(row),
+  ];
   return `| ${cells.join(" | ")} |`;
 }
 
 const COLUMNS = [
-  "generator", "size", "LP cols / rows / nnz", "HiGHS objective", "optimal ms, wall (in WASM) ×runs", "status", "HiGHS solve ms ×runs",
-  "rel. diff (ours − HiGHS)", "our bound − HiGHS, rel.", "HiGHS / ours", "baselines ms (uncontrolled / equalShare / edf / llf)", "best baseline vs optimum",
+  "generator",
+  "size",
+  "LP cols / rows / nnz",
+  "HiGHS objective",
+  "optimal ms, wall (in WASM) ×runs",
+  "status",
+  "HiGHS solve ms ×runs",
+  "rel. diff (ours − HiGHS)",
+  "our bound − HiGHS, rel.",
+  "HiGHS / ours",
+  "baselines ms (uncontrolled / equalShare / edf / llf)",
+  "best baseline vs optimum",
 ];
-const MIP_COLUMNS = ["MILP incumbent / bound (status, time, binaries)", "ours − MILP incumbent", "ours − MILP bound", "MILP bound − relaxation"];
+const MIP_COLUMNS = [
+  "MILP incumbent / bound (status, time, binaries)",
+  "ours − MILP incumbent",
+  "ours − MILP bound",
+  "MILP bound − relaxation",
+];
 
 function header(minCharge: boolean): string[] {
   const columns = minCharge ? [...COLUMNS, ...MIP_COLUMNS] : COLUMNS;
@@ -312,7 +358,9 @@ interface Reuse {
 
 /** Memory after many consecutive small solves must equal memory after the first: nothing leaks. */
 async function reuseCheck(o: Options, strategy: StrategyName): Promise<Reuse> {
-  const requests = Array.from({ length: 16 }, (_, i) => generate(o.generators[i % o.generators.length], { sessions: 10, slots: 96 }, o.seed + i));
+  const requests = Array.from({ length: 16 }, (_, i) =>
+    generate(o.generators[i % o.generators.length], { sessions: 10, slots: 96 }, o.seed + i),
+  );
   const scheduler = new Scheduler();
   solve(requests[0], { strategy, scheduler });
   const firstBytes = scheduler.memoryBytes;
@@ -322,8 +370,14 @@ async function reuseCheck(o: Options, strategy: StrategyName): Promise<Reuse> {
   const highsFirstBytes = reference.memoryBytes;
   for (let i = 1; i < o.highsReuse; i++) await reference.solve(requests[i % requests.length]);
   return {
-    strategy, solves: o.reuse, firstBytes, lastBytes: scheduler.memoryBytes,
-    highsSolves: o.highsReuse, highsFirstBytes, highsLastBytes: reference.memoryBytes, highsLoads: reference.loads,
+    strategy,
+    solves: o.reuse,
+    firstBytes,
+    lastBytes: scheduler.memoryBytes,
+    highsSolves: o.highsReuse,
+    highsFirstBytes,
+    highsLastBytes: reference.memoryBytes,
+    highsLoads: reference.loads,
   };
 }
 
@@ -350,9 +404,15 @@ async function main(): Promise<void> {
 
   say("# Solver bench: optimal vs HiGHS");
   say("");
-  say(`\`${command}\` — ${new Date().toISOString()}, Node ${process.version}, ${cpus()[0]?.model ?? "unknown CPU"} ×${cpus().length}, load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  say(
+    `\`${command}\` — ${new Date().toISOString()}, Node ${process.version}, ${cpus()[0]?.model ?? "unknown CPU"} ×${cpus().length}, load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+  );
   say("");
-  say(`Seed ${o.seed}; optimal: ${o.runs} runs per size; HiGHS and baselines fewer on big sizes (HiGHS at most ${DEFAULTS.highsRuns}); medians. HiGHS ${"`"}solver=${o.highsSolver}${"`"} on the spec §7 relaxation (LP text, npm \`highs\`), same process.${o.minCharge ? ` Sessions have the 6 A charging floor (minChargeKw > 0): \`optimal\` ends "feasible" and its total may lie above the relaxation; HiGHS also solves the mixed-integer model with the floor once per row (time limit ${o.mipTimeLimitS} s, mip_rel_gap ${o.mipGap}).` : ""}`);
+  say(
+    `Seed ${o.seed}; optimal: ${o.runs} runs per size; HiGHS and baselines fewer on big sizes (HiGHS at most ${DEFAULTS.highsRuns}); medians. HiGHS ${"`"}solver=${o.highsSolver}${"`"} on the spec §7 relaxation (LP text, npm \`highs\`), same process.${o.minCharge ? ` Sessions have the 6 A charging floor (minChargeKw > 0): \`optimal\` ends "feasible" and its total may lie above the relaxation; HiGHS also solves the mixed-integer model with the floor once per row (time limit ${o.mipTimeLimitS} s, mip_rel_gap ${o.mipGap}).` : ""}`,
+  );
   say("");
   for (const line of header(o.minCharge)) say(line);
 
@@ -370,17 +430,28 @@ async function main(): Promise<void> {
   say("");
   say("## Memory");
   say("");
-  if (largest) say(`- Scheduler WASM memory after the ${largest.label} solves: ${mib(largest.bytes)}; HiGHS heap now ${mib(reference.memoryBytes)} (runtime loaded ${reference.loads} time(s); it is reloaded past 768 MiB).`);
+  if (largest)
+    say(
+      `- Scheduler WASM memory after the ${largest.label} solves: ${mib(largest.bytes)}; HiGHS heap now ${mib(reference.memoryBytes)} (runtime loaded ${reference.loads} time(s); it is reloaded past 768 MiB).`,
+    );
   const reuse = await reuseCheck(o, "optimal");
   const same = reuse.firstBytes === reuse.lastBytes;
-  say(`- Reuse, scheduler (\`${reuse.strategy}\`, 10×96): ${mib(reuse.firstBytes)} after the first solve, ${mib(reuse.lastBytes)} after ${reuse.solves}: ${same ? "equal" : "GREW"}.`);
+  say(
+    `- Reuse, scheduler (\`${reuse.strategy}\`, 10×96): ${mib(reuse.firstBytes)} after the first solve, ${mib(reuse.lastBytes)} after ${reuse.solves}: ${same ? "equal" : "GREW"}.`,
+  );
   const highsSame = reuse.highsFirstBytes === reuse.highsLastBytes && reuse.highsLoads === 1;
-  say(`- Reuse, HiGHS (10×96): ${mib(reuse.highsFirstBytes)} after the first solve, ${mib(reuse.highsLastBytes)} after ${reuse.highsSolves} (runtime loaded ${reuse.highsLoads} time(s)): ${highsSame ? "equal" : "GREW"}.`);
+  say(
+    `- Reuse, HiGHS (10×96): ${mib(reuse.highsFirstBytes)} after the first solve, ${mib(reuse.highsLastBytes)} after ${reuse.highsSolves} (runtime loaded ${reuse.highsLoads} time(s)): ${highsSame ? "equal" : "GREW"}.`,
+  );
   say("");
-  say("Columns: *optimal ms* is the wall time of `solve()` (compile, WASM, response) with the in-WASM solve time in brackets; *HiGHS solve ms* is `Model.run()` only, with parse and LP-text build times beside it; *rel. diff* is (optimal total − HiGHS objective) / max(1, |HiGHS objective|), marked ✗ (and the run exits 1) when an `optimal` status is further from HiGHS than spec §7 allows, and the bound column the same for the dual bound `optimal` reports; *best baseline vs optimum* is how far the cheapest baseline lands above the relaxation optimum.");
+  say(
+    "Columns: *optimal ms* is the wall time of `solve()` (compile, WASM, response) with the in-WASM solve time in brackets; *HiGHS solve ms* is `Model.run()` only, with parse and LP-text build times beside it; *rel. diff* is (optimal total − HiGHS objective) / max(1, |HiGHS objective|), marked ✗ (and the run exits 1) when an `optimal` status is further from HiGHS than spec §7 allows, and the bound column the same for the dual bound `optimal` reports; *best baseline vs optimum* is how far the cheapest baseline lands above the relaxation optimum.",
+  );
   if (o.minCharge) {
     say("");
-    say("MILP columns (--min-charge): HiGHS on the model with the floor as binaries (p ≤ 0 or minChargeKw ≤ p ≤ maxChargeKw), one solve per row. *incumbent / bound* are the best schedule HiGHS found and its proven lower bound on the true optimum, with the status (`optimal`: within mip_rel_gap; `timeLimit`: stopped, incumbent `n/a` if none) and the solve's wall time. The three percentages are relative to max(1, |reference|): *ours − MILP incumbent* is what our rounding loses against the best schedule known (negative when we beat a time-limited incumbent); *ours − MILP bound* is the most our total can lie above the true optimum (✗, and exit 1, if our total is below the bound beyond spec §7's tolerance: impossible for a correct schedule); *MILP bound − relaxation* is the least of our distance from the relaxation that no schedule can close.");
+    say(
+      "MILP columns (--min-charge): HiGHS on the model with the floor as binaries (p ≤ 0 or minChargeKw ≤ p ≤ maxChargeKw), one solve per row. *incumbent / bound* are the best schedule HiGHS found and its proven lower bound on the true optimum, with the status (`optimal`: within mip_rel_gap; `timeLimit`: stopped, incumbent `n/a` if none) and the solve's wall time. The three percentages are relative to max(1, |reference|): *ours − MILP incumbent* is what our rounding loses against the best schedule known (negative when we beat a time-limited incumbent); *ours − MILP bound* is the most our total can lie above the true optimum (✗, and exit 1, if our total is below the bound beyond spec §7's tolerance: impossible for a correct schedule); *MILP bound − relaxation* is the least of our distance from the relaxation that no schedule can close.",
+    );
   }
 
   mkdirSync(dirname(OUT_FILE), { recursive: true });

@@ -66,10 +66,16 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: int(0, 65535).default(8080),
   WATTPLAN_PUBLIC_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+    .default("redis://127.0.0.1:6379"),
   WATTPLAN_TENANTS_FILE: z.string().min(1).optional(),
   WATTPLAN_WEBHOOK_ALLOWLIST: z.string().default(""),
-  WATTPLAN_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only").default("wattplan"),
+  WATTPLAN_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only")
+    .default("wattplan"),
   WATTPLAN_CONCURRENCY: int(1, 256).optional(),
   WATTPLAN_JOB_TIMEOUT_MS: int(100).default(120_000),
   WATTPLAN_RETENTION_SECONDS: int(1).default(86_400),
@@ -103,9 +109,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
   }
   const e = parsed.data;
-  const allowlist = e.WATTPLAN_WEBHOOK_ALLOWLIST.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const allowlist = e.WATTPLAN_WEBHOOK_ALLOWLIST.split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   for (const cidr of allowlist) {
-    if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) throw new ConfigError(`invalid configuration:\n  WATTPLAN_WEBHOOK_ALLOWLIST: "${cidr}" is not a CIDR like 127.0.0.1/32`);
+    if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr))
+      throw new ConfigError(`invalid configuration:\n  WATTPLAN_WEBHOOK_ALLOWLIST: "${cidr}" is not a CIDR like 127.0.0.1/32`);
   }
   return {
     host: e.HOST,

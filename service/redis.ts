@@ -22,7 +22,10 @@ export function createRedis(url: string, role: "api" | "worker"): Redis {
 
 /** Delete every key under `prefix:` (a queue prefix's jobs and records); returns how many. */
 export async function deleteKeysWithPrefix(connection: string | RedisOptions, prefix: string): Promise<number> {
-  const redis = typeof connection === "string" ? new Redis(connection, { maxRetriesPerRequest: 1 }) : new Redis({ ...connection, maxRetriesPerRequest: 1 });
+  const redis =
+    typeof connection === "string"
+      ? new Redis(connection, { maxRetriesPerRequest: 1 })
+      : new Redis({ ...connection, maxRetriesPerRequest: 1 });
   redis.on("error", () => {});
   try {
     let cursor = "0";

@@ -78,10 +78,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       log(`worker metrics on http://${config.host}:${(metricsServer.address() as AddressInfo).port}/metrics`);
     }
     if (options.api ?? true) {
-      app = await buildApi({ config, producer, notifier, metrics, tenants: () => tenants, shutdown: shutdown.signal }, { logger: options.logger });
+      app = await buildApi(
+        { config, producer, notifier, metrics, tenants: () => tenants, shutdown: shutdown.signal },
+        { logger: options.logger },
+      );
       url = await app.listen({ host: config.host, port: config.port });
       const address = app.server.address();
-      if (address && typeof address === "object") url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+      if (address && typeof address === "object")
+        url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
     }
   } catch (error) {
     metricsServer?.close();

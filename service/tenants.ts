@@ -68,17 +68,19 @@ export function readTenantsFile(path: string): Tenant[] {
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new Error(`cannot read the tenants file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new Error(`cannot read the tenants file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`the tenants file ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`the tenants file ${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   const parsed = TenantsFileSchema.safeParse(json);
   if (!parsed.success) {
-    throw new Error(`the tenants file ${path} is invalid:\n${parsed.error.issues.map((i) => `  [${i.path.join(".")}] ${i.message}`).join("\n")}`);
+    throw new Error(
+      `the tenants file ${path} is invalid:\n${parsed.error.issues.map((i) => `  [${i.path.join(".")}] ${i.message}`).join("\n")}`,
+    );
   }
   return parsed.data;
 }

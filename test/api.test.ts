@@ -5,10 +5,17 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { completedJob } from "../service/api/owned-job.js";
-import { ERRORS } from "../service/errors.js";
+import { ERRORS } from "../engine/errors.js";
 import { api, exampleRequest, startTestService, syntheticRequest, type TestService } from "./service-helpers.js";
 
-type Job = { id: string; status: string; error?: { code: string }; result?: { strategy: string }; metadata?: unknown; links: { self: string } };
+type Job = {
+  id: string;
+  status: string;
+  error?: { code: string };
+  result?: { strategy: string };
+  metadata?: unknown;
+  links: { self: string };
+};
 type ErrorBody = { statusCode: number; code: string; message: string; details?: { problems?: { path: string; message: string }[] } };
 
 describe("API with queued jobs only (no worker)", () => {
@@ -32,7 +39,10 @@ describe("API with queued jobs only (no worker)", () => {
   });
 
   it("accepts a job: 202, id, Location, queued", async () => {
-    const res = await api<Job>(t.url, "POST", "/v1/optimizations", { key: t.acme.key, body: { ...exampleRequest(), metadata: { site: "north" } } });
+    const res = await api<Job>(t.url, "POST", "/v1/optimizations", {
+      key: t.acme.key,
+      body: { ...exampleRequest(), metadata: { site: "north" } },
+    });
     expect(res.status).toBe(202);
     expect(res.body.status).toBe("queued");
     expect(res.headers.get("location")).toBe(`/v1/optimizations/${res.body.id}`);
@@ -46,7 +56,10 @@ describe("API with queued jobs only (no worker)", () => {
     const bad = exampleRequest();
     (bad.horizon as Record<string, unknown>).slots = 0;
     (bad.sessions as Record<string, unknown>[])[1].maxChargeKw = -3;
-    const res = await api<ErrorBody>(t.url, "POST", "/v1/optimizations", { key: t.acme.key, body: { ...bad, webhook: { url: "ftp://x" }, extra: 1 } });
+    const res = await api<ErrorBody>(t.url, "POST", "/v1/optimizations", {
+      key: t.acme.key,
+      body: { ...bad, webhook: { url: "ftp://x" }, extra: 1 },
+    });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe("ERR_INVALID_REQUEST");
     const paths = res.body.details!.problems!.map((p) => p.path);
@@ -58,9 +71,16 @@ describe("API with queued jobs only (no worker)", () => {
     expect([badJson.status, badJson.body.code]).toEqual([400, "ERR_INVALID_JSON"]);
     const empty = await api<ErrorBody>(t.url, "POST", "/v1/optimizations", { key: t.acme.key, raw: "" });
     expect([empty.status, empty.body.code]).toEqual([400, "ERR_INVALID_JSON"]);
-    const text = await api<ErrorBody>(t.url, "POST", "/v1/optimizations", { key: t.acme.key, raw: "hello", headers: { "content-type": "text/plain" } });
+    const text = await api<ErrorBody>(t.url, "POST", "/v1/optimizations", {
+      key: t.acme.key,
+      raw: "hello",
+      headers: { "content-type": "text/plain" },
+    });
     expect([text.status, text.body.code]).toEqual([415, "ERR_UNSUPPORTED_MEDIA_TYPE"]);
-    const big = await api<ErrorBody>(t.url, "POST", "/v1/optimizations", { key: t.acme.key, raw: JSON.stringify({ pad: "x".repeat(70 * 1024) }) });
+    const big = await api<ErrorBody>(t.url, "POST", "/v1/optimizations", {
+      key: t.acme.key,
+      raw: JSON.stringify({ pad: "x".repeat(70 * 1024) }),
+    });
     expect([big.status, big.body.code]).toEqual([413, "ERR_BODY_TOO_LARGE"]);
   });
 
@@ -71,7 +91,10 @@ describe("API with queued jobs only (no worker)", () => {
   });
 
   it("refuses a webhook URL the SSRF policy will never deliver to (400)", async () => {
-    const res = await api<ErrorBody>(t.url, "POST", "/v1/optimizations", { key: t.acme.key, body: { ...exampleRequest(), webhook: { url: "http://169.254.169.254/latest" } } });
+    const res = await api<ErrorBody>(t.url, "POST", "/v1/optimizations", {
+      key: t.acme.key,
+      body: { ...exampleRequest(), webhook: { url: "http://169.254.169.254/latest" } },
+    });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe("ERR_WEBHOOK_URL_REFUSED");
   });
@@ -87,7 +110,11 @@ describe("API with queued jobs only (no worker)", () => {
     expect(second.status).toBe(202);
     expect(second.body.id).toBe(first.body.id);
     expect(second.headers.get("idempotent-replayed")).toBe("true");
-    const different = await api<ErrorBody>(t.url, "POST", "/v1/optimizations", { key: t.acme.key, body: { ...body, strategy: "llf" }, headers });
+    const different = await api<ErrorBody>(t.url, "POST", "/v1/optimizations", {
+      key: t.acme.key,
+      body: { ...body, strategy: "llf" },
+      headers,
+    });
     expect(different.status).toBe(409);
     expect(different.body.code).toBe("ERR_IDEMPOTENCY_CONFLICT");
     // Keys are per tenant: another tenant's same key is a new job.
@@ -98,7 +125,9 @@ describe("API with queued jobs only (no worker)", () => {
 
   it("gives concurrent submissions with one Idempotency-Key one job", async () => {
     const headers = { "idempotency-key": "burst-1" };
-    const results = await Promise.all(Array.from({ length: 6 }, () => api<Job>(t.url, "POST", "/v1/optimizations", { key: t.acme.key, body: exampleRequest(), headers })));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => api<Job>(t.url, "POST", "/v1/optimizations", { key: t.acme.key, body: exampleRequest(), headers })),
+    );
     expect(results.map((r) => r.status)).toEqual(Array(6).fill(202));
     expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
   });
@@ -106,7 +135,11 @@ describe("API with queued jobs only (no worker)", () => {
   it("isolates tenants: get, cancel, deliveries and lists never show another tenant's job (404)", async () => {
     const mine = await api<Job>(t.url, "POST", "/v1/optimizations", { key: t.acme.key, body: exampleRequest() });
     const id = mine.body.id;
-    for (const [method, path] of [["GET", `/v1/optimizations/${id}`], ["DELETE", `/v1/optimizations/${id}`], ["GET", `/v1/optimizations/${id}/deliveries`]] as const) {
+    for (const [method, path] of [
+      ["GET", `/v1/optimizations/${id}`],
+      ["DELETE", `/v1/optimizations/${id}`],
+      ["GET", `/v1/optimizations/${id}/deliveries`],
+    ] as const) {
       const res = await api<ErrorBody>(t.url, method, path, { key: t.globex.key });
       expect(res.status, `${method} ${path}`).toBe(404);
       expect(res.body.code).toBe("ERR_NOT_FOUND");
@@ -142,12 +175,18 @@ describe("API with queued jobs only (no worker)", () => {
 
   it("lists the tenant's jobs newest first, page by page", async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await api<Job>(t.url, "POST", "/v1/optimizations", { key: t.globex.key, body: exampleRequest() })).body.id);
+    for (let i = 0; i < 5; i++)
+      ids.push((await api<Job>(t.url, "POST", "/v1/optimizations", { key: t.globex.key, body: exampleRequest() })).body.id);
     const seen: string[] = [];
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = await api<{ items: Job[]; nextCursor?: string }>(t.url, "GET", `/v1/optimizations?limit=2${cursor ? `&cursor=${cursor}` : ""}`, { key: t.globex.key });
+      const page = await api<{ items: Job[]; nextCursor?: string }>(
+        t.url,
+        "GET",
+        `/v1/optimizations?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+        { key: t.globex.key },
+      );
       expect(page.status).toBe(200);
       expect(page.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.items.map((j) => j.id));

@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { renderScheduleChart, scheduleChartSpec } from "../service/charts/schedule-chart.js";
-import { main } from "../service/cli/main.js";
-import { validateRequest } from "../service/model/validate.js";
-import { solve } from "../service/scheduler/solve.js";
-import type { Request } from "../service/model/schema.js";
+import { runCli } from "./cli-capture.js";
+import { validateRequest } from "../engine/model/validate.js";
+import { solve } from "../engine/scheduler/solve.js";
+import type { Request } from "../engine/model/schema.js";
 import { expectValidSvg } from "./fixtures/svg-check.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "wattplan-chart-"));
@@ -33,7 +33,9 @@ describe("renderScheduleChart", () => {
   it("puts every slot of the schedule in the chart's data, with charging and discharging apart", () => {
     const request = example("depot-v2g");
     const response = solve(request, { strategy: "llf" });
-    const spec = scheduleChartSpec(request, response) as unknown as { layer: { layer?: { data: { values: { part?: string; kW: number; series?: string }[] } }[] }[] };
+    const spec = scheduleChartSpec(request, response) as unknown as {
+      layer: { layer?: { data: { values: { part?: string; kW: number; series?: string }[] } }[] }[];
+    };
     const stack = spec.layer[0].layer![0].data.values;
     const charging = stack.filter((r) => r.part === "EV charging");
     expect(charging).toHaveLength(request.horizon.slots + 1);
@@ -47,13 +49,18 @@ describe("renderScheduleChart", () => {
 describe("wattplan solve --chart", () => {
   it("writes the chart beside the JSON response", () => {
     const file = join(tmp, "workplace.svg");
-    expect(main(["solve", "examples/workplace.json", "--strategy", "equalShare", "--compact", "--chart", file])).toBe(0);
+    const run = runCli(["solve", "examples/workplace.json", "--strategy", "equalShare", "--compact", "--chart", file]);
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { strategy: string }).strategy).toBe("equalShare");
     expectValidSvg(readFileSync(file, "utf8"));
   });
 
   it("refuses a chart file that is not .svg (exit 2) and writes nothing", () => {
     const file = join(tmp, "chart.png");
-    expect(main(["solve", "examples/workplace.json", "--strategy", "edf", "--chart", file])).toBe(2);
+    const run = runCli(["solve", "examples/workplace.json", "--strategy", "edf", "--chart", file]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/--chart: .* must name an \.svg file/);
     expect(existsSync(file)).toBe(false);
   });
 });

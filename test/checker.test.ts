@@ -5,20 +5,31 @@
  * test.)
  */
 import { describe, expect, it } from "vitest";
-import type { Response } from "../service/model/schema.js";
-import { solve } from "../service/scheduler/solve.js";
-import { availableSlots, checkSchedule } from "./checker/checker.js";
-import { valid } from "./checker/harness.js";
+import type { Response } from "../engine/model/schema.js";
+import { solve } from "../engine/scheduler/solve.js";
+import { availableSlots, checkSchedule } from "../testkit/checker/checker.js";
+import { valid } from "../testkit/checker/harness.js";
 
 // Two 1 h slots; "a" (11 kW, minimum 4 kW) on circuit "inner" (8 kW) under "outer" (9 kW);
 // "b" (11 kW) plugged in for slot 1 only, under the grid connection. B = 2, S = 5, E = 1.
 const request = valid({
   horizon: { start: "2026-11-23T00:00:00Z", slotMinutes: 60, slots: 2 },
   site: { importLimitKw: 30, exportLimitKw: 1, baseLoadKw: 2, pvKw: 5 },
-  circuits: [{ id: "outer", limitKw: 9 }, { id: "inner", parentId: "outer", limitKw: 8 }],
+  circuits: [
+    { id: "outer", limitKw: 9 },
+    { id: "inner", parentId: "outer", limitKw: 8 },
+  ],
   tariff: { importPrice: 0.2, exportPrice: 0.05, demandChargePerKw: 3 },
   sessions: [
-    { id: "a", circuitId: "inner", departure: "2026-11-23T02:00:00Z", targetEnergyKwh: 12, capacityKwh: 12, maxChargeKw: 11, minChargeKw: 4 },
+    {
+      id: "a",
+      circuitId: "inner",
+      departure: "2026-11-23T02:00:00Z",
+      targetEnergyKwh: 12,
+      capacityKwh: 12,
+      maxChargeKw: 11,
+      minChargeKw: 4,
+    },
     { id: "b", arrival: "2026-11-23T01:00:00Z", departure: "2026-11-23T02:00:00Z", targetEnergyKwh: 5, maxChargeKw: 11 },
   ],
 });
@@ -48,7 +59,8 @@ describe("checker", () => {
     expect(availableSlots(request, "2026-11-23T03:00:00Z", "2026-11-24T00:00:00Z")).toEqual([]);
   });
 
-  const rule = (r: Response) => checkSchedule(request, r).violations.map(({ rule, session, circuit, slot }) => ({ rule, session, circuit, slot }));
+  const rule = (r: Response) =>
+    checkSchedule(request, r).violations.map(({ rule, session, circuit, slot }) => ({ rule, session, circuit, slot }));
 
   it("rule 1: power outside availability and above the maximum", () => {
     expect(rule(tampered([8, 4], [3, 5]))).toContainEqual({ rule: 1, session: "b", circuit: undefined, slot: 0 });
@@ -74,8 +86,12 @@ describe("checker", () => {
   it("rule 5: export beyond the limit and curtailment out of range", () => {
     // Slot 0 with a idle: n = 2 − 5 = −3 < −1.
     expect(rule(tampered([0, 8], [0, 4]))).toContainEqual({ rule: 5, session: undefined, circuit: undefined, slot: 0 });
-    expect(rule(tampered([8, 4], [0, 5], [6, 0])).filter((v) => v.rule === 5)).toEqual([{ rule: 5, session: undefined, circuit: undefined, slot: 0 }]);
-    expect(rule(tampered([8, 4], [0, 5], [0, -1])).filter((v) => v.rule === 5)).toEqual([{ rule: 5, session: undefined, circuit: undefined, slot: 1 }]);
+    expect(rule(tampered([8, 4], [0, 5], [6, 0])).filter((v) => v.rule === 5)).toEqual([
+      { rule: 5, session: undefined, circuit: undefined, slot: 0 },
+    ]);
+    expect(rule(tampered([8, 4], [0, 5], [0, -1])).filter((v) => v.rule === 5)).toEqual([
+      { rule: 5, session: undefined, circuit: undefined, slot: 1 },
+    ]);
   });
 
   it("an import overrun is an error unless the status is infeasible and names the slot", () => {

@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ResponseSchema } from "../service/model/schema.js";
-import { checkSchedule, describeCheck } from "./checker/checker.js";
-import { valid } from "./checker/harness.js";
+import { ResponseSchema } from "../engine/model/schema.js";
+import { checkSchedule, describeCheck } from "../testkit/checker/checker.js";
+import { valid } from "../testkit/checker/harness.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "bin", "wattplan.js");
@@ -44,7 +44,8 @@ function expectNoStackTrace(text: string) {
 }
 
 beforeAll(() => {
-  if (!existsSync(join(ROOT, "dist", "service", "cli", "main.js"))) throw new Error("CLI not built: run `npm run build` first (npm test does)");
+  if (!existsSync(join(ROOT, "dist", "service", "cli", "main.js")))
+    throw new Error("CLI not built: run `npm run build` first (npm test does)");
   dir = mkdtempSync(join(tmpdir(), "wattplan-cli-"));
 });
 

@@ -8,10 +8,10 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { RequestInput, Response, StrategyName } from "../service/model/schema.js";
-import { solve } from "../service/scheduler/solve.js";
-import { checkSchedule } from "./checker/checker.js";
-import { BASELINES, availableStrategies, checked, valid } from "./checker/harness.js";
+import type { RequestInput, Response, StrategyName } from "../engine/model/schema.js";
+import { solve } from "../engine/scheduler/solve.js";
+import { checkSchedule } from "../testkit/checker/checker.js";
+import { BASELINES, availableStrategies, checked, valid } from "../testkit/checker/harness.js";
 
 const START = "2026-11-23T00:00:00Z";
 const HOURLY = { start: START, slotMinutes: 60 };
@@ -24,7 +24,11 @@ const optimalCost = (x: number) => Math.max(1e-4 * Math.abs(x), 1e-3);
 
 function expectNumbers(actual: readonly number[], expected: readonly number[], what: string, tol = EXACT) {
   expect(actual.length, what).toBe(expected.length);
-  actual.forEach((x, i) => expect(Math.abs(x - expected[i]), `${what}[${i}] = ${x}, expected ${expected[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(expected[i]))));
+  actual.forEach((x, i) =>
+    expect(Math.abs(x - expected[i]), `${what}[${i}] = ${x}, expected ${expected[i]}`).toBeLessThanOrEqual(
+      tol * Math.max(1, Math.abs(expected[i])),
+    ),
+  );
 }
 
 function expectNumber(actual: number, expected: number, what: string, tol = EXACT) {
@@ -56,8 +60,10 @@ function expectSchedule(response: Response, e: Expected) {
   const optimal = tag === "optimal";
   const flow = optimal ? OPTIMAL_FLOW : EXACT;
   for (const [id, p] of Object.entries(e.powers ?? {})) expectNumbers(power(response, id), p, `${tag} ${id}.powerKw`, flow);
-  for (const [id, x] of Object.entries(e.energies ?? {})) expectNumbers(response.sessions.find((s) => s.id === id)!.energyKwh, x, `${tag} ${id}.energyKwh`, flow);
-  for (const [id, x] of Object.entries(e.shortfall ?? {})) expectNumber(response.sessions.find((s) => s.id === id)!.shortfallKwh, x, `${tag} ${id}.shortfallKwh`, flow);
+  for (const [id, x] of Object.entries(e.energies ?? {}))
+    expectNumbers(response.sessions.find((s) => s.id === id)!.energyKwh, x, `${tag} ${id}.energyKwh`, flow);
+  for (const [id, x] of Object.entries(e.shortfall ?? {}))
+    expectNumber(response.sessions.find((s) => s.id === id)!.shortfallKwh, x, `${tag} ${id}.shortfallKwh`, flow);
   if (e.curtailed) expectNumbers(response.site.curtailedPvKw, e.curtailed, `${tag} curtailedPvKw`, flow);
   if (e.net) expectNumbers(response.site.netImportKw, e.net, `${tag} netImportKw`, flow);
   for (const [k, x] of Object.entries(e.cost ?? {})) {
@@ -89,11 +95,17 @@ describe("golden: circuits", () => {
   const input: RequestInput = {
     horizon: { ...HOURLY, slots: 2 },
     site: { importLimitKw: 100 },
-    circuits: [{ id: "sub", parentId: "main", limitKw: 8 }, { id: "main", limitKw: 20 }],
+    circuits: [
+      { id: "sub", parentId: "main", limitKw: 8 },
+      { id: "main", limitKw: 20 },
+    ],
     tariff: { importPrice: 0.25 },
     sessions: ["A", "B", "C"].map((id) => ({
-      id, circuitId: id === "C" ? "main" : "sub", departure: "2026-11-23T02:00:00Z",
-      targetEnergyKwh: 30, maxChargeKw: 11,
+      id,
+      circuitId: id === "C" ? "main" : "sub",
+      departure: "2026-11-23T02:00:00Z",
+      targetEnergyKwh: 30,
+      maxChargeKw: 11,
     })),
   };
   const expected: Expected = {
@@ -243,7 +255,16 @@ describe("golden: sessions", () => {
       horizon: { start: START, slotMinutes: 30, slots: 2 },
       site: { importLimitKw: 50 },
       tariff: { importPrice: 0.2 },
-      sessions: [{ id: "ev", departure: "2026-11-23T01:00:00Z", targetEnergyKwh: 9, maxChargeKw: 11, chargeEfficiency: 0.9, dischargeEfficiency: 0.8 }],
+      sessions: [
+        {
+          id: "ev",
+          departure: "2026-11-23T01:00:00Z",
+          targetEnergyKwh: 9,
+          maxChargeKw: 11,
+          chargeEfficiency: 0.9,
+          dischargeEfficiency: 0.8,
+        },
+      ],
     });
     for (const s of BASELINES) {
       const r = all.get(s)!;
@@ -262,8 +283,22 @@ describe("golden: sessions", () => {
       site: { importLimitKw: 100 },
       tariff: { importPrice: 0.1 },
       sessions: [
-        { id: "late", departure: "2026-11-23T03:30:00Z", targetEnergyKwh: 30, maxChargeKw: 10, chargeEfficiency: 0.8, shortfallPenaltyPerKwh: 100 },
-        { id: "much-later", departure: "2026-11-23T10:00:00Z", targetEnergyKwh: 30, maxChargeKw: 10, chargeEfficiency: 0.8, shortfallPenaltyPerKwh: 100 },
+        {
+          id: "late",
+          departure: "2026-11-23T03:30:00Z",
+          targetEnergyKwh: 30,
+          maxChargeKw: 10,
+          chargeEfficiency: 0.8,
+          shortfallPenaltyPerKwh: 100,
+        },
+        {
+          id: "much-later",
+          departure: "2026-11-23T10:00:00Z",
+          targetEnergyKwh: 30,
+          maxChargeKw: 10,
+          chargeEfficiency: 0.8,
+          shortfallPenaltyPerKwh: 100,
+        },
       ],
     });
     const u = all.get("uncontrolled")!;
@@ -287,10 +322,38 @@ describe("golden: sessions", () => {
       site: { importLimitKw: 100 },
       tariff: { importPrice: 0.1 },
       sessions: [
-        { id: "after", arrival: "2026-11-23T05:00:00Z", departure: "2026-11-23T06:00:00Z", initialEnergyKwh: 3, targetEnergyKwh: 50, maxChargeKw: 7 },
-        { id: "gone", arrival: "2026-11-22T20:00:00Z", departure: "2026-11-22T23:00:00+01:00", initialEnergyKwh: 4, targetEnergyKwh: 50, maxChargeKw: 7 },
-        { id: "plugged", arrival: "2026-11-22T22:00:00Z", departure: "2026-11-23T01:00:00Z", targetEnergyKwh: 50, maxChargeKw: 7, shortfallPenaltyPerKwh: 1 },
-        { id: "half", arrival: "2026-11-23T00:30:00Z", departure: "2026-11-23T02:59:00Z", targetEnergyKwh: 50, maxChargeKw: 7, shortfallPenaltyPerKwh: 1 },
+        {
+          id: "after",
+          arrival: "2026-11-23T05:00:00Z",
+          departure: "2026-11-23T06:00:00Z",
+          initialEnergyKwh: 3,
+          targetEnergyKwh: 50,
+          maxChargeKw: 7,
+        },
+        {
+          id: "gone",
+          arrival: "2026-11-22T20:00:00Z",
+          departure: "2026-11-22T23:00:00+01:00",
+          initialEnergyKwh: 4,
+          targetEnergyKwh: 50,
+          maxChargeKw: 7,
+        },
+        {
+          id: "plugged",
+          arrival: "2026-11-22T22:00:00Z",
+          departure: "2026-11-23T01:00:00Z",
+          targetEnergyKwh: 50,
+          maxChargeKw: 7,
+          shortfallPenaltyPerKwh: 1,
+        },
+        {
+          id: "half",
+          arrival: "2026-11-23T00:30:00Z",
+          departure: "2026-11-23T02:59:00Z",
+          targetEnergyKwh: 50,
+          maxChargeKw: 7,
+          shortfallPenaltyPerKwh: 1,
+        },
       ],
     });
     // plugged: 7 kWh of 50 → 43 short; half: 7 of 50 → 43 short; shortfall cost 86.
@@ -312,7 +375,9 @@ describe("golden: sessions", () => {
       horizon: { ...HOURLY, slots: 2 },
       site: { importLimitKw: 100 },
       tariff: { importPrice: 0.1 },
-      sessions: [{ id: "ev", arrival: "2026-11-23T00:00:00.0000001Z", departure: "2026-11-23T02:00:00Z", targetEnergyKwh: 50, maxChargeKw: 7 }],
+      sessions: [
+        { id: "ev", arrival: "2026-11-23T00:00:00.0000001Z", departure: "2026-11-23T02:00:00Z", targetEnergyKwh: 50, maxChargeKw: 7 },
+      ],
     });
     for (const s of BASELINES) expectSchedule(all.get(s)!, { powers: { ev: [0, 7] } });
   });
@@ -351,7 +416,14 @@ describe("golden: sessions", () => {
       site: { importLimitKw: 100 },
       circuits: [{ id: "c", limitKw: 10 }],
       tariff: { importPrice: 0.1 },
-      sessions: ["a", "b"].map((id, k) => ({ id, circuitId: "c", departure: `2026-11-23T0${k + 1}:00:00Z`, targetEnergyKwh: 50, maxChargeKw: 11, minChargeKw: 6 })),
+      sessions: ["a", "b"].map((id, k) => ({
+        id,
+        circuitId: "c",
+        departure: `2026-11-23T0${k + 1}:00:00Z`,
+        targetEnergyKwh: 50,
+        maxChargeKw: 11,
+        minChargeKw: 6,
+      })),
     });
     for (const r of all.values()) {
       for (const x of r.sessions) expect(x.powerKw[0] === 0 || x.powerKw[0] >= 6 - 1e-6).toBe(true);
@@ -368,7 +440,13 @@ describe("golden: sessions", () => {
       horizon: { ...HOURLY, slots: 1 },
       site: { importLimitKw: 50 },
       tariff: { importPrice: 0.1 },
-      sessions: Array.from({ length: 10 }, (_, k) => ({ id: `car${k}`, departure: "2026-11-23T01:00:00Z", targetEnergyKwh: 50, maxChargeKw: 11, minChargeKw: 6 })),
+      sessions: Array.from({ length: 10 }, (_, k) => ({
+        id: `car${k}`,
+        departure: "2026-11-23T01:00:00Z",
+        targetEnergyKwh: 50,
+        maxChargeKw: 11,
+        minChargeKw: 6,
+      })),
     });
     for (const s of ["uncontrolled", "equalShare"] as const) {
       const p = all.get(s)!.sessions.map((x) => x.powerKw[0]);
@@ -386,7 +464,18 @@ describe("golden: V2G", () => {
     horizon: { ...HOURLY, slots: 2 },
     site: { importLimitKw: 100, exportLimitKw: 100 },
     tariff: { importPrice: [0.1, 0.5], exportPrice: [0.1, 0.5] },
-    sessions: [{ id: "van", departure: "2026-11-23T02:00:00Z", initialEnergyKwh: 20, targetEnergyKwh: 20, capacityKwh: 40, minEnergyKwh: 10, maxChargeKw: 10, maxDischargeKw: 10 }],
+    sessions: [
+      {
+        id: "van",
+        departure: "2026-11-23T02:00:00Z",
+        initialEnergyKwh: 20,
+        targetEnergyKwh: 20,
+        capacityKwh: 40,
+        minEnergyKwh: 10,
+        maxChargeKw: 10,
+        maxDischargeKw: 10,
+      },
+    ],
   };
 
   it("baselines never discharge; they hold a car already at its target", () => {
@@ -439,14 +528,32 @@ describe("golden: V2G between cars", () => {
     circuits: [{ id: "c", limitKw: 0 }],
     tariff: { importPrice: 0 },
     sessions: [
-      { id: "donor", circuitId: "c", departure: "2026-11-23T20:00:00Z", initialEnergyKwh: 50, targetEnergyKwh: 0, maxChargeKw: 50, maxDischargeKw: 25, shortfallPenaltyPerKwh: 0 },
-      { id: "car", circuitId: "c", departure: "2026-11-23T22:00:00Z", targetEnergyKwh: 19, capacityKwh: 31, maxChargeKw: 14, shortfallPenaltyPerKwh: 100 },
+      {
+        id: "donor",
+        circuitId: "c",
+        departure: "2026-11-23T20:00:00Z",
+        initialEnergyKwh: 50,
+        targetEnergyKwh: 0,
+        maxChargeKw: 50,
+        maxDischargeKw: 25,
+        shortfallPenaltyPerKwh: 0,
+      },
+      {
+        id: "car",
+        circuitId: "c",
+        departure: "2026-11-23T22:00:00Z",
+        targetEnergyKwh: 19,
+        capacityKwh: 31,
+        maxChargeKw: 14,
+        shortfallPenaltyPerKwh: 100,
+      },
     ],
   };
 
   it("baselines cannot charge without the grid", () => {
     const all = solveAll(input);
-    for (const s of BASELINES) expectSchedule(all.get(s)!, { powers: { car: [0, 0, 0, 0] }, shortfall: { car: 19 }, cost: { total: 1900 } });
+    for (const s of BASELINES)
+      expectSchedule(all.get(s)!, { powers: { car: [0, 0, 0, 0] }, shortfall: { car: 19 }, cost: { total: 1900 } });
   });
 
   it("optimal moves energy from one car to another", () => {

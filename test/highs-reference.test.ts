@@ -1,17 +1,17 @@
 /**
- * The HiGHS reference (bench/reference/highs.ts): golden problems with
+ * The HiGHS reference (testkit/reference/highs.ts): golden problems with
  * optima worked out by hand, and on seeded generated problems the two-sided
  * check that every baseline's cost (a feasible schedule) is at least the
  * relaxation optimum; the mixed-integer model of the charging floor
  * (`minCharge: "mip"`) on hand-solved and generated problems.
  */
 import { describe, expect, it } from "vitest";
-import { GENERATORS, GENERATOR_NAMES } from "../bench/generators/index.js";
-import { HighsReference, buildLp } from "../bench/reference/highs.js";
-import { compile } from "../service/model/compile.js";
-import type { Request, RequestInput, StrategyName } from "../service/model/schema.js";
-import { validateRequest } from "../service/model/validate.js";
-import { solve } from "../service/scheduler/solve.js";
+import { GENERATORS, GENERATOR_NAMES } from "../testkit/generators/index.js";
+import { HighsReference, buildLp } from "../testkit/reference/highs.js";
+import { compile } from "../engine/model/compile.js";
+import type { Request, RequestInput, StrategyName } from "../engine/model/schema.js";
+import { validateRequest } from "../engine/model/validate.js";
+import { solve } from "../engine/scheduler/solve.js";
 
 const reference = new HighsReference();
 const START = "2026-01-01T00:00:00Z";
@@ -67,10 +67,20 @@ describe("golden problems", () => {
     const request = hourly(2, {
       site: { importLimitKw: 100, baseLoadKw: [0, 10] },
       tariff: { importPrice: [0.1, 0.5] },
-      sessions: [{
-        id: "v2g", departure: at(2), initialEnergyKwh: 20, targetEnergyKwh: 11, capacityKwh: 40,
-        maxChargeKw: 10, maxDischargeKw: 10, chargeEfficiency: 0.9, dischargeEfficiency: 0.9, degradationCostPerKwh: 0.05,
-      }],
+      sessions: [
+        {
+          id: "v2g",
+          departure: at(2),
+          initialEnergyKwh: 20,
+          targetEnergyKwh: 11,
+          capacityKwh: 40,
+          maxChargeKw: 10,
+          maxDischargeKw: 10,
+          chargeEfficiency: 0.9,
+          dischargeEfficiency: 0.9,
+          degradationCostPerKwh: 0.05,
+        },
+      ],
     });
     const r = await reference.solve(request, { primal: true });
     expect(r.status).toBe("optimal");
@@ -91,11 +101,12 @@ describe("golden problems", () => {
   });
 
   it("shortfall is bought when the penalty is below the price, and not when above", async () => {
-    const request = (penalty: number) => hourly(2, {
-      site: { importLimitKw: 100 },
-      tariff: { importPrice: 0.3 },
-      sessions: [{ id: "a", departure: at(2), targetEnergyKwh: 20, capacityKwh: 60, maxChargeKw: 5, shortfallPenaltyPerKwh: penalty }],
-    });
+    const request = (penalty: number) =>
+      hourly(2, {
+        site: { importLimitKw: 100 },
+        tariff: { importPrice: 0.3 },
+        sessions: [{ id: "a", departure: at(2), targetEnergyKwh: 20, capacityKwh: 60, maxChargeKw: 5, shortfallPenaltyPerKwh: penalty }],
+      });
     close((await reference.solve(request(2))).objective, 0.3 * 10 + 2 * 10);
     close((await reference.solve(request(0.1))).objective, 0.1 * 20);
   });
@@ -103,11 +114,22 @@ describe("golden problems", () => {
   it("nested circuits share their limit; the softer penalty gives way", async () => {
     const request = hourly(1, {
       site: { importLimitKw: 100 },
-      circuits: [{ id: "feeder", limitKw: 6 }, { id: "panel", parentId: "feeder", limitKw: 20 }],
+      circuits: [
+        { id: "feeder", limitKw: 6 },
+        { id: "panel", parentId: "feeder", limitKw: 20 },
+      ],
       tariff: { importPrice: 0.2 },
       sessions: [
         { id: "hard", circuitId: "panel", departure: at(1), targetEnergyKwh: 5, capacityKwh: 60, maxChargeKw: 5 },
-        { id: "soft", circuitId: "feeder", departure: at(1), targetEnergyKwh: 5, capacityKwh: 60, maxChargeKw: 5, shortfallPenaltyPerKwh: 2 },
+        {
+          id: "soft",
+          circuitId: "feeder",
+          departure: at(1),
+          targetEnergyKwh: 5,
+          capacityKwh: 60,
+          maxChargeKw: 5,
+          shortfallPenaltyPerKwh: 2,
+        },
       ],
     });
     close((await reference.solve(request)).objective, 0.2 * 6 + 2 * 4);
@@ -119,7 +141,18 @@ describe("golden problems", () => {
     const request = hourly(2, {
       site: { importLimitKw: 40, baseLoadKw: 50 },
       tariff: { importPrice: 0.2 },
-      sessions: [{ id: "v2g", departure: at(2), initialEnergyKwh: 30, targetEnergyKwh: 30, capacityKwh: 40, minEnergyKwh: 10, maxChargeKw: 5, maxDischargeKw: 5 }],
+      sessions: [
+        {
+          id: "v2g",
+          departure: at(2),
+          initialEnergyKwh: 30,
+          targetEnergyKwh: 30,
+          capacityKwh: 40,
+          minEnergyKwh: 10,
+          maxChargeKw: 5,
+          maxDischargeKw: 5,
+        },
+      ],
     });
     const r = await reference.solve(request, { primal: true });
     expect(r.status).toBe("infeasible");
@@ -133,7 +166,18 @@ describe("golden problems", () => {
       site: { importLimitKw: 100 },
       circuits: [{ id: "c", limitKw: 6 }],
       tariff: { importPrice: 0.2 },
-      sessions: [{ id: "v", circuitId: "c", departure: at(1), initialEnergyKwh: 5, targetEnergyKwh: 5, capacityKwh: 60, maxChargeKw: 5, maxDischargeKw: 5 }],
+      sessions: [
+        {
+          id: "v",
+          circuitId: "c",
+          departure: at(1),
+          initialEnergyKwh: 5,
+          targetEnergyKwh: 5,
+          capacityKwh: 60,
+          maxChargeKw: 5,
+          maxDischargeKw: 5,
+        },
+      ],
     });
     const lines = buildLp(compile(request)).text.split("\n");
     expect(lines.filter((l) => /^ H0_0: .* <= 6$/.test(l))).toHaveLength(1);
@@ -143,16 +187,17 @@ describe("golden problems", () => {
   });
 });
 
-describe("charging floor as a MILP (minCharge: \"mip\")", () => {
+describe('charging floor as a MILP (minCharge: "mip")', () => {
   // 1.5 kWh over four 15-min slots at 5 kW max (1.25 kWh a slot) with a 4 kW floor (1 kWh a slot when on).
   // Relaxation: 1.25 kWh at 0.10 and 0.25 kWh at 0.20 = 0.175. With the floor one slot cannot deliver
   // 1.5 kWh, so two slots charge, each at least 1 kWh: 1 kWh at 0.10 and 1 kWh at 0.20 = 0.30.
-  const floorRequest = (maxDischargeKw: number) => valid({
-    horizon: { start: START, slotMinutes: 15, slots: 4 },
-    site: { importLimitKw: 100 },
-    tariff: { importPrice: [0.4, 0.1, 0.3, 0.2] },
-    sessions: [{ id: "a", departure: at(1), targetEnergyKwh: 1.5, capacityKwh: 10, maxChargeKw: 5, minChargeKw: 4, maxDischargeKw }],
-  });
+  const floorRequest = (maxDischargeKw: number) =>
+    valid({
+      horizon: { start: START, slotMinutes: 15, slots: 4 },
+      site: { importLimitKw: 100 },
+      tariff: { importPrice: [0.4, 0.1, 0.3, 0.2] },
+      sessions: [{ id: "a", departure: at(1), targetEnergyKwh: 1.5, capacityKwh: 10, maxChargeKw: 5, minChargeKw: 4, maxDischargeKw }],
+    });
 
   for (const v2g of [false, true]) {
     it(`takes whole blocks where the relaxation takes a sliver${v2g ? " (V2G: no discharging under a charging slot)" : ""}`, async () => {
@@ -223,7 +268,19 @@ describe("charging floor as a MILP (minCharge: \"mip\")", () => {
     const request = hourly(2, {
       site: { importLimitKw: 40, baseLoadKw: 50 },
       tariff: { importPrice: 0.2 },
-      sessions: [{ id: "v2g", departure: at(2), initialEnergyKwh: 30, targetEnergyKwh: 30, capacityKwh: 40, minEnergyKwh: 10, maxChargeKw: 5, minChargeKw: 2, maxDischargeKw: 5 }],
+      sessions: [
+        {
+          id: "v2g",
+          departure: at(2),
+          initialEnergyKwh: 30,
+          targetEnergyKwh: 30,
+          capacityKwh: 40,
+          minEnergyKwh: 10,
+          maxChargeKw: 5,
+          minChargeKw: 2,
+          maxDischargeKw: 5,
+        },
+      ],
     });
     await expect(reference.solve(request, { minCharge: "mip" })).rejects.toThrow(/no overflow pass/);
     expect((await reference.solve(request)).status).toBe("infeasible");
@@ -239,7 +296,11 @@ describe("charging floor as a MILP (minCharge: \"mip\")", () => {
     expect(r.binaries).toBeGreaterThan(0);
   });
 
-  for (const [name, seed] of [["depotV2g", 1], ["pvSite", 1], ["workplace", 2]] as const) {
+  for (const [name, seed] of [
+    ["depotV2g", 1],
+    ["pvSite", 1],
+    ["workplace", 2],
+  ] as const) {
     it(`${name} 12×48 seed ${seed} with floors: a feasible signed schedule between the relaxation and our total`, async () => {
       const request = valid(GENERATORS[name]({ sessions: 12, slots: 48, seed, minCharge: true }));
       const p = compile(request);
@@ -265,7 +326,10 @@ describe("charging floor as a MILP (minCharge: \"mip\")", () => {
   // Binding circuits or import where rounding the relaxation in one go
   // wasted room (8.5% and 33% above the MILP optimum before the dive and
   // the swap rounds): the optimal strategy now lands on the MILP optimum.
-  for (const [name, seed] of [["workplace", 4], ["pvSite", 8]] as const) {
+  for (const [name, seed] of [
+    ["workplace", 4],
+    ["pvSite", 8],
+  ] as const) {
     it(`${name} 30×48 seed ${seed} with floors: our rounding is within 0.1% of the MILP optimum`, async () => {
       const request = valid(GENERATORS[name]({ sessions: 30, slots: 48, seed, minCharge: true }));
       const milp = await reference.solve(request, { minCharge: "mip", timeLimitS: 60 });
@@ -327,7 +391,11 @@ const BASELINES: StrategyName[] = ["uncontrolled", "equalShare", "edf", "llf"];
 
 describe("baselines never beat the relaxation optimum (seeded generated problems)", () => {
   for (const name of GENERATOR_NAMES) {
-    for (const [sessions, slots, seed] of [[12, 48, 1], [40, 96, 2], [25, 96, 3]] as const) {
+    for (const [sessions, slots, seed] of [
+      [12, 48, 1],
+      [40, 96, 2],
+      [25, 96, 3],
+    ] as const) {
       it(`${name} ${sessions}×${slots} seed ${seed}`, async () => {
         const request = valid(GENERATORS[name]({ sessions, slots, seed }));
         const r = await reference.solve(request, { primal: true });
@@ -338,7 +406,9 @@ describe("baselines never beat the relaxation optimum (seeded generated problems
         for (const strategy of BASELINES) {
           const baseline = solve(request, { strategy });
           expect(baseline.status).toBe("feasible");
-          expect(baseline.cost.total, `${strategy} vs HiGHS`).toBeGreaterThanOrEqual(r.objective - 1e-6 * Math.max(1, Math.abs(r.objective)));
+          expect(baseline.cost.total, `${strategy} vs HiGHS`).toBeGreaterThanOrEqual(
+            r.objective - 1e-6 * Math.max(1, Math.abs(r.objective)),
+          );
         }
       });
     }
@@ -404,7 +474,11 @@ function checkRelaxationSchedule(request: Request, primal: Primal) {
       expect(primal.energy[i]).toBeLessThanOrEqual(s.capacity[v] + tol);
       expect(primal.energy[i]).toBeGreaterThanOrEqual(s.energyFloor[v] - tol);
       const before = t === s.start[v] ? s.initialEnergy[v] : primal.energy[i - 1];
-      close(primal.energy[i], before + p.slotHours * (s.chargeEfficiency[v] * primal.charge[i] - primal.discharge[i] / s.dischargeEfficiency[v]), 1e-6);
+      close(
+        primal.energy[i],
+        before + p.slotHours * (s.chargeEfficiency[v] * primal.charge[i] - primal.discharge[i] / s.dischargeEfficiency[v]),
+        1e-6,
+      );
       for (let c = s.circuit[v]; c >= 0; c = p.circuitParent[c]) circuitLoad[c * p.slots + t] += power;
     }
   }

@@ -14,10 +14,27 @@ function run(...args: string[]) {
 
 describe("wattplan solve --ocpp", () => {
   it("adds ocpp: [{ sessionId, evseId, action, payload }] valid against the official schema", () => {
-    const r = run("solve", DEPOT, "--strategy", "edf", "--ocpp", "2.0.1", "--unit", "A", "--max-periods", "4", "--ocpp-fallback", "--compact");
+    const r = run(
+      "solve",
+      DEPOT,
+      "--strategy",
+      "edf",
+      "--ocpp",
+      "2.0.1",
+      "--unit",
+      "A",
+      "--max-periods",
+      "4",
+      "--ocpp-fallback",
+      "--compact",
+    );
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { ocpp: Array<{ sessionId: string | null; evseId: string | null; action: string; payload: unknown }>; warnings: string[]; sessions: unknown[] };
+    const out = JSON.parse(r.stdout) as {
+      ocpp: Array<{ sessionId: string | null; evseId: string | null; action: string; payload: unknown }>;
+      warnings: string[];
+      sessions: unknown[];
+    };
     expect(out.sessions).toHaveLength(12);
     expect(out.ocpp).toHaveLength(24);
     expect(out.ocpp[0].sessionId).toBe("van-1");

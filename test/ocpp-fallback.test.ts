@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { validateRequest } from "../service/model/validate.js";
-import type { Request } from "../service/model/schema.js";
+import { validateRequest } from "../engine/model/validate.js";
+import type { Request } from "../engine/model/schema.js";
 import { evseShares } from "../service/ocpp/fallback.js";
 import { ocppMessages } from "../service/ocpp/index.js";
 
@@ -13,7 +13,13 @@ function request(body: Record<string, unknown>): Request {
   if (!v.ok) throw new Error(JSON.stringify(v.problems));
   return v.request;
 }
-const session = (id: string, extra: Record<string, unknown> = {}) => ({ id, departure: "2026-11-25T00:00:00Z", targetEnergyKwh: 5, maxChargeKw: 22, ...extra });
+const session = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  departure: "2026-11-25T00:00:00Z",
+  targetEnergyKwh: 5,
+  maxChargeKw: 22,
+  ...extra,
+});
 
 describe("fallback shares", () => {
   it("splits each circuit's lowest limit over the EVSEs below it, at any depth, and takes the smallest share", () => {
@@ -49,7 +55,11 @@ describe("fallback shares", () => {
       sessions: [session("s1", { evseId: "E1" }), session("s2", { evseId: "E1" }), session("s3", { evseId: "E2" }), session("s4")],
     });
     const shares = evseShares(r);
-    expect(shares.map((s) => [s.evseId, s.sessions])).toEqual([["E1", [0, 1]], ["E2", [2]], [null, [3]]]);
+    expect(shares.map((s) => [s.evseId, s.sessions])).toEqual([
+      ["E1", [0, 1]],
+      ["E2", [2]],
+      [null, [3]],
+    ]);
     for (const s of shares) expect(s.shareKw).toBeCloseTo(30 / 3, 12);
   });
 
@@ -61,8 +71,13 @@ describe("fallback shares", () => {
 
 describe("fallback profiles", () => {
   it("a share below 6 A is sent as 0 with a warning", () => {
-    const r = request({ site: { importLimitKw: 12 }, sessions: [session("s1", { evseId: "E1" }), session("s2", { evseId: "E2" }), session("s3", { evseId: "E3" })] });
-    const response = { sessions: r.sessions.map((s) => ({ id: s.id, powerKw: [0, 0, 0] })) } as unknown as Parameters<typeof ocppMessages>[1];
+    const r = request({
+      site: { importLimitKw: 12 },
+      sessions: [session("s1", { evseId: "E1" }), session("s2", { evseId: "E2" }), session("s3", { evseId: "E3" })],
+    });
+    const response = { sessions: r.sessions.map((s) => ({ id: s.id, powerKw: [0, 0, 0] })) } as unknown as Parameters<
+      typeof ocppMessages
+    >[1];
     const out = ocppMessages(r, response, { version: "2.0.1", unit: "A", fallback: true });
     // 12 kW / 3 EVSEs = 4 kW < 6 A · 230 V · 3 = 4.14 kW
     const fallback = out.messages.filter((m) => m.sessionId === null);

@@ -68,13 +68,49 @@ export interface Profile {
 /** The version-independent view of a payload. */
 export function profileOf(version: OcppVersion, payload: unknown): Profile {
   if (version === "1.6") {
-    const p = payload as { connectorId: number; csChargingProfiles: { chargingProfileId: number; stackLevel: number; chargingProfilePurpose: string; chargingProfileKind: string; transactionId?: number; chargingSchedule: Schedule } };
+    const p = payload as {
+      connectorId: number;
+      csChargingProfiles: {
+        chargingProfileId: number;
+        stackLevel: number;
+        chargingProfilePurpose: string;
+        chargingProfileKind: string;
+        transactionId?: number;
+        chargingSchedule: Schedule;
+      };
+    };
     const c = p.csChargingProfiles;
-    return { purpose: c.chargingProfilePurpose, kind: c.chargingProfileKind, stackLevel: c.stackLevel, id: c.chargingProfileId, transactionId: c.transactionId, schedules: [c.chargingSchedule], target: p.connectorId };
+    return {
+      purpose: c.chargingProfilePurpose,
+      kind: c.chargingProfileKind,
+      stackLevel: c.stackLevel,
+      id: c.chargingProfileId,
+      transactionId: c.transactionId,
+      schedules: [c.chargingSchedule],
+      target: p.connectorId,
+    };
   }
-  const p = payload as { evseId: number; chargingProfile: { id: number; stackLevel: number; chargingProfilePurpose: string; chargingProfileKind: string; transactionId?: string; chargingSchedule: Schedule[] } };
+  const p = payload as {
+    evseId: number;
+    chargingProfile: {
+      id: number;
+      stackLevel: number;
+      chargingProfilePurpose: string;
+      chargingProfileKind: string;
+      transactionId?: string;
+      chargingSchedule: Schedule[];
+    };
+  };
   const c = p.chargingProfile;
-  return { purpose: c.chargingProfilePurpose, kind: c.chargingProfileKind, stackLevel: c.stackLevel, id: c.id, transactionId: c.transactionId, schedules: c.chargingSchedule, target: p.evseId };
+  return {
+    purpose: c.chargingProfilePurpose,
+    kind: c.chargingProfileKind,
+    stackLevel: c.stackLevel,
+    id: c.id,
+    transactionId: c.transactionId,
+    schedules: c.chargingSchedule,
+    target: p.evseId,
+  };
 }
 
 const ONE_DECIMAL = /^-?\d+(\.\d)?$/;
@@ -96,18 +132,26 @@ export function k01Problems(version: OcppVersion, payload: unknown): string[] {
     for (let k = 1; k < periods.length; k++) {
       if (!(periods[k].startPeriod > periods[k - 1].startPeriod)) problems.push(`startPeriod not increasing at ${k} (K01.FR.35)`);
     }
-    if ((p.kind === "Absolute" || p.kind === "Recurring") && s.startSchedule === undefined) problems.push("Absolute needs startSchedule (K01.FR.40)");
+    if ((p.kind === "Absolute" || p.kind === "Recurring") && s.startSchedule === undefined)
+      problems.push("Absolute needs startSchedule (K01.FR.40)");
     if (p.kind === "Relative" && s.startSchedule !== undefined) problems.push("Relative must not have startSchedule (K01.FR.41)");
-    if (s.duration !== undefined && periods.length > 0 && !(s.duration > periods[periods.length - 1].startPeriod)) problems.push("duration ends before the last period");
+    if (s.duration !== undefined && periods.length > 0 && !(s.duration > periods[periods.length - 1].startPeriod))
+      problems.push("duration ends before the last period");
     for (const q of periods) {
-      for (const [name, value] of [["limit", q.limit], ["setpoint", q.setpoint], ["dischargeLimit", q.dischargeLimit]] as const) {
-        if (value !== undefined && !ONE_DECIMAL.test(String(value))) problems.push(`${name} ${value} has more than one decimal (multipleOf 0.1)`);
+      for (const [name, value] of [
+        ["limit", q.limit],
+        ["setpoint", q.setpoint],
+        ["dischargeLimit", q.dischargeLimit],
+      ] as const) {
+        if (value !== undefined && !ONE_DECIMAL.test(String(value)))
+          problems.push(`${name} ${value} has more than one decimal (multipleOf 0.1)`);
       }
       if (q.limit !== undefined && q.limit < 0) problems.push("negative limit");
       if (q.numberPhases !== undefined && q.numberPhases !== 1 && q.numberPhases !== 3) problems.push("numberPhases must be 1 or 3");
       if (q.dischargeLimit !== undefined && q.dischargeLimit > 0) problems.push("dischargeLimit must be ≤ 0");
       if (q.operationMode === "CentralSetpoint" && q.setpoint === undefined) problems.push("CentralSetpoint needs a setpoint");
-      if (q.setpoint !== undefined && q.dischargeLimit !== undefined && q.setpoint < q.dischargeLimit) problems.push("setpoint below dischargeLimit");
+      if (q.setpoint !== undefined && q.dischargeLimit !== undefined && q.setpoint < q.dischargeLimit)
+        problems.push("setpoint below dischargeLimit");
       if (q.setpoint !== undefined && q.limit !== undefined && q.setpoint > q.limit) problems.push("setpoint above limit");
     }
   }
@@ -119,7 +163,14 @@ export function k01Problems(version: OcppVersion, payload: unknown): string[] {
  * charging limit, or the (negative) discharge setpoint in 2.1. `wattsPerUnit`
  * is 1 for W, V·phases for A.
  */
-export function replayKw(version: OcppVersion, payload: unknown, startMs: number, slotMinutes: number, slots: number, wattsPerUnit: number): number[] {
+export function replayKw(
+  version: OcppVersion,
+  payload: unknown,
+  startMs: number,
+  slotMinutes: number,
+  slots: number,
+  wattsPerUnit: number,
+): number[] {
   const [s] = profileOf(version, payload).schedules;
   const offsetS = (Date.parse(s.startSchedule!) - startMs) / 1000;
   const out: number[] = [];

@@ -41,7 +41,12 @@ function neverExceeds(original: number[], reduced: Period[]) {
 describe("period merging", () => {
   it("merges equal neighbours and covers every slot once", () => {
     const periods = mergeEqual([0, 0, 5, 5, 5, -3, 0, 0]);
-    expect(periods).toEqual([{ slot: 0, slots: 2, value: 0 }, { slot: 2, slots: 3, value: 5 }, { slot: 5, slots: 1, value: -3 }, { slot: 6, slots: 2, value: 0 }]);
+    expect(periods).toEqual([
+      { slot: 0, slots: 2, value: 0 },
+      { slot: 2, slots: 3, value: 5 },
+      { slot: 5, slots: 1, value: -3 },
+      { slot: 6, slots: 2, value: 0 },
+    ]);
     expect(expand(periods, 8)).toEqual([0, 0, 5, 5, 5, -3, 0, 0]);
   });
 
@@ -55,33 +60,39 @@ describe("period merging", () => {
 
 describe("reduction to a period budget", () => {
   it("the exact reduction matches exhaustive search, and greedy is never better", () => {
-    fc.assert(fc.property(arbValues(11), fc.integer({ min: 1, max: 6 }), (values, n) => {
-      const periods = mergeEqual(values);
-      if (periods.length <= n) return;
-      const exact = reduceExact(periods, n);
-      const greedy = reduceGreedy(periods, n);
-      const lossOf = (r: Period[]) => magnitude(periods) - magnitude(r);
-      expect(lossOf(exact)).toBe(bruteForceLoss(periods, n));
-      expect(lossOf(greedy)).toBeGreaterThanOrEqual(lossOf(exact));
-      expect(exact.length).toBeLessThanOrEqual(n);
-      expect(greedy.length).toBeLessThanOrEqual(n);
-      neverExceeds(values, exact);
-      neverExceeds(values, greedy);
-    }), { numRuns: 400 });
+    fc.assert(
+      fc.property(arbValues(11), fc.integer({ min: 1, max: 6 }), (values, n) => {
+        const periods = mergeEqual(values);
+        if (periods.length <= n) return;
+        const exact = reduceExact(periods, n);
+        const greedy = reduceGreedy(periods, n);
+        const lossOf = (r: Period[]) => magnitude(periods) - magnitude(r);
+        expect(lossOf(exact)).toBe(bruteForceLoss(periods, n));
+        expect(lossOf(greedy)).toBeGreaterThanOrEqual(lossOf(exact));
+        expect(exact.length).toBeLessThanOrEqual(n);
+        expect(greedy.length).toBeLessThanOrEqual(n);
+        neverExceeds(values, exact);
+        neverExceeds(values, greedy);
+      }),
+      { numRuns: 400 },
+    );
   });
 
   it("keeps the budget, covers the horizon and never raises a limit, on long inputs too (greedy path)", () => {
-    fc.assert(fc.property(arbValues(400), fc.integer({ min: 1, max: 300 }), (values, n) => {
-      const reduced = reduce(mergeEqual(values), n);
-      expect(reduced.length).toBeLessThanOrEqual(n);
-      expect(reduced[0].slot).toBe(0);
-      expect(reduced.reduce((a, p) => a + p.slots, 0)).toBe(values.length);
-      for (let k = 1; k < reduced.length; k++) {
-        expect(reduced[k].slot).toBe(reduced[k - 1].slot + reduced[k - 1].slots);
-        expect(reduced[k].value).not.toBe(reduced[k - 1].value);
-      }
-      neverExceeds(values, reduced);
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(arbValues(400), fc.integer({ min: 1, max: 300 }), (values, n) => {
+        const reduced = reduce(mergeEqual(values), n);
+        expect(reduced.length).toBeLessThanOrEqual(n);
+        expect(reduced[0].slot).toBe(0);
+        expect(reduced.reduce((a, p) => a + p.slots, 0)).toBe(values.length);
+        for (let k = 1; k < reduced.length; k++) {
+          expect(reduced[k].slot).toBe(reduced[k - 1].slot + reduced[k - 1].slots);
+          expect(reduced[k].value).not.toBe(reduced[k - 1].value);
+        }
+        neverExceeds(values, reduced);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("leaves a profile within the budget untouched", () => {

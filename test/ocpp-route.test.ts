@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Fastify, { type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
 import { jsonSchemaTransform } from "fastify-type-provider-zod";
-import { validateRequest } from "../service/model/validate.js";
-import { solve } from "../service/scheduler/solve.js";
+import { validateRequest } from "../engine/model/validate.js";
+import { solve } from "../engine/scheduler/solve.js";
 import { ocppRoute, type StoredOptimization } from "../service/api/ocpp-route.js";
 import { profileOf, readJson, schemaValidator } from "./ocpp-helpers.js";
 
@@ -41,7 +41,12 @@ describe("GET /v1/optimizations/:id/ocpp", () => {
     for (const version of ["1.6", "2.0.1", "2.1"] as const) {
       const res = await fetch(`${base}/v1/optimizations/opt-1/ocpp?version=${version}&unit=A&maxPeriods=6&fallback=true&units=van-2:W`);
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { version: string; unit: string; ocpp: Array<{ sessionId: string | null; payload: unknown; energy?: { scheduledKwh: number } }>; warnings: string[] };
+      const body = (await res.json()) as {
+        version: string;
+        unit: string;
+        ocpp: Array<{ sessionId: string | null; payload: unknown; energy?: { scheduledKwh: number } }>;
+        warnings: string[];
+      };
       expect(body.version).toBe(version);
       expect(body.unit).toBe("A");
       expect(body.ocpp).toHaveLength(24);
@@ -53,7 +58,15 @@ describe("GET /v1/optimizations/:id/ocpp", () => {
   });
 
   it("answers 400 for a bad querystring or an unknown session unit, and passes the loader's 404 through", async () => {
-    for (const q of ["", "version=3", "version=2.1&unit=kW", "version=2.1&maxPeriods=0", "version=2.1&maxPeriods=abc", "version=2.1&fallback=maybe", "version=2.1&units=nobody:A"]) {
+    for (const q of [
+      "",
+      "version=3",
+      "version=2.1&unit=kW",
+      "version=2.1&maxPeriods=0",
+      "version=2.1&maxPeriods=abc",
+      "version=2.1&fallback=maybe",
+      "version=2.1&units=nobody:A",
+    ]) {
       const res = await fetch(`${base}/v1/optimizations/opt-1/ocpp?${q}`);
       expect(res.status, q).toBe(400);
     }
@@ -63,10 +76,13 @@ describe("GET /v1/optimizations/:id/ocpp", () => {
 
   it("is described in the OpenAPI document with its query parameters", async () => {
     await app.ready();
-    const doc = app.swagger() as { paths: Record<string, { get?: { parameters?: Array<{ name: string; in: string }>; summary?: string } }> };
+    const doc = app.swagger() as {
+      paths: Record<string, { get?: { parameters?: Array<{ name: string; in: string }>; summary?: string } }>;
+    };
     const op = doc.paths["/v1/optimizations/{id}/ocpp"]?.get;
     expect(op?.summary).toContain("OCPP");
     const names = (op?.parameters ?? []).map((p) => `${p.in}:${p.name}`);
-    for (const n of ["path:id", "query:version", "query:unit", "query:maxPeriods", "query:fallback", "query:units"]) expect(names).toContain(n);
+    for (const n of ["path:id", "query:version", "query:unit", "query:maxPeriods", "query:fallback", "query:units"])
+      expect(names).toContain(n);
   });
 });

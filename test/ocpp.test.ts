@@ -1,12 +1,19 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { validateRequest } from "../service/model/validate.js";
-import type { Request, Response } from "../service/model/schema.js";
-import { solve } from "../service/scheduler/solve.js";
-import { WattplanError } from "../service/errors.js";
+import { validateRequest } from "../engine/model/validate.js";
+import type { Request, Response } from "../engine/model/schema.js";
+import { solve } from "../engine/scheduler/solve.js";
+import { WattplanError } from "../engine/errors.js";
 import {
-  DEFAULT_VOLTAGE_V, MIN_CURRENT_A, OCPP_VERSIONS, ocppBody, ocppEvseId, ocppMessages,
-  type OcppMessage, type OcppOptionsInput, type OcppVersion,
+  DEFAULT_VOLTAGE_V,
+  MIN_CURRENT_A,
+  OCPP_VERSIONS,
+  ocppBody,
+  ocppEvseId,
+  ocppMessages,
+  type OcppMessage,
+  type OcppOptionsInput,
+  type OcppVersion,
 } from "../service/ocpp/index.js";
 import { k01Problems, profileOf, readJson, replayKw, schemaValidator } from "./ocpp-helpers.js";
 
@@ -70,7 +77,9 @@ describe("payloads against the official OCPP JSON schemas and EVerest's K01 chec
 
   it("the schema check is real: it rejects a limit with two decimals and a missing startPeriod", () => {
     const [m] = ocppMessages(depot, depotEdf, { version: "1.6" }).messages;
-    const bad = structuredClone(m.payload) as { csChargingProfiles: { chargingSchedule: { chargingSchedulePeriod: Array<{ limit: number; startPeriod?: number }> } } };
+    const bad = structuredClone(m.payload) as {
+      csChargingProfiles: { chargingSchedule: { chargingSchedulePeriod: Array<{ limit: number; startPeriod?: number }> } };
+    };
     bad.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].limit = 12.34;
     expect(schemaValidator("1.6")(bad)).toBe(false);
     delete bad.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].startPeriod;
@@ -177,8 +186,19 @@ function single(slots: number, session: Record<string, unknown> = {}): Request {
 function responseOf(request: Request, powers: number[][]): Response {
   const T = request.horizon.slots;
   return {
-    status: "feasible", strategy: "edf", cost: { total: 0, energy: 0, demand: 0, degradation: 0, shortfall: 0 }, peakImportKw: 0, warnings: [], infeasibleSlots: [],
-    sessions: request.sessions.map((s, i) => ({ id: s.id, powerKw: powers[i], energyKwh: new Array<number>(T).fill(0), deliveredKwh: 0, shortfallKwh: 0 })),
+    status: "feasible",
+    strategy: "edf",
+    cost: { total: 0, energy: 0, demand: 0, degradation: 0, shortfall: 0 },
+    peakImportKw: 0,
+    warnings: [],
+    infeasibleSlots: [],
+    sessions: request.sessions.map((s, i) => ({
+      id: s.id,
+      powerKw: powers[i],
+      energyKwh: new Array<number>(T).fill(0),
+      deliveredKwh: 0,
+      shortfallKwh: 0,
+    })),
     site: { netImportKw: new Array<number>(T).fill(0), curtailedPvKw: new Array<number>(T).fill(0) },
     solver: { iterations: 0, solveMs: 0 },
   };
@@ -210,24 +230,37 @@ describe("units and rounding", () => {
   it("applies the floor in W to declared AC sessions only, and to discharge in 2.1", () => {
     const ac = single(2, { phases: 1 });
     const low = [[1.3, -1.3]];
-    expect(periodsOf("2.1", ocppMessages(ac, responseOf(ac, low), { version: "2.1", unit: "W" }).messages[0]).map((p) => p.limit)).toEqual([0]);
+    expect(periodsOf("2.1", ocppMessages(ac, responseOf(ac, low), { version: "2.1", unit: "W" }).messages[0]).map((p) => p.limit)).toEqual([
+      0,
+    ]);
     const unknown = single(2);
     const p = periodsOf("2.1", ocppMessages(unknown, responseOf(unknown, low), { version: "2.1", unit: "W" }).messages[0]);
-    expect(p.map((q) => [q.limit, q.setpoint])).toEqual([[1300, undefined], [0, -1300]]);
+    expect(p.map((q) => [q.limit, q.setpoint])).toEqual([
+      [1300, undefined],
+      [0, -1300],
+    ]);
     expect(p[0].numberPhases).toBeUndefined();
   });
 
   it("takes the unit per session (sessionUnits) over the request's", () => {
     const v = validateRequest({
       horizon: { start: "2026-11-24T17:00:00Z", slotMinutes: 30, slots: 2 },
-      site: { importLimitKw: 100 }, tariff: { importPrice: 0.2 },
+      site: { importLimitKw: 100 },
+      tariff: { importPrice: 0.2 },
       sessions: [
         { id: "a", departure: "2026-11-25T00:00:00Z", targetEnergyKwh: 1, maxChargeKw: 11 },
         { id: "b", departure: "2026-11-25T00:00:00Z", targetEnergyKwh: 1, maxChargeKw: 11 },
       ],
     });
     if (!v.ok) throw new Error("invalid");
-    const r = ocppMessages(v.request, responseOf(v.request, [[11, 0], [11, 0]]), { version: "2.0.1", unit: "W", sessionUnits: { b: "A" } });
+    const r = ocppMessages(
+      v.request,
+      responseOf(v.request, [
+        [11, 0],
+        [11, 0],
+      ]),
+      { version: "2.0.1", unit: "W", sessionUnits: { b: "A" } },
+    );
     expect(r.messages.map((m) => profileOf("2.0.1", m.payload).schedules[0].chargingRateUnit)).toEqual(["W", "A"]);
     expect(periodsOf("2.0.1", r.messages[1])[0].limit).toBe(15.9);
   });
@@ -238,7 +271,11 @@ describe("periods and the period budget", () => {
     const request = single(6);
     const r = ocppMessages(request, responseOf(request, [[0, 7, 7, 7, 0, 0]]), { version: "1.6" });
     const s = profileOf("1.6", r.messages[0].payload).schedules[0];
-    expect(s.chargingSchedulePeriod.map((p) => [p.startPeriod, p.limit])).toEqual([[0, 0], [900, 7000], [3600, 0]]);
+    expect(s.chargingSchedulePeriod.map((p) => [p.startPeriod, p.limit])).toEqual([
+      [0, 0],
+      [900, 7000],
+      [3600, 0],
+    ]);
     expect(s.duration).toBe(6 * 900);
     expect(s.startSchedule).toBe("2026-11-24T16:00:00Z");
   });
@@ -279,27 +316,35 @@ describe("periods and the period budget", () => {
       maxPeriods: fc.option(fc.integer({ min: 1, max: 30 }), { nil: undefined }),
       power: fc.array(fc.oneof(fc.constant(0), fc.double({ min: -11, max: 22, noNaN: true })), { minLength: slots, maxLength: slots }),
     });
-    fc.assert(fc.property(arb, ({ version, unit, phases, voltageV, maxPeriods, power }) => {
-      const request = single(slots, { voltageV, ...(phases !== undefined && { phases }) });
-      const r = ocppMessages(request, responseOf(request, [power]), { version, unit, fallback: true, ...(maxPeriods !== undefined && { maxPeriods }) });
-      expectValid(version, r.messages);
-      const wpu = unit === "W" ? 1 : voltageV * (phases ?? 3);
-      const replay = replayKw(version, r.messages[0].payload, Date.parse(request.horizon.start), 15, slots, wpu);
-      const step = (0.1 * wpu) / 1000;
-      const ac = unit === "A" || phases !== undefined;
-      const floorKw = ac ? (MIN_CURRENT_A * voltageV * (phases ?? 3)) / 1000 : 0;
-      replay.forEach((q, t) => {
-        const p = power[t];
-        if (q > 0) expect(q).toBeLessThanOrEqual(p + 1e-6);
-        if (q < 0) expect(q).toBeGreaterThanOrEqual(p - 1e-6);
-        const expressible = p >= 0 || version === "2.1";
-        if (!expressible) expect(q).toBe(0);
-        // Without a period budget the replay is the schedule rounded toward 0 by less than one step.
-        else if (maxPeriods === undefined && Math.abs(p) >= floorKw) expect(Math.abs(p) - Math.abs(q)).toBeLessThan(step + 1e-9);
-        else if (maxPeriods === undefined && Math.abs(p) < floorKw - 1e-6) expect(q).toBe(0);
-      });
-      if (maxPeriods !== undefined) expect(periodsOf(version, r.messages[0]).length).toBeLessThanOrEqual(maxPeriods);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(arb, ({ version, unit, phases, voltageV, maxPeriods, power }) => {
+        const request = single(slots, { voltageV, ...(phases !== undefined && { phases }) });
+        const r = ocppMessages(request, responseOf(request, [power]), {
+          version,
+          unit,
+          fallback: true,
+          ...(maxPeriods !== undefined && { maxPeriods }),
+        });
+        expectValid(version, r.messages);
+        const wpu = unit === "W" ? 1 : voltageV * (phases ?? 3);
+        const replay = replayKw(version, r.messages[0].payload, Date.parse(request.horizon.start), 15, slots, wpu);
+        const step = (0.1 * wpu) / 1000;
+        const ac = unit === "A" || phases !== undefined;
+        const floorKw = ac ? (MIN_CURRENT_A * voltageV * (phases ?? 3)) / 1000 : 0;
+        replay.forEach((q, t) => {
+          const p = power[t];
+          if (q > 0) expect(q).toBeLessThanOrEqual(p + 1e-6);
+          if (q < 0) expect(q).toBeGreaterThanOrEqual(p - 1e-6);
+          const expressible = p >= 0 || version === "2.1";
+          if (!expressible) expect(q).toBe(0);
+          // Without a period budget the replay is the schedule rounded toward 0 by less than one step.
+          else if (maxPeriods === undefined && Math.abs(p) >= floorKw) expect(Math.abs(p) - Math.abs(q)).toBeLessThan(step + 1e-9);
+          else if (maxPeriods === undefined && Math.abs(p) < floorKw - 1e-6) expect(q).toBe(0);
+        });
+        if (maxPeriods !== undefined) expect(periodsOf(version, r.messages[0]).length).toBeLessThanOrEqual(maxPeriods);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -309,7 +354,9 @@ describe("ids, targets, transactions and the fallback", () => {
     const profiles = r.messages.map((m) => profileOf("2.0.1", m.payload));
     expect(profiles.map((p) => p.id)).toEqual(Array.from({ length: 24 }, (_, k) => 1000 + k));
     expect(profiles.slice(0, 12).every((p) => p.stackLevel === 5 && p.purpose === "TxProfile")).toBe(true);
-    expect(profiles.slice(12).every((p) => p.stackLevel === 0 && p.purpose === "TxDefaultProfile" && p.schedules[0].duration === undefined)).toBe(true);
+    expect(
+      profiles.slice(12).every((p) => p.stackLevel === 0 && p.purpose === "TxDefaultProfile" && p.schedules[0].duration === undefined),
+    ).toBe(true);
     expect(r.messages.slice(12).map((m) => [m.sessionId, m.evseId])).toEqual(depot.sessions.map((s) => [null, s.evseId]));
   });
 
@@ -364,7 +411,9 @@ describe("ids, targets, transactions and the fallback", () => {
     expect(e1.statusCode).toBe(400);
     expect(e1.message).toContain("sessions[0].connectorId");
     const long = single(2, { transactionId: "x".repeat(37) });
-    expect(catchIt(() => ocppMessages(long, responseOf(long, [[1, 1]]), { version: "2.0.1" })).message).toContain("sessions[0].transactionId");
+    expect(catchIt(() => ocppMessages(long, responseOf(long, [[1, 1]]), { version: "2.0.1" })).message).toContain(
+      "sessions[0].transactionId",
+    );
     const bad = [
       [{ version: "1.5" }, "version"],
       [{ version: "2.1", unit: "kW" }, "unit"],
@@ -390,7 +439,12 @@ describe("ocppBody (the API route's body)", () => {
   });
 
   it("answers 400 naming the querystring field", () => {
-    for (const [query, field] of [[{}, "querystring.version"], [{ version: "2.1", maxPeriods: "x" }, "querystring.maxPeriods"], [{ version: "2.1", units: "van-1" }, "querystring.units"], [{ version: "2.1", extra: "1" }, "querystring"]] as const) {
+    for (const [query, field] of [
+      [{}, "querystring.version"],
+      [{ version: "2.1", maxPeriods: "x" }, "querystring.maxPeriods"],
+      [{ version: "2.1", units: "van-1" }, "querystring.units"],
+      [{ version: "2.1", extra: "1" }, "querystring"],
+    ] as const) {
       try {
         ocppBody(depot, depotEdf, query);
         throw new Error("accepted");
@@ -418,6 +472,10 @@ describe("2.1 discharge in A", () => {
     // 6.9 kW / (230 V · 3) = 10 A per phase
     expect(periods[1].setpoint).toBe(-10);
     expect(r.warnings.some((w) => w.includes("prefer unit W for V2G"))).toBe(true);
-    expect(ocppMessages(request, responseOf(request, [[11, -6.9]]), { version: "2.1", unit: "W" }).warnings.some((w) => w.includes("prefer unit W"))).toBe(false);
+    expect(
+      ocppMessages(request, responseOf(request, [[11, -6.9]]), { version: "2.1", unit: "W" }).warnings.some((w) =>
+        w.includes("prefer unit W"),
+      ),
+    ).toBe(false);
   });
 });

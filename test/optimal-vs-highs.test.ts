@@ -5,11 +5,11 @@
  * "feasible" and the reported bound does not exceed the relaxation optimum.
  */
 import { describe, expect, it } from "vitest";
-import { GENERATORS, GENERATOR_NAMES } from "../bench/generators/index.js";
-import { HighsReference } from "../bench/reference/highs.js";
-import type { Request, RequestInput } from "../service/model/schema.js";
-import { validateRequest } from "../service/model/validate.js";
-import { solve } from "../service/scheduler/solve.js";
+import { GENERATORS, GENERATOR_NAMES } from "../testkit/generators/index.js";
+import { HighsReference } from "../testkit/reference/highs.js";
+import type { Request, RequestInput } from "../engine/model/schema.js";
+import { validateRequest } from "../engine/model/validate.js";
+import { solve } from "../engine/scheduler/solve.js";
 
 const reference = new HighsReference();
 const RELATIVE = 1e-6;
@@ -23,7 +23,11 @@ function valid(input: RequestInput): Request {
 const scale = (x: number) => Math.max(1, Math.abs(x));
 
 /** sessions, slots, slotMinutes: a day at 60, 30 and 15 minutes. */
-const SHAPES = [[10, 24, 60], [20, 48, 30], [30, 96, 15]] as const;
+const SHAPES = [
+  [10, 24, 60],
+  [20, 48, 30],
+  [30, 96, 15],
+] as const;
 const SEEDS = [1, 2, 3];
 
 describe("optimal matches the HiGHS relaxation optimum", () => {

@@ -4,11 +4,11 @@
 // Feasibility itself is enforced by solve(): it refuses any schedule the
 // evaluator finds more than 1e-6 off spec §5.
 import { describe, expect, it } from "vitest";
-import { solve } from "../service/scheduler/solve.js";
-import { Scheduler } from "../service/scheduler/wasm.js";
-import { GENERATORS } from "../bench/generators/index.js";
-import { mulberry32 } from "../bench/generators/random.js";
-import { RequestSchema, type RequestInput, type Response } from "../service/model/schema.js";
+import { solve } from "../engine/scheduler/solve.js";
+import { Scheduler } from "../engine/scheduler/wasm.js";
+import { GENERATORS } from "../testkit/generators/index.js";
+import { mulberry32 } from "../service/simulate/random.js";
+import { RequestSchema, type RequestInput, type Response } from "../engine/model/schema.js";
 
 /** Cost tolerance of the golden optima (currency). */
 const COST_TOL = 1e-4;
@@ -39,7 +39,13 @@ function expectProven(r: Response): void {
 /** Seeded generator for the larger hard inputs: the bench generators' PRNG. */
 const rng = mulberry32;
 
-function fleet(seed: number, sessions: number, slots: number, slotMinutes: number, options: { window: number; v2g?: number; circuits?: number; minCharge?: number }): RequestInput {
+function fleet(
+  seed: number,
+  sessions: number,
+  slots: number,
+  slotMinutes: number,
+  options: { window: number; v2g?: number; circuits?: number; minCharge?: number },
+): RequestInput {
   const r = rng(seed);
   const slotH = slotMinutes / 60;
   const C = options.circuits ?? 0;
@@ -49,11 +55,18 @@ function fleet(seed: number, sessions: number, slots: number, slotMinutes: numbe
       importLimitKw: 60 + sessions * 6,
       exportLimitKw: 20,
       baseLoadKw: Array.from({ length: slots }, () => Math.round(20 + 20 * r())),
-      pvKw: Array.from({ length: slots }, (_, t) => Math.max(0, Math.round(50 * Math.sin(((t * slotH) % 24 - 6) / 12 * Math.PI)))),
+      pvKw: Array.from({ length: slots }, (_, t) => Math.max(0, Math.round(50 * Math.sin(((((t * slotH) % 24) - 6) / 12) * Math.PI)))),
     },
-    circuits: Array.from({ length: C }, (_, i) => ({ id: `c${i}`, ...(i > 0 && { parentId: `c${Math.floor(r() * i)}` }), limitKw: 20 + Math.round((sessions / C) * 5 * r()) })),
+    circuits: Array.from({ length: C }, (_, i) => ({
+      id: `c${i}`,
+      ...(i > 0 && { parentId: `c${Math.floor(r() * i)}` }),
+      limitKw: 20 + Math.round((sessions / C) * 5 * r()),
+    })),
     tariff: {
-      importPrice: Array.from({ length: slots }, (_, t) => +(0.2 + 0.1 * Math.sin((t * slotH) / 24 * 2 * Math.PI) + 0.02 * r()).toFixed(4)),
+      importPrice: Array.from(
+        { length: slots },
+        (_, t) => +(0.2 + 0.1 * Math.sin(((t * slotH) / 24) * 2 * Math.PI) + 0.02 * r()).toFixed(4),
+      ),
       exportPrice: 0.05,
       demandChargePerKw: 4,
       peakThresholdKw: 40,
@@ -74,7 +87,13 @@ function fleet(seed: number, sessions: number, slots: number, slotMinutes: numbe
         capacityKwh: cap,
         maxChargeKw: r() < 0.5 ? 11 : 22,
         ...(options.minCharge && { minChargeKw: options.minCharge }),
-        ...(isV2g && { maxDischargeKw: 11, minEnergyKwh: 10, chargeEfficiency: 0.92, dischargeEfficiency: 0.92, degradationCostPerKwh: 0.02 }),
+        ...(isV2g && {
+          maxDischargeKw: 11,
+          minEnergyKwh: 10,
+          chargeEfficiency: 0.92,
+          dischargeEfficiency: 0.92,
+          degradationCostPerKwh: 0.02,
+        }),
       };
     }),
   };
@@ -116,10 +135,19 @@ describe("optimal strategy: golden problems", () => {
       horizon: hourly(2),
       site: { importLimitKw: 100, exportLimitKw: 100 },
       tariff: { importPrice: [0.1, 0.5], exportPrice: [0.1, 0.5] },
-      sessions: [{
-        id: "v", departure: at(2), initialEnergyKwh: 20, targetEnergyKwh: 20, capacityKwh: 40,
-        maxChargeKw: 10, maxDischargeKw: 10, chargeEfficiency: 0.9, dischargeEfficiency: 0.9,
-      }],
+      sessions: [
+        {
+          id: "v",
+          departure: at(2),
+          initialEnergyKwh: 20,
+          targetEnergyKwh: 20,
+          capacityKwh: 40,
+          maxChargeKw: 10,
+          maxDischargeKw: 10,
+          chargeEfficiency: 0.9,
+          dischargeEfficiency: 0.9,
+        },
+      ],
     });
     expectProven(r);
     expect(Math.abs(r.cost.total - (0.1 * 10 - 0.5 * 8.1))).toBeLessThan(COST_TOL);
@@ -172,7 +200,9 @@ describe("optimal strategy: golden problems", () => {
       horizon: hourly(2),
       site: { importLimitKw: 50, baseLoadKw: [60, 20] },
       tariff: { importPrice: 0.2 },
-      sessions: [{ id: "v", departure: at(2), initialEnergyKwh: 20, targetEnergyKwh: 5, capacityKwh: 40, maxChargeKw: 11, maxDischargeKw: 11 }],
+      sessions: [
+        { id: "v", departure: at(2), initialEnergyKwh: 20, targetEnergyKwh: 5, capacityKwh: 40, maxChargeKw: 11, maxDischargeKw: 11 },
+      ],
     });
     expectProven(r);
     expect(r.cost.total).toBeCloseTo(0.2 * (60 - 11) + 0.2 * (20 - 4), 4);
@@ -228,12 +258,41 @@ describe("optimal strategy: degenerate inputs (proven optimal whenever the relax
     const r = optimal({
       horizon: hourly(4),
       site: { importLimitKw: 0 },
-      circuits: [{ id: "sub", parentId: "main", limitKw: 0 }, { id: "main", limitKw: 0 }],
+      circuits: [
+        { id: "sub", parentId: "main", limitKw: 0 },
+        { id: "main", limitKw: 0 },
+      ],
       tariff: { importPrice: 0.2 },
       sessions: [
-        { id: "donor", circuitId: "sub", departure: at(2), initialEnergyKwh: 50, targetEnergyKwh: 0, maxChargeKw: 50, maxDischargeKw: 25, shortfallPenaltyPerKwh: 0 },
-        { id: "car", circuitId: "sub", departure: at(2), targetEnergyKwh: 19, capacityKwh: 31, maxChargeKw: 14, shortfallPenaltyPerKwh: 100 },
-        { id: "idle", circuitId: "main", departure: at(4), initialEnergyKwh: 5, targetEnergyKwh: 0, maxChargeKw: 7, maxDischargeKw: 7, shortfallPenaltyPerKwh: 0 },
+        {
+          id: "donor",
+          circuitId: "sub",
+          departure: at(2),
+          initialEnergyKwh: 50,
+          targetEnergyKwh: 0,
+          maxChargeKw: 50,
+          maxDischargeKw: 25,
+          shortfallPenaltyPerKwh: 0,
+        },
+        {
+          id: "car",
+          circuitId: "sub",
+          departure: at(2),
+          targetEnergyKwh: 19,
+          capacityKwh: 31,
+          maxChargeKw: 14,
+          shortfallPenaltyPerKwh: 100,
+        },
+        {
+          id: "idle",
+          circuitId: "main",
+          departure: at(4),
+          initialEnergyKwh: 5,
+          targetEnergyKwh: 0,
+          maxChargeKw: 7,
+          maxDischargeKw: 7,
+          shortfallPenaltyPerKwh: 0,
+        },
       ],
     });
     expectSane(r);
@@ -266,7 +325,17 @@ describe("optimal strategy: degenerate inputs (proven optimal whenever the relax
       horizon: hourly(2),
       site: { importLimitKw: 10, exportLimitKw: 5, pvKw: 3 },
       tariff: { importPrice: 0, exportPrice: -0.1 },
-      sessions: [{ id: "sink", departure: at(2), targetEnergyKwh: 0, maxChargeKw: 1, maxDischargeKw: 1, chargeEfficiency: 0.5, dischargeEfficiency: 0.5 }],
+      sessions: [
+        {
+          id: "sink",
+          departure: at(2),
+          targetEnergyKwh: 0,
+          maxChargeKw: 1,
+          maxDischargeKw: 1,
+          chargeEfficiency: 0.5,
+          dischargeEfficiency: 0.5,
+        },
+      ],
     });
     expectSane(r);
     expectProven(r);
@@ -296,8 +365,15 @@ describe("optimal strategy: hard inputs", () => {
       site: { importLimitKw: 200, exportLimitKw: 100 },
       tariff: { importPrice: -0.1, exportPrice: -0.2 },
       sessions: Array.from({ length: 5 }, (_, i) => ({
-        id: `s${i}`, departure: at(24), initialEnergyKwh: 30, targetEnergyKwh: 30, capacityKwh: 60,
-        maxChargeKw: 11, maxDischargeKw: 11, chargeEfficiency: 0.9, dischargeEfficiency: 0.9,
+        id: `s${i}`,
+        departure: at(24),
+        initialEnergyKwh: 30,
+        targetEnergyKwh: 30,
+        capacityKwh: 60,
+        maxChargeKw: 11,
+        maxDischargeKw: 11,
+        chargeEfficiency: 0.9,
+        dischargeEfficiency: 0.9,
       })),
     });
     expectSane(r);
@@ -329,7 +405,12 @@ describe("optimal strategy: hard inputs", () => {
   });
 
   it("solves a site without sessions", () => {
-    const r = optimal({ horizon: hourly(4), site: { importLimitKw: 100, pvKw: 30, baseLoadKw: 10 }, tariff: { importPrice: 0.2, exportPrice: -0.1 }, sessions: [] });
+    const r = optimal({
+      horizon: hourly(4),
+      site: { importLimitKw: 100, pvKw: 30, baseLoadKw: 10 },
+      tariff: { importPrice: 0.2, exportPrice: -0.1 },
+      sessions: [],
+    });
     expectSane(r);
     expectProven(r);
     // Negative export price: curtail the 20 kW surplus, pay nothing.

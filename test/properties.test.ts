@@ -7,10 +7,10 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { StrategyName } from "../service/model/schema.js";
-import { TOLERANCE } from "./checker/checker.js";
-import { requestArbitrary } from "./checker/arbitrary.js";
-import { BASELINES, availableStrategies, checked, valid } from "./checker/harness.js";
+import type { StrategyName } from "../engine/model/schema.js";
+import { TOLERANCE } from "../testkit/checker/checker.js";
+import { requestArbitrary } from "../testkit/checker/arbitrary.js";
+import { BASELINES, availableStrategies, checked, valid } from "../testkit/checker/harness.js";
 
 const RUNS = Number(process.env.WATTPLAN_PROPERTY_RUNS ?? 250);
 const STRATEGIES = availableStrategies();

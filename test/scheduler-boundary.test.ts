@@ -2,10 +2,10 @@
 // re-made after memory growth, nothing trapping on large problems.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { validateRequest } from "../service/model/validate.js";
-import type { Request, RequestInput } from "../service/model/schema.js";
-import { solve } from "../service/scheduler/solve.js";
-import { Scheduler } from "../service/scheduler/wasm.js";
+import { validateRequest } from "../engine/model/validate.js";
+import type { Request, RequestInput } from "../engine/model/schema.js";
+import { solve } from "../engine/scheduler/solve.js";
+import { Scheduler } from "../engine/scheduler/wasm.js";
 
 function request(input: RequestInput | unknown): Request {
   const result = validateRequest(input);
@@ -21,8 +21,10 @@ function fleet(sessions: number, slots: number): Request {
     site: { importLimitKw: sessions * 4 },
     tariff: { importPrice: 0.2 },
     sessions: Array.from({ length: sessions }, (_, i) => ({
-      id: `s${i}`, departure: new Date(Date.parse("2026-11-24T00:00:00Z") + slots * 15 * 60_000).toISOString(),
-      targetEnergyKwh: 20 + (i % 7), maxChargeKw: 11,
+      id: `s${i}`,
+      departure: new Date(Date.parse("2026-11-24T00:00:00Z") + slots * 15 * 60_000).toISOString(),
+      targetEnergyKwh: 20 + (i % 7),
+      maxChargeKw: 11,
     })),
   });
 }

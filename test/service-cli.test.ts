@@ -55,7 +55,11 @@ describe("a running service", () => {
     try {
       expect((await api(service.url!, "GET", "/v1/optimizations", { key: before })).status).toBe(200);
       const after = keys("create", "--tenant", "globex", "--file", file).stdout.trim();
-      const res = await eventually(() => api(service.url!, "GET", "/v1/optimizations", { key: after }), (r) => r.status !== 401, 15_000);
+      const res = await eventually(
+        () => api(service.url!, "GET", "/v1/optimizations", { key: after }),
+        (r) => r.status !== 401,
+        15_000,
+      );
       expect(res.status).toBe(200);
     } finally {
       await service.close();

@@ -11,7 +11,16 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { freePort, startLocalRedis, type LocalRedis } from "../service/redis.js";
 import { startService } from "../service/runtime.js";
 import { TenantStore } from "../service/tenants.js";
-import { api, deletePrefix, eventually, exampleRequest, makeTenant, testConfig, uniquePrefix, SHARED_REDIS_URL } from "./service-helpers.js";
+import {
+  api,
+  deletePrefix,
+  eventually,
+  exampleRequest,
+  makeTenant,
+  testConfig,
+  uniquePrefix,
+  SHARED_REDIS_URL,
+} from "./service-helpers.js";
 
 type Job = { id: string; status: string; attempts: number; error?: { code: string } };
 
@@ -72,15 +81,25 @@ describe("a worker process killed mid-job", () => {
       const res = await api<Job>(apiOnly.url!, "POST", "/v1/optimizations", { key: acme.key, body: exampleRequest() });
       expect(res.status).toBe(202);
       const id = res.body.id;
-      await eventually(() => api<Job>(apiOnly.url!, "GET", `/v1/optimizations/${id}`, { key: acme.key }), (r) => r.body.status === "running");
+      await eventually(
+        () => api<Job>(apiOnly.url!, "GET", `/v1/optimizations/${id}`, { key: acme.key }),
+        (r) => r.body.status === "running",
+      );
       await killChild(first, "SIGKILL");
 
       const metricsPort = await freePort();
       spawnWorker({ ...env, WATTPLAN_TEST_SOLVE_DELAY_MS: "0", WATTPLAN_WORKER_METRICS_PORT: String(metricsPort) });
-      const done = await eventually(() => api<Job>(apiOnly.url!, "GET", `/v1/optimizations/${id}`, { key: acme.key }), (r) => r.body.status === "completed", 45_000);
+      const done = await eventually(
+        () => api<Job>(apiOnly.url!, "GET", `/v1/optimizations/${id}`, { key: acme.key }),
+        (r) => r.body.status === "completed",
+        45_000,
+      );
       expect(done.body.attempts).toBe(2);
       // The worker process counts what it finished on its own /metrics.
-      const metrics = await eventually(() => api<string>(`http://127.0.0.1:${metricsPort}`, "GET", "/metrics"), (r) => /wattplan_jobs_finished_total\{status="completed"\} 1/.test(String(r.body)));
+      const metrics = await eventually(
+        () => api<string>(`http://127.0.0.1:${metricsPort}`, "GET", "/metrics"),
+        (r) => /wattplan_jobs_finished_total\{status="completed"\} 1/.test(String(r.body)),
+      );
       expect(metrics.status).toBe(200);
     } finally {
       await apiOnly.close();
@@ -95,10 +114,17 @@ describe("a worker process killed mid-job", () => {
       const first = spawnWorker(env);
       const res = await api<Job>(apiOnly.url!, "POST", "/v1/optimizations", { key: acme.key, body: exampleRequest() });
       const id = res.body.id;
-      await eventually(() => api<Job>(apiOnly.url!, "GET", `/v1/optimizations/${id}`, { key: acme.key }), (r) => r.body.status === "running");
+      await eventually(
+        () => api<Job>(apiOnly.url!, "GET", `/v1/optimizations/${id}`, { key: acme.key }),
+        (r) => r.body.status === "running",
+      );
       await killChild(first, "SIGKILL");
       spawnWorker(env);
-      const done = await eventually(() => api<Job>(apiOnly.url!, "GET", `/v1/optimizations/${id}`, { key: acme.key }), (r) => r.body.status === "failed", 45_000);
+      const done = await eventually(
+        () => api<Job>(apiOnly.url!, "GET", `/v1/optimizations/${id}`, { key: acme.key }),
+        (r) => r.body.status === "failed",
+        45_000,
+      );
       expect(done.body.error!.code).toBe("ERR_WORKER_CRASHED");
     } finally {
       await apiOnly.close();
@@ -125,7 +151,10 @@ describe("a worker process killed mid-job", () => {
         WATTPLAN_SHUTDOWN_TIMEOUT_MS: "20000",
       });
       const res = await api<Job>(apiOnly.url!, "POST", "/v1/optimizations", { key: acme.key, body: exampleRequest() });
-      await eventually(() => api<Job>(apiOnly.url!, "GET", `/v1/optimizations/${res.body.id}`, { key: acme.key }), (r) => r.body.status === "running");
+      await eventually(
+        () => api<Job>(apiOnly.url!, "GET", `/v1/optimizations/${res.body.id}`, { key: acme.key }),
+        (r) => r.body.status === "running",
+      );
       const exit = new Promise<number | null>((r) => worker.once("exit", (code) => r(code)));
       worker.kill("SIGTERM");
       expect(await exit).toBe(0);
@@ -159,11 +188,17 @@ describe("Redis restarted mid-run", () => {
     try {
       const ids: string[] = [];
       for (let i = 0; i < 4; i++) {
-        const res = await api<Job>(service.url!, "POST", "/v1/optimizations", { key: acme.key, body: exampleRequest(i % 2 ? "edf" : "llf") });
+        const res = await api<Job>(service.url!, "POST", "/v1/optimizations", {
+          key: acme.key,
+          body: exampleRequest(i % 2 ? "edf" : "llf"),
+        });
         expect(res.status).toBe(202);
         ids.push(res.body.id);
       }
-      await eventually(() => api<Job>(service.url!, "GET", `/v1/optimizations/${ids[0]}`, { key: acme.key }), (r) => r.body.status === "running");
+      await eventually(
+        () => api<Job>(service.url!, "GET", `/v1/optimizations/${ids[0]}`, { key: acme.key }),
+        (r) => r.body.status === "running",
+      );
 
       await redis.stop();
       // While Redis is away nothing is accepted, and the answer says so (no 500, no hang).

@@ -1,7 +1,6 @@
 /** Shared set-up of the job service tests: a real service on port 0 over real Redis, its own prefix. */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { Redis } from "ioredis";
 import { loadConfig, type ServiceConfig } from "../service/config.js";
 import { deleteKeysWithPrefix } from "../service/redis.js";
 import { startService, type RunningService, type ServiceOptions } from "../service/runtime.js";
@@ -41,22 +40,29 @@ export interface TestService {
 
 /** Test defaults: one job at a time, fast stall recovery, fast webhook retries, 127.0.0.1 webhooks allowed. */
 export function testConfig(prefix: string, overrides: Partial<ServiceConfig> = {}): ServiceConfig {
-  return loadConfig({}, {
-    host: "127.0.0.1",
-    port: 0,
-    redisUrl: SHARED_REDIS_URL,
-    queuePrefix: prefix,
-    concurrency: 1,
-    webhookAllowlist: ["127.0.0.1/32"],
-    webhookRetryScale: 0.001,
-    lockDurationMs: 2000,
-    stalledIntervalMs: 1000,
-    shutdownTimeoutMs: 3000,
-    ...overrides,
-  });
+  return loadConfig(
+    {},
+    {
+      host: "127.0.0.1",
+      port: 0,
+      redisUrl: SHARED_REDIS_URL,
+      queuePrefix: prefix,
+      concurrency: 1,
+      webhookAllowlist: ["127.0.0.1/32"],
+      webhookRetryScale: 0.001,
+      lockDurationMs: 2000,
+      stalledIntervalMs: 1000,
+      shutdownTimeoutMs: 3000,
+      ...overrides,
+    },
+  );
 }
 
-export async function startTestService(name: string, overrides: Partial<ServiceConfig> = {}, options: Partial<ServiceOptions> = {}): Promise<TestService> {
+export async function startTestService(
+  name: string,
+  overrides: Partial<ServiceConfig> = {},
+  options: Partial<ServiceOptions> = {},
+): Promise<TestService> {
   const prefix = uniquePrefix(name);
   const config = testConfig(prefix, overrides);
   const acme = makeTenant("acme");
@@ -115,7 +121,8 @@ export async function eventually<T>(read: () => Promise<T>, predicate: (value: T
   for (;;) {
     const value = await read();
     if (predicate(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 500)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 500)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -123,7 +130,7 @@ export async function eventually<T>(read: () => Promise<T>, predicate: (value: T
 /** A valid request of any size: `sessions` EVs over `slots` 15-minute slots, seeded. */
 export function syntheticRequest(sessions: number, slots: number, strategy = "edf", seed = 1): Record<string, unknown> {
   let s = seed >>> 0;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const start = Date.parse("2026-11-24T00:00:00Z");
   const at = (slot: number) => new Date(start + slot * 15 * 60_000).toISOString();
   return {

@@ -40,13 +40,19 @@ describe("job service end to end", () => {
     });
     expect(submitted.status).toBe(202);
     const id = submitted.body.id;
-    const done = await eventually(() => api<Job>(t.url, "GET", `/v1/optimizations/${id}`, { key: t.acme.key }), (r) => r.body.status === "completed");
+    const done = await eventually(
+      () => api<Job>(t.url, "GET", `/v1/optimizations/${id}`, { key: t.acme.key }),
+      (r) => r.body.status === "completed",
+    );
     expect(done.body.result!.strategy).toBe("edf");
     expect(done.body.result!.status).toBe("feasible");
     expect(done.body.metadata).toEqual({ run: 1 });
     expect(Date.parse(done.body.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(done.body.startedAt!));
 
-    const received = await eventually(async () => hooks.requests.filter((r) => r.path === "/acme"), (rs) => rs.length > 0);
+    const received = await eventually(
+      async () => hooks.requests.filter((r) => r.path === "/acme"),
+      (rs) => rs.length > 0,
+    );
     const payload = verify(t.acme.secret, received[0]) as Payload;
     expect(payload.type).toBe("optimization.completed");
     expect(payload.data.id).toBe(id);
@@ -60,7 +66,10 @@ describe("job service end to end", () => {
     expect(() => verify(t.globex.secret, received[0])).toThrow();
 
     const deliveries = await eventually(
-      () => api<{ items: { id: string; status: string; attempts: unknown[] }[] }>(t.url, "GET", done.body.links.deliveries, { key: t.acme.key }),
+      () =>
+        api<{ items: { id: string; status: string; attempts: unknown[] }[] }>(t.url, "GET", done.body.links.deliveries, {
+          key: t.acme.key,
+        }),
       (r) => r.body.items.length === 1 && r.body.items[0].status === "succeeded",
     );
     expect(deliveries.body.items[0].attempts).toHaveLength(1);
@@ -71,7 +80,10 @@ describe("job service end to end", () => {
     const redeliver = `${done.body.links.deliveries}/${deliveryId}/redeliver`;
     expect((await api(t.url, "POST", redeliver, { key: t.globex.key })).status).toBe(404);
     expect((await api(t.url, "POST", redeliver, { key: t.acme.key })).status).toBe(202);
-    const again = await eventually(async () => hooks.requests.filter((r) => r.path === "/acme"), (rs) => rs.length === 2);
+    const again = await eventually(
+      async () => hooks.requests.filter((r) => r.path === "/acme"),
+      (rs) => rs.length === 2,
+    );
     expect(again[1].headers["webhook-id"]).toBe(received[0].headers["webhook-id"]);
     verify(t.acme.secret, again[1]);
 
@@ -107,7 +119,10 @@ describe("job service end to end", () => {
   });
 
   it("draws a completed job as an SVG chart, for its own tenant only", async () => {
-    const done = await api<Job>(t.url, "POST", "/v1/optimizations?wait=20", { key: t.acme.key, body: exampleRequest("optimal", "pv-export-limit") });
+    const done = await api<Job>(t.url, "POST", "/v1/optimizations?wait=20", {
+      key: t.acme.key,
+      body: exampleRequest("optimal", "pv-export-limit"),
+    });
     expect(done.body.status).toBe("completed");
     const res = await fetch(`${t.url}${done.body.links.self}/chart.svg`, { headers: { authorization: `Bearer ${t.acme.key}` } });
     expect(res.status).toBe(200);
@@ -122,7 +137,10 @@ describe("job service end to end", () => {
 
   it("solves with the default strategy, optimal, and proves it with a bound", async () => {
     type Proven = { status: string; cost: { total: number }; solver: { bound?: number; relativeGap?: number; iterations: number } };
-    const res = await api<Job>(t.url, "POST", "/v1/optimizations?wait=20", { key: t.acme.key, body: { ...exampleRequest("optimal", "depot-v2g"), strategy: undefined } });
+    const res = await api<Job>(t.url, "POST", "/v1/optimizations?wait=20", {
+      key: t.acme.key,
+      body: { ...exampleRequest("optimal", "depot-v2g"), strategy: undefined },
+    });
     expect(res.body.status).toBe("completed");
     const result = res.body.result as unknown as Proven & { strategy: string };
     expect(result.strategy).toBe("optimal");
@@ -147,11 +165,17 @@ describe("running jobs", () => {
     const res = await api<Job>(t.url, "POST", "/v1/optimizations?wait=0.2", { key: t.acme.key, body: exampleRequest() });
     expect(res.status).toBe(202);
     const id = res.body.id;
-    await eventually(() => api<Job>(t.url, "GET", `/v1/optimizations/${id}`, { key: t.acme.key }), (r) => r.body.status === "running");
+    await eventually(
+      () => api<Job>(t.url, "GET", `/v1/optimizations/${id}`, { key: t.acme.key }),
+      (r) => r.body.status === "running",
+    );
     const cancel = await api<{ code: string }>(t.url, "DELETE", `/v1/optimizations/${id}`, { key: t.acme.key });
     expect(cancel.status).toBe(409);
     expect(cancel.body.code).toBe("ERR_NOT_CANCELABLE");
-    const done = await eventually(() => api<Job>(t.url, "GET", `/v1/optimizations/${id}`, { key: t.acme.key }), (r) => r.body.status === "completed");
+    const done = await eventually(
+      () => api<Job>(t.url, "GET", `/v1/optimizations/${id}`, { key: t.acme.key }),
+      (r) => r.body.status === "completed",
+    );
     expect(done.body.attempts).toBe(1);
   });
 
@@ -160,7 +184,10 @@ describe("running jobs", () => {
     const second = await api<Job>(t.url, "POST", "/v1/optimizations", { key: t.acme.key, body: exampleRequest() });
     const cancel = await api<Job>(t.url, "DELETE", `/v1/optimizations/${second.body.id}`, { key: t.acme.key });
     expect(cancel.status).toBe(200);
-    await eventually(() => api<Job>(t.url, "GET", `/v1/optimizations/${first.body.id}`, { key: t.acme.key }), (r) => r.body.status === "completed");
+    await eventually(
+      () => api<Job>(t.url, "GET", `/v1/optimizations/${first.body.id}`, { key: t.acme.key }),
+      (r) => r.body.status === "completed",
+    );
     const after = await api<Job>(t.url, "GET", `/v1/optimizations/${second.body.id}`, { key: t.acme.key });
     expect(after.body.status).toBe("canceled");
     expect(after.body.startedAt).toBeUndefined();
@@ -187,12 +214,18 @@ describe("job timeout", () => {
     expect(res.status).toBe(200);
     expect(res.body.status).toBe("failed");
     expect(res.body.error!.code).toBe("ERR_JOB_TIMEOUT");
-    const received = await eventually(async () => hooks.requests.filter((r) => r.path === "/failed"), (rs) => rs.length > 0);
+    const received = await eventually(
+      async () => hooks.requests.filter((r) => r.path === "/failed"),
+      (rs) => rs.length > 0,
+    );
     const payload = verify(t.acme.secret, received[0]) as Payload;
     expect(payload.type).toBe("optimization.failed");
     expect(payload.data.error!.code).toBe("ERR_JOB_TIMEOUT");
     // Its thread was terminated (BullMQ saw it exit), the retry found the job final and skipped it.
-    await eventually(() => t.service.producer.queue.getJobState(res.body.id), (state) => state === "completed");
+    await eventually(
+      () => t.service.producer.queue.getJobState(res.body.id),
+      (state) => state === "completed",
+    );
     const job = await t.service.producer.queue.getJob(res.body.id);
     expect((job!.stacktrace ?? []).join("\n") + (job!.failedReason ?? "")).toMatch(/exit/i);
     // The worker goes on with a fresh thread.

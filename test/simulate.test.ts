@@ -2,18 +2,24 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { computeMetrics, type StrategyMetrics } from "../bench/simulate/metrics.js";
-import { runReplay, type ReplayConfig } from "../bench/simulate/run.js";
-import { loadSessions } from "../bench/simulate/sessions.js";
-import { loadSeries, loadTariff } from "../bench/simulate/series.js";
+import { computeMetrics, type StrategyMetrics } from "../service/simulate/metrics.js";
+import { loadSessions } from "../service/simulate/sessions.js";
+import { loadSeries, loadTariff } from "../service/simulate/series.js";
 import {
-  DEFAULT_SIMULATION_OPTIONS, buildGrid, isSimStrategy, prepareSessions, simStrategyNames, simulate,
-  type SimStrategy, type SimulationOptions,
-} from "../bench/simulate/simulator.js";
+  DEFAULT_SIMULATION_OPTIONS,
+  buildGrid,
+  isSimStrategy,
+  prepareSessions,
+  simStrategyNames,
+  simulate,
+  type SimStrategy,
+  type SimulationOptions,
+} from "../service/simulate/simulator.js";
 import { parseCapacities, parseStrategies, simulateConfig } from "../service/cli/simulate-command.js";
-import { main } from "../service/cli/main.js";
-import { STRATEGIES } from "../service/scheduler/strategies.js";
-import { parseInstant, zonedTime } from "../bench/simulate/time.js";
+import { runCli } from "./cli-capture.js";
+import { STRATEGIES } from "../engine/scheduler/strategies.js";
+import { parseInstant, zonedTime } from "../service/simulate/time.js";
+import { dataFile } from "../service/simulate/data-dir.js";
 import { expectValidSvg } from "./fixtures/svg-check.js";
 
 const FIXTURE = "test/fixtures/sessions-acn-data.csv";
@@ -60,7 +66,7 @@ describe("simulator on a hand-computed fixture", () => {
     const k = 10 / 18;
     expect(run.netImportKw[0]).toBeCloseTo(7, 9);
     expect(run.netImportKw[1]).toBeCloseTo(10, 9);
-    expect(run.netImportKw[2]).toBeCloseTo((5 - 5 * k) + (8 - 7 * k), 9);
+    expect(run.netImportKw[2]).toBeCloseTo(5 - 5 * k + (8 - 7 * k), 9);
     expect(run.deliveredKwh[0]).toBeCloseTo(12, 9);
     expect(run.deliveredKwh[1]).toBeCloseTo(8, 9);
     expect(run.deliveredKwh[2]).toBeCloseTo(6 * k, 9);
@@ -106,11 +112,13 @@ describe("strategies come from the API's registry", () => {
     for (const name of Object.keys(STRATEGIES)) expect(isSimStrategy(name)).toBe(true);
     expect(isSimStrategy("fcfs")).toBe(false);
     expect(parseStrategies("edf, llf,edf")).toEqual(["edf", "llf"]);
-    expect(() => parseStrategies("edf,fcfs")).toThrow(/unknown strategy "fcfs".*one of optimal, uncontrolled, equalShare, edf, llf, offline/);
+    expect(() => parseStrategies("edf,fcfs")).toThrow(
+      /unknown strategy "fcfs".*one of optimal, uncontrolled, equalShare, edf, llf, offline/,
+    );
   });
 
   it("the benchmark's scenarios are valid command lines over the shared data", async () => {
-    const { SCENARIOS } = await import("../bench/simulate/scenarios.js");
+    const { SCENARIOS } = await import("../bench/strategies/scenarios.js");
     expect(SCENARIOS.map((s) => s.name)).toEqual(["acn-capacity-sweep", "acn-site"]);
     for (const scenario of SCENARIOS) {
       const config = simulateConfig([...scenario.args, "--out", join(tmp, scenario.name)]);
@@ -118,6 +126,21 @@ describe("strategies come from the API's registry", () => {
       expect(config.options.slotMinutes).toBe(5);
     }
     expect(simulateConfig(SCENARIOS[0].args).capacitiesKw).toHaveLength(27);
+  });
+
+  it("finds the real data through WATTPLAN_DATA_DIR and names the setting when a file is absent", () => {
+    const saved = process.env.WATTPLAN_DATA_DIR;
+    try {
+      process.env.WATTPLAN_DATA_DIR = tmp;
+      expect(() => dataFile("sessions", "acn-caltech-2019-03.csv")).toThrow(/not found; set WATTPLAN_DATA_DIR/);
+      const run = runCli(["simulate", "--out", join(tmp, "nodata")]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/acn-caltech-2019-03\.csv: not found; set WATTPLAN_DATA_DIR/);
+    } finally {
+      if (saved === undefined) delete process.env.WATTPLAN_DATA_DIR;
+      else process.env.WATTPLAN_DATA_DIR = saved;
+    }
+    expect(dataFile("sessions", "acn-caltech-2019-03.csv")).toMatch(/shared\/data\/sessions\/acn-caltech-2019-03\.csv$/);
   });
 
   it("reads capacity lists and ranges", () => {
@@ -131,7 +154,8 @@ describe("strategies come from the API's registry", () => {
 
 describe("the offline bound", () => {
   const online: SimStrategy[] = ["uncontrolled", "equalShare", "edf", "llf", "optimal"];
-  const objective = (m: StrategyMetrics) => m.totalCost + DEFAULT_SIMULATION_OPTIONS.shortfallPenaltyPerKwh * (m.energyRequestedKwh - m.energyDeliveredKwh);
+  const objective = (m: StrategyMetrics) =>
+    m.totalCost + DEFAULT_SIMULATION_OPTIONS.shortfallPenaltyPerKwh * (m.energyRequestedKwh - m.energyDeliveredKwh);
 
   it("is never worse than an online strategy, in energy delivered and in cost with the shortfall penalty", () => {
     const offline = replayFixture("offline").metrics;
@@ -153,7 +177,7 @@ describe("the offline bound", () => {
 describe("input files", () => {
   it("reads the time-of-use tariff in local time (SCE TOU-EV-4, March 2019)", () => {
     const tz = "America/Los_Angeles";
-    const tou = loadTariff("../shared/data/tariffs/sce_tou_ev_4_march_2019.json", tz);
+    const tou = loadTariff(dataFile("tariffs", "sce_tou_ev_4_march_2019.json"), tz);
     expect(tou.energyRate(zonedTime(2019, 3, 4, 13, 0, tz))).toBe(0.0869); // Monday, 12-18 block
     expect(tou.energyRate(zonedTime(2019, 3, 4, 7, 55, tz))).toBe(0.06087);
     expect(tou.energyRate(zonedTime(2019, 3, 2, 13, 0, tz))).toBe(0.06087); // Saturday
@@ -161,17 +185,17 @@ describe("input files", () => {
   });
 
   it("reads ENTSO-E prices per MWh into per kWh, and hour-ending EnergyPlus load by the hour it covers", () => {
-    const prices = loadSeries("../shared/data/prices/nl-day-ahead-2023.csv", { timeZone: "Europe/Amsterdam", scale: 1e-3 });
+    const prices = loadSeries(dataFile("prices", "nl-day-ahead-2023.csv"), { timeZone: "Europe/Amsterdam", scale: 1e-3 });
     expect(prices.at(Date.parse("2022-12-31T23:30:00Z"))).toBeCloseTo(-3.61e-3, 12);
     expect(prices.yearAligned).toBe(false);
-    const load = loadSeries("../shared/data/load/office-medium-los-angeles.csv", { timeZone: "America/Los_Angeles" });
+    const load = loadSeries(dataFile("load", "office-medium-los-angeles.csv"), { timeZone: "America/Los_Angeles" });
     // "01/01 01:00:00" is the hour 00:00-01:00 of 1 January, in any year.
     expect(load.at(zonedTime(2019, 1, 1, 0, 30, "America/Los_Angeles"))).toBeCloseTo(33.5753521762, 9);
     expect(load.yearAligned).toBe(true);
   });
 
   it("reads the ACN-Sim events layout with declared departures", () => {
-    const file = loadSessions("../shared/data/sessions/acn-caltech-2019-03.csv");
+    const file = loadSessions(dataFile("sessions", "acn-caltech-2019-03.csv"));
     expect(file.format).toBe("acn-sim-events");
     expect(file.sessions).toHaveLength(954);
     const first = file.sessions[0];
@@ -187,17 +211,43 @@ describe("input files", () => {
 });
 
 describe("wattplan simulate", () => {
-  const base = ["simulate", "--sessions", FIXTURE, "--timezone", "UTC", "--slot-minutes", "60", "--horizon-hours", "6",
-    "--max-charge-kw", "7", "--tariff", TARIFF, "--from", "2026-01-05T08:00:00Z"];
+  const base = [
+    "simulate",
+    "--sessions",
+    FIXTURE,
+    "--timezone",
+    "UTC",
+    "--slot-minutes",
+    "60",
+    "--horizon-hours",
+    "6",
+    "--max-charge-kw",
+    "7",
+    "--tariff",
+    TARIFF,
+    "--from",
+    "2026-01-05T08:00:00Z",
+  ];
 
   it("writes metrics (JSON, CSV, Markdown) with one entry per strategy, and plots that are SVG", () => {
     const out = join(tmp, "run");
-    const code = main([...base, "--capacity-kw", "10", "--strategies", "uncontrolled,edf,llf", "--out", out, "--no-png"]);
-    expect(code).toBe(0);
+    const run = runCli([...base, "--capacity-kw", "10", "--strategies", "uncontrolled,edf,llf", "--out", out, "--no-png"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^llf +delivered 100\.00%/m);
     const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")) as { strategies: Record<string, unknown>[] };
     expect(metrics.strategies.map((m) => m.strategy)).toEqual(["uncontrolled", "edf", "llf"]);
     for (const m of metrics.strategies) {
-      for (const key of ["energyDeliveredShare", "sessionsFullyServedShare", "energyCost", "demandCharge", "totalCost", "peakImportKw", "v2gEnergyKwh", "solveMsMedian", "solveMsP99"]) {
+      for (const key of [
+        "energyDeliveredShare",
+        "sessionsFullyServedShare",
+        "energyCost",
+        "demandCharge",
+        "totalCost",
+        "peakImportKw",
+        "v2gEnergyKwh",
+        "solveMsMedian",
+        "solveMsP99",
+      ]) {
         expect(typeof m[key], key).toBe("number");
       }
     }
@@ -213,8 +263,11 @@ describe("wattplan simulate", () => {
 
   it("sweeps capacities, reports the mean, and renders PNGs", () => {
     const out = join(tmp, "sweep");
-    expect(main([...base, "--capacity-kw", "5:15:5", "--strategies", "edf,llf", "--out", out])).toBe(0);
-    const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")) as { strategies: StrategyMetrics[]; byCapacity: { capacityKw: number; strategies: StrategyMetrics[] }[] };
+    expect(runCli([...base, "--capacity-kw", "5:15:5", "--strategies", "edf,llf", "--out", out]).code).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")) as {
+      strategies: StrategyMetrics[];
+      byCapacity: { capacityKw: number; strategies: StrategyMetrics[] }[];
+    };
     expect(metrics.byCapacity.map((c) => c.capacityKw)).toEqual([5, 10, 15]);
     const llf = metrics.byCapacity.map((c) => c.strategies.find((m) => m.strategy === "llf")!.energyDeliveredShare);
     expect(metrics.strategies[1].energyDeliveredShare).toBeCloseTo((llf[0] + llf[1] + llf[2]) / 3, 12);
@@ -225,11 +278,19 @@ describe("wattplan simulate", () => {
 
   it("exits 2 with a message on bad input", () => {
     const out = join(tmp, "bad");
-    expect(main([...base, "--capacity-kw", "ten", "--out", out])).toBe(2);
-    expect(main([...base, "--strategies", "fcfs", "--out", out])).toBe(2);
-    expect(main(["simulate", "--sessions", "test/fixtures/missing.csv", "--out", out])).toBe(2);
-    expect(main(["simulate", "--sessions", TARIFF, "--out", out])).toBe(2);
-    expect(main([...base, "--timezone", "Mars/Olympus", "--out", out])).toBe(2);
-    expect(main([...base, "--to", "2026-01-05T08:00:00Z", "--out", out])).toBe(2);
+    const cases: [string[], RegExp][] = [
+      [[...base, "--capacity-kw", "ten", "--out", out], /--capacity-kw: "ten" must be numbers/],
+      [[...base, "--strategies", "fcfs", "--out", out], /unknown strategy "fcfs"/],
+      [["simulate", "--sessions", "test/fixtures/missing.csv", "--out", out], /missing\.csv: no such file/],
+      [["simulate", "--sessions", TARIFF, "--out", out], /not a session file this tool reads/],
+      [[...base, "--timezone", "Mars/Olympus", "--out", out], /unknown time zone "Mars\/Olympus"/],
+      [[...base, "--to", "2026-01-05T08:00:00Z", "--out", out], /--to must be after --from/],
+    ];
+    for (const [args, message] of cases) {
+      const run = runCli(args);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toMatch(message);
+    }
   });
 });

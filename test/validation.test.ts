@@ -3,10 +3,11 @@
  * path with a reason a user can act on, and never reaches the scheduler.
  */
 import { describe, expect, it } from "vitest";
-import { validateRequest, type Problem } from "../service/model/validate.js";
-import { solve } from "../service/scheduler/solve.js";
+import { validateRequest, type Problem } from "../engine/model/validate.js";
+import { solve } from "../engine/scheduler/solve.js";
 
 // Fixtures are edited freely, into any shape, invalid ones included.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a fixture takes any shape, invalid ones included
 type Json = Record<string, any>;
 
 /** A small valid request: two nested circuits, one session on the inner one. */
@@ -14,7 +15,10 @@ function base(): Json {
   return {
     horizon: { start: "2026-11-23T00:00:00Z", slotMinutes: 60, slots: 3 },
     site: { importLimitKw: 10 },
-    circuits: [{ id: "a", limitKw: 5 }, { id: "b", parentId: "a", limitKw: 5 }],
+    circuits: [
+      { id: "a", limitKw: 5 },
+      { id: "b", parentId: "a", limitKw: 5 },
+    ],
     tariff: { importPrice: 0.2 },
     sessions: [{ id: "s", circuitId: "b", departure: "2026-11-23T02:00:00Z", targetEnergyKwh: 10, maxChargeKw: 7 }],
   };
@@ -54,15 +58,30 @@ const cases: [name: string, edit: (r: Json) => void, path: string, reason: RegEx
   ["a negative circuit limit", (r) => (r.circuits[0].limitKw = -5), "circuits[0].limitKw", /≥ 0/],
   // Sessions.
   ["a duplicate session id", (r) => r.sessions.push({ ...r.sessions[0] }), "sessions[1].id", /duplicate session id "s"/],
-  ["a capacity below the target", (r) => (r.sessions[0].capacityKwh = 5), "sessions[0].capacityKwh", /at least max\(initialEnergyKwh, targetEnergyKwh\) = 10/],
-  ["a capacity below the initial energy", (r) => Object.assign(r.sessions[0], { initialEnergyKwh: 12, capacityKwh: 11 }), "sessions[0].capacityKwh", /= 12/],
+  [
+    "a capacity below the target",
+    (r) => (r.sessions[0].capacityKwh = 5),
+    "sessions[0].capacityKwh",
+    /at least max\(initialEnergyKwh, targetEnergyKwh\) = 10/,
+  ],
+  [
+    "a capacity below the initial energy",
+    (r) => Object.assign(r.sessions[0], { initialEnergyKwh: 12, capacityKwh: 11 }),
+    "sessions[0].capacityKwh",
+    /= 12/,
+  ],
   ["a charge efficiency of 0", (r) => (r.sessions[0].chargeEfficiency = 0), "sessions[0].chargeEfficiency", /\(0, 1\]/],
   ["a discharge efficiency above 1", (r) => (r.sessions[0].dischargeEfficiency = 1.01), "sessions[0].dischargeEfficiency", /\(0, 1\]/],
   ["a negative efficiency", (r) => (r.sessions[0].chargeEfficiency = -0.9), "sessions[0].chargeEfficiency", /\(0, 1\]/],
   ["maxChargeKw 0", (r) => (r.sessions[0].maxChargeKw = 0), "sessions[0].maxChargeKw", /> 0/],
   ["a negative maxDischargeKw", (r) => (r.sessions[0].maxDischargeKw = -1), "sessions[0].maxDischargeKw", /≥ 0/],
   ["minChargeKw above maxChargeKw", (r) => (r.sessions[0].minChargeKw = 8), "sessions[0].minChargeKw", /must not exceed maxChargeKw/],
-  ["minEnergyKwh above the capacity", (r) => (r.sessions[0].minEnergyKwh = 11), "sessions[0].minEnergyKwh", /must not exceed the capacity \(10 kWh\)/],
+  [
+    "minEnergyKwh above the capacity",
+    (r) => (r.sessions[0].minEnergyKwh = 11),
+    "sessions[0].minEnergyKwh",
+    /must not exceed the capacity \(10 kWh\)/,
+  ],
   ["a negative shortfall penalty", (r) => (r.sessions[0].shortfallPenaltyPerKwh = -1), "sessions[0].shortfallPenaltyPerKwh", /≥ 0/],
   ["an empty session id", (r) => (r.sessions[0].id = ""), "sessions[0].id", /must not be empty/],
   // Horizon.
@@ -78,9 +97,24 @@ const cases: [name: string, edit: (r: Json) => void, path: string, reason: RegEx
   ["an arrival without seconds", (r) => (r.sessions[0].arrival = "2026-11-23T01:00Z"), "sessions[0].arrival", /RFC 3339/],
   ["a date that does not exist", (r) => (r.sessions[0].arrival = "2026-02-30T00:00:00Z"), "sessions[0].arrival", /RFC 3339/],
   ["a timestamp as a number", (r) => (r.horizon.start = 1795456800000), "horizon.start", /RFC 3339/],
-  ["a departure before the arrival", (r) => (r.sessions[0].arrival = "2026-11-23T03:00:00Z"), "sessions[0].departure", /must be after arrival/],
-  ["a departure equal to the arrival", (r) => (r.sessions[0].arrival = "2026-11-23T03:00:00+01:00"), "sessions[0].departure", /must be after arrival/],
-  ["a departure before the start, no arrival", (r) => (r.sessions[0].departure = "2026-11-22T23:00:00Z"), "sessions[0].departure", /after arrival \(which defaults to horizon.start\)/],
+  [
+    "a departure before the arrival",
+    (r) => (r.sessions[0].arrival = "2026-11-23T03:00:00Z"),
+    "sessions[0].departure",
+    /must be after arrival/,
+  ],
+  [
+    "a departure equal to the arrival",
+    (r) => (r.sessions[0].arrival = "2026-11-23T03:00:00+01:00"),
+    "sessions[0].departure",
+    /must be after arrival/,
+  ],
+  [
+    "a departure before the start, no arrival",
+    (r) => (r.sessions[0].departure = "2026-11-22T23:00:00Z"),
+    "sessions[0].departure",
+    /after arrival \(which defaults to horizon.start\)/,
+  ],
   // Unknown fields, wrong types, missing fields.
   ["an unknown field in site", (r) => (r.site.importLimit = 5), "site", /unknown field "importLimit"/],
   ["unknown fields at the root", (r) => Object.assign(r, { foo: 1, bar: 2 }), "(root)", /unknown fields "foo", "bar"/],
@@ -112,20 +146,32 @@ describe("validation: the whole picture at once", () => {
       r.sessions[0].chargeEfficiency = 2;
       r.extra = true;
     });
-    expect(found.map((p) => p.path).sort()).toEqual(
-      ["(root)", "horizon.slots", "sessions[0].chargeEfficiency", "sessions[0].maxChargeKw", "site.importLimitKw"],
-    );
+    expect(found.map((p) => p.path).sort()).toEqual([
+      "(root)",
+      "horizon.slots",
+      "sessions[0].chargeEfficiency",
+      "sessions[0].maxChargeKw",
+      "site.importLimitKw",
+    ]);
   });
 
   it("reports every cross-field problem in one pass", () => {
     const found = problems((r) => {
       r.site.pvKw = [1];
       r.circuits.push({ id: "a", limitKw: 1 }, { id: "x", parentId: "y", limitKw: 1 });
-      r.sessions.push({ ...r.sessions[0], circuitId: "zz" }, { id: "t", arrival: "2026-11-23T05:00:00Z", departure: "2026-11-23T04:00:00Z", targetEnergyKwh: 5, capacityKwh: 4, maxChargeKw: 7 });
+      r.sessions.push(
+        { ...r.sessions[0], circuitId: "zz" },
+        { id: "t", arrival: "2026-11-23T05:00:00Z", departure: "2026-11-23T04:00:00Z", targetEnergyKwh: 5, capacityKwh: 4, maxChargeKw: 7 },
+      );
     });
     expect(found.map((p) => p.path)).toEqual([
-      "site.pvKw", "circuits[2].id", "circuits[3].parentId",
-      "sessions[1].id", "sessions[1].circuitId", "sessions[2].departure", "sessions[2].capacityKwh",
+      "site.pvKw",
+      "circuits[2].id",
+      "circuits[3].parentId",
+      "sessions[1].id",
+      "sessions[1].circuitId",
+      "sessions[2].departure",
+      "sessions[2].capacityKwh",
     ]);
   });
 
@@ -157,8 +203,14 @@ describe("validation: what is valid stays valid", () => {
     expect(request.site).toMatchObject({ exportLimitKw: 0, baseLoadKw: 0, pvKw: 0 });
     expect(request.tariff).toMatchObject({ exportPrice: 0, demandChargePerKw: 0, peakThresholdKw: 0 });
     expect(request.sessions[0]).toMatchObject({
-      initialEnergyKwh: 0, minEnergyKwh: 0, minChargeKw: 0, maxDischargeKw: 0,
-      chargeEfficiency: 1, dischargeEfficiency: 1, degradationCostPerKwh: 0, shortfallPenaltyPerKwh: 1000,
+      initialEnergyKwh: 0,
+      minEnergyKwh: 0,
+      minChargeKw: 0,
+      maxDischargeKw: 0,
+      chargeEfficiency: 1,
+      dischargeEfficiency: 1,
+      degradationCostPerKwh: 0,
+      shortfallPenaltyPerKwh: 1000,
     });
     expect(request.sessions[0].arrival).toBeUndefined();
     expect(request.sessions[0].capacityKwh).toBeUndefined();
@@ -170,8 +222,13 @@ describe("validation: what is valid stays valid", () => {
     Object.assign(r.tariff, { importPrice: -0.5, exportPrice: 2 });
     Object.assign(r.site, { importLimitKw: 0 });
     Object.assign(r.sessions[0], {
-      arrival: "2026-11-22T00:00:00Z", departure: "2027-01-01T00:00:00-05:00", chargeEfficiency: 1, dischargeEfficiency: 1e-9,
-      targetEnergyKwh: 0, initialEnergyKwh: 0, minChargeKw: 7,
+      arrival: "2026-11-22T00:00:00Z",
+      departure: "2027-01-01T00:00:00-05:00",
+      chargeEfficiency: 1,
+      dischargeEfficiency: 1e-9,
+      targetEnergyKwh: 0,
+      initialEnergyKwh: 0,
+      minChargeKw: 7,
     });
     r.circuits[0].limitKw = new Array(2016).fill(0);
     expect(validateRequest(r)).toMatchObject({ ok: true });
@@ -189,7 +246,9 @@ describe("solve() guards its own inputs", () => {
     const v = validateRequest(base());
     if (!v.ok) throw new Error("base request invalid");
     for (const name of ["greedy", "constructor", "__proto__"]) {
-      expect(() => solve(v.request, { strategy: name as "edf" })).toThrow(expect.objectContaining({ code: "ERR_INVALID_REQUEST", message: expect.stringContaining(name) }));
+      expect(() => solve(v.request, { strategy: name as "edf" })).toThrow(
+        expect.objectContaining({ code: "ERR_INVALID_REQUEST", message: expect.stringContaining(name) }),
+      );
     }
   });
 });

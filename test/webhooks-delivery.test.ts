@@ -1,8 +1,7 @@
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
-import { Webhook } from "standardwebhooks";
-import { WattplanError } from "../service/errors.js";
-import type { Response } from "../service/model/schema.js";
+import { WattplanError } from "../engine/errors.js";
+import type { Response } from "../engine/model/schema.js";
 import {
   buildEventPayload,
   createWebhookDispatcher,
@@ -44,7 +43,12 @@ interface Fixture {
   settled(deliveryId: string, tenantId?: string): Promise<Delivery>;
 }
 
-async function setup(name: string, handler: Handler, overrides: Partial<WebhookDispatcherOptions> = {}, startWorker = true): Promise<Fixture> {
+async function setup(
+  name: string,
+  handler: Handler,
+  overrides: Partial<WebhookDispatcherOptions> = {},
+  startWorker = true,
+): Promise<Fixture> {
   const prefix = `wh-test-${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const receiver = await startReceiver(handler);
   const secrets = [generateWebhookSecret()];
@@ -60,7 +64,11 @@ async function setup(name: string, handler: Handler, overrides: Partial<WebhookD
     onError: () => undefined,
     ...overrides,
   });
-  cleanups.push(() => deletePrefix(prefix), () => receiver.close(), () => dispatcher.close());
+  cleanups.push(
+    () => deletePrefix(prefix),
+    () => receiver.close(),
+    () => dispatcher.close(),
+  );
   if (startWorker) dispatcher.startWorker();
   const fixture: Fixture = {
     dispatcher,
@@ -71,7 +79,12 @@ async function setup(name: string, handler: Handler, overrides: Partial<WebhookD
     async send({ url = receiver.url(), optimizationId = "opt_1", type = "optimization.completed", tenantId = "tenant-a" } = {}) {
       const payload =
         type === "optimization.completed"
-          ? buildEventPayload({ type, optimizationId, links: { self: `https://api.example.com/v1/optimizations/${optimizationId}` }, response: RESPONSE })
+          ? buildEventPayload({
+              type,
+              optimizationId,
+              links: { self: `https://api.example.com/v1/optimizations/${optimizationId}` },
+              response: RESPONSE,
+            })
           : buildEventPayload({ type, optimizationId, links: { self: "x" }, error: { code: "ERR_SCHEDULER_FAILED", message: "boom" } });
       const { deliveryId } = await dispatcher.enqueue({ tenantId, optimizationId, url, type, payload });
       return deliveryId;
@@ -93,7 +106,15 @@ describe("webhook delivery (real Redis, real HTTP receivers)", () => {
     const id = await f.send();
     const d = await f.settled(id);
 
-    expect(d).toMatchObject({ id, tenantId: "tenant-a", optimizationId: "opt_1", event: "optimization.completed", url: f.receiver.url(), status: "succeeded", cycle: 1 });
+    expect(d).toMatchObject({
+      id,
+      tenantId: "tenant-a",
+      optimizationId: "opt_1",
+      event: "optimization.completed",
+      url: f.receiver.url(),
+      status: "succeeded",
+      cycle: 1,
+    });
     expect(d.nextAttemptAt).toBeUndefined();
     expect(d.attempts).toHaveLength(1);
     expect(d.attempts[0]).toMatchObject({ cycle: 1, attempt: 1, statusCode: 204, outcome: "success" });
@@ -105,7 +126,10 @@ describe("webhook delivery (real Redis, real HTTP receivers)", () => {
     expect(request.headers["content-type"]).toBe("application/json");
     expect(request.headers["webhook-timestamp"]).toBe(timestampOf(d.attempts[0].at));
     const payload = verify(f.secrets[0], request) as { type: string; data: { id: string; status: string; cost: unknown } };
-    expect(payload).toMatchObject({ type: "optimization.completed", data: { id: "opt_1", status: "completed", solveStatus: "feasible", cost: RESPONSE.cost } });
+    expect(payload).toMatchObject({
+      type: "optimization.completed",
+      data: { id: "opt_1", status: "completed", solveStatus: "feasible", cost: RESPONSE.cost },
+    });
     expect(DeliverySchema.parse(d)).toEqual(d);
     expect(f.outcomes.map((o) => o.outcome)).toEqual(["success"]);
     expect(f.outcomes[0]).toMatchObject({ deliveryId: id, tenantId: "tenant-a", statusCode: 204, attempt: 1 });
@@ -212,7 +236,11 @@ describe("webhook delivery (real Redis, real HTTP receivers)", () => {
   });
 
   it("caps retry-after at maxRetryAfterMs", async () => {
-    const f = await setup("retry-after-cap", (_r, i) => (i === 0 ? { status: 503, headers: { "retry-after": "86400" } } : { status: 204 }), { maxRetryAfterMs: 300 });
+    const f = await setup(
+      "retry-after-cap",
+      (_r, i) => (i === 0 ? { status: 503, headers: { "retry-after": "86400" } } : { status: 204 }),
+      { maxRetryAfterMs: 300 },
+    );
     const id = await f.send();
     const waiting = await waitFor(
       () => f.dispatcher.getDelivery("tenant-a", id),
@@ -232,7 +260,9 @@ describe("webhook delivery (real Redis, real HTTP receivers)", () => {
     expect(d.attempts).toHaveLength(1);
     expect(d.attempts[0]).toMatchObject({ statusCode: 410, outcome: "disabled" });
     gone = false; // from now on the receiver would accept, but must not be asked
-    expect(await f.dispatcher.disabledEndpoints("tenant-a")).toEqual([{ url: f.receiver.url(), disabledAt: expect.any(String), deliveryId: id }]);
+    expect(await f.dispatcher.disabledEndpoints("tenant-a")).toEqual([
+      { url: f.receiver.url(), disabledAt: expect.any(String), deliveryId: id },
+    ]);
 
     const later = await f.send({ type: "optimization.failed" });
     const laterDelivery = await f.dispatcher.getDelivery("tenant-a", later);
@@ -420,11 +450,19 @@ describe("webhook delivery (real Redis, real HTTP receivers)", () => {
     expect(deliveryIdFor("optimization:opt_once")).toBe(deliveryId);
     expect(deliveryIdFor("optimization:opt_other")).not.toBe(deliveryId);
     const event = (timestamp: string) => {
-      const payload = buildEventPayload({ type: "optimization.completed", optimizationId: "opt_once", links: { self: "x" }, response: RESPONSE, timestamp: new Date(timestamp) });
+      const payload = buildEventPayload({
+        type: "optimization.completed",
+        optimizationId: "opt_once",
+        links: { self: "x" },
+        response: RESPONSE,
+        timestamp: new Date(timestamp),
+      });
       return { tenantId: "tenant-a", optimizationId: "opt_once", url: f.receiver.url(), type: payload.type, payload };
     };
     // Different bodies on purpose: the first stored one is the one sent.
-    const ids = await Promise.all(["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"].map((t) => f.dispatcher.enqueue(event(t), { deliveryId })));
+    const ids = await Promise.all(
+      ["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"].map((t) => f.dispatcher.enqueue(event(t), { deliveryId })),
+    );
     expect(ids.map((r) => r.deliveryId)).toEqual([deliveryId, deliveryId, deliveryId]);
     const d = await f.settled(deliveryId);
     expect(d.status).toBe("succeeded");
@@ -437,7 +475,9 @@ describe("webhook delivery (real Redis, real HTTP receivers)", () => {
     expect(["2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z", "2026-01-03T00:00:00.000Z"]).toContain(sent.timestamp);
 
     // The same id for another optimization is refused, as is an id of the wrong form.
-    await expect(f.dispatcher.enqueue({ ...event("2026-01-01T00:00:00Z"), optimizationId: "opt_else" }, { deliveryId })).rejects.toThrow(/another event/);
+    await expect(f.dispatcher.enqueue({ ...event("2026-01-01T00:00:00Z"), optimizationId: "opt_else" }, { deliveryId })).rejects.toThrow(
+      /another event/,
+    );
     await expect(f.dispatcher.enqueue(event("2026-01-01T00:00:00Z"), { deliveryId: "msg_x:1" })).rejects.toThrow(TypeError);
   });
 

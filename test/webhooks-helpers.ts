@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { deleteKeysWithPrefix } from "../service/redis.js";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Redis } from "ioredis";
 import { Webhook } from "standardwebhooks";
 
 export const REDIS = { host: "127.0.0.1", port: 6379 } as const;
@@ -65,7 +64,12 @@ export async function startReceiver(handler: Handler = () => ({ status: 204 })):
         const chunks: Buffer[] = [];
         req.on("data", (c: Buffer) => chunks.push(c));
         req.on("end", () => {
-          const received: Received = { path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), at: Date.now() };
+          const received: Received = {
+            path: req.url ?? "",
+            headers: req.headers,
+            body: Buffer.concat(chunks).toString("utf8"),
+            at: Date.now(),
+          };
           requests.push(received);
           const reply = receiver.handler(received, requests.length - 1);
           if ("hang" in reply) return;

@@ -9,21 +9,35 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, type ServiceConfig } from "../service/config.js";
-import { validateRequest } from "../service/model/validate.js";
+import { validateRequest } from "../engine/model/validate.js";
 import { newJobId } from "../service/queue/keys.js";
 import { createMetrics } from "../service/queue/metrics.js";
 import { JobStore } from "../service/queue/store.js";
 import { startService, type RunningService } from "../service/runtime.js";
-import { solve } from "../service/scheduler/solve.js";
+import { solve } from "../engine/scheduler/solve.js";
 import { TenantStore } from "../service/tenants.js";
 import type { Notifier } from "../service/worker/notify.js";
 import { WebhookOutbox } from "../service/worker/outbox.js";
 import { createNotifier } from "../service/worker/webhooks.js";
 import { deliveryIdFor, type Delivery } from "../service/webhooks/index.js";
-import { api, deletePrefix, eventually, exampleRequest, makeTenant, testConfig, uniquePrefix, SHARED_REDIS_URL, type TestTenant } from "./service-helpers.js";
+import {
+  api,
+  deletePrefix,
+  eventually,
+  exampleRequest,
+  makeTenant,
+  testConfig,
+  uniquePrefix,
+  SHARED_REDIS_URL,
+  type TestTenant,
+} from "./service-helpers.js";
 import { startReceiver, verify, type Receiver } from "./webhooks-helpers.js";
 
-type Payload = { type: string; timestamp: string; data: { id: string; status: string; cost?: { total: number }; error?: { code: string } } };
+type Payload = {
+  type: string;
+  timestamp: string;
+  data: { id: string; status: string; cost?: { total: number }; error?: { code: string } };
+};
 
 const request = exampleRequest("edf");
 const checked = validateRequest(request);
@@ -68,7 +82,12 @@ async function startWorkerProcess(overrides: Partial<ServiceConfig> = {}): Promi
 
 /** A notifier as another worker process has it (own connections), its delivery worker not started. */
 function otherNotifier(): Notifier {
-  const notifier = createNotifier(config, () => tenants, createMetrics(), () => {});
+  const notifier = createNotifier(
+    config,
+    () => tenants,
+    createMetrics(),
+    () => {},
+  );
   notifiers.push(notifier);
   return notifier;
 }
@@ -77,15 +96,28 @@ function otherNotifier(): Notifier {
  * A job that ran and became final, as the processor leaves it, with no
  * notification at all: its worker died right after the final status.
  */
-async function finishedJob(path: string, outcome: "completed" | "failed", finishedAt = new Date(Date.now() - 10 * 60_000)): Promise<string> {
+async function finishedJob(
+  path: string,
+  outcome: "completed" | "failed",
+  finishedAt = new Date(Date.now() - 10 * 60_000),
+): Promise<string> {
   const id = newJobId();
-  await store.create({ id, tenant: "acme", strategy: "edf", request, webhook: { url: hooks.url(path), includeResult: false }, createdAt: new Date(finishedAt.getTime() - 1000) });
+  await store.create({
+    id,
+    tenant: "acme",
+    strategy: "edf",
+    request,
+    webhook: { url: hooks.url(path), includeResult: false },
+    createdAt: new Date(finishedAt.getTime() - 1000),
+  });
   expect((await store.start(id, 1, finishedAt)).ok).toBe(true);
   if (outcome === "completed") {
     await store.putResult(id, resultJson);
     expect((await store.finish(id, ["running"], { status: "completed", solveMs: 3 }, finishedAt)).ok).toBe(true);
   } else {
-    expect((await store.finish(id, ["running"], { status: "failed", error: { code: "ERR_SCHEDULER_FAILED", message: "boom" } }, finishedAt)).ok).toBe(true);
+    expect(
+      (await store.finish(id, ["running"], { status: "failed", error: { code: "ERR_SCHEDULER_FAILED", message: "boom" } }, finishedAt)).ok,
+    ).toBe(true);
   }
   return id;
 }
@@ -102,7 +134,10 @@ async function deliveriesOf(id: string): Promise<Delivery[]> {
 describe("the webhook outbox", () => {
   it("takes its sweep interval and grace period from the environment", () => {
     expect(loadConfig({})).toMatchObject({ webhookOutboxSweepMs: 5000, webhookOutboxGraceMs: 30_000 });
-    expect(loadConfig({ WATTPLAN_WEBHOOK_OUTBOX_SWEEP_MS: "250", WATTPLAN_WEBHOOK_OUTBOX_GRACE_MS: "0" })).toMatchObject({ webhookOutboxSweepMs: 250, webhookOutboxGraceMs: 0 });
+    expect(loadConfig({ WATTPLAN_WEBHOOK_OUTBOX_SWEEP_MS: "250", WATTPLAN_WEBHOOK_OUTBOX_GRACE_MS: "0" })).toMatchObject({
+      webhookOutboxSweepMs: 250,
+      webhookOutboxGraceMs: 0,
+    });
     expect(() => loadConfig({ WATTPLAN_WEBHOOK_OUTBOX_SWEEP_MS: "0" })).toThrow(ConfigError);
     expect(() => loadConfig({ WATTPLAN_WEBHOOK_OUTBOX_GRACE_MS: "-1" })).toThrow(/WATTPLAN_WEBHOOK_OUTBOX_GRACE_MS/);
   });
@@ -111,15 +146,31 @@ describe("the webhook outbox", () => {
     const completed = await finishedJob("/c", "completed");
     const failed = await finishedJob("/f", "failed");
     const canceled = newJobId();
-    await store.create({ id: canceled, tenant: "acme", strategy: "edf", request, webhook: { url: hooks.url("/x"), includeResult: false }, createdAt: new Date() });
+    await store.create({
+      id: canceled,
+      tenant: "acme",
+      strategy: "edf",
+      request,
+      webhook: { url: hooks.url("/x"), includeResult: false },
+      createdAt: new Date(),
+    });
     expect((await store.finish(canceled, ["queued"], { status: "canceled" })).ok).toBe(true);
     const silent = newJobId();
     await store.create({ id: silent, tenant: "acme", strategy: "edf", request, createdAt: new Date() });
     await store.start(silent, 1);
-    expect((await store.finish(silent, ["running"], { status: "failed", error: { code: "ERR_SCHEDULER_FAILED", message: "boom" } })).ok).toBe(true);
+    expect(
+      (await store.finish(silent, ["running"], { status: "failed", error: { code: "ERR_SCHEDULER_FAILED", message: "boom" } })).ok,
+    ).toBe(true);
     // A refused transition does not enter it either.
     const refused = newJobId();
-    await store.create({ id: refused, tenant: "acme", strategy: "edf", request, webhook: { url: hooks.url("/r"), includeResult: false }, createdAt: new Date() });
+    await store.create({
+      id: refused,
+      tenant: "acme",
+      strategy: "edf",
+      request,
+      webhook: { url: hooks.url("/r"), includeResult: false },
+      createdAt: new Date(),
+    });
     expect((await store.finish(refused, ["running"], { status: "completed", solveMs: 1 })).ok).toBe(false);
 
     expect(await store.inOutbox(completed)).toBe(true);
@@ -171,7 +222,12 @@ describe("the webhook outbox", () => {
     expect(await store.inOutbox(id)).toBe(true);
 
     // A worker whose SSRF policy refuses the URL (no 127.0.0.1 allowlist) would refuse it on every retry.
-    const strict = createNotifier({ ...config, webhookAllowlist: [] }, () => tenants, createMetrics(), () => {});
+    const strict = createNotifier(
+      { ...config, webhookAllowlist: [] },
+      () => tenants,
+      createMetrics(),
+      () => {},
+    );
     notifiers.push(strict);
     const logged: string[] = [];
     await new WebhookOutbox(store, strict, (m) => logged.push(m)).notify(id);
@@ -186,16 +242,28 @@ describe("the webhook outbox", () => {
     // Started after the "crash"; default grace period (30 s): the entries are 10 minutes old.
     await startWorkerProcess({ webhookOutboxSweepMs: 200 });
 
-    for (const [id, path, type] of [[done, "/swept", "optimization.completed"], [failed, "/swept-failed", "optimization.failed"]] as const) {
-      const received = await eventually(async () => requestsTo(path), (rs) => rs.length > 0);
+    for (const [id, path, type] of [
+      [done, "/swept", "optimization.completed"],
+      [failed, "/swept-failed", "optimization.failed"],
+    ] as const) {
+      const received = await eventually(
+        async () => requestsTo(path),
+        (rs) => rs.length > 0,
+      );
       const payload = verify(acme.secret, received[0]) as Payload;
       expect(payload.type).toBe(type);
       expect(payload.data.id).toBe(id);
       if (type === "optimization.completed") expect(payload.data.cost!.total).toBeCloseTo(response.cost.total, 9);
       else expect(payload.data.error!.code).toBe("ERR_SCHEDULER_FAILED");
       expect(received[0].headers["webhook-id"]).toBe(deliveryIdFor(`optimization:${id}`));
-      await eventually(() => store.inOutbox(id), (inside) => !inside);
-      const deliveries = await eventually(() => deliveriesOf(id), (ds) => ds.length === 1 && ds[0].status === "succeeded");
+      await eventually(
+        () => store.inOutbox(id),
+        (inside) => !inside,
+      );
+      const deliveries = await eventually(
+        () => deliveriesOf(id),
+        (ds) => ds.length === 1 && ds[0].status === "succeeded",
+      );
       expect(deliveries[0].attempts).toHaveLength(1);
     }
 
@@ -229,12 +297,21 @@ describe("the webhook outbox", () => {
     expect(await store.inOutbox(id)).toBe(true);
 
     await startWorkerProcess({ webhookOutboxSweepMs: 200 });
-    const received = await eventually(async () => requestsTo("/half"), (rs) => rs.length > 0);
+    const received = await eventually(
+      async () => requestsTo("/half"),
+      (rs) => rs.length > 0,
+    );
     expect(received[0].headers["webhook-id"]).toBe(deliveryId);
     expect((verify(acme.secret, received[0]) as Payload).data.id).toBe(id);
-    const deliveries = await eventually(() => deliveriesOf(id), (ds) => ds[0]?.status === "succeeded");
+    const deliveries = await eventually(
+      () => deliveriesOf(id),
+      (ds) => ds[0]?.status === "succeeded",
+    );
     expect(deliveries.map((d) => [d.id, d.attempts.length])).toEqual([[deliveryId, 1]]);
-    await eventually(() => store.inOutbox(id), (inside) => !inside);
+    await eventually(
+      () => store.inOutbox(id),
+      (inside) => !inside,
+    );
     expect(requestsTo("/half")).toHaveLength(1);
   });
 
@@ -243,7 +320,10 @@ describe("the webhook outbox", () => {
     const otherConnection = redis.duplicate();
     try {
       const live = new WebhookOutbox(store, otherNotifier());
-      const sweeperA = new WebhookOutbox(new JobStore(otherConnection, { prefix, retentionSeconds: config.retentionSeconds }), otherNotifier());
+      const sweeperA = new WebhookOutbox(
+        new JobStore(otherConnection, { prefix, retentionSeconds: config.retentionSeconds }),
+        otherNotifier(),
+      );
       const sweeperB = new WebhookOutbox(store, otherNotifier());
       // Every job notified by the "live path" and by two sweepers (two processes) at once, twice over; none fails.
       await Promise.all([...ids.map((id) => live.notify(id)), sweeperA.sweep(0), sweeperB.sweep(0), ...ids.map((id) => live.notify(id))]);
@@ -256,7 +336,11 @@ describe("the webhook outbox", () => {
 
     // Delivered by a worker: one request per job, each with its own webhook-id.
     await startWorkerProcess();
-    for (let i = 0; i < ids.length; i++) await eventually(() => deliveriesOf(ids[i]), (ds) => ds[0]?.status === "succeeded");
+    for (let i = 0; i < ids.length; i++)
+      await eventually(
+        () => deliveriesOf(ids[i]),
+        (ds) => ds[0]?.status === "succeeded",
+      );
     const received = hooks.requests.filter((r) => r.path.startsWith("/race/"));
     expect(received).toHaveLength(ids.length);
     expect(new Set(received.map((r) => r.headers["webhook-id"])).size).toBe(ids.length);
@@ -269,14 +353,23 @@ describe("the webhook outbox", () => {
     services.push(service);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await api<{ id: string }>(service.url!, "POST", "/v1/optimizations", { key: acme.key, body: { ...request, webhook: { url: hooks.url(`/live/${i}`) } } });
+      const res = await api<{ id: string }>(service.url!, "POST", "/v1/optimizations", {
+        key: acme.key,
+        body: { ...request, webhook: { url: hooks.url(`/live/${i}`) } },
+      });
       expect(res.status).toBe(202);
       ids.push(res.body.id);
     }
     for (const id of ids) {
-      const deliveries = await eventually(() => deliveriesOf(id), (ds) => ds[0]?.status === "succeeded");
+      const deliveries = await eventually(
+        () => deliveriesOf(id),
+        (ds) => ds[0]?.status === "succeeded",
+      );
       expect(deliveries.map((d) => d.id)).toEqual([deliveryIdFor(`optimization:${id}`)]);
-      await eventually(() => store.inOutbox(id), (inside) => !inside);
+      await eventually(
+        () => store.inOutbox(id),
+        (inside) => !inside,
+      );
     }
     const received = hooks.requests.filter((r) => r.path.startsWith("/live/"));
     expect(received.map((r) => r.path).sort()).toEqual(ids.map((_, i) => `/live/${i}`).sort());

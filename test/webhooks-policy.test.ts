@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
-import { ERRORS } from "../service/errors.js";
+import { ERRORS } from "../engine/errors.js";
 import {
   buildEventPayload,
   checkAddress,
@@ -16,7 +16,7 @@ import {
   signatureHeaders,
   STANDARD_RETRY_SCHEDULE,
 } from "../service/webhooks/index.js";
-import type { Response } from "../service/model/schema.js";
+import type { Response } from "../engine/model/schema.js";
 import { REDIS, startReceiver, type Receiver } from "./webhooks-helpers.js";
 
 const LOCAL = [parseCidr("127.0.0.1/32")];
@@ -117,7 +117,10 @@ describe("postWebhook: the address is checked at connect time", () => {
     expect(refused).toMatchObject({ kind: "refused" });
     expect(receiver.requests).toHaveLength(0);
 
-    const mixed = async () => [{ address: "10.0.0.7", family: 4 }, { address: "127.0.0.1", family: 4 }];
+    const mixed = async () => [
+      { address: "10.0.0.7", family: 4 },
+      { address: "127.0.0.1", family: 4 },
+    ];
     const sent = await postWebhook({ url, body: "{}", headers: {}, timeoutMs: 2000, allow: LOCAL, resolver: mixed });
     expect(sent).toMatchObject({ kind: "response", statusCode: 204 });
   });
@@ -197,26 +200,58 @@ const LINKS = { self: "https://api.example.com/v1/optimizations/opt_1", result: 
 
 describe("buildEventPayload", () => {
   it("keeps completed payloads to a summary unless the result is asked for", () => {
-    const p = buildEventPayload({ type: "optimization.completed", optimizationId: "opt_1", links: LINKS, response: RESPONSE, timestamp: new Date(0) });
+    const p = buildEventPayload({
+      type: "optimization.completed",
+      optimizationId: "opt_1",
+      links: LINKS,
+      response: RESPONSE,
+      timestamp: new Date(0),
+    });
     expect(p).toEqual({
       type: "optimization.completed",
       timestamp: "1970-01-01T00:00:00.000Z",
-      data: { id: "opt_1", status: "completed", solveStatus: "optimal", strategy: "optimal", cost: RESPONSE.cost, peakImportKw: 42, links: LINKS },
+      data: {
+        id: "opt_1",
+        status: "completed",
+        solveStatus: "optimal",
+        strategy: "optimal",
+        cost: RESPONSE.cost,
+        peakImportKw: 42,
+        links: LINKS,
+      },
     });
-    const withResult = buildEventPayload({ type: "optimization.completed", optimizationId: "opt_1", links: LINKS, response: RESPONSE, includeResult: true });
+    const withResult = buildEventPayload({
+      type: "optimization.completed",
+      optimizationId: "opt_1",
+      links: LINKS,
+      response: RESPONSE,
+      includeResult: true,
+    });
     expect(withResult.data.result).toEqual(RESPONSE);
     expect(payloadBytes(withResult)).toBeGreaterThan(payloadBytes(p));
   });
 
   it("leaves out a result above the size limit and says so", () => {
-    const p = buildEventPayload({ type: "optimization.completed", optimizationId: "opt_1", links: LINKS, response: RESPONSE, includeResult: true, maxPayloadBytes: 1000 });
+    const p = buildEventPayload({
+      type: "optimization.completed",
+      optimizationId: "opt_1",
+      links: LINKS,
+      response: RESPONSE,
+      includeResult: true,
+      maxPayloadBytes: 1000,
+    });
     expect(p.data.result).toBeUndefined();
     expect(p.data.resultOmitted).toBe("too_large");
     expect(payloadBytes(p)).toBeLessThanOrEqual(1000);
   });
 
   it("carries the error of a failed job", () => {
-    const p = buildEventPayload({ type: "optimization.failed", optimizationId: "opt_2", links: LINKS, error: { code: "ERR_SCHEDULER_FAILED", message: "boom" } });
+    const p = buildEventPayload({
+      type: "optimization.failed",
+      optimizationId: "opt_2",
+      links: LINKS,
+      error: { code: "ERR_SCHEDULER_FAILED", message: "boom" },
+    });
     expect(p.data).toEqual({ id: "opt_2", status: "failed", error: { code: "ERR_SCHEDULER_FAILED", message: "boom" }, links: LINKS });
     expect(() => buildEventPayload({ type: "optimization.failed", optimizationId: "x", links: {} })).toThrow(/needs `error`/);
     expect(() => buildEventPayload({ type: "optimization.completed", optimizationId: "x", links: {} })).toThrow(/needs `response`/);

@@ -49,16 +49,29 @@ describe("shutdown", () => {
       onError: (e) => errors.push(e),
     });
     dispatcher.startWorker({ closeTimeoutMs: 200 });
-    const payload = buildEventPayload({ type: "optimization.failed", optimizationId: "opt_1", links: {}, error: { code: "ERR_SCHEDULER_FAILED", message: "boom" } });
+    const payload = buildEventPayload({
+      type: "optimization.failed",
+      optimizationId: "opt_1",
+      links: {},
+      error: { code: "ERR_SCHEDULER_FAILED", message: "boom" },
+    });
     await dispatcher.enqueue({ tenantId: "t", optimizationId: "opt_1", url: receiver.url(), type: payload.type, payload });
-    await waitFor(async () => receiver!.requests.length, (n) => n === 1);
+    await waitFor(
+      async () => receiver!.requests.length,
+      (n) => n === 1,
+    );
 
     redis.kill("SIGKILL");
-    await waitFor(async () => redis!.signalCode, (s) => s === "SIGKILL");
+    await waitFor(
+      async () => redis!.signalCode,
+      (s) => s === "SIGKILL",
+    );
     let closed = false;
     await dispatcher.close().then(() => (closed = true)); // the test timeout is the hang guard
     expect(closed).toBe(true);
 
-    await expect(dispatcher.enqueue({ tenantId: "t", optimizationId: "opt_1", url: receiver.url(), type: payload.type, payload })).rejects.toThrow(/closed/);
+    await expect(
+      dispatcher.enqueue({ tenantId: "t", optimizationId: "opt_1", url: receiver.url(), type: payload.type, payload }),
+    ).rejects.toThrow(/closed/);
   });
 });

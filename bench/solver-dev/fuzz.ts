@@ -1,7 +1,7 @@
 // Random small problems across every option: no error, sane status, optimal within spec §7 of HiGHS.
 import highsPackage from "highs";
-import { solve } from "../../service/scheduler/solve.js";
-import { RequestSchema } from "../../service/model/schema.js";
+import { solve } from "../../engine/scheduler/solve.js";
+import { RequestSchema } from "../../engine/model/schema.js";
 import { generate, rng } from "./gen.js";
 import { lpText } from "./highs-check.js";
 
@@ -15,9 +15,16 @@ for (let seed = 1; seed <= count; seed++) {
   if (only && !only.includes(seed)) continue;
   const r = rng(seed * 7919);
   const o = {
-    sessions: 1 + Math.floor(r() * 40), slots: 1 + Math.floor(r() * 60), slotMinutes: [1, 5, 15, 60][Math.floor(r() * 4)],
-    circuits: Math.floor(r() * 4), v2g: r(), demandCharge: r() < 0.5 ? r() * 10 : 0, pv: r() < 0.5,
-    avgWindow: 1 + Math.floor(r() * 30), efficiency: r() < 0.5 ? 0.8 + 0.2 * r() : undefined, negativePrices: r() < 0.3,
+    sessions: 1 + Math.floor(r() * 40),
+    slots: 1 + Math.floor(r() * 60),
+    slotMinutes: [1, 5, 15, 60][Math.floor(r() * 4)],
+    circuits: Math.floor(r() * 4),
+    v2g: r(),
+    demandCharge: r() < 0.5 ? r() * 10 : 0,
+    pv: r() < 0.5,
+    avgWindow: 1 + Math.floor(r() * 30),
+    efficiency: r() < 0.5 ? 0.8 + 0.2 * r() : undefined,
+    negativePrices: r() < 0.3,
     minCharge: r() < 0.3 ? 1 + Math.round(6 * r()) : undefined,
   };
   const input = generate(seed, o);

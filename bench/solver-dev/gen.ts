@@ -1,6 +1,6 @@
 // Seeded random requests for developing the optimal strategy (not the bench's generator).
-import type { RequestInput } from "../../service/model/schema.js";
-import { mulberry32 } from "../generators/random.js";
+import type { RequestInput } from "../../engine/model/schema.js";
+import { mulberry32 } from "../../service/simulate/random.js";
 
 /** The bench generators' PRNG (mulberry32), so a seed means the same everywhere. */
 export const rng = mulberry32;
@@ -65,7 +65,9 @@ export function generate(seed: number, o: GenOptions): RequestInput {
       importLimitKw: Math.round(o.sessions * 8 + 50),
       exportLimitKw: o.pv ? 30 : 0,
       baseLoadKw: Array.from({ length: T }, () => Math.round(20 + 20 * r())),
-      ...(o.pv && { pvKw: Array.from({ length: T }, (_, t) => Math.max(0, Math.round(60 * Math.sin((((t / perHour) % 24) - 6) / 12 * Math.PI)))) }),
+      ...(o.pv && {
+        pvKw: Array.from({ length: T }, (_, t) => Math.max(0, Math.round(60 * Math.sin(((((t / perHour) % 24) - 6) / 12) * Math.PI)))),
+      }),
     },
     circuits,
     tariff: {

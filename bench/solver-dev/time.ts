@@ -1,6 +1,6 @@
 // Quick timing of the optimal strategy on generated problems (development aid).
-import { solve, defaultScheduler } from "../../service/scheduler/solve.js";
-import { RequestSchema } from "../../service/model/schema.js";
+import { solve, defaultScheduler } from "../../engine/scheduler/solve.js";
+import { RequestSchema } from "../../engine/model/schema.js";
 import { generate, type GenOptions } from "./gen.js";
 
 const cases: [string, GenOptions][] = [
@@ -24,5 +24,7 @@ for (const [name, o] of cases) {
   }
   ms.sort((a, b) => a - b);
   cpu.sort((a, b) => a - b);
-  console.log(`${name}: median ${ms[2].toFixed(1)} ms (cpu incl. compile ${cpu[2].toFixed(0)} ms, min wall ${ms[0].toFixed(0)}) [${ms.map((x) => x.toFixed(0)).join(", ")}] it ${last!.solver.iterations} ${last!.status} gap ${last!.solver.relativeGap?.toExponential(2)} mem ${(defaultScheduler().memoryBytes / 2 ** 20).toFixed(0)} MiB`);
+  console.log(
+    `${name}: median ${ms[2].toFixed(1)} ms (cpu incl. compile ${cpu[2].toFixed(0)} ms, min wall ${ms[0].toFixed(0)}) [${ms.map((x) => x.toFixed(0)).join(", ")}] it ${last!.solver.iterations} ${last!.status} gap ${last!.solver.relativeGap?.toExponential(2)} mem ${(defaultScheduler().memoryBytes / 2 ** 20).toFixed(0)} MiB`,
+  );
 }

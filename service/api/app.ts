@@ -7,7 +7,7 @@ import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
-import { WattplanError } from "../errors.js";
+import { WattplanError } from "../../engine/errors.js";
 import { authenticate, tenantOf } from "./auth.js";
 import { ocppRoute } from "./ocpp-route.js";
 import { completedOptimization } from "./owned-job.js";
@@ -41,7 +41,11 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
 
   await app.register(swagger, {
     openapi: {
-      info: { title: "Wattplan job service", version: "1.0.0", description: "EV smart-charging optimization jobs with signed webhooks. Errors: docs/errors.md." },
+      info: {
+        title: "Wattplan job service",
+        version: "1.0.0",
+        description: "EV smart-charging optimization jobs with signed webhooks. Errors: docs/errors.md.",
+      },
       components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer" } } },
       security: [{ apiKey: [] }],
     },
@@ -50,25 +54,31 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
   await app.register(healthRoutes, ctx);
-  await app.register(async (v1) => {
-    v1.addHook("onRequest", authenticate(ctx.tenants));
-    await v1.register(rateLimit, {
-      max: ctx.config.rateLimitMax,
-      timeWindow: ctx.config.rateLimitWindowMs,
-      keyGenerator: (request) => `tenant:${request.tenant?.id ?? request.ip}`,
-      // Counted in Redis, so the limit holds across any number of API processes; if Redis is away, let requests through.
-      redis: ctx.producer.redis,
-      nameSpace: `${ctx.config.queuePrefix}:wp:rate:`,
-      skipOnError: true,
-      errorResponseBuilder: (_request, context) =>
-        new WattplanError("ERR_RATE_LIMITED", `rate limit of ${context.max} requests per ${context.after} exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`),
-    });
-    await v1.register(submitRoutes, ctx);
-    await v1.register(readRoutes, ctx);
-    await v1.register(cancelRoutes, ctx);
-    await v1.register(deliveryRoutes, ctx);
-    await v1.register(chartRoutes, ctx);
-    await v1.register(ocppRoute, { loadOptimization: (id, request) => completedOptimization(ctx, tenantOf(request).id, id) });
-  }, { prefix: API_PREFIX });
+  await app.register(
+    async (v1) => {
+      v1.addHook("onRequest", authenticate(ctx.tenants));
+      await v1.register(rateLimit, {
+        max: ctx.config.rateLimitMax,
+        timeWindow: ctx.config.rateLimitWindowMs,
+        keyGenerator: (request) => `tenant:${request.tenant?.id ?? request.ip}`,
+        // Counted in Redis, so the limit holds across any number of API processes; if Redis is away, let requests through.
+        redis: ctx.producer.redis,
+        nameSpace: `${ctx.config.queuePrefix}:wp:rate:`,
+        skipOnError: true,
+        errorResponseBuilder: (_request, context) =>
+          new WattplanError(
+            "ERR_RATE_LIMITED",
+            `rate limit of ${context.max} requests per ${context.after} exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`,
+          ),
+      });
+      await v1.register(submitRoutes, ctx);
+      await v1.register(readRoutes, ctx);
+      await v1.register(cancelRoutes, ctx);
+      await v1.register(deliveryRoutes, ctx);
+      await v1.register(chartRoutes, ctx);
+      await v1.register(ocppRoute, { loadOptimization: (id, request) => completedOptimization(ctx, tenantOf(request).id, id) });
+    },
+    { prefix: API_PREFIX },
+  );
   return app;
 }

@@ -1,6 +1,6 @@
 /** Bearer API keys → tenants. Every /v1 route runs behind this hook. */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { WattplanError } from "../errors.js";
+import { WattplanError } from "../../engine/errors.js";
 import type { Tenant, TenantStore } from "../tenants.js";
 
 declare module "fastify" {

@@ -1,14 +1,14 @@
 /**
  * One error shape for every response: `{ statusCode, code, message, details? }`
- * with a stable code from service/errors.ts. Fastify's own errors (bad JSON,
+ * with a stable code from engine/errors.ts. Fastify's own errors (bad JSON,
  * body too large, wrong content type, ...) are mapped to codes here, so bad
  * input never becomes a 500.
  */
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaCompiler } from "fastify";
 import { safeParse, type $ZodType } from "zod/v4/core";
 import type { ZodError } from "zod";
-import { ERRORS, WattplanError, type ErrorCode } from "../errors.js";
-import { problemsOf } from "../model/validate.js";
+import { ERRORS, WattplanError, type ErrorCode } from "../../engine/errors.js";
+import { problemsOf } from "../../engine/model/validate.js";
 
 export interface ErrorBody {
   statusCode: number;
@@ -31,13 +31,20 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 
 function codeForStatus(status: number): ErrorCode {
   switch (status) {
-    case 401: return "ERR_UNAUTHORIZED";
-    case 404: return "ERR_ROUTE_NOT_FOUND";
-    case 413: return "ERR_BODY_TOO_LARGE";
-    case 415: return "ERR_UNSUPPORTED_MEDIA_TYPE";
-    case 429: return "ERR_RATE_LIMITED";
-    case 503: return "ERR_UNAVAILABLE";
-    default: return status < 500 ? "ERR_BAD_REQUEST" : "ERR_INTERNAL";
+    case 401:
+      return "ERR_UNAUTHORIZED";
+    case 404:
+      return "ERR_ROUTE_NOT_FOUND";
+    case 413:
+      return "ERR_BODY_TOO_LARGE";
+    case 415:
+      return "ERR_UNSUPPORTED_MEDIA_TYPE";
+    case 429:
+      return "ERR_RATE_LIMITED";
+    case 503:
+      return "ERR_UNAVAILABLE";
+    default:
+      return status < 500 ? "ERR_BAD_REQUEST" : "ERR_INTERNAL";
   }
 }
 
@@ -45,12 +52,18 @@ export function errorBody(code: ErrorCode, message?: string, details?: unknown):
   return { statusCode: ERRORS[code].status, code, message: message ?? ERRORS[code].message, ...(details !== undefined && { details }) };
 }
 
-const REDIS_DOWN = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|Stream isn't writeable|max retries per request|MaxRetriesPerRequest/i;
+const REDIS_DOWN =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|Stream isn't writeable|max retries per request|MaxRetriesPerRequest/i;
 
 /** Map any error to the shared shape. Unknown errors are 500s with a generic message (the log has the rest). */
 export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof WattplanError) {
-    return { statusCode: error.statusCode, code: error.code, message: error.message, ...(error.details !== undefined && { details: error.details }) };
+    return {
+      statusCode: error.statusCode,
+      code: error.code,
+      message: error.message,
+      ...(error.details !== undefined && { details: error.details }),
+    };
   }
   const e = error as Partial<FastifyError> & { validation?: { instancePath?: string; message?: string }[] };
   // Redis away (a restart, a network blip): the client may retry; it is not our bug.
@@ -88,12 +101,22 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): F
  * Validates body, query, params and headers with their zod schemas and
  * reports every problem with its JSON path, in validate.ts's format.
  */
-export const zodValidatorCompiler: FastifySchemaCompiler<$ZodType> = ({ schema, httpPart }) => (data) => {
-  const result = safeParse(schema, data);
-  if (result.success) return { value: result.data };
-  const where = httpPart === "body" ? "body" : httpPart === "querystring" ? "query string" : httpPart === "params" ? "URL" : String(httpPart);
-  const problems = problemsOf(result.error as unknown as ZodError);
-  return {
-    error: new WattplanError("ERR_INVALID_REQUEST", `the ${where} is invalid: ${problems.slice(0, 3).map((p) => `${p.path}: ${p.message}`).join("; ")}${problems.length > 3 ? "; …" : ""}`, { problems }),
+export const zodValidatorCompiler: FastifySchemaCompiler<$ZodType> =
+  ({ schema, httpPart }) =>
+  (data) => {
+    const result = safeParse(schema, data);
+    if (result.success) return { value: result.data };
+    const where =
+      httpPart === "body" ? "body" : httpPart === "querystring" ? "query string" : httpPart === "params" ? "URL" : String(httpPart);
+    const problems = problemsOf(result.error as unknown as ZodError);
+    return {
+      error: new WattplanError(
+        "ERR_INVALID_REQUEST",
+        `the ${where} is invalid: ${problems
+          .slice(0, 3)
+          .map((p) => `${p.path}: ${p.message}`)
+          .join("; ")}${problems.length > 3 ? "; …" : ""}`,
+        { problems },
+      ),
+    };
   };
-};

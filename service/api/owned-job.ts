@@ -3,9 +3,9 @@
  * else's) and, for routes that render a result (OCPP profiles, charts), its
  * parsed result.
  */
-import { WattplanError } from "../errors.js";
-import type { Request, Response } from "../model/schema.js";
-import { validateRequest } from "../model/validate.js";
+import { WattplanError } from "../../engine/errors.js";
+import type { Request, Response } from "../../engine/model/schema.js";
+import { validateRequest } from "../../engine/model/validate.js";
 import { isJobId } from "../queue/keys.js";
 import type { JobRecord } from "../queue/store.js";
 import type { ApiContext } from "./context.js";
@@ -18,17 +18,28 @@ export async function ownedJob(ctx: Pick<ApiContext, "producer">, tenantId: stri
 }
 
 /** The tenant's completed job and its spec §9 result; ERR_NOT_COMPLETED (409) before that. */
-export async function completedJob(ctx: Pick<ApiContext, "producer">, tenantId: string, id: string): Promise<{ record: JobRecord; result: Response }> {
+export async function completedJob(
+  ctx: Pick<ApiContext, "producer">,
+  tenantId: string,
+  id: string,
+): Promise<{ record: JobRecord; result: Response }> {
   const record = await ownedJob(ctx, tenantId, id);
   const text = record.status === "completed" ? await ctx.producer.store.getResultText(id) : undefined;
   if (text === undefined) {
-    throw new WattplanError("ERR_NOT_COMPLETED", `optimization ${id} is ${record.status}${record.status === "completed" ? " but its result expired" : ""}; there is no result`);
+    throw new WattplanError(
+      "ERR_NOT_COMPLETED",
+      `optimization ${id} is ${record.status}${record.status === "completed" ? " but its result expired" : ""}; there is no result`,
+    );
   }
   return { record, result: JSON.parse(text) as Response };
 }
 
 /** The tenant's completed job as the model sees it: its validated request and its result. */
-export async function completedOptimization(ctx: Pick<ApiContext, "producer">, tenantId: string, id: string): Promise<{ request: Request; response: Response }> {
+export async function completedOptimization(
+  ctx: Pick<ApiContext, "producer">,
+  tenantId: string,
+  id: string,
+): Promise<{ request: Request; response: Response }> {
   const { result } = await completedJob(ctx, tenantId, id);
   const stored = validateRequest(await ctx.producer.store.getRequest(id));
   if (!stored.ok) throw new WattplanError("ERR_NOT_COMPLETED", `optimization ${id}: its stored request expired; there is no result`);

@@ -1,9 +1,9 @@
 /**
  * The API's wire schemas. The request part of a submission is the model's
- * RequestSchema (service/model/schema.ts), extended with the job envelope.
+ * RequestSchema (engine/model/schema.ts), extended with the job envelope.
  */
 import { z } from "zod";
-import { RequestSchema, ResponseSchema, semanticIssues } from "../model/schema.js";
+import { RequestSchema, ResponseSchema, semanticIssues } from "../../engine/model/schema.js";
 import { JOB_STATUSES } from "../queue/store.js";
 import { DeliverySchema } from "../webhooks/index.js";
 
@@ -46,7 +46,12 @@ export const SubmitQuerySchema = z.object({
 });
 
 export const ListQuerySchema = z.object({
-  limit: z.coerce.number({ error: "must be an integer" }).int("must be an integer").min(1, "must be at least 1").max(100, "must be at most 100").default(20),
+  limit: z.coerce
+    .number({ error: "must be an integer" })
+    .int("must be an integer")
+    .min(1, "must be at least 1")
+    .max(100, "must be at most 100")
+    .default(20),
   cursor: z.string().max(100).optional().describe("nextCursor of the previous page"),
 });
 

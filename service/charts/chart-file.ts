@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { renderScheduleChart } from "./schedule-chart.js";
-import type { Request, Response } from "../model/schema.js";
+import type { Request, Response } from "../../engine/model/schema.js";
 import { UsageError } from "../cli/io.js";
 
 /** `solve --chart FILE`: the result's chart as SVG. */

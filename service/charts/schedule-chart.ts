@@ -4,8 +4,8 @@
  * from, slot by slot, against its limits and the price.
  */
 import type { TopLevelSpec } from "vega-lite";
-import { perSlotArray } from "../model/compile.js";
-import type { Request, Response } from "../model/schema.js";
+import { perSlotArray } from "../../engine/model/compile.js";
+import type { Request, Response } from "../../engine/model/schema.js";
 import { CHART_FONT, renderVegaLiteSvg } from "./vega-svg.js";
 
 /** Chart size in CSS pixels (the plot area; axes and legend come on top). */
@@ -31,7 +31,8 @@ export function scheduleChartSpec(request: Request, response: Response): TopLeve
   for (const s of response.sessions) {
     for (let t = 0; t < T; t++) {
       const p = s.powerKw[t] ?? 0;
-      if (p > 0) charge[t] += p; else discharge[t] -= p;
+      if (p > 0) charge[t] += p;
+      else discharge[t] -= p;
     }
   }
 
@@ -56,7 +57,12 @@ export function scheduleChartSpec(request: Request, response: Response): TopLeve
     if (hasExportPrice) prices.push({ time, series: "export price", price: exportPrice[k] });
   }
 
-  const x = { field: "time", type: "temporal" as const, scale: { type: "utc" as const }, title: `time (UTC), ${request.horizon.slotMinutes}-min slots` };
+  const x = {
+    field: "time",
+    type: "temporal" as const,
+    scale: { type: "utc" as const },
+    title: `time (UTC), ${request.horizon.slotMinutes}-min slots`,
+  };
   const siteSeries = ["net site import", "import limit", ...(hasExport ? ["export limit"] : [])];
   const priceSeries = ["import price", ...(hasExportPrice ? ["export price"] : [])];
   const cost = response.cost;
@@ -78,7 +84,13 @@ export function scheduleChartSpec(request: Request, response: Response): TopLeve
             encoding: {
               x,
               y: { field: "kW", type: "quantitative", stack: "zero", title: "kW (+ drawn, − supplied on site)" },
-              color: { field: "part", type: "nominal", title: "power", scale: { domain: [...PARTS], range: PART_COLORS }, legend: { orient: "right" } },
+              color: {
+                field: "part",
+                type: "nominal",
+                title: "power",
+                scale: { domain: [...PARTS], range: PART_COLORS },
+                legend: { orient: "right" },
+              },
               order: { field: "order", type: "quantitative" },
             },
           },
@@ -88,8 +100,26 @@ export function scheduleChartSpec(request: Request, response: Response): TopLeve
             encoding: {
               x,
               y: { field: "kW", type: "quantitative" },
-              stroke: { field: "series", type: "nominal", title: "site", scale: { domain: siteSeries, range: ["#000000", "#d62728", "#9467bd"] }, legend: { orient: "right" } },
-              strokeDash: { field: "series", type: "nominal", title: "site", scale: { domain: siteSeries, range: [[1, 0], [6, 4], [2, 3]] } },
+              stroke: {
+                field: "series",
+                type: "nominal",
+                title: "site",
+                scale: { domain: siteSeries, range: ["#000000", "#d62728", "#9467bd"] },
+                legend: { orient: "right" },
+              },
+              strokeDash: {
+                field: "series",
+                type: "nominal",
+                title: "site",
+                scale: {
+                  domain: siteSeries,
+                  range: [
+                    [1, 0],
+                    [6, 4],
+                    [2, 3],
+                  ],
+                },
+              },
               strokeWidth: { value: 1.5 },
             },
           },
@@ -100,8 +130,20 @@ export function scheduleChartSpec(request: Request, response: Response): TopLeve
         mark: { type: "line", interpolate: "step-after", strokeWidth: 1.5 },
         encoding: {
           x,
-          y: { field: "price", type: "quantitative", title: "price per kWh", axis: { orient: "right", titleColor: "#ff7f0e" }, scale: { zero: false } },
-          color: { field: "series", type: "nominal", title: "price", scale: { domain: priceSeries, range: ["#ff7f0e", "#8c564b"] }, legend: { orient: "right" } },
+          y: {
+            field: "price",
+            type: "quantitative",
+            title: "price per kWh",
+            axis: { orient: "right", titleColor: "#ff7f0e" },
+            scale: { zero: false },
+          },
+          color: {
+            field: "series",
+            type: "nominal",
+            title: "price",
+            scale: { domain: priceSeries, range: ["#ff7f0e", "#8c564b"] },
+            legend: { orient: "right" },
+          },
           strokeDash: { value: [2, 2] },
         },
       },

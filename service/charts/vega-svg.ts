@@ -28,11 +28,21 @@ interface ViewInternals {
 
 /** Vega-Lite warns on stderr about spec details it resolves itself; a library must not print. */
 const QUIET_LOGGER = {
-  level(): number { return 0; },
-  error(...args: readonly unknown[]): never { throw new Error(args.map(String).join(" ")); },
-  warn() { return QUIET_LOGGER; },
-  info() { return QUIET_LOGGER; },
-  debug() { return QUIET_LOGGER; },
+  level(): number {
+    return 0;
+  },
+  error(...args: readonly unknown[]): never {
+    throw new Error(args.map(String).join(" "));
+  },
+  warn() {
+    return QUIET_LOGGER;
+  },
+  info() {
+    return QUIET_LOGGER;
+  },
+  debug() {
+    return QUIET_LOGGER;
+  },
 };
 
 export function renderVegaLiteSvg(spec: TopLevelSpec): string {

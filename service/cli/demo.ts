@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { Webhook } from "standardwebhooks";
 import { loadConfig } from "../config.js";
-import { packagePath } from "../paths.js";
+import { packagePath } from "../../engine/paths.js";
 import { startService } from "../runtime.js";
 import { devTenant, TenantStore } from "../tenants.js";
 import { ensureRedis } from "./serve.js";
@@ -95,18 +95,30 @@ export async function demoCommand(args: string[]): Promise<number> {
   try {
     console.log(`service up at ${service.url} (in this process; Redis ${config.redisUrl})`);
     const submit = async (strategy: string | undefined): Promise<JobJson> => {
-      const body = { ...example, ...(strategy && { strategy }), webhook: { url: hooks.url }, metadata: { demo: true, example: examplePath.split("/").pop() } };
+      const body = {
+        ...example,
+        ...(strategy && { strategy }),
+        webhook: { url: hooks.url },
+        metadata: { demo: true, example: examplePath.split("/").pop() },
+      };
       const res = await fetch(`${service.url}/v1/optimizations?wait=20`, { method: "POST", headers: auth, body: JSON.stringify(body) });
       const json = (await res.json()) as JobJson;
       if (res.status !== 200 && res.status !== 202) throw new Error(`submit failed: HTTP ${res.status} ${JSON.stringify(json)}`);
-      console.log(`submitted ${json.id} (strategy ${strategy ?? String(example.strategy ?? "optimal")}): HTTP ${res.status}, ${json.status}`);
+      console.log(
+        `submitted ${json.id} (strategy ${strategy ?? String(example.strategy ?? "optimal")}): HTTP ${res.status}, ${json.status}`,
+      );
       return json;
     };
     const job = await submit(parsed.values.strategy);
     const webhook = await hooks.next();
     // The customer's side: verify the signature over the raw body.
-    const verified = new Webhook(dev.tenant.webhookSecrets[0]).verify(webhook.body, webhook.headers as Record<string, string>) as { type: string; data: { id: string } };
-    const deliveries = (await (await fetch(`${service.url}/v1/optimizations/${job.id}/deliveries`, { headers: auth })).json()) as { items: { attempts?: unknown[] }[] };
+    const verified = new Webhook(dev.tenant.webhookSecrets[0]).verify(webhook.body, webhook.headers as Record<string, string>) as {
+      type: string;
+      data: { id: string };
+    };
+    const deliveries = (await (await fetch(`${service.url}/v1/optimizations/${job.id}/deliveries`, { headers: auth })).json()) as {
+      items: { attempts?: unknown[] }[];
+    };
     const attempts = deliveries.items.reduce((n, d) => n + (Array.isArray(d.attempts) ? d.attempts.length : 1), 0);
     const r = job.result;
     console.log("");
@@ -117,7 +129,9 @@ export async function demoCommand(args: string[]): Promise<number> {
       console.log(`peak import    ${r.peakImportKw.toFixed(1)} kW`);
       console.log(`solve time     ${r.solver.solveMs.toFixed(1)} ms`);
     }
-    console.log(`webhook        ${verified.type} for ${verified.data.id}, signature verified (webhook-id ${String(webhook.headers["webhook-id"])})`);
+    console.log(
+      `webhook        ${verified.type} for ${verified.data.id}, signature verified (webhook-id ${String(webhook.headers["webhook-id"])})`,
+    );
     console.log(`deliveries     ${deliveries.items.length} (${attempts} attempt${attempts === 1 ? "" : "s"})`);
     console.log(`demo took      ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     return job.status === "completed" ? EXIT.ok : EXIT.failure;

@@ -6,12 +6,18 @@ import { EXIT, UsageError } from "./io.js";
 export function keysCommand(args: string[]): number {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { tenant: { type: "string", short: "t" }, file: { type: "string", short: "f" } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args,
+      options: { tenant: { type: "string", short: "t" }, file: { type: "string", short: "f" } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   const [action] = parsed.positionals;
-  if (action !== "create" || parsed.positionals.length !== 1) throw new UsageError("usage: wattplan keys create --tenant NAME [--file PATH]");
+  if (action !== "create" || parsed.positionals.length !== 1)
+    throw new UsageError("usage: wattplan keys create --tenant NAME [--file PATH]");
   const tenant = parsed.values.tenant;
   if (!tenant || !/^[A-Za-z0-9_-]{1,64}$/.test(tenant)) throw new UsageError("--tenant: 1-64 letters, digits, _ or -");
   const file = parsed.values.file ?? process.env.WATTPLAN_TENANTS_FILE;

@@ -6,11 +6,11 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { SERVICE_USAGE, apiCommand, serveCommand, workerCommand } from "./serve.js";
 import { keysCommand } from "./keys.js";
 import { demoCommand } from "./demo.js";
-import { validateRequest, formatProblems } from "../model/validate.js";
-import { STRATEGY_NAMES, type StrategyName } from "../model/schema.js";
-import { solve } from "../scheduler/solve.js";
-import { strategyList } from "../scheduler/strategies.js";
-import { WattplanError } from "../errors.js";
+import { validateRequest, formatProblems } from "../../engine/model/validate.js";
+import { STRATEGY_NAMES, type StrategyName } from "../../engine/model/schema.js";
+import { solve } from "../../engine/scheduler/solve.js";
+import { strategyList } from "../../engine/scheduler/strategies.js";
+import { WattplanError } from "../../engine/errors.js";
 import { EXIT, UsageError, readJsonInput } from "./io.js";
 import { OCPP_CLI_OPTIONS, OCPP_CLI_USAGE, ocppOptionsFromFlags, withOcpp } from "./ocpp-options.js";
 import { simulateCommand } from "./simulate-command.js";
@@ -79,7 +79,9 @@ const validateCommand: Command = (args) => {
   const result = validateRequest(readJsonInput(oneInput(positionals, "validate")));
   if (!result.ok) throw new UsageError(`invalid request:\n${formatProblems(result.problems)}`);
   const r = result.request;
-  process.stdout.write(`valid: ${r.sessions.length} sessions, ${r.horizon.slots} slots of ${r.horizon.slotMinutes} min, ${r.circuits.length} circuits\n`);
+  process.stdout.write(
+    `valid: ${r.sessions.length} sessions, ${r.horizon.slots} slots of ${r.horizon.slotMinutes} min, ${r.circuits.length} circuits\n`,
+  );
   return EXIT.ok;
 };
 

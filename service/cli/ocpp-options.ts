@@ -3,7 +3,7 @@
  * [--max-periods N] [--ocpp-fallback]`. Kept here so main.ts only spreads
  * the flag table in and calls two functions.
  */
-import type { Request, Response } from "../model/schema.js";
+import type { Request, Response } from "../../engine/model/schema.js";
 import { CHARGING_RATE_UNITS, OCPP_VERSIONS, ocppMessages, type OcppMessage, type OcppOptionsInput } from "../ocpp/index.js";
 import { UsageError } from "./io.js";
 
@@ -27,7 +27,11 @@ interface OcppFlags {
 export function ocppOptionsFromFlags(flags: OcppFlags): OcppOptionsInput | undefined {
   const { ocpp: version, unit, "max-periods": maxPeriods, "ocpp-fallback": fallback } = flags;
   if (version === undefined) {
-    const stray = [unit !== undefined && "--unit", maxPeriods !== undefined && "--max-periods", fallback !== undefined && "--ocpp-fallback"].filter(Boolean);
+    const stray = [
+      unit !== undefined && "--unit",
+      maxPeriods !== undefined && "--max-periods",
+      fallback !== undefined && "--ocpp-fallback",
+    ].filter(Boolean);
     if (stray.length > 0) throw new UsageError(`${stray.join(", ")}: only valid with --ocpp VERSION`);
     return undefined;
   }
@@ -40,7 +44,8 @@ export function ocppOptionsFromFlags(flags: OcppFlags): OcppOptionsInput | undef
   let periods: number | undefined;
   if (maxPeriods !== undefined) {
     periods = typeof maxPeriods === "string" && /^\d+$/.test(maxPeriods) ? Number(maxPeriods) : Number.NaN;
-    if (!(periods >= 1 && periods <= 100_000)) throw new UsageError(`--max-periods: must be an integer from 1 to 100000, got "${String(maxPeriods)}"`);
+    if (!(periods >= 1 && periods <= 100_000))
+      throw new UsageError(`--max-periods: must be an integer from 1 to 100000, got "${String(maxPeriods)}"`);
   }
   return {
     version: version as OcppOptionsInput["version"],

@@ -55,7 +55,9 @@ export async function ensureRedis(config: ServiceConfig, allowPrivate: boolean):
   if (allowPrivate && process.env.REDIS_URL === undefined && config.redisUrl === DEFAULT_REDIS_URL && redisServerOnPath()) {
     const local = await startLocalRedis();
     config.redisUrl = local.url;
-    say(`nothing answers at ${DEFAULT_REDIS_URL}; started a private redis-server on port ${local.port} (no persistence, stops with this process)`);
+    say(
+      `nothing answers at ${DEFAULT_REDIS_URL}; started a private redis-server on port ${local.port} (no persistence, stops with this process)`,
+    );
     return local;
   }
   throw new UsageError(`cannot reach Redis at ${config.redisUrl}.\n${REDIS_HELP}`);
@@ -84,7 +86,9 @@ async function run(mode: Mode, args: string[]): Promise<number> {
   if (!config.tenantsFile) {
     if (mode !== "serve") {
       await local?.stop();
-      throw new UsageError(`${mode}: set WATTPLAN_TENANTS_FILE (the API and the workers must share it; create it with \`wattplan keys create --tenant NAME\`)`);
+      throw new UsageError(
+        `${mode}: set WATTPLAN_TENANTS_FILE (the API and the workers must share it; create it with \`wattplan keys create --tenant NAME\`)`,
+      );
     }
     const dev = devTenant();
     tenants = new TenantStore([dev.tenant]);

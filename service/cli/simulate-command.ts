@@ -4,11 +4,12 @@
  * docs/simulate.md documents the options and the input formats.
  */
 import { parseArgs } from "node:util";
-import { InputError } from "../../bench/simulate/csv.js";
-import { DEFAULT_EV_SPECS_FILE, DEFAULT_SESSIONS_FILE, runReplay, type ReplayConfig } from "../../bench/simulate/run.js";
-import { DEFAULT_SIMULATION_OPTIONS, OFFLINE, isSimStrategy, simStrategyNames, type SimStrategy } from "../../bench/simulate/simulator.js";
-import { isTimeZone } from "../../bench/simulate/time.js";
-import { MAX_SLOTS, MAX_SLOT_MINUTES } from "../model/schema.js";
+import { InputError } from "../simulate/csv.js";
+import { dataFile } from "../simulate/data-dir.js";
+import { DEFAULT_EV_SPECS_FILE, DEFAULT_SESSIONS_FILE, runReplay, type ReplayConfig } from "../simulate/run.js";
+import { DEFAULT_SIMULATION_OPTIONS, isSimStrategy, simStrategyNames, type SimStrategy } from "../simulate/simulator.js";
+import { isTimeZone } from "../simulate/time.js";
+import { MAX_SLOTS, MAX_SLOT_MINUTES } from "../../engine/model/schema.js";
 import { EXIT, UsageError } from "./io.js";
 
 export const SIMULATE_USAGE = `Usage: wattplan simulate [options]
@@ -17,7 +18,8 @@ Replays real sessions (rolling horizon: each slot, the EVs plugged in are
 known, the strategy is re-solved, its first slot applied) and writes
 DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
 
-  --sessions FILE          ACN-Data or ACN-Sim events CSV (default ../shared/data/sessions/acn-caltech-2019-03.csv)
+  --sessions FILE          ACN-Data or ACN-Sim events CSV (default $WATTPLAN_DATA_DIR/sessions/acn-caltech-2019-03.csv;
+                           WATTPLAN_DATA_DIR defaults to ../shared/data beside the package)
   --from DATE --to DATE    replay sessions arriving in [from, to); YYYY-MM-DD (local) or RFC 3339
   --timezone TZ            the site's zone, for dates, tariffs and profiles (default America/Los_Angeles)
   --capacity-kw LIST       site import capacity: 50, or 20,40,60, or a range 10:140:5 (default 50)
@@ -30,7 +32,7 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
   --pv FILE                PV output CSV (kW), --pv-scale X to scale it (default 1)
   --export-limit-kw X      export allowed (default 0)
   --v2g-share X            share of EVs that can discharge, 0..1 (default 0)
-  --ev-specs FILE          EV models for V2G batteries (default ../shared/data/ev/ev_specs_v2g_enabled2024.json)
+  --ev-specs FILE          EV models for V2G batteries (default $WATTPLAN_DATA_DIR/ev/ev_specs_v2g_enabled2024.json)
   --seed N                 seed of the V2G draw (default 1)
   --degradation-cost X     V2G wear per kWh discharged (default 0.05)
   --max-charge-kw X        EV power for files without a power column (default 6.6)
@@ -62,15 +64,21 @@ export function parseCapacities(text: string): number[] {
     list = [];
     for (let x = lo; x <= hi + 1e-9; x += step) list.push(Math.round(x * 1e6) / 1e6);
   } else list = text.split(",").map((s) => Number(s.trim()));
-  if (list.length === 0 || list.some((x) => !Number.isFinite(x) || x < 0)) throw new UsageError(`--capacity-kw: "${text}" must be numbers ≥ 0 (50, 20,40,60 or 10:140:5)`);
+  if (list.length === 0 || list.some((x) => !Number.isFinite(x) || x < 0))
+    throw new UsageError(`--capacity-kw: "${text}" must be numbers ≥ 0 (50, 20,40,60 or 10:140:5)`);
   return list;
 }
 
 export function parseStrategies(text: string): SimStrategy[] {
-  const names = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const names = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   const unknown = names.filter((s) => !isSimStrategy(s));
   if (names.length === 0 || unknown.length > 0) {
-    throw new UsageError(`--strategies: unknown strategy ${unknown.map((s) => `"${s}"`).join(", ") || "(none given)"} (one of ${simStrategyNames().join(", ")})`);
+    throw new UsageError(
+      `--strategies: unknown strategy ${unknown.map((s) => `"${s}"`).join(", ") || "(none given)"} (one of ${simStrategyNames().join(", ")})`,
+    );
   }
   return [...new Set(names)] as SimStrategy[];
 }
@@ -79,18 +87,39 @@ export function simulateConfig(args: string[]): ReplayConfig {
   let parsed;
   try {
     parsed = parseArgs({
-      args, allowPositionals: false, strict: true,
+      args,
+      allowPositionals: false,
+      strict: true,
       options: {
-        sessions: { type: "string" }, from: { type: "string" }, to: { type: "string" }, timezone: { type: "string" },
-        "capacity-kw": { type: "string" }, "slot-minutes": { type: "string" }, "horizon-hours": { type: "string" },
-        strategies: { type: "string" }, tariff: { type: "string" }, prices: { type: "string" },
-        "base-load": { type: "string" }, "base-load-scale": { type: "string" }, pv: { type: "string" }, "pv-scale": { type: "string" },
-        "export-limit-kw": { type: "string" }, "v2g-share": { type: "string" }, "ev-specs": { type: "string" }, seed: { type: "string" },
-        "max-charge-kw": { type: "string" }, "recompute-every": { type: "string" },
-        "offline-lookahead-hours": { type: "string" }, "offline-stride-hours": { type: "string" },
-        "quick-charge": { type: "string" }, "degradation-cost": { type: "string" },
-        "plot-day": { type: "string" }, "plot-capacity-kw": { type: "string" }, "no-png": { type: "boolean" },
-        out: { type: "string" }, currency: { type: "string" },
+        sessions: { type: "string" },
+        from: { type: "string" },
+        to: { type: "string" },
+        timezone: { type: "string" },
+        "capacity-kw": { type: "string" },
+        "slot-minutes": { type: "string" },
+        "horizon-hours": { type: "string" },
+        strategies: { type: "string" },
+        tariff: { type: "string" },
+        prices: { type: "string" },
+        "base-load": { type: "string" },
+        "base-load-scale": { type: "string" },
+        pv: { type: "string" },
+        "pv-scale": { type: "string" },
+        "export-limit-kw": { type: "string" },
+        "v2g-share": { type: "string" },
+        "ev-specs": { type: "string" },
+        seed: { type: "string" },
+        "max-charge-kw": { type: "string" },
+        "recompute-every": { type: "string" },
+        "offline-lookahead-hours": { type: "string" },
+        "offline-stride-hours": { type: "string" },
+        "quick-charge": { type: "string" },
+        "degradation-cost": { type: "string" },
+        "plot-day": { type: "string" },
+        "plot-capacity-kw": { type: "string" },
+        "no-png": { type: "boolean" },
+        out: { type: "string" },
+        currency: { type: "string" },
       },
     });
   } catch (error) {
@@ -99,20 +128,44 @@ export function simulateConfig(args: string[]): ReplayConfig {
   const v = parsed.values;
   const positive = (x: number) => x > 0;
   const nonNegative = (x: number) => x >= 0;
-  const slotMinutes = number(v["slot-minutes"], "slot-minutes", DEFAULT_SIMULATION_OPTIONS.slotMinutes, (x) => Number.isInteger(x) && x >= 1 && x <= MAX_SLOT_MINUTES, `an integer 1..${MAX_SLOT_MINUTES}`);
+  const slotMinutes = number(
+    v["slot-minutes"],
+    "slot-minutes",
+    DEFAULT_SIMULATION_OPTIONS.slotMinutes,
+    (x) => Number.isInteger(x) && x >= 1 && x <= MAX_SLOT_MINUTES,
+    `an integer 1..${MAX_SLOT_MINUTES}`,
+  );
   const hoursToSlots = (h: number) => Math.max(1, Math.round((h * 60) / slotMinutes));
   const maxHours = (MAX_SLOTS * slotMinutes) / 60;
-  const horizonHours = number(v["horizon-hours"], "horizon-hours", 12, (x) => x > 0 && hoursToSlots(x) <= MAX_SLOTS, `> 0 and at most ${maxHours} h (${MAX_SLOTS} slots)`);
-  const lookahead = number(v["offline-lookahead-hours"], "offline-lookahead-hours", 48, (x) => x > 0 && hoursToSlots(x) <= MAX_SLOTS, `> 0 and at most ${maxHours} h (${MAX_SLOTS} slots)`);
-  const stride = number(v["offline-stride-hours"], "offline-stride-hours", 24, (x) => x > 0 && x <= lookahead, "> 0 and at most the look-ahead");
+  const horizonHours = number(
+    v["horizon-hours"],
+    "horizon-hours",
+    12,
+    (x) => x > 0 && hoursToSlots(x) <= MAX_SLOTS,
+    `> 0 and at most ${maxHours} h (${MAX_SLOTS} slots)`,
+  );
+  const lookahead = number(
+    v["offline-lookahead-hours"],
+    "offline-lookahead-hours",
+    48,
+    (x) => x > 0 && hoursToSlots(x) <= MAX_SLOTS,
+    `> 0 and at most ${maxHours} h (${MAX_SLOTS} slots)`,
+  );
+  const stride = number(
+    v["offline-stride-hours"],
+    "offline-stride-hours",
+    24,
+    (x) => x > 0 && x <= lookahead,
+    "> 0 and at most the look-ahead",
+  );
   const timeZone = v.timezone ?? "America/Los_Angeles";
   if (!isTimeZone(timeZone)) throw new UsageError(`--timezone: unknown time zone "${timeZone}" (an IANA name, e.g. Europe/Amsterdam)`);
-  const strategies = v.strategies !== undefined
-    ? parseStrategies(v.strategies)
-    : simStrategyNames();
+  const strategies = v.strategies !== undefined ? parseStrategies(v.strategies) : simStrategyNames();
   return {
-    sessionsFile: v.sessions ?? DEFAULT_SESSIONS_FILE,
-    from: v.from, to: v.to, timeZone,
+    sessionsFile: v.sessions ?? dataFile(...DEFAULT_SESSIONS_FILE),
+    from: v.from,
+    to: v.to,
+    timeZone,
     capacitiesKw: parseCapacities(v["capacity-kw"] ?? "50"),
     strategies,
     horizonHours,
@@ -121,21 +174,38 @@ export function simulateConfig(args: string[]): ReplayConfig {
       exportLimitKw: number(v["export-limit-kw"], "export-limit-kw", 0, nonNegative, "≥ 0"),
       v2gShare: number(v["v2g-share"], "v2g-share", 0, (x) => x >= 0 && x <= 1, "in 0..1"),
       seed: number(v.seed, "seed", 1, Number.isInteger, "an integer"),
-      degradationCostPerKwh: number(v["degradation-cost"], "degradation-cost", DEFAULT_SIMULATION_OPTIONS.degradationCostPerKwh, nonNegative, "≥ 0"),
+      degradationCostPerKwh: number(
+        v["degradation-cost"],
+        "degradation-cost",
+        DEFAULT_SIMULATION_OPTIONS.degradationCostPerKwh,
+        nonNegative,
+        "≥ 0",
+      ),
       shortfallPenaltyPerKwh: DEFAULT_SIMULATION_OPTIONS.shortfallPenaltyPerKwh,
-      quickChargePerKwhHour: number(v["quick-charge"], "quick-charge", DEFAULT_SIMULATION_OPTIONS.quickChargePerKwhHour, nonNegative, "≥ 0"),
+      quickChargePerKwhHour: number(
+        v["quick-charge"],
+        "quick-charge",
+        DEFAULT_SIMULATION_OPTIONS.quickChargePerKwhHour,
+        nonNegative,
+        "≥ 0",
+      ),
       recomputeEvery: number(v["recompute-every"], "recompute-every", 1, (x) => Number.isInteger(x) && x >= 1, "an integer ≥ 1"),
       offlineLookaheadSlots: hoursToSlots(lookahead),
       offlineStrideSlots: hoursToSlots(stride),
     },
-    tariffFile: v.tariff, pricesFile: v.prices,
-    baseLoadFile: v["base-load"], baseLoadScale: number(v["base-load-scale"], "base-load-scale", 1, nonNegative, "≥ 0"),
-    pvFile: v.pv, pvScale: number(v["pv-scale"], "pv-scale", 1, nonNegative, "≥ 0"),
-    evSpecsFile: v["ev-specs"] ?? DEFAULT_EV_SPECS_FILE,
+    tariffFile: v.tariff,
+    pricesFile: v.prices,
+    baseLoadFile: v["base-load"],
+    baseLoadScale: number(v["base-load-scale"], "base-load-scale", 1, nonNegative, "≥ 0"),
+    pvFile: v.pv,
+    pvScale: number(v["pv-scale"], "pv-scale", 1, nonNegative, "≥ 0"),
+    evSpecsFile: v["ev-specs"] ?? dataFile(...DEFAULT_EV_SPECS_FILE),
     defaultMaxChargeKw: number(v["max-charge-kw"], "max-charge-kw", 6.6, positive, "> 0"),
     outDir: v.out ?? "out/simulate",
     ...(v["plot-day"] !== undefined && { plotDay: v["plot-day"] }),
-    ...(v["plot-capacity-kw"] !== undefined && { plotCapacityKw: number(v["plot-capacity-kw"], "plot-capacity-kw", 0, nonNegative, "≥ 0") }),
+    ...(v["plot-capacity-kw"] !== undefined && {
+      plotCapacityKw: number(v["plot-capacity-kw"], "plot-capacity-kw", 0, nonNegative, "≥ 0"),
+    }),
     png: !v["no-png"],
     currency: v.currency ?? "$",
   };
@@ -146,12 +216,21 @@ export function simulateCommand(args: string[]): number {
     process.stdout.write(SIMULATE_USAGE + "\n");
     return EXIT.ok;
   }
-  const config = simulateConfig(args);
-  if (config.plotDay !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(config.plotDay)) throw new UsageError(`--plot-day: "${config.plotDay}" must be YYYY-MM-DD`);
+  let config: ReplayConfig;
+  try {
+    config = simulateConfig(args);
+  } catch (error) {
+    if (error instanceof InputError) throw new UsageError(error.message);
+    throw error;
+  }
+  if (config.plotDay !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(config.plotDay))
+    throw new UsageError(`--plot-day: "${config.plotDay}" must be YYYY-MM-DD`);
   try {
     const { metrics, files } = runReplay(config, (line) => process.stderr.write(`simulate: ${line}\n`));
     for (const m of metrics.strategies) {
-      process.stdout.write(`${m.strategy.padEnd(13)} delivered ${(100 * m.energyDeliveredShare).toFixed(2).padStart(6)}%  served ${(100 * m.sessionsFullyServedShare).toFixed(1).padStart(5)}%  total cost ${m.totalCost.toFixed(2)}  peak ${m.peakImportKw.toFixed(1)} kW  solve p50 ${m.solveMsMedian.toFixed(3)} ms\n`);
+      process.stdout.write(
+        `${m.strategy.padEnd(13)} delivered ${(100 * m.energyDeliveredShare).toFixed(2).padStart(6)}%  served ${(100 * m.sessionsFullyServedShare).toFixed(1).padStart(5)}%  total cost ${m.totalCost.toFixed(2)}  peak ${m.peakImportKw.toFixed(1)} kW  solve p50 ${m.solveMsMedian.toFixed(3)} ms\n`,
+      );
     }
     process.stdout.write(`wrote ${files.join(", ")}\n`);
     return EXIT.ok;

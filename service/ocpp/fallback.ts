@@ -6,7 +6,7 @@
  * an EVSE gets the smallest of its shares. Equal shares on every level mean
  * that all EVSEs at their cap still meet every limit.
  */
-import type { PerSlot, Request } from "../model/schema.js";
+import type { PerSlot, Request } from "../../engine/model/schema.js";
 
 export interface EvseShare {
   /** The session's `evseId`, or null for sessions without one (each its own EVSE). */

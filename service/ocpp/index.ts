@@ -4,12 +4,18 @@
  * docs/ocpp.md is the CSMS developer's guide to what comes out.
  */
 import type { z } from "zod";
-import type { Request, Response, Session } from "../model/schema.js";
-import { problemsOf, formatProblems, type Problem } from "../model/validate.js";
-import { WattplanError } from "../errors.js";
+import type { Request, Response, Session } from "../../engine/model/schema.js";
+import { problemsOf, formatProblems, type Problem } from "../../engine/model/validate.js";
+import { WattplanError } from "../../engine/errors.js";
 import {
-  MAX_SCHEMA_PERIODS, OcppOptionsSchema, OcppQuerySchema, optionsFromQuery,
-  type ChargingRateUnit, type OcppOptions, type OcppOptionsInput, type OcppVersion,
+  MAX_SCHEMA_PERIODS,
+  OcppOptionsSchema,
+  OcppQuerySchema,
+  optionsFromQuery,
+  type ChargingRateUnit,
+  type OcppOptions,
+  type OcppOptionsInput,
+  type OcppVersion,
 } from "./options.js";
 import { magnitude, mergeEqual, reduce, type Period } from "./periods.js";
 import { isoUtc, type ProfileSpec } from "./profile.js";
@@ -81,7 +87,8 @@ function invalid(problems: Problem[], what: string): never {
 
 /** OCPP 2.x `evseId`: the session's evseId when it is a positive integer, else its connectorId (≥ 1), else `defaultEvseId`. */
 export function ocppEvseId(session: Session, defaultEvseId: number): number {
-  if (session.evseId !== undefined && /^[1-9]\d{0,9}$/.test(session.evseId) && Number(session.evseId) < 2 ** 31) return Number(session.evseId);
+  if (session.evseId !== undefined && /^[1-9]\d{0,9}$/.test(session.evseId) && Number(session.evseId) < 2 ** 31)
+    return Number(session.evseId);
   if (session.connectorId !== undefined && session.connectorId >= 1) return session.connectorId;
   return defaultEvseId;
 }
@@ -89,15 +96,24 @@ export function ocppEvseId(session: Session, defaultEvseId: number): number {
 function checkInputs(request: Request, response: Response, o: OcppOptions): void {
   const problems: Problem[] = [];
   if (response.sessions.length !== request.sessions.length) {
-    problems.push({ path: "response.sessions", message: `has ${response.sessions.length} sessions, the request ${request.sessions.length}` });
+    problems.push({
+      path: "response.sessions",
+      message: `has ${response.sessions.length} sessions, the request ${request.sessions.length}`,
+    });
   }
   request.sessions.forEach((s, i) => {
     const r = response.sessions[i];
     if (r !== undefined && (r.id !== s.id || r.powerKw.length !== request.horizon.slots)) {
-      problems.push({ path: `response.sessions[${i}]`, message: `is not the schedule of session "${s.id}" over ${request.horizon.slots} slots` });
+      problems.push({
+        path: `response.sessions[${i}]`,
+        message: `is not the schedule of session "${s.id}" over ${request.horizon.slots} slots`,
+      });
     }
     if (o.version === "1.6" && s.connectorId === 0) {
-      problems.push({ path: `sessions[${i}].connectorId`, message: "must be ≥ 1 for an OCPP 1.6 TxProfile (connector 0 is the whole charge point)" });
+      problems.push({
+        path: `sessions[${i}].connectorId`,
+        message: "must be ≥ 1 for an OCPP 1.6 TxProfile (connector 0 is the whole charge point)",
+      });
     }
     if (o.version !== "1.6" && s.transactionId !== undefined && s.transactionId.length > 36) {
       problems.push({ path: `sessions[${i}].transactionId`, message: "must be at most 36 characters for OCPP 2.x" });
@@ -112,16 +128,31 @@ function checkInputs(request: Request, response: Response, o: OcppOptions): void
 
 function build(version: OcppVersion, spec: ProfileSpec, session: Session, o: OcppOptions): SetChargingProfilePayload {
   switch (version) {
-    case "1.6": return buildV16(spec, session.connectorId ?? DEFAULT_CONNECTOR_ID);
-    case "2.0.1": return buildV201(spec, ocppEvseId(session, o.defaultEvseId));
-    case "2.1": return buildV21(spec, ocppEvseId(session, o.defaultEvseId));
+    case "1.6":
+      return buildV16(spec, session.connectorId ?? DEFAULT_CONNECTOR_ID);
+    case "2.0.1":
+      return buildV201(spec, ocppEvseId(session, o.defaultEvseId));
+    case "2.1":
+      return buildV21(spec, ocppEvseId(session, o.defaultEvseId));
   }
 }
 
 /** Each slot's signed limit in tenths, and the energy rounding, the 6 A floor and a missing discharge cost. */
-function slotLimits(power: readonly number[], u: UnitContext, canDischarge: boolean, dtH: number): { values: number[]; energy: ProfileEnergy } {
+function slotLimits(
+  power: readonly number[],
+  u: UnitContext,
+  canDischarge: boolean,
+  dtH: number,
+): { values: number[]; energy: ProfileEnergy } {
   const values = new Array<number>(power.length).fill(0);
-  const e: ProfileEnergy = { scheduledKwh: 0, profileKwh: 0, roundingKwh: 0, belowMinCurrentKwh: 0, reductionKwh: 0, dischargeNotExpressedKwh: 0 };
+  const e: ProfileEnergy = {
+    scheduledKwh: 0,
+    profileKwh: 0,
+    roundingKwh: 0,
+    belowMinCurrentKwh: 0,
+    reductionKwh: 0,
+    dischargeNotExpressedKwh: 0,
+  };
   power.forEach((p, t) => {
     const scheduled = Math.abs(p) * dtH;
     e.scheduledKwh += scheduled;
@@ -178,7 +209,8 @@ export function ocppMessages(request: Request, response: Response, options: Ocpp
 
     if (e.dischargeNotExpressedKwh > 0) dropped.push(session.id);
     if (canDischarge && u.unit === "A" && periods.some((p) => p.value < 0)) perPhaseSetpoints.push(session.id);
-    if (periods.length < merged.length) reduced.push(`${session.id} (${merged.length} → ${periods.length} periods, ${kwh(e.reductionKwh)} kWh)`);
+    if (periods.length < merged.length)
+      reduced.push(`${session.id} (${merged.length} → ${periods.length} periods, ${kwh(e.reductionKwh)} kWh)`);
     if (o.version !== "1.6" ? session.transactionId === undefined : integerTransactionId(session.transactionId) === undefined) {
       noTransaction.push(session.id);
     }
@@ -203,21 +235,33 @@ export function ocppMessages(request: Request, response: Response, options: Ocpp
       reductionKwh: kwh(e.reductionKwh),
       dischargeNotExpressedKwh: kwh(e.dischargeNotExpressedKwh),
     };
-    messages.push({ sessionId: session.id, evseId: session.evseId ?? null, action: "SetChargingProfile", payload: build(o.version, spec, session, o), energy });
+    messages.push({
+      sessionId: session.id,
+      evseId: session.evseId ?? null,
+      action: "SetChargingProfile",
+      payload: build(o.version, spec, session, o),
+      energy,
+    });
   });
 
   if (dropped.length > 0) {
-    warnings.push(`OCPP ${o.version} cannot express V2G discharge: discharging slots are sent as limit 0 for ${listOf(dropped)} (use --ocpp 2.1)`);
+    warnings.push(
+      `OCPP ${o.version} cannot express V2G discharge: discharging slots are sent as limit 0 for ${listOf(dropped)} (use --ocpp 2.1)`,
+    );
   }
   if (perPhaseSetpoints.length > 0) {
     // Per phase is the safe reading: a station summing over phases then discharges a third, never three times.
-    warnings.push(`setpoint and dischargeLimit in A are sent per phase, like limit, for ${listOf(perPhaseSetpoints)}; OCPP 2.1 calls them the sum over phases, so prefer unit W for V2G`);
+    warnings.push(
+      `setpoint and dischargeLimit in A are sent per phase, like limit, for ${listOf(perPhaseSetpoints)}; OCPP 2.1 calls them the sum over phases, so prefer unit W for V2G`,
+    );
   }
   if (reduced.length > 0) warnings.push(`profiles reduced to at most ${budget} periods (limits lowered, never raised): ${listOf(reduced)}`);
   if (noTransaction.length > 0) {
-    warnings.push(o.version === "1.6"
-      ? `no integer transactionId for ${listOf(noTransaction)}: send each TxProfile while its transaction is active on the connector`
-      : `no transactionId for ${listOf(noTransaction)}: set chargingProfile.transactionId once the transaction has started (a TxProfile without one is rejected, K01.FR.03)`);
+    warnings.push(
+      o.version === "1.6"
+        ? `no integer transactionId for ${listOf(noTransaction)}: send each TxProfile while its transaction is active on the connector`
+        : `no transactionId for ${listOf(noTransaction)}: set chargingProfile.transactionId once the transaction has started (a TxProfile without one is rejected, K01.FR.03)`,
+    );
   }
 
   if (o.fallback) messages.push(...fallbackMessages(request, o, unitOf, startSchedule, slotSeconds, warnings));
@@ -226,7 +270,12 @@ export function ocppMessages(request: Request, response: Response, options: Ocpp
 
 /** One TxDefaultProfile per EVSE at stack level 0: its safe share of the limits above it (fallback.ts). */
 function fallbackMessages(
-  request: Request, o: OcppOptions, unitOf: (s: Session) => ChargingRateUnit, startSchedule: string, slotSeconds: number, warnings: string[],
+  request: Request,
+  o: OcppOptions,
+  unitOf: (s: Session) => ChargingRateUnit,
+  startSchedule: string,
+  slotSeconds: number,
+  warnings: string[],
 ): OcppMessage[] {
   const T = request.horizon.slots;
   return evseShares(request).map((evse, j): OcppMessage => {
@@ -237,7 +286,9 @@ function fallbackMessages(
     const u: UnitContext = { ...widest, ac: contexts.some((c) => c.ac) };
     const { tenths, belowFloor } = toTenths(evse.shareKw, u);
     if (belowFloor) {
-      warnings.push(`fallback for ${evse.evseId ?? `session ${first.id}`}: its safe share (${kwh(evse.shareKw)} kW, set by ${evse.limitedBy}) is below ${MIN_CURRENT_A} A, so it may not charge without the CSMS`);
+      warnings.push(
+        `fallback for ${evse.evseId ?? `session ${first.id}`}: its safe share (${kwh(evse.shareKw)} kW, set by ${evse.limitedBy}) is below ${MIN_CURRENT_A} A, so it may not charge without the CSMS`,
+      );
     }
     const spec: ProfileSpec = {
       id: o.profileIdBase + request.sessions.length + j,
@@ -272,7 +323,11 @@ export interface OcppBody {
  */
 export function ocppBody(request: Request, response: Response, query: unknown): OcppBody {
   const q = OcppQuerySchema.safeParse(query);
-  if (!q.success) invalid(problemsOf(q.error as z.ZodError).map((p) => ({ ...p, path: `querystring.${p.path}` })), "invalid OCPP query");
+  if (!q.success)
+    invalid(
+      problemsOf(q.error as z.ZodError).map((p) => ({ ...p, path: `querystring.${p.path}` })),
+      "invalid OCPP query",
+    );
   const r = ocppMessages(request, response, optionsFromQuery(q.data));
   return { version: r.version, unit: r.unit, ocpp: r.messages, warnings: r.warnings };
 }

@@ -4,7 +4,7 @@
  * `GET /v1/optimizations/:id/ocpp`.
  */
 import { z } from "zod";
-import { MAX_SESSIONS } from "../model/schema.js";
+import { MAX_SESSIONS } from "../../engine/model/schema.js";
 
 export const OCPP_VERSIONS = ["1.6", "2.0.1", "2.1"] as const;
 export type OcppVersion = (typeof OCPP_VERSIONS)[number];
@@ -18,8 +18,7 @@ export const MAX_SCHEMA_PERIODS = 1024;
 export const OcppVersionSchema = z.enum(OCPP_VERSIONS, { error: `must be one of ${OCPP_VERSIONS.join(", ")}` });
 export const ChargingRateUnitSchema = z.enum(CHARGING_RATE_UNITS, { error: 'must be "W" or "A"' });
 
-const positiveInt = (max: number) =>
-  z.int({ error: "must be an integer" }).min(1, "must be at least 1").max(max, `must be at most ${max}`);
+const positiveInt = (max: number) => z.int({ error: "must be an integer" }).min(1, "must be at least 1").max(max, `must be at most ${max}`);
 
 export const OcppOptionsSchema = z.strictObject({
   /** OCPP version of the messages: `1.6` (JSON), `2.0.1` or `2.1`. */
@@ -70,8 +69,7 @@ export const OcppOptionsSchema = z.strictObject({
 export type OcppOptionsInput = z.input<typeof OcppOptionsSchema>;
 export type OcppOptions = z.output<typeof OcppOptionsSchema>;
 
-const intString = (name: string) =>
-  z.string().regex(/^\d+$/, `${name} must be a positive integer`).transform(Number);
+const intString = (name: string) => z.string().regex(/^\d+$/, `${name} must be a positive integer`).transform(Number);
 
 const boolString = z.enum(["true", "false", "1", "0"], { error: "must be true or false" }).transform((s) => s === "true" || s === "1");
 

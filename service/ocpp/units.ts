@@ -3,7 +3,7 @@
  * ("tenths") so that merging compares exactly and every limit written out has
  * at most one decimal (OCPP `multipleOf 0.1`).
  */
-import type { Session } from "../model/schema.js";
+import type { Session } from "../../engine/model/schema.js";
 import type { ChargingRateUnit } from "./options.js";
 
 /** Lowest current an AC EVSE can signal (IEC 61851-1 PWM): below it, 0. */
@@ -71,5 +71,5 @@ export function limitValue(tenths: number): number {
 
 /** A limit (tenths, signed) back to kW: what a charger obeying it draws at most. */
 export function tenthsToKw(tenths: number, u: UnitContext): number {
-  return (tenths / 10) * wattsPerUnit(u) / 1000;
+  return ((tenths / 10) * wattsPerUnit(u)) / 1000;
 }

@@ -32,7 +32,11 @@ export type SetChargingProfileRequest2<P> = {
 export type SetChargingProfileRequest201 = SetChargingProfileRequest2<ChargingSchedulePeriod201>;
 
 /** The 2.x envelope shared by 2.0.1 and 2.1; `period` spells one period. */
-export function buildV2<P>(spec: ProfileSpec, evseId: number, period: (p: ProfileSpec["periods"][number]) => P): SetChargingProfileRequest2<P> {
+export function buildV2<P>(
+  spec: ProfileSpec,
+  evseId: number,
+  period: (p: ProfileSpec["periods"][number]) => P,
+): SetChargingProfileRequest2<P> {
   return {
     evseId,
     chargingProfile: {
@@ -42,13 +46,15 @@ export function buildV2<P>(spec: ProfileSpec, evseId: number, period: (p: Profil
       chargingProfileKind: "Absolute",
       // K01.FR.03: only a TxProfile names a transaction.
       ...(spec.purpose === "TxProfile" && spec.transactionId !== undefined && { transactionId: spec.transactionId }),
-      chargingSchedule: [{
-        id: spec.id,
-        startSchedule: spec.startSchedule,
-        ...(spec.durationS !== undefined && { duration: spec.durationS }),
-        chargingRateUnit: spec.unit,
-        chargingSchedulePeriod: spec.periods.map(period),
-      }],
+      chargingSchedule: [
+        {
+          id: spec.id,
+          startSchedule: spec.startSchedule,
+          ...(spec.durationS !== undefined && { duration: spec.durationS }),
+          chargingRateUnit: spec.unit,
+          chargingSchedulePeriod: spec.periods.map(period),
+        },
+      ],
     },
   };
 }

@@ -89,8 +89,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
   });
   return {
     registry,
-    submitted: new Counter({ name: "wattplan_jobs_submitted_total", help: "Optimizations accepted", labelNames: ["strategy"], registers: [registry] }),
-    finished: new Counter({ name: "wattplan_jobs_finished_total", help: "Optimizations finished by final status (this process)", labelNames: ["status"], registers: [registry] }),
+    submitted: new Counter({
+      name: "wattplan_jobs_submitted_total",
+      help: "Optimizations accepted",
+      labelNames: ["strategy"],
+      registers: [registry],
+    }),
+    finished: new Counter({
+      name: "wattplan_jobs_finished_total",
+      help: "Optimizations finished by final status (this process)",
+      labelNames: ["status"],
+      registers: [registry],
+    }),
     solveSeconds: new Histogram({
       name: "wattplan_solve_seconds",
       help: "Time in solve() per job",
@@ -105,7 +115,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
       registers: [registry],
     }),
-    webhookAttempts: new Counter({ name: "wattplan_webhook_attempts_total", help: "Webhook delivery attempts by outcome", labelNames: ["outcome"], registers: [registry] }),
+    webhookAttempts: new Counter({
+      name: "wattplan_webhook_attempts_total",
+      help: "Webhook delivery attempts by outcome",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
     watchQueue(q) {
       queue = q;
     },

@@ -4,9 +4,8 @@
  */
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { WattplanError } from "../errors.js";
+import { WattplanError } from "../../engine/errors.js";
 import { createRedis } from "../redis.js";
-import { canonicalHash } from "./canonical.js";
 import { QUEUE_NAME, newJobId } from "./keys.js";
 import { FINAL_STATUSES, JobStore, type JobRecord, type WebhookTarget } from "./store.js";
 import { createHash } from "node:crypto";
@@ -73,7 +72,15 @@ export class JobProducer {
       }
     }
     try {
-      await this.store.create({ id, tenant: s.tenant, strategy: s.strategy, request: s.request, metadata: s.metadata, webhook: s.webhook, createdAt: now });
+      await this.store.create({
+        id,
+        tenant: s.tenant,
+        strategy: s.strategy,
+        request: s.request,
+        metadata: s.metadata,
+        webhook: s.webhook,
+        createdAt: now,
+      });
       await this.queue.add(
         "solve",
         { id },
@@ -112,7 +119,8 @@ export class JobProducer {
     const record = await this.store.get(id, tenant);
     if (!record) throw new WattplanError("ERR_NOT_FOUND");
     const t = await this.store.finish(id, ["queued"], { status: "canceled" });
-    if (!t.ok) throw new WattplanError("ERR_NOT_CANCELABLE", `optimization ${id} is ${t.status ?? "gone"}; only a queued one can be canceled`);
+    if (!t.ok)
+      throw new WattplanError("ERR_NOT_CANCELABLE", `optimization ${id} is ${t.status ?? "gone"}; only a queued one can be canceled`);
     // Best effort: if a worker holds it already, the processor sees "canceled" and skips it.
     await this.queue.remove(id).catch(() => 0);
     return (await this.store.get(id, tenant)) ?? { ...record, status: "canceled" };

@@ -93,7 +93,10 @@ export class JobStore {
   private readonly retention: number;
   private readonly pendingTtl: number;
 
-  constructor(private readonly redis: Redis, options: JobStoreOptions) {
+  constructor(
+    private readonly redis: Redis,
+    options: JobStoreOptions,
+  ) {
     this.keys = jobKeys(options.prefix);
     this.retention = options.retentionSeconds;
     this.pendingTtl = options.pendingTtlSeconds ?? 7 * 86_400 + options.retentionSeconds;
@@ -131,7 +134,12 @@ export class JobStore {
    * Claim an idempotency key for a new job. Returns undefined when claimed,
    * else the job id and body hash it was first used with.
    */
-  async claimIdempotencyKey(tenant: string, keyHash: string, id: string, bodyHash: string): Promise<{ id: string; bodyHash: string } | undefined> {
+  async claimIdempotencyKey(
+    tenant: string,
+    keyHash: string,
+    id: string,
+    bodyHash: string,
+  ): Promise<{ id: string; bodyHash: string } | undefined> {
     const key = this.keys.idempotency(tenant, keyHash);
     const set = await this.redis.set(key, `${id} ${bodyHash}`, "EX", this.pendingTtl, "NX");
     if (set === "OK") return undefined;
@@ -201,7 +209,13 @@ export class JobStore {
    * with it; `countField` is incremented; with `outboxAt` (epoch ms) a job
    * that has a webhook enters the webhook outbox in the same step.
    */
-  async transition(id: string, from: readonly JobStatus[], fields: Record<string, string>, countField = "", outboxAt?: number): Promise<Transition> {
+  async transition(
+    id: string,
+    from: readonly JobStatus[],
+    fields: Record<string, string>,
+    countField = "",
+    outboxAt?: number,
+  ): Promise<Transition> {
     const args = [from.join(","), countField, outboxAt === undefined ? "" : String(outboxAt), ...Object.entries(fields).flat()];
     const reply = (await this.redis.eval(TRANSITION, 2, this.keys.record(id), this.keys.webhookOutbox, ...args)) as [number, string] | null;
     if (reply === null) return { ok: false, status: undefined };
@@ -210,7 +224,12 @@ export class JobStore {
 
   /** Mark a job running (a restart after a worker died is allowed), noting the thread that runs it. */
   start(id: string, thread: number, at = new Date()): Promise<Transition> {
-    return this.transition(id, ["queued", "running"], { status: "running", startedAt: at.toISOString(), thread: String(thread) }, "attempts");
+    return this.transition(
+      id,
+      ["queued", "running"],
+      { status: "running", startedAt: at.toISOString(), thread: String(thread) },
+      "attempts",
+    );
   }
 
   /**

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions, type RedisOptions as QueueRedisOptions } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
-import { WattplanError } from "../errors.js";
+import { WattplanError } from "../../engine/errors.js";
 import { DEFAULT_CONCURRENCY, resolveOptions, type ResolvedOptions, type WebhookDispatcherOptions, type WorkerOptions } from "./options.js";
 import { EVENT_TYPES } from "./payload.js";
 import { parseRetryAfter, retryDelay } from "./schedule.js";
@@ -103,17 +103,28 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
 
   async function enqueue(event: WebhookEvent, options: EnqueueOptions = {}): Promise<{ deliveryId: string }> {
     assertOpen();
-    if (options.deliveryId !== undefined && !DELIVERY_ID.test(options.deliveryId)) throw new TypeError("enqueue: `deliveryId` must be msg_ and 26 base32 characters");
+    if (options.deliveryId !== undefined && !DELIVERY_ID.test(options.deliveryId))
+      throw new TypeError("enqueue: `deliveryId` must be msg_ and 26 base32 characters");
     if (typeof event.tenantId !== "string" || !event.tenantId) throw new TypeError("enqueue: `tenantId` must be a non-empty string");
-    if (typeof event.optimizationId !== "string" || !event.optimizationId) throw new TypeError("enqueue: `optimizationId` must be a non-empty string");
-    if (!(EVENT_TYPES as readonly string[]).includes(event.type)) throw new TypeError(`enqueue: unknown event type "${String(event.type)}"`);
+    if (typeof event.optimizationId !== "string" || !event.optimizationId)
+      throw new TypeError("enqueue: `optimizationId` must be a non-empty string");
+    if (!(EVENT_TYPES as readonly string[]).includes(event.type))
+      throw new TypeError(`enqueue: unknown event type "${String(event.type)}"`);
     if (event.payload?.type !== event.type) throw new TypeError("enqueue: `payload.type` must equal `type`");
     const verdict = checkUrl(event.url);
-    if (!verdict.ok) throw new WattplanError("ERR_WEBHOOK_URL_REFUSED", `The webhook URL is not allowed: ${verdict.reason}`, { url: event.url, reason: verdict.reason });
+    if (!verdict.ok)
+      throw new WattplanError("ERR_WEBHOOK_URL_REFUSED", `The webhook URL is not allowed: ${verdict.reason}`, {
+        url: event.url,
+        reason: verdict.reason,
+      });
     const body = JSON.stringify(event.payload);
     const bytes = Buffer.byteLength(body);
     if (bytes > o.maxPayloadBytes) {
-      throw new WattplanError("ERR_WEBHOOK_PAYLOAD_TOO_LARGE", `The webhook payload is ${bytes} bytes, above the ${o.maxPayloadBytes}-byte limit`, { bytes, limit: o.maxPayloadBytes });
+      throw new WattplanError(
+        "ERR_WEBHOOK_PAYLOAD_TOO_LARGE",
+        `The webhook payload is ${bytes} bytes, above the ${o.maxPayloadBytes}-byte limit`,
+        { bytes, limit: o.maxPayloadBytes },
+      );
     }
     const url = verdict.url.href;
     const now = new Date().toISOString();
@@ -159,7 +170,13 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       await addAttempt(job, o.retrySchedule[0]);
     } catch (error) {
       await store
-        .settle(record, { cycle: job.cycle, attempt: job.attempt, status: "failed", statusReason: `could not queue: ${(error as Error).message}`, now: new Date().toISOString() })
+        .settle(record, {
+          cycle: job.cycle,
+          attempt: job.attempt,
+          status: "failed",
+          statusReason: `could not queue: ${(error as Error).message}`,
+          now: new Date().toISOString(),
+        })
         .catch(() => undefined);
       throw error;
     }
@@ -247,7 +264,13 @@ function startDeliveryWorker(
 
     const disabled = await store.disabledEndpoint(record.tenantId, record.url);
     if (disabled) {
-      await store.settle(record, { cycle, attempt, status: "disabled", statusReason: disabledReason(disabled), now: new Date().toISOString() });
+      await store.settle(record, {
+        cycle,
+        attempt,
+        status: "disabled",
+        statusReason: disabledReason(disabled),
+        now: new Date().toISOString(),
+      });
       return;
     }
 
@@ -277,7 +300,8 @@ function startDeliveryWorker(
       ...(verdict.status !== "pending" && verdict.status !== "succeeded" && verdict.error ? { statusReason: verdict.error } : {}),
     };
     if (!(await store.settle(record, settlement))) return;
-    if (verdict.nextAttemptAt !== undefined) await addAttempt({ deliveryId, cycle, attempt: attempt + 1 }, verdict.nextAttemptAt - Date.now());
+    if (verdict.nextAttemptAt !== undefined)
+      await addAttempt({ deliveryId, cycle, attempt: attempt + 1 }, verdict.nextAttemptAt - Date.now());
     report(o, {
       outcome: verdict.outcome,
       deliveryId,
@@ -322,7 +346,13 @@ function startDeliveryWorker(
     if (!record || record.cycle !== cycle || record.status !== "pending") return;
     if (record.cycleAttempts !== attempt - 1 && record.cycleAttempts !== attempt) return;
     const reason = `internal error, delivery abandoned: ${error.message}`;
-    await store.settle(record, { cycle, attempt: record.cycleAttempts + 1, status: "failed", statusReason: reason, now: new Date().toISOString() });
+    await store.settle(record, {
+      cycle,
+      attempt: record.cycleAttempts + 1,
+      status: "failed",
+      statusReason: reason,
+      now: new Date().toISOString(),
+    });
   }
   const idle = (): Promise<void> => (running <= 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve)));
 
@@ -353,7 +383,15 @@ async function sendAttempt(o: ResolvedOptions, record: DeliveryRecord, startedAt
   } catch (error) {
     return { kind: "error", error: `not signed: ${(error as Error).message}` };
   }
-  return postWebhook({ url: new URL(record.url), body: record.body, headers, timeoutMs: o.attemptTimeoutMs, allow: o.allow, resolver: o.resolver, signal });
+  return postWebhook({
+    url: new URL(record.url),
+    body: record.body,
+    headers,
+    timeoutMs: o.attemptTimeoutMs,
+    allow: o.allow,
+    resolver: o.resolver,
+    signal,
+  });
 }
 
 interface Verdict {
@@ -373,7 +411,10 @@ function judge(o: ResolvedOptions, sent: PostOutcome, attempt: number, now: numb
     const code = sent.statusCode;
     if (code >= 200 && code < 300) return { outcome: "success", status: "succeeded" };
     if (code === 410) return { outcome: "disabled", status: "disabled", error: "the endpoint answered 410 Gone and is disabled" };
-    error = code >= 300 && code < 400 ? `HTTP ${code} (redirects are not followed${sent.headers.location ? `; location: ${sent.headers.location}` : ""})` : `HTTP ${code}`;
+    error =
+      code >= 300 && code < 400
+        ? `HTTP ${code} (redirects are not followed${sent.headers.location ? `; location: ${sent.headers.location}` : ""})`
+        : `HTTP ${code}`;
     retryAfterMs = parseRetryAfter(sent.headers["retry-after"], now, o.maxRetryAfterMs);
     if (retryAfterMs !== undefined) error += ` (retry-after ${Math.round(retryAfterMs / 1000)} s)`;
   } else {
@@ -446,7 +487,13 @@ async function bounded(promise: Promise<unknown>, ms: number): Promise<boolean> 
     timer = setTimeout(() => resolve(false), ms);
   });
   try {
-    return await Promise.race([promise.then(() => true, () => true), timeout]);
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -130,20 +130,24 @@ const positiveInteger = (n: unknown): n is number => typeof n === "number" && Nu
 export function resolveOptions(options: WebhookDispatcherOptions): ResolvedOptions {
   const o = { onError: defaultOnError, ...DEFAULTS, ...stripUndefined(options) };
   if (!o.connection) fail("`connection` is required");
-  if (typeof o.prefix !== "string" || o.prefix.length === 0 || o.prefix.includes(":")) fail("`prefix` must be a non-empty string without ':'");
+  if (typeof o.prefix !== "string" || o.prefix.length === 0 || o.prefix.includes(":"))
+    fail("`prefix` must be a non-empty string without ':'");
   if (typeof o.secretsFor !== "function") fail("`secretsFor` must be a function");
-  if (typeof o.queueName !== "string" || !/^[\w.-]+$/.test(o.queueName)) fail("`queueName` may contain only letters, digits, '_', '-' and '.'");
+  if (typeof o.queueName !== "string" || !/^[\w.-]+$/.test(o.queueName))
+    fail("`queueName` may contain only letters, digits, '_', '-' and '.'");
   const schedule = o.retrySchedule;
   if (!Array.isArray(schedule) || schedule.length === 0) fail("`retrySchedule` must list at least one delay");
   schedule.forEach((ms, i) => {
-    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) fail(`retrySchedule[${i}] must be a finite number of ms ≥ 0, got ${String(ms)}`);
+    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0)
+      fail(`retrySchedule[${i}] must be a finite number of ms ≥ 0, got ${String(ms)}`);
   });
   if (typeof o.jitter !== "number" || !(o.jitter >= 0 && o.jitter <= 1)) fail("`jitter` must be between 0 and 1");
   if (!positiveInteger(o.attemptTimeoutMs)) fail("`attemptTimeoutMs` must be a positive integer");
   if (typeof o.maxRetryAfterMs !== "number" || !(o.maxRetryAfterMs >= 0)) fail("`maxRetryAfterMs` must be a number ≥ 0");
   if (!positiveInteger(o.maxPayloadBytes)) fail("`maxPayloadBytes` must be a positive integer");
   const total = schedule.reduce((a, b) => a + b, 0);
-  if (!positiveInteger(o.retentionMs) || o.retentionMs <= total) fail(`\`retentionMs\` must be an integer above the whole retry schedule (${total} ms)`);
+  if (!positiveInteger(o.retentionMs) || o.retentionMs <= total)
+    fail(`\`retentionMs\` must be an integer above the whole retry schedule (${total} ms)`);
   const allow = o.allowCidrs.map((c, i) => {
     try {
       return parseCidr(c);

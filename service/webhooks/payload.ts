@@ -1,4 +1,4 @@
-import type { Response } from "../model/schema.js";
+import type { Response } from "../../engine/model/schema.js";
 
 /** The events Wattplan sends. */
 export const EVENT_TYPES = ["optimization.completed", "optimization.failed"] as const;
@@ -84,7 +84,12 @@ export function buildEventPayload(input: EventPayloadInput): WebhookPayload {
     return {
       type: input.type,
       timestamp,
-      data: { id: input.optimizationId, status: "failed", error: { code: input.error.code, message: input.error.message }, links: { ...input.links } },
+      data: {
+        id: input.optimizationId,
+        status: "failed",
+        error: { code: input.error.code, message: input.error.message },
+        links: { ...input.links },
+      },
     };
   }
   const response = input.response;

@@ -21,7 +21,8 @@ export const STANDARD_RETRY_SCHEDULE: readonly number[] = Object.freeze([
 
 /** The same schedule with every delay multiplied by `factor` (e.g. 1e-4 in tests). */
 export function scaleSchedule(schedule: readonly number[], factor: number): number[] {
-  if (!(factor >= 0) || !Number.isFinite(factor)) throw new RangeError(`webhooks: schedule scale factor must be a finite number ≥ 0, got ${factor}`);
+  if (!(factor >= 0) || !Number.isFinite(factor))
+    throw new RangeError(`webhooks: schedule scale factor must be a finite number ≥ 0, got ${factor}`);
   return schedule.map((ms) => Math.round(ms * factor));
 }
 

@@ -54,7 +54,11 @@ export function guardedLookup(allow: readonly Cidr[], resolver: Resolver = syste
           callback(new AddressRefusedError(`"${hostname}" ${why}`), "", 0);
           return;
         }
-        if (options.all) callback(null, permitted.map((a) => ({ address: a.address, family: a.family })));
+        if (options.all)
+          callback(
+            null,
+            permitted.map((a) => ({ address: a.address, family: a.family })),
+          );
         else callback(null, permitted[0].address, permitted[0].family);
       },
       (error: NodeJS.ErrnoException) => callback(error, "", 0),

@@ -30,7 +30,7 @@ export function signatureHeaders(secrets: readonly string[], webhookId: string, 
     try {
       webhook = new Webhook(secret);
     } catch (error) {
-      throw new Error(`signing secret #${i + 1} is not a valid whsec_ secret (${(error as Error).message})`);
+      throw new Error(`signing secret #${i + 1} is not a valid whsec_ secret (${(error as Error).message})`, { cause: error });
     }
     return webhook.sign(webhookId, at, body);
   });

@@ -27,8 +27,10 @@ export function checkWebhookUrl(url: string, options: { allowCidrs?: readonly (s
   } catch {
     return { ok: false, reason: "the URL is not a valid absolute URL" };
   }
-  if (!ALLOWED_SCHEMES.has(parsed.protocol)) return { ok: false, reason: `the scheme "${parsed.protocol.slice(0, -1)}" is not allowed; use http or https` };
-  if (parsed.username || parsed.password) return { ok: false, reason: "credentials in the URL are not allowed; authenticate with the webhook signature" };
+  if (!ALLOWED_SCHEMES.has(parsed.protocol))
+    return { ok: false, reason: `the scheme "${parsed.protocol.slice(0, -1)}" is not allowed; use http or https` };
+  if (parsed.username || parsed.password)
+    return { ok: false, reason: "credentials in the URL are not allowed; authenticate with the webhook signature" };
   if (!parsed.hostname) return { ok: false, reason: "the URL has no host" };
 
   const allow = (options.allowCidrs ?? []).map((c) => (typeof c === "string" ? parseCidr(c) : c));

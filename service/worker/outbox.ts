@@ -8,7 +8,7 @@
  * (the delivery id derives from the job id), so a job notified twice, by a
  * race or after a crash, still gets one delivery with one `webhook-id`.
  */
-import { WattplanError } from "../errors.js";
+import { WattplanError } from "../../engine/errors.js";
 import type { JobRecord, JobStore } from "../queue/store.js";
 import type { Notifier } from "./notify.js";
 

@@ -9,9 +9,9 @@
 import { threadId, workerData } from "node:worker_threads";
 import type { SandboxedJob } from "bullmq";
 import type { Redis } from "ioredis";
-import { WattplanError } from "../errors.js";
-import { validateRequest, formatProblems } from "../model/validate.js";
-import { solve } from "../scheduler/solve.js";
+import { WattplanError } from "../../engine/errors.js";
+import { validateRequest, formatProblems } from "../../engine/model/validate.js";
+import { solve } from "../../engine/scheduler/solve.js";
 import { createRedis } from "../redis.js";
 import { JobStore, type JobError } from "../queue/store.js";
 import type { JobData, JobOutcome, ProcessorContext } from "./types.js";

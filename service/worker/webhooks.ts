@@ -3,8 +3,8 @@
  * service: builds the event of a finished job and hands it over.
  */
 import type { ServiceConfig } from "../config.js";
-import { WattplanError } from "../errors.js";
-import type { Response } from "../model/schema.js";
+import { WattplanError } from "../../engine/errors.js";
+import type { Response } from "../../engine/model/schema.js";
 import type { ServiceMetrics } from "../queue/metrics.js";
 import type { JobRecord } from "../queue/store.js";
 import { createRedis } from "../redis.js";
@@ -20,7 +20,12 @@ import {
 import type { Notifier } from "./notify.js";
 import { linksOf } from "../api/context.js";
 
-export function createNotifier(config: ServiceConfig, tenants: () => TenantStore, metrics: ServiceMetrics, log: (m: string) => void): Notifier {
+export function createNotifier(
+  config: ServiceConfig,
+  tenants: () => TenantStore,
+  metrics: ServiceMetrics,
+  log: (m: string) => void,
+): Notifier {
   // The dispatcher never closes a connection it is given; we do, in close().
   const connection = createRedis(config.redisUrl, "worker");
   connection.on("error", () => {});
@@ -48,13 +53,19 @@ export function createNotifier(config: ServiceConfig, tenants: () => TenantStore
         optimizationId: record.id,
         links: absolute(linksOf(record.id)),
         response,
-        error: type === "optimization.failed" ? (record.error ?? { code: "ERR_JOB_EXPIRED", message: "the result expired before the webhook was sent" }) : undefined,
+        error:
+          type === "optimization.failed"
+            ? (record.error ?? { code: "ERR_JOB_EXPIRED", message: "the result expired before the webhook was sent" })
+            : undefined,
         includeResult: record.webhook.includeResult,
         timestamp: record.finishedAt ? new Date(record.finishedAt) : undefined,
       });
       // One event per job: its delivery id derives from the job id, so the
       // live path and the outbox sweeper (service/worker/outbox.ts) enqueue it once.
-      await dispatcher.enqueue({ tenantId: record.tenant, optimizationId: record.id, url: record.webhook.url, type, payload }, { deliveryId: deliveryIdFor(`optimization:${record.id}`) });
+      await dispatcher.enqueue(
+        { tenantId: record.tenant, optimizationId: record.id, url: record.webhook.url, type, payload },
+        { deliveryId: deliveryIdFor(`optimization:${record.id}`) },
+      );
     },
     listDeliveries(tenant, jobId) {
       return dispatcher.listDeliveries(tenant, jobId);

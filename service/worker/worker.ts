@@ -7,11 +7,11 @@
 import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { existsSync } from "node:fs";
-import { packagePath } from "../paths.js";
+import { packagePath } from "../../engine/paths.js";
 import { createRedis } from "../redis.js";
 import type { ServiceConfig } from "../config.js";
 import { QUEUE_NAME } from "../queue/keys.js";
-import { JobStore, type JobRecord } from "../queue/store.js";
+import { JobStore } from "../queue/store.js";
 import type { ServiceMetrics } from "../queue/metrics.js";
 import type { Notifier } from "./notify.js";
 import { WebhookOutbox } from "./outbox.js";
@@ -67,13 +67,16 @@ export async function startWorker(config: ServiceConfig, deps: WorkerDeps): Prom
     const record = await store.get(id);
     if (!record || (record.status !== "completed" && record.status !== "failed")) return;
     if (count) deps.metrics.finished.inc({ status: record.status });
-    if (count && record.finishedAt) deps.metrics.latencySeconds.observe({ status: record.status }, (Date.parse(record.finishedAt) - Date.parse(record.createdAt)) / 1000);
-    if (count && record.status === "completed" && record.solveMs !== undefined) deps.metrics.solveSeconds.observe({ strategy: record.strategy }, record.solveMs / 1000);
+    if (count && record.finishedAt)
+      deps.metrics.latencySeconds.observe({ status: record.status }, (Date.parse(record.finishedAt) - Date.parse(record.createdAt)) / 1000);
+    if (count && record.status === "completed" && record.solveMs !== undefined)
+      deps.metrics.solveSeconds.observe({ strategy: record.strategy }, record.solveMs / 1000);
     // The job entered the webhook outbox when it became final; should this
     // process die before the webhook is enqueued, a sweeper enqueues it.
     if (record.webhook) await outbox.notify(id, record);
   };
-  const safely = (what: string, p: Promise<unknown>) => p.catch((error: unknown) => log(`${what}: ${error instanceof Error ? error.message : String(error)}`));
+  const safely = (what: string, p: Promise<unknown>) =>
+    p.catch((error: unknown) => log(`${what}: ${error instanceof Error ? error.message : String(error)}`));
 
   // A solve is synchronous WASM in its thread: the timeout fails the job,
   // then terminates the thread (a late result would be discarded anyway).
@@ -81,20 +84,27 @@ export async function startWorker(config: ServiceConfig, deps: WorkerDeps): Prom
   worker.on("active", (job: Job<JobData>) => {
     const id = job.data.id;
     clearTimeout(timers.get(id));
-    timers.set(id, setTimeout(() => {
-      timers.delete(id);
-      safely("timeout", (async () => {
-        const t = await store.finish(id, ["running"], {
-          status: "failed",
-          error: { code: "ERR_JOB_TIMEOUT", message: `the optimization ran longer than ${config.jobTimeoutMs} ms` },
-        });
-        if (t.ok) {
-          const record = await store.get(id);
-          if (record?.thread !== undefined && terminateThread(worker, record.thread)) log(`job ${id}: timed out; terminated its thread`);
-          await finalized(id);
-        }
-      })());
-    }, config.jobTimeoutMs).unref());
+    timers.set(
+      id,
+      setTimeout(() => {
+        timers.delete(id);
+        safely(
+          "timeout",
+          (async () => {
+            const t = await store.finish(id, ["running"], {
+              status: "failed",
+              error: { code: "ERR_JOB_TIMEOUT", message: `the optimization ran longer than ${config.jobTimeoutMs} ms` },
+            });
+            if (t.ok) {
+              const record = await store.get(id);
+              if (record?.thread !== undefined && terminateThread(worker, record.thread))
+                log(`job ${id}: timed out; terminated its thread`);
+              await finalized(id);
+            }
+          })(),
+        );
+      }, config.jobTimeoutMs).unref(),
+    );
   });
   worker.on("completed", (job: Job<JobData>, outcome: JobOutcome) => {
     clearTimeout(timers.get(job.data.id));
@@ -109,15 +119,18 @@ export async function startWorker(config: ServiceConfig, deps: WorkerDeps): Prom
     const attempts = job.opts.attempts ?? 1;
     const stalled = /stalled/i.test(error.message);
     if (!stalled && job.attemptsMade < attempts) return; // BullMQ retries it
-    void safely("failed", (async () => {
-      const t = await store.finish(job.data.id, ["queued", "running"], {
-        status: "failed",
-        error: stalled
-          ? { code: "ERR_WORKER_CRASHED", message: `the job's worker stopped ${config.maxStalledCount + 1} times: ${error.message}` }
-          : { code: "ERR_INTERNAL", message: `failed after ${job.attemptsMade} attempt(s): ${error.message}` },
-      });
-      if (t.ok) await finalized(job.data.id);
-    })());
+    void safely(
+      "failed",
+      (async () => {
+        const t = await store.finish(job.data.id, ["queued", "running"], {
+          status: "failed",
+          error: stalled
+            ? { code: "ERR_WORKER_CRASHED", message: `the job's worker stopped ${config.maxStalledCount + 1} times: ${error.message}` }
+            : { code: "ERR_INTERNAL", message: `failed after ${job.attemptsMade} attempt(s): ${error.message}` },
+        });
+        if (t.ok) await finalized(job.data.id);
+      })(),
+    );
   });
 
   deps.notifier.startWorker();

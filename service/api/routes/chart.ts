@@ -7,17 +7,21 @@ import type { ApiContext } from "../context.js";
 import { JobIdParamsSchema } from "../schemas.js";
 
 export const chartRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
-  app.get("/:id/chart.svg", {
-    schema: {
-      summary: "Chart of a completed optimization (SVG)",
-      description: "Site import, base load, PV, EV charging and discharging, price and the import limit over the horizon.",
-      tags: ["optimizations"],
-      params: JobIdParamsSchema,
-      // No response schemas: the body is SVG, not JSON; errors take the shared shape (docs/errors.md).
-      produces: ["image/svg+xml"],
+  app.get(
+    "/:id/chart.svg",
+    {
+      schema: {
+        summary: "Chart of a completed optimization (SVG)",
+        description: "Site import, base load, PV, EV charging and discharging, price and the import limit over the horizon.",
+        tags: ["optimizations"],
+        params: JobIdParamsSchema,
+        // No response schemas: the body is SVG, not JSON; errors take the shared shape (docs/errors.md).
+        produces: ["image/svg+xml"],
+      },
     },
-  }, async (request, reply) => {
-    const { request: model, response } = await completedOptimization(ctx, tenantOf(request).id, request.params.id);
-    return reply.type("image/svg+xml; charset=utf-8").send(renderScheduleChart(model, response));
-  });
+    async (request, reply) => {
+      const { request: model, response } = await completedOptimization(ctx, tenantOf(request).id, request.params.id);
+      return reply.type("image/svg+xml; charset=utf-8").send(renderScheduleChart(model, response));
+    },
+  );
 };

@@ -1,7 +1,7 @@
 /** Webhook deliveries of a job: list them, send one again. */
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { WattplanError } from "../../errors.js";
+import { WattplanError } from "../../../engine/errors.js";
 import { tenantOf } from "../auth.js";
 import { ownedJob } from "../owned-job.js";
 import type { ApiContext } from "../context.js";
@@ -9,35 +9,43 @@ import { DeliverySchema } from "../../webhooks/index.js";
 import { DeliveriesSchema, ErrorBodySchema, JobIdParamsSchema } from "../schemas.js";
 
 export const deliveryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
-  app.get("/:id/deliveries", {
-    schema: {
-      summary: "List the webhook deliveries of an optimization, with every attempt",
-      tags: ["webhooks"],
-      params: JobIdParamsSchema,
-      response: { 200: DeliveriesSchema, 401: ErrorBodySchema, 404: ErrorBodySchema },
+  app.get(
+    "/:id/deliveries",
+    {
+      schema: {
+        summary: "List the webhook deliveries of an optimization, with every attempt",
+        tags: ["webhooks"],
+        params: JobIdParamsSchema,
+        response: { 200: DeliveriesSchema, 401: ErrorBodySchema, 404: ErrorBodySchema },
+      },
     },
-  }, async (request) => {
-    const tenant = tenantOf(request);
-    await ownedJob(ctx, tenant.id, request.params.id);
-    return { items: await ctx.notifier.listDeliveries(tenant.id, request.params.id) };
-  });
+    async (request) => {
+      const tenant = tenantOf(request);
+      await ownedJob(ctx, tenant.id, request.params.id);
+      return { items: await ctx.notifier.listDeliveries(tenant.id, request.params.id) };
+    },
+  );
 
-  app.post("/:id/deliveries/:deliveryId/redeliver", {
-    schema: {
-      summary: "Send a finished webhook delivery again (same webhook-id)",
-      tags: ["webhooks"],
-      params: JobIdParamsSchema.extend({ deliveryId: z.string().max(100) }),
-      response: { 202: DeliverySchema, 401: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema },
+  app.post(
+    "/:id/deliveries/:deliveryId/redeliver",
+    {
+      schema: {
+        summary: "Send a finished webhook delivery again (same webhook-id)",
+        tags: ["webhooks"],
+        params: JobIdParamsSchema.extend({ deliveryId: z.string().max(100) }),
+        response: { 202: DeliverySchema, 401: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema },
+      },
     },
-  }, async (request, reply) => {
-    const tenant = tenantOf(request);
-    const { id, deliveryId } = request.params;
-    await ownedJob(ctx, tenant.id, id);
-    const deliveries = await ctx.notifier.listDeliveries(tenant.id, id);
-    const missing = () => new WattplanError("ERR_NOT_FOUND", `no delivery ${deliveryId} for optimization ${id}`);
-    if (!deliveries.some((d) => d.id === deliveryId)) throw missing();
-    const delivery = await ctx.notifier.redeliver(tenant.id, deliveryId);
-    if (!delivery) throw missing();
-    return reply.code(202).send(delivery);
-  });
+    async (request, reply) => {
+      const tenant = tenantOf(request);
+      const { id, deliveryId } = request.params;
+      await ownedJob(ctx, tenant.id, id);
+      const deliveries = await ctx.notifier.listDeliveries(tenant.id, id);
+      const missing = () => new WattplanError("ERR_NOT_FOUND", `no delivery ${deliveryId} for optimization ${id}`);
+      if (!deliveries.some((d) => d.id === deliveryId)) throw missing();
+      const delivery = await ctx.notifier.redeliver(tenant.id, deliveryId);
+      if (!delivery) throw missing();
+      return reply.code(202).send(delivery);
+    },
+  );
 };

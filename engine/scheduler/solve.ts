@@ -1,0 +1,148 @@
+/**
+ * Solve a validated request with one strategy and assemble the response of
+ * spec §9. Every figure in the response is recomputed by the scheduler's
+ * evaluator from the schedule it returns.
+ */
+import { Info, SolveStatus } from "../../assembly/layout.js";
+import { compile, type CompiledProblem } from "../model/compile.js";
+import type { Request, Response, Status, StrategyName } from "../model/schema.js";
+import { WattplanError } from "../errors.js";
+import { DEFAULT_SOLVER_SETTINGS, Scheduler, type RawSchedule, type SolverSettings } from "./wasm.js";
+import { STRATEGIES } from "./strategies.js";
+
+/** Spec §5: feasibility tolerance in kW / kWh. */
+export const FEASIBILITY_TOLERANCE = 1e-6;
+
+let shared: Scheduler | undefined;
+
+/** The process-wide scheduler instance (one WASM instance, reused). */
+export function defaultScheduler(): Scheduler {
+  return (shared ??= new Scheduler());
+}
+
+export interface SolveOptions {
+  strategy?: StrategyName;
+  scheduler?: Scheduler;
+}
+
+export function solve(request: Request, options: SolveOptions = {}): Response {
+  const name = options.strategy ?? request.strategy;
+  const strategy = Object.hasOwn(STRATEGIES, name) ? STRATEGIES[name] : undefined;
+  // Typed callers cannot get here; untyped ones (JSON from elsewhere) get a clear error, not a TypeError.
+  if (strategy === undefined) throw new WattplanError("ERR_INVALID_REQUEST", `unknown strategy "${String(name)}"`);
+  const problem = compile(request);
+  const settings: SolverSettings = {
+    ...DEFAULT_SOLVER_SETTINGS,
+    ...(request.solverOptions?.maxIterations !== undefined && { maxIterations: request.solverOptions.maxIterations }),
+    ...(request.solverOptions?.timeLimitMs !== undefined && { timeLimitMs: request.solverOptions.timeLimitMs }),
+  };
+  const raw = (options.scheduler ?? defaultScheduler()).run(problem, strategy.id, settings);
+  const violation = raw.info[Info.MaxViolation];
+  if (!(violation <= FEASIBILITY_TOLERANCE)) {
+    // A bug, never bad input: refuse to hand out a schedule that breaks the limits.
+    throw new WattplanError("ERR_SCHEDULER_FAILED", `strategy "${strategy.name}" produced a schedule violating spec §5 by ${violation}`);
+  }
+  return assemble(request, problem, raw, strategy.name);
+}
+
+function statusName(status: SolveStatus): Status {
+  switch (status) {
+    case SolveStatus.Optimal:
+      return "optimal";
+    case SolveStatus.Infeasible:
+      return "infeasible";
+    default:
+      return "feasible";
+  }
+}
+
+function slotList(slots: number[]): string {
+  return slots.length <= 12 ? slots.join(", ") : `${slots.slice(0, 12).join(", ")}, … (${slots.length} in all)`;
+}
+
+function assemble(request: Request, problem: CompiledProblem, raw: RawSchedule, strategy: StrategyName): Response {
+  const T = problem.slots;
+  const s = problem.sessions;
+  const warnings: string[] = [];
+
+  const sessions = request.sessions.map((session, v) => {
+    const powerKw = new Array<number>(T).fill(0);
+    const energyKwh = new Array<number>(T);
+    const a = s.start[v];
+    const b = s.end[v];
+    let e = s.initialEnergy[v];
+    for (let t = 0; t < T; t++) {
+      if (t >= a && t < b) {
+        powerKw[t] = raw.power[s.offset[v] + t - a];
+        e = raw.energy[s.offset[v] + t - a];
+      }
+      energyKwh[t] = e;
+    }
+    return {
+      id: session.id,
+      ...(session.evseId !== undefined && { evseId: session.evseId }),
+      powerKw,
+      energyKwh,
+      deliveredKwh: e - s.initialEnergy[v],
+      shortfallKwh: raw.shortfall[v],
+    };
+  });
+
+  // Rule 5 is judged slot by slot within the tolerance, so the status follows the slots named here
+  // (the scheduler's own flag sums the overrun over all slots).
+  const infeasibleSlots: number[] = [];
+  for (let t = 0; t < T; t++) if (raw.netImport[t] > problem.importLimit[t] + FEASIBILITY_TOLERANCE) infeasibleSlots.push(t);
+  if (infeasibleSlots.length > 0) {
+    warnings.push(
+      `net import exceeds site.importLimitKw in ${infeasibleSlots.length} slot(s) even at the least possible import: ${slotList(infeasibleSlots)}`,
+    );
+  }
+  if (problem.clampedExportSlots.length > 0) {
+    warnings.push(
+      `tariff.exportPrice is above tariff.importPrice in ${problem.clampedExportSlots.length} slot(s) (${slotList(problem.clampedExportSlots)}); export there is valued at the import price`,
+    );
+  }
+  const short = sessions.filter((x) => x.shortfallKwh > FEASIBILITY_TOLERANCE);
+  if (short.length > 0) {
+    const total = short.reduce((sum, x) => sum + x.shortfallKwh, 0);
+    warnings.push(
+      `${short.length} session(s) cannot reach their required energy (${total.toFixed(3)} kWh short in all): ${short
+        .slice(0, 10)
+        .map((x) => x.id)
+        .join(", ")}${short.length > 10 ? ", …" : ""}`,
+    );
+  }
+  if (raw.status === SolveStatus.IterationLimit)
+    warnings.push("the optimal strategy hit its iteration limit: the schedule is feasible but not proven optimal");
+  if (raw.status === SolveStatus.TimeLimit)
+    warnings.push("the optimal strategy hit its time limit: the schedule is feasible but not proven optimal");
+
+  const info = raw.info;
+  const total = info[Info.TotalCost];
+  const bound = info[Info.Bound];
+  const hasBound = Number.isFinite(bound);
+  return {
+    status: infeasibleSlots.length > 0 ? "infeasible" : raw.status === SolveStatus.Infeasible ? "feasible" : statusName(raw.status),
+    strategy,
+    cost: {
+      total,
+      energy: info[Info.EnergyCost],
+      demand: info[Info.DemandCost],
+      degradation: info[Info.DegradationCost],
+      shortfall: info[Info.ShortfallCost],
+    },
+    peakImportKw: info[Info.PeakImport],
+    warnings,
+    infeasibleSlots,
+    sessions,
+    site: {
+      netImportKw: Array.from(raw.netImport),
+      curtailedPvKw: Array.from(raw.curtailment),
+    },
+    solver: {
+      iterations: info[Info.Iterations],
+      solveMs: raw.solveMs,
+      ...(hasBound && { bound, relativeGap: Math.max(0, total - bound) / Math.max(1, Math.abs(total)) }),
+    },
+  };
+}

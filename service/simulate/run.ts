@@ -1,0 +1,270 @@
+/**
+ * One benchmark run: load the inputs, replay every strategy at every
+ * capacity, write metrics (JSON, CSV, Markdown) and plots into a directory.
+ * The CLI (`wattplan simulate`) and `npm run bench:strategies` both call this.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { InputError } from "./csv.js";
+import { computeMetrics, meanOverSweep, type StrategyMetrics } from "./metrics.js";
+import { busiestDay, energyVsCapacitySpec, siteLoadDaySpec, solveTimeSpec, strategyLabel, writePlot } from "./plots.js";
+import { loadSessions, type SessionFile } from "./sessions.js";
+import { loadPrices, loadSeries, loadTariff, type StepSeries } from "./series.js";
+import {
+  DEFAULT_SIMULATION_OPTIONS,
+  DEFAULT_EV_MODEL,
+  buildGrid,
+  loadEvModels,
+  prepareSessions,
+  replaySpan,
+  simulate,
+  type RunResult,
+  type SimStrategy,
+  type SimulationOptions,
+} from "./simulator.js";
+import { MINUTE_MS, isoUtc, parseInstant } from "./time.js";
+
+/** The simulator's default sessions and EV models, in the real data's folder (`WATTPLAN_DATA_DIR`). */
+export const DEFAULT_SESSIONS_FILE = ["sessions", "acn-caltech-2019-03.csv"] as const;
+export const DEFAULT_EV_SPECS_FILE = ["ev", "ev_specs_v2g_enabled2024.json"] as const;
+
+export interface ReplayConfig {
+  sessionsFile: string;
+  /** `YYYY-MM-DD` (local midnight) or RFC 3339; default: the local midnight before the first arrival. */
+  from?: string;
+  /** Sessions arriving before this are replayed (until they leave); default: all. */
+  to?: string;
+  timeZone: string;
+  capacitiesKw: number[];
+  strategies: SimStrategy[];
+  horizonHours: number;
+  options: Omit<SimulationOptions, "capacityKw" | "horizonSlots">;
+  tariffFile?: string;
+  pricesFile?: string;
+  baseLoadFile?: string;
+  baseLoadScale: number;
+  pvFile?: string;
+  pvScale: number;
+  evSpecsFile?: string;
+  /** kW limit of EVs in files without a power column. */
+  defaultMaxChargeKw?: number;
+  outDir: string;
+  /** Local day of the site-load plot (`YYYY-MM-DD`); default: the busiest. */
+  plotDay?: string;
+  /** Capacity whose runs the day and solve-time plots show; default: the median of the sweep. */
+  plotCapacityKw?: number;
+  png: boolean;
+  currency: string;
+}
+
+export interface ReplayOutput {
+  metrics: MetricsFile;
+  files: string[];
+}
+
+export interface MetricsFile {
+  scenario: Record<string, unknown>;
+  /** One entry per strategy: the run at the only capacity, or the mean over the sweep. */
+  strategies: StrategyMetrics[];
+  byCapacity: { capacityKw: number; strategies: StrategyMetrics[] }[];
+}
+
+export type Log = (line: string) => void;
+
+function fmt(x: number, digits: number): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : "";
+}
+
+const COLUMNS: [keyof StrategyMetrics, string, (x: number) => string][] = [
+  ["energyDeliveredShare", "energy delivered %", (x) => fmt(100 * x, 2)],
+  ["sessionsFullyServedShare", "sessions fully served %", (x) => fmt(100 * x, 1)],
+  ["energyCost", "energy cost", (x) => fmt(x, 2)],
+  ["demandCharge", "demand charge", (x) => fmt(x, 2)],
+  ["totalCost", "total cost", (x) => fmt(x, 2)],
+  ["peakImportKw", "peak import kW", (x) => fmt(x, 1)],
+  ["v2gEnergyKwh", "V2G kWh", (x) => fmt(x, 1)],
+  ["solveMsMedian", "solve ms median", (x) => fmt(x, 3)],
+  ["solveMsP99", "solve ms p99", (x) => fmt(x, 3)],
+];
+
+export function markdownTable(entries: StrategyMetrics[]): string {
+  const head = `| strategy | ${COLUMNS.map((c) => c[1]).join(" | ")} |`;
+  const rule = `|---|${COLUMNS.map(() => "---:").join("|")}|`;
+  const rows = entries.map((m) => `| ${strategyLabel(m.strategy)} | ${COLUMNS.map(([k, , f]) => f(m[k] as number)).join(" | ")} |`);
+  return [head, rule, ...rows].join("\n");
+}
+
+export function sweepTable(byCapacity: MetricsFile["byCapacity"], strategies: SimStrategy[]): string {
+  const head = `| capacity kW | ${strategies.map(strategyLabel).join(" | ")} |`;
+  const rule = `|---:|${strategies.map(() => "---:").join("|")}|`;
+  const rows = byCapacity.map(
+    (c) =>
+      `| ${c.capacityKw} | ${strategies
+        .map((s) => {
+          const m = c.strategies.find((x) => x.strategy === s);
+          return m ? fmt(100 * m.energyDeliveredShare, 2) : "";
+        })
+        .join(" | ")} |`,
+  );
+  return [head, rule, ...rows].join("\n");
+}
+
+const CSV_FIELDS: (keyof StrategyMetrics)[] = [
+  "strategy",
+  "capacityKw",
+  "energyDeliveredShare",
+  "sessionsFullyServedShare",
+  "energyRequestedKwh",
+  "energyDeliveredKwh",
+  "energyCost",
+  "demandCharge",
+  "degradationCost",
+  "totalCost",
+  "peakImportKw",
+  "v2gEnergyKwh",
+  "solveMsMedian",
+  "solveMsP99",
+  "solves",
+  "nonOptimalSolves",
+  "planFallbacks",
+  "runSeconds",
+];
+
+export function metricsCsv(entries: StrategyMetrics[]): string {
+  return [CSV_FIELDS.join(","), ...entries.map((m) => CSV_FIELDS.map((k) => String(m[k])).join(","))].join("\n") + "\n";
+}
+
+function loadOptional<T>(file: string | undefined, load: (file: string) => T): T | undefined {
+  return file === undefined ? undefined : load(file);
+}
+
+export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutput {
+  const file: SessionFile = loadSessions(config.sessionsFile, { defaultMaxChargeKw: config.defaultMaxChargeKw });
+  const tz = config.timeZone;
+  const firstArrival = file.sessions.length > 0 ? file.sessions[0].arrivalMs : Date.now();
+  const dateOf = (ms: number) =>
+    new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }).format(ms);
+  const fromMs = parseInstant(config.from ?? dateOf(firstArrival), tz);
+  const toMs = config.to === undefined ? Number.POSITIVE_INFINITY : parseInstant(config.to, tz);
+  if (!Number.isFinite(fromMs))
+    throw new InputError(`--from: "${config.from}" is not a date (YYYY-MM-DD) or an RFC 3339 timestamp with an offset`);
+  if (Number.isNaN(toMs)) throw new InputError(`--to: "${config.to}" is not a date (YYYY-MM-DD) or an RFC 3339 timestamp with an offset`);
+  if (!(toMs > fromMs)) throw new InputError("--to must be after --from");
+  const replay = file.sessions.filter((s) => s.arrivalMs >= fromMs && s.arrivalMs < toMs);
+  if (replay.length === 0) throw new InputError(`${config.sessionsFile}: no session arrives between --from and --to`);
+
+  const span = replaySpan(replay, fromMs, fromMs, config.options.slotMinutes);
+  const horizonSlots = Math.max(1, Math.round((config.horizonHours * 60) / config.options.slotMinutes));
+  const lookahead = Math.max(horizonSlots, config.options.offlineLookaheadSlots);
+  const prices = loadOptional(config.pricesFile, (f) => loadPrices(f, tz));
+  const tariff = loadOptional(config.tariffFile, (f) => loadTariff(f, tz));
+  const baseLoad = loadOptional(config.baseLoadFile, (f) => loadSeries(f, { timeZone: tz, scale: config.baseLoadScale }));
+  const pv = loadOptional(config.pvFile, (f) => loadSeries(f, { timeZone: tz, scale: config.pvScale }));
+  const grid = buildGrid(span.startMs, span.slots, lookahead, config.options.slotMinutes, { timeZone: tz, prices, tariff, baseLoad, pv });
+  const yearAligned = [prices, baseLoad, pv].filter((s): s is StepSeries => s?.yearAligned === true).map((s) => s.file);
+  const models =
+    config.options.v2gShare > 0 ? (config.evSpecsFile ? loadEvModels(config.evSpecsFile) : [DEFAULT_EV_MODEL]) : [DEFAULT_EV_MODEL];
+  const sessions = prepareSessions(replay, grid, config.options, models);
+
+  log(
+    `replaying ${replay.length} sessions (${file.format}) from ${isoUtc(span.startMs)}, ${span.slots} slots of ${config.options.slotMinutes} min, ${config.strategies.length} strategies × ${config.capacitiesKw.length} capacities`,
+  );
+  if (yearAligned.length > 0)
+    log(`note: ${yearAligned.join(", ")} do not cover the replay's dates; read at the same month, day and time of their own year`);
+
+  const byCapacity: MetricsFile["byCapacity"] = [];
+  const plotCapacity = config.plotCapacityKw ?? [...config.capacitiesKw].sort((a, b) => a - b)[(config.capacitiesKw.length - 1) >> 1];
+  if (!config.capacitiesKw.includes(plotCapacity))
+    throw new InputError(`--plot-capacity-kw: ${plotCapacity} is not one of the capacities replayed (${config.capacitiesKw.join(", ")})`);
+  let plotRuns: RunResult[] = [];
+  const total = config.capacitiesKw.length * config.strategies.length;
+  let done = 0;
+  for (const capacityKw of config.capacitiesKw) {
+    const entries: StrategyMetrics[] = [];
+    const runs: RunResult[] = [];
+    for (const strategy of config.strategies) {
+      const label = `[${done + 1}/${total}] ${capacityKw} kW · ${strategy}`;
+      const options: SimulationOptions = { ...DEFAULT_SIMULATION_OPTIONS, ...config.options, capacityKw, horizonSlots };
+      const run = simulate(strategy, sessions, grid, options, undefined, (slot, slots) => {
+        if (slot < slots) log(`${label}: ${Math.round((100 * slot) / slots)}% (${slot}/${slots} slots)`);
+      });
+      const m = computeMetrics(run, sessions, grid);
+      log(
+        `${label}: delivered ${(100 * m.energyDeliveredShare).toFixed(2)}%, total cost ${m.totalCost.toFixed(2)}, ${run.solves} solves${run.nonOptimalSolves > 0 ? ` (${run.nonOptimalSolves} not proven optimal, ${run.planFallbacks} kept the last plan)` : ""}, ${m.runSeconds.toFixed(1)} s`,
+      );
+      entries.push(m);
+      runs.push(run);
+      done++;
+    }
+    byCapacity.push({ capacityKw, strategies: entries });
+    if (capacityKw === plotCapacity) plotRuns = runs;
+  }
+
+  const strategies =
+    config.capacitiesKw.length === 1
+      ? byCapacity[0].strategies
+      : config.strategies.map((s) => meanOverSweep(byCapacity.map((c) => c.strategies.find((m) => m.strategy === s)!)));
+  const metrics: MetricsFile = {
+    scenario: {
+      sessionsFile: config.sessionsFile,
+      format: file.format,
+      sessions: replay.length,
+      skippedRows: file.skipped,
+      from: isoUtc(span.startMs),
+      to: isoUtc(span.startMs + span.slots * config.options.slotMinutes * MINUTE_MS),
+      timeZone: tz,
+      slotMinutes: config.options.slotMinutes,
+      horizonHours: config.horizonHours,
+      capacitiesKw: config.capacitiesKw,
+      strategies: config.strategies,
+      tariff: config.tariffFile ?? null,
+      prices: config.pricesFile ?? null,
+      baseLoad: config.baseLoadFile ?? null,
+      baseLoadScale: config.baseLoadScale,
+      pv: config.pvFile ?? null,
+      pvScale: config.pvScale,
+      v2gShare: config.options.v2gShare,
+      seed: config.options.seed,
+      exportLimitKw: config.options.exportLimitKw,
+      recomputeEvery: config.options.recomputeEvery,
+      quickChargePerKwhHour: config.options.quickChargePerKwhHour,
+      offlineLookaheadHours: (config.options.offlineLookaheadSlots * config.options.slotMinutes) / 60,
+      offlineStrideHours: (config.options.offlineStrideSlots * config.options.slotMinutes) / 60,
+      yearAligned,
+      summary:
+        config.capacitiesKw.length === 1
+          ? "strategies: the run at the only capacity"
+          : "strategies: mean of each figure over the capacity sweep",
+    },
+    strategies,
+    byCapacity,
+  };
+
+  mkdirSync(config.outDir, { recursive: true });
+  const files: string[] = [];
+  const write = (name: string, text: string) => {
+    const p = join(config.outDir, name);
+    writeFileSync(p, text);
+    files.push(p);
+  };
+  write("metrics.json", JSON.stringify(metrics, null, 2) + "\n");
+  write("metrics.csv", metricsCsv(byCapacity.flatMap((c) => c.strategies)));
+  let md = `# Strategy replay: ${replay.length} sessions from ${config.sessionsFile}\n\n`;
+  md +=
+    config.capacitiesKw.length === 1
+      ? `Capacity ${config.capacitiesKw[0]} kW.\n\n`
+      : `Mean over ${config.capacitiesKw.length} capacities (${config.capacitiesKw.join(", ")} kW).\n\n`;
+  md += markdownTable(strategies) + "\n";
+  if (config.capacitiesKw.length > 1) md += `\n## Energy delivered (%) by capacity\n\n${sweepTable(byCapacity, config.strategies)}\n`;
+  write("metrics.md", md);
+
+  log("rendering plots");
+  const day = config.plotDay ?? busiestDay(grid, sessions);
+  const plots = [
+    writePlot(config.outDir, "energy-vs-capacity", energyVsCapacitySpec(byCapacity.flatMap((c) => c.strategies)), config.png),
+    writePlot(config.outDir, "site-load-day", siteLoadDaySpec(grid, plotRuns, day, plotCapacity, config.currency), config.png),
+    writePlot(config.outDir, "solve-time", solveTimeSpec(grid, plotRuns), config.png),
+  ];
+  for (const p of plots) files.push(p.svg, ...(p.png ? [p.png] : []));
+  return { metrics, files };
+}

@@ -1,0 +1,515 @@
+/**
+ * Replay real charging sessions against a strategy, as a rolling horizon:
+ * at each slot only the EVs already plugged in are known (with what their
+ * drivers declared), the strategy is re-solved through the same `solve()`
+ * and registry as the API, the first slot of its schedule is applied to the
+ * real EVs, and time advances. `offline` is the perfect-foresight bound:
+ * every session known in advance with its real departure and energy.
+ *
+ * see: Lee, Li & Low, "ACN-Sim" (e-Energy 2019 / IEEE TSG 2021) for the
+ * replay protocol; EV2Gym (Orfanoudakis et al. 2024) for the metrics.
+ */
+import { readFileSync } from "node:fs";
+import { mulberry32 } from "./random.js";
+import type { Request, StrategyName } from "../../engine/model/schema.js";
+import { MAX_SLOTS } from "../../engine/model/schema.js";
+import { solve } from "../../engine/scheduler/solve.js";
+import { STRATEGIES } from "../../engine/scheduler/strategies.js";
+import type { Scheduler } from "../../engine/scheduler/wasm.js";
+import type { ReplaySession } from "./sessions.js";
+import type { StepSeries, TouRates } from "./series.js";
+import { MINUTE_MS, isoUtc, localParts } from "./time.js";
+
+/** A strategy of the registry, run online, or the offline bound. */
+export type SimStrategy = StrategyName | "offline";
+
+export const OFFLINE = "offline";
+
+/** Every name `--strategies` accepts: the registry's, plus `offline`. */
+export function simStrategyNames(): SimStrategy[] {
+  return [...(Object.keys(STRATEGIES) as StrategyName[]), OFFLINE];
+}
+
+export function isSimStrategy(name: string): name is SimStrategy {
+  return (simStrategyNames() as string[]).includes(name);
+}
+
+export interface SimulationOptions {
+  /** Slot length, minutes. @defaultValue 5 */
+  slotMinutes: number;
+  /** Look-ahead of each online solve, slots. @defaultValue 12 h */
+  horizonSlots: number;
+  /** Grid-connection (transformer) import capacity, kW. */
+  capacityKw: number;
+  /** Export allowed to the grid, kW (V2G and PV beyond the site's load). @defaultValue 0 */
+  exportLimitKw: number;
+  /** Share of sessions (drawn with `seed`) whose EV can discharge. @defaultValue 0 */
+  v2gShare: number;
+  seed: number;
+  /** Battery wear charged per kWh discharged, currency/kWh. @defaultValue 0.05 */
+  degradationCostPerKwh: number;
+  /** Spec §4 shortfall penalty, currency/kWh. @defaultValue 1000 */
+  shortfallPenaltyPerKwh: number;
+  /**
+   * Online `optimal` only: added to the import price per hour of delay
+   * (currency/kWh/h), so that among equally cheap schedules the one charging
+   * sooner wins: energy held back for a flat price block is at risk when
+   * more EVs arrive (ACN-Sim's "quick charge" regulariser). @defaultValue 1e-5
+   */
+  quickChargePerKwhHour: number;
+  /** Online strategies re-solve at least every this many slots (and at every arrival). @defaultValue 1 */
+  recomputeEvery: number;
+  /** Offline bound: slots each solve sees, and slots it commits before the next. */
+  offlineLookaheadSlots: number;
+  offlineStrideSlots: number;
+}
+
+export const DEFAULT_SIMULATION_OPTIONS: Omit<SimulationOptions, "capacityKw"> = {
+  slotMinutes: 5,
+  horizonSlots: 144,
+  exportLimitKw: 0,
+  v2gShare: 0,
+  seed: 1,
+  degradationCostPerKwh: 0.05,
+  shortfallPenaltyPerKwh: 1000,
+  quickChargePerKwhHour: 1e-5,
+  recomputeEvery: 1,
+  offlineLookaheadSlots: 576,
+  offlineStrideSlots: 288,
+};
+
+/** Site data on the slot grid, from the start of the replay to its end plus one horizon. */
+export interface SiteGrid {
+  startMs: number;
+  slotMinutes: number;
+  /** Slots replayed. */
+  slots: number;
+  /** Length of the arrays: slots + look-ahead. */
+  length: number;
+  importPrice: Float64Array;
+  exportPrice: Float64Array;
+  baseLoadKw: Float64Array;
+  pvKw: Float64Array;
+  /** Demand charge in force, currency/kW. */
+  demandRate: Float64Array;
+  /** Billing period (local calendar month) of each slot, 0-based from the first. */
+  billingPeriod: Int32Array;
+  timeZone: string;
+}
+
+export interface GridSources {
+  timeZone: string;
+  /** Day-ahead (or any) energy price, currency/kWh; also the export price. */
+  prices?: StepSeries;
+  /** Time-of-use energy rate added to the price, and the demand charge. */
+  tariff?: TouRates;
+  baseLoad?: StepSeries;
+  pv?: StepSeries;
+}
+
+export function buildGrid(startMs: number, slots: number, lookahead: number, slotMinutes: number, sources: GridSources): SiteGrid {
+  const length = slots + lookahead;
+  const f = () => new Float64Array(length);
+  const grid: SiteGrid = {
+    startMs,
+    slotMinutes,
+    slots,
+    length,
+    timeZone: sources.timeZone,
+    importPrice: f(),
+    exportPrice: f(),
+    baseLoadKw: f(),
+    pvKw: f(),
+    demandRate: f(),
+    billingPeriod: new Int32Array(length),
+  };
+  const slotMs = slotMinutes * MINUTE_MS;
+  let firstMonth = -1;
+  for (let k = 0; k < length; k++) {
+    const t = startMs + k * slotMs;
+    const spot = sources.prices ? sources.prices.at(t) : 0;
+    grid.importPrice[k] = spot + (sources.tariff ? sources.tariff.energyRate(t) : 0);
+    grid.exportPrice[k] = spot;
+    grid.demandRate[k] = sources.tariff ? sources.tariff.demandRate(t) : 0;
+    grid.baseLoadKw[k] = sources.baseLoad ? Math.max(0, sources.baseLoad.at(t)) : 0;
+    grid.pvKw[k] = sources.pv ? Math.max(0, sources.pv.at(t)) : 0;
+    const p = localParts(t, sources.timeZone);
+    const month = p.year * 12 + p.month - 1;
+    if (firstMonth < 0) firstMonth = month;
+    grid.billingPeriod[k] = month - firstMonth;
+  }
+  return grid;
+}
+
+/** A session as the replay sees it: the truth, and what the scheduler is told. */
+export interface SimSession {
+  id: string;
+  /** First and one-past-last slot the EV is really plugged in for (whole slots). */
+  firstSlot: number;
+  endSlot: number;
+  arrivalMs: number;
+  departureMs: number;
+  declaredDepartureMs: number;
+  maxChargeKw: number;
+  maxDischargeKw: number;
+  /** Battery energy at arrival, kWh (0 unless the EV is V2G: then a drawn state of charge). */
+  initialEnergyKwh: number;
+  capacityKwh: number;
+  minEnergyKwh: number;
+  /** What the driver asked for, as a battery energy target (initial + declared energy). */
+  declaredTargetKwh: number;
+  /** The energy the replay counts as requested: min(declared, real) when declared, else real. */
+  requestedKwh: number;
+  /** The battery cannot take more than this (initial + real energy): it was full when it stopped. */
+  physicalMaxKwh: number;
+  v2g: boolean;
+}
+
+/** Deterministic PRNG (the bench generators' mulberry32): replays are reproducible from `--seed`. */
+export const randomSource = mulberry32;
+
+export interface EvModel {
+  name: string;
+  batteryKwh: number;
+  maxDischargeKw: number;
+  weight: number;
+}
+
+/** EV2Gym's EV spec JSON: battery and AC discharge power per model, weighted by registrations. */
+export function loadEvModels(file: string): EvModel[] {
+  const raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, Record<string, unknown>>;
+  return Object.entries(raw)
+    .map(([name, spec]) => ({
+      name,
+      batteryKwh: Number(spec.battery_capacity),
+      maxDischargeKw: Number(spec.max_ac_discharge_power ?? spec.max_ac_charge_power ?? 0),
+      weight: Number(spec.number_of_registrations ?? 1),
+    }))
+    .filter((m) => m.batteryKwh > 0);
+}
+
+/** Used when no EV spec file is given: a mid-size EV with 11 kW bidirectional AC. */
+export const DEFAULT_EV_MODEL: EvModel = { name: "generic 60 kWh", batteryKwh: 60, maxDischargeKw: 11, weight: 1 };
+
+/**
+ * Place sessions on the slot grid and draw which are V2G (and their state of
+ * charge at arrival: 20-50 % of the battery, leaving room for the energy
+ * they take). V2G EVs keep 20 % of the battery as the discharge floor.
+ */
+export function prepareSessions(
+  replay: ReplaySession[],
+  grid: SiteGrid,
+  options: Pick<SimulationOptions, "v2gShare" | "seed">,
+  models: EvModel[] = [DEFAULT_EV_MODEL],
+): SimSession[] {
+  const slotMs = grid.slotMinutes * MINUTE_MS;
+  const random = randomSource(options.seed);
+  const totalWeight = models.reduce((s, m) => s + m.weight, 0);
+  const pick = (u: number) => {
+    let acc = 0;
+    for (const m of models) {
+      acc += m.weight / totalWeight;
+      if (u < acc) return m;
+    }
+    return models[models.length - 1];
+  };
+  return replay.map((s) => {
+    const firstSlot = Math.max(0, Math.ceil((s.arrivalMs - grid.startMs) / slotMs));
+    const endSlot = Math.max(firstSlot, Math.floor((s.departureMs - grid.startMs) / slotMs));
+    const declared = s.declaredEnergyKwh ?? s.energyKwh;
+    const requested = Math.min(declared, s.energyKwh);
+    const v2g = random() < options.v2gShare;
+    const model = pick(random());
+    const soc = 0.2 + 0.3 * random();
+    if (!v2g || options.v2gShare <= 0) {
+      return {
+        id: s.id,
+        firstSlot,
+        endSlot,
+        arrivalMs: s.arrivalMs,
+        departureMs: s.departureMs,
+        declaredDepartureMs: s.declaredDepartureMs ?? s.departureMs,
+        maxChargeKw: s.maxChargeKw,
+        maxDischargeKw: 0,
+        initialEnergyKwh: 0,
+        capacityKwh: Math.max(declared, s.energyKwh),
+        minEnergyKwh: 0,
+        declaredTargetKwh: declared,
+        requestedKwh: requested,
+        physicalMaxKwh: s.energyKwh,
+        v2g: false,
+      };
+    }
+    const capacity = Math.max(model.batteryKwh, s.energyKwh, declared);
+    const e0 = Math.max(0, Math.min(soc * capacity, capacity - Math.max(s.energyKwh, declared)));
+    return {
+      id: s.id,
+      firstSlot,
+      endSlot,
+      arrivalMs: s.arrivalMs,
+      departureMs: s.departureMs,
+      declaredDepartureMs: s.declaredDepartureMs ?? s.departureMs,
+      maxChargeKw: s.maxChargeKw,
+      maxDischargeKw: Math.min(s.maxChargeKw, model.maxDischargeKw),
+      initialEnergyKwh: e0,
+      capacityKwh: capacity,
+      minEnergyKwh: 0.2 * capacity,
+      declaredTargetKwh: e0 + declared,
+      requestedKwh: requested,
+      physicalMaxKwh: e0 + s.energyKwh,
+      v2g: true,
+    };
+  });
+}
+
+/** What one replay of one strategy produced, slot by slot and in total. */
+export interface RunResult {
+  strategy: SimStrategy;
+  capacityKw: number;
+  netImportKw: Float64Array;
+  evChargeKw: Float64Array;
+  evDischargeKw: Float64Array;
+  curtailedPvKw: Float64Array;
+  /** Wall time of the solve made at each slot (NaN when none was made there). */
+  solveMs: Float64Array;
+  /** EVs plugged in during each slot. */
+  pluggedIn: Int32Array;
+  /** Per session, in the order given: energy delivered (kWh, net of V2G). */
+  deliveredKwh: Float64Array;
+  v2gEnergyKwh: number;
+  degradationCost: number;
+  solves: number;
+  /** `optimal` solves that ended without proven optimality (iteration or time limit, infeasible steps). */
+  nonOptimalSolves: number;
+  /** Solves that hit a limit, after which the previous plan was kept. */
+  planFallbacks: number;
+  runMs: number;
+}
+
+export type ProgressCallback = (slot: number, slots: number) => void;
+
+interface Plan {
+  startSlot: number;
+  /** Session index → power per plan slot. */
+  power: Map<number, number[]>;
+}
+
+function baseRequest(
+  grid: SiteGrid,
+  k: number,
+  slots: number,
+  options: SimulationOptions,
+  peakSoFar: number,
+  strategy: StrategyName,
+  quickCharge: number,
+): Omit<Request, "sessions"> {
+  const slotHours = grid.slotMinutes / 60;
+  const importPrice = Array.from(grid.importPrice.subarray(k, k + slots));
+  if (quickCharge > 0) for (let j = 0; j < slots; j++) importPrice[j] += quickCharge * j * slotHours;
+  return {
+    horizon: { start: isoUtc(grid.startMs + k * grid.slotMinutes * MINUTE_MS), slotMinutes: grid.slotMinutes, slots },
+    site: {
+      importLimitKw: options.capacityKw,
+      exportLimitKw: options.exportLimitKw,
+      baseLoadKw: Array.from(grid.baseLoadKw.subarray(k, k + slots)),
+      pvKw: Array.from(grid.pvKw.subarray(k, k + slots)),
+    },
+    circuits: [],
+    tariff: {
+      importPrice,
+      exportPrice: Array.from(grid.exportPrice.subarray(k, k + slots)),
+      demandChargePerKw: grid.demandRate[k],
+      peakThresholdKw: peakSoFar,
+    },
+    strategy,
+  };
+}
+
+function sessionRequest(
+  s: SimSession,
+  energy: number,
+  arrivalMs: number | undefined,
+  departureMs: number,
+  targetKwh: number,
+  options: SimulationOptions,
+): Request["sessions"][number] {
+  return {
+    id: s.id,
+    ...(arrivalMs !== undefined && { arrival: isoUtc(arrivalMs) }),
+    departure: isoUtc(departureMs),
+    initialEnergyKwh: energy,
+    targetEnergyKwh: targetKwh,
+    capacityKwh: Math.max(s.capacityKwh, energy, targetKwh),
+    minEnergyKwh: s.v2g ? s.minEnergyKwh : 0,
+    maxChargeKw: s.maxChargeKw,
+    minChargeKw: 0,
+    maxDischargeKw: s.maxDischargeKw,
+    chargeEfficiency: 1,
+    dischargeEfficiency: 1,
+    degradationCostPerKwh: s.v2g ? options.degradationCostPerKwh : 0,
+    shortfallPenaltyPerKwh: options.shortfallPenaltyPerKwh,
+  };
+}
+
+/**
+ * Replay one strategy over the grid. Online strategies see, at slot k, the
+ * EVs plugged in during slot k, told with their declared departure (at least
+ * the end of this slot: an EV staying past its declared departure is due now)
+ * and declared energy; the schedule's first slot is applied to the real EVs,
+ * which take no more than they really took.
+ */
+export function simulate(
+  strategy: SimStrategy,
+  sessions: SimSession[],
+  grid: SiteGrid,
+  options: SimulationOptions,
+  scheduler?: Scheduler,
+  onProgress?: ProgressCallback,
+): RunResult {
+  const started = performance.now();
+  const N = grid.slots;
+  const slotMs = grid.slotMinutes * MINUTE_MS;
+  const dt = grid.slotMinutes / 60;
+  const offline = strategy === OFFLINE;
+  const solver: StrategyName = offline ? "optimal" : strategy;
+  const H = Math.min(offline ? options.offlineLookaheadSlots : options.horizonSlots, MAX_SLOTS, grid.length);
+  const stride = offline ? (N <= H ? N : Math.max(1, Math.min(options.offlineStrideSlots, H))) : Math.max(1, options.recomputeEvery);
+  const quickCharge = !offline && strategy === "optimal" ? options.quickChargePerKwhHour : 0;
+
+  const energy = Float64Array.from(sessions, (s) => s.initialEnergyKwh);
+  const result: RunResult = {
+    strategy,
+    capacityKw: options.capacityKw,
+    netImportKw: new Float64Array(N),
+    evChargeKw: new Float64Array(N),
+    evDischargeKw: new Float64Array(N),
+    curtailedPvKw: new Float64Array(N),
+    solveMs: new Float64Array(N).fill(Number.NaN),
+    pluggedIn: new Int32Array(N),
+    deliveredKwh: new Float64Array(sessions.length),
+    v2gEnergyKwh: 0,
+    degradationCost: 0,
+    solves: 0,
+    nonOptimalSolves: 0,
+    planFallbacks: 0,
+    runMs: 0,
+  };
+  // Sessions by first slot, so each slot finds who is plugged in without a full scan.
+  const order = sessions.map((_, v) => v).sort((a, b) => sessions[a].firstSlot - sessions[b].firstSlot);
+  let next = 0;
+  let present: number[] = [];
+  const peak = new Map<number, number>();
+  let plan: Plan | undefined;
+  let lastReport = performance.now();
+
+  for (let k = 0; k < N; k++) {
+    let arrived = false;
+    while (next < order.length && sessions[order[next]].firstSlot <= k) {
+      const v = order[next++];
+      if (sessions[v].endSlot > k) {
+        present.push(v);
+        arrived = true;
+      }
+    }
+    present = present.filter((v) => sessions[v].endSlot > k);
+    result.pluggedIn[k] = present.length;
+    const period = grid.billingPeriod[k];
+    const peakSoFar = peak.get(period) ?? 0;
+
+    const due = !plan || k - plan.startSlot >= stride || k - plan.startSlot >= H || (!offline && arrived);
+    if (due && (present.length > 0 || offline)) {
+      const slots = Math.min(H, grid.length - k);
+      const request = baseRequest(grid, k, slots, options, peakSoFar, solver, quickCharge) as Request;
+      const known: number[] = [];
+      const tk = grid.startMs + k * slotMs;
+      if (offline) {
+        for (let v = 0; v < sessions.length; v++) {
+          const s = sessions[v];
+          if (s.endSlot > k && s.firstSlot < k + slots && s.endSlot > s.firstSlot) known.push(v);
+        }
+        request.sessions = known.map((v) => {
+          const s = sessions[v];
+          return sessionRequest(
+            s,
+            energy[v],
+            s.arrivalMs > tk ? s.arrivalMs : undefined,
+            s.departureMs,
+            s.initialEnergyKwh + s.requestedKwh,
+            options,
+          );
+        });
+      } else {
+        known.push(...present);
+        request.sessions = known.map((v) => {
+          const s = sessions[v];
+          return sessionRequest(s, energy[v], undefined, Math.max(s.declaredDepartureMs, tk + slotMs), s.declaredTargetKwh, options);
+        });
+      }
+      if (known.length > 0) {
+        const response = solve(request, { strategy: solver, ...(scheduler && { scheduler }) });
+        result.solveMs[k] = response.solver.solveMs;
+        result.solves++;
+        if (solver === "optimal" && response.status !== "optimal") result.nonOptimalSolves++;
+        const stalled = response.warnings.some((w) => /iteration limit|time limit/.test(w));
+        if (stalled && plan && k - plan.startSlot < H) {
+          // A solve that ran out of iterations keeps the last plan, as a controller would.
+          result.planFallbacks++;
+        } else {
+          plan = { startSlot: k, power: new Map(known.map((v, i) => [v, response.sessions[i].powerKw])) };
+        }
+      } else {
+        plan = { startSlot: k, power: new Map() };
+      }
+    }
+
+    // Apply slot k to the real EVs.
+    let charge = 0;
+    let discharge = 0;
+    for (const v of present) {
+      const s = sessions[v];
+      let p = plan?.power.get(v)?.[k - plan.startSlot] ?? 0;
+      if (p > 0) p = Math.min(p, Math.max(0, (Math.min(s.physicalMaxKwh, s.capacityKwh) - energy[v]) / dt));
+      else if (p < 0) p = Math.max(p, -Math.max(0, (energy[v] - Math.min(s.minEnergyKwh, s.initialEnergyKwh)) / dt));
+      energy[v] += p * dt;
+      if (p > 0) charge += p;
+      else discharge -= p;
+      if (p < 0) result.degradationCost += -p * dt * options.degradationCostPerKwh;
+    }
+    let n = grid.baseLoadKw[k] - grid.pvKw[k] + charge - discharge;
+    let u = 0;
+    if (n < -options.exportLimitKw) {
+      u = Math.min(grid.pvKw[k], -options.exportLimitKw - n);
+      n += u;
+    }
+    result.netImportKw[k] = n;
+    result.evChargeKw[k] = charge;
+    result.evDischargeKw[k] = discharge;
+    result.curtailedPvKw[k] = u;
+    result.v2gEnergyKwh += discharge * dt;
+    if (n > peakSoFar) peak.set(period, n);
+
+    if (onProgress && performance.now() - lastReport > 1000) {
+      lastReport = performance.now();
+      onProgress(k + 1, N);
+    }
+  }
+  sessions.forEach((s, v) => {
+    result.deliveredKwh[v] = energy[v] - s.initialEnergyKwh;
+  });
+  result.runMs = performance.now() - started;
+  onProgress?.(N, N);
+  return result;
+}
+
+/** The replay's grid span: from `fromMs` until every session in it has left. */
+export function replaySpan(
+  sessions: ReplaySession[],
+  fromMs: number,
+  toMs: number,
+  slotMinutes: number,
+): { startMs: number; slots: number } {
+  const slotMs = slotMinutes * MINUTE_MS;
+  let end = toMs;
+  for (const s of sessions) end = Math.max(end, s.departureMs);
+  return { startMs: fromMs, slots: Math.max(1, Math.ceil((end - fromMs) / slotMs)) };
+}
