@@ -79,7 +79,9 @@ export enum Setting {
   TimeLimitMs = 4,
   /** Relative gap at which the optimal strategy stops. */
   GapTolerance = 5,
-  Count = 6,
+  /** Spec §10 tie-break: 1 = as early as it costs nothing, 0 = off. */
+  TieBreak = 6,
+  Count = 7,
 }
 
 /** Entries of the info record `Field.Info`, written by `solve`. */

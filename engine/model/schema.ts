@@ -92,6 +92,12 @@ export const SolverOptionsSchema = z.strictObject({
   timeLimitMs: z.int().min(1).max(600_000).optional(),
   /** Iteration limit of the optimal strategy. */
   maxIterations: z.int().min(1).max(100_000).optional(),
+  /**
+   * Spec §10: among schedules within the optimal tolerance, deliver energy as
+   * early as possible ("earliest", the default), or take whichever the
+   * interior point ends at ("none").
+   */
+  tieBreak: z.enum(["earliest", "none"]).optional(),
 });
 
 const RequestShape = z.strictObject({

@@ -35,6 +35,7 @@ export function solve(request: Request, options: SolveOptions = {}): Response {
     ...DEFAULT_SOLVER_SETTINGS,
     ...(request.solverOptions?.maxIterations !== undefined && { maxIterations: request.solverOptions.maxIterations }),
     ...(request.solverOptions?.timeLimitMs !== undefined && { timeLimitMs: request.solverOptions.timeLimitMs }),
+    ...(request.solverOptions?.tieBreak === "none" && { tieBreak: false }),
   };
   const raw = (options.scheduler ?? defaultScheduler()).run(problem, strategy.id, settings);
   const violation = raw.info[Info.MaxViolation];

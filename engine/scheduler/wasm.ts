@@ -22,12 +22,15 @@ export interface SolverSettings {
   maxIterations: number;
   timeLimitMs: number;
   gapTolerance: number;
+  /** Spec §10: among schedules within the tolerance, the earliest-charging one. */
+  tieBreak: boolean;
 }
 
 export const DEFAULT_SOLVER_SETTINGS: SolverSettings = {
   maxIterations: 1000,
   timeLimitMs: 0,
   gapTolerance: 1e-6,
+  tieBreak: true,
 };
 
 /** What one run of the scheduler returns, in window form (see layout.ts). */
@@ -131,6 +134,7 @@ export class Scheduler {
     setting[Setting.MaxIterations] = settings.maxIterations;
     setting[Setting.TimeLimitMs] = settings.timeLimitMs;
     setting[Setting.GapTolerance] = settings.gapTolerance;
+    setting[Setting.TieBreak] = settings.tieBreak ? 1 : 0;
 
     const started = performance.now();
     let status: SolveStatus;
