@@ -100,7 +100,21 @@ export enum Info {
   Overflow = 9,
   /** Largest violation of spec §5 rules 1-4 found by the evaluator (kW or kWh). */
   MaxViolation = 10,
-  Count = 11,
+  /** Spec §10 tie-break of the optimal strategy: a `TieBreak` value. */
+  TieBreak = 11,
+  Count = 12,
+}
+
+/** What the spec §10 tie-break did (Info.TieBreak). */
+export enum TieBreak {
+  /** Not asked for (`tieBreak: "none"`), or not the optimal strategy. */
+  Off = 0,
+  /** The second stage's schedule was kept: as early as it costs nothing. */
+  Applied = 1,
+  /** Tried, and the first stage's schedule kept: the second would have cost more than the tolerance allows. */
+  Rejected = 2,
+  /** Not tried: the first stage did not converge, or left no room under the tolerance. */
+  Skipped = 3,
 }
 
 /** Strategy ids on the boundary; names live in the host's registry. */

@@ -94,6 +94,8 @@ export let bound: f64 = -Infinity;
 let rawBound: f64 = -Infinity;
 export let primalObjective: f64 = 0;
 export let gap: f64 = Infinity;
+/** How the last `run` ended (its iterate in `x`, `y` matches only when Converged). */
+export let lastExit: IpmExit = IpmExit.Converged;
 
 // Column loops run two lanes at a time over the padded length; fixed columns
 // carry fm = 0, zl = zu = 0 and x = lo = up, so every formula below gives 0
@@ -339,9 +341,9 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, pri
     // would keep the rounding term above any tolerance); only the reported
     // bound carries it.
     gap = (primalObjective - rawBound) / max(1, Math.abs(primalObjective));
-    if (nfree == 0) return IpmExit.Converged;
+    if (nfree == 0) return (lastExit = IpmExit.Converged);
     const mu = sum2(compV) / (2 * <f64>nfree);
-    if (pinf <= primalTol && gap <= gapTolerance) return IpmExit.Converged;
+    if (pinf <= primalTol && gap <= gapTolerance) return (lastExit = IpmExit.Converged);
     // Keep the iterate nearest to both tolerances: late iterations can lose
     // accuracy, and whatever the exit the schedule comes from the best one.
     const merit = max(pinf / primalTol, gap / gapTolerance);
@@ -356,7 +358,7 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, pri
     else if (stalls >= 3 || (bestPinf < 1e-3 && pinf > BREAKDOWN * bestPinf)) exit = IpmExit.Stalled;
     if (exit >= 0) {
       memory.copy(x, xBest, <usize>nPad << 3);
-      return <IpmExit>exit;
+      return (lastExit = <IpmExit>exit);
     }
     iterations++;
 

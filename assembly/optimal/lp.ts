@@ -349,6 +349,16 @@ export function build(): void {
   for (let j = 0; j < n; j++) st(cost, j, ld(cost, j) / costScale);
 }
 
+/**
+ * Replace the objective's scale and offset (the costs themselves are
+ * written into `cost` by the caller): a later stage solving another
+ * objective over the same rows and boxes, and putting these back after.
+ */
+export function setObjectiveScale(scale: f64, offset: f64): void {
+  costScale = scale;
+  objOffset = offset;
+}
+
 /** out = A·xv (length m). */
 export function multiplyA(xv: usize, out: usize): void {
   for (let t = 0; t < T; t++) {

@@ -4,7 +4,7 @@
 // objects: settings come in Field.Settings, the problem in the boundary
 // arrays, the solution in Field.Power/Curtailment, the info in Field.Info.
 
-import { Info, Setting, SolveStatus, StrategyId } from "../layout";
+import { Info, Setting, SolveStatus, StrategyId, TieBreak } from "../layout";
 import { setting, setInfo, info } from "../problem";
 import { evaluate } from "../evaluate";
 import { runBaseline } from "../baselines";
@@ -16,6 +16,7 @@ import { repair, repairPattern, hasMinCharge, better, augmentMinCharge, swapMinC
 import { Field } from "../layout";
 import { ptr, slots, windowStart, windowEnd, windowOffset, sessionValue, slotValue } from "../problem";
 import { ld, st, FEASIBILITY_TOL } from "./lp";
+import { earliestOnFace } from "./tiebreak";
 
 @external("env", "performanceNow")
 declare function performanceNow(): f64;
@@ -79,6 +80,18 @@ export function runOptimal(): void {
       if (!qualifies(bound)) iterations += resolveWithPattern(Pattern.Sign, limit - iterations, timeLimit, gapTolerance, started);
     }
   }
+  let tie = TieBreak.Off;
+  if (setting(Setting.TieBreak) > 0) {
+    tie = TieBreak.Skipped;
+    if (exit == IpmExit.Converged && iterations < limit) {
+      // Stage 2 is one more solve of the same size: a budget of its own, so
+      // that a face it cannot settle on costs bounded time, not the rest of the limit.
+      const budget = min(limit - iterations, max(TIE_BREAK_MIN_ITERATIONS, TIE_BREAK_ITERATION_SHARE * iterations));
+      tie = floors ? tieBreakPatterned(budget, timeLimit, gapTolerance, started) : tieBreak(bound, budget, timeLimit, gapTolerance, started);
+      iterations += tieIterations;
+    }
+  }
+  setInfo(Info.TieBreak, <f64>tie);
   setInfo(Info.Iterations, <f64>iterations);
   // The penalised LP (overflow allowed) is a relaxation of the model's LP,
   // so its bound holds for the model too whenever the schedule ends without
@@ -132,6 +145,81 @@ function keepOrRestore(c: Checkpoint): bool {
   memory.copy(ptr(Field.Power), c.power, <usize>lp.W << 3);
   memory.copy(ptr(Field.Curtailment), c.curtail, <usize>lp.T << 3);
   return false;
+}
+
+/** Put the saved schedule back (and its info: evaluate() again). */
+function restore(c: Checkpoint): void {
+  memory.copy(ptr(Field.Power), c.power, <usize>lp.W << 3);
+  memory.copy(ptr(Field.Curtailment), c.curtail, <usize>lp.T << 3);
+  evaluate();
+}
+
+/** Spec §7's tolerance on a total. */
+@inline function tolerance(total: f64): f64 {
+  return max(1e-4 * Math.abs(total), 1e-3);
+}
+
+/**
+ * Share of the room under the tolerance that the tie-break's face may take
+ * by its own bound; the rest is left for the primal residual and the
+ * repair, which the acceptance check measures.
+ */
+const FACE_ROOM_SHARE: f64 = 0.5;
+/** Stage 2's iteration budget: this many times stage 1's, and at least TIE_BREAK_MIN_ITERATIONS. */
+const TIE_BREAK_ITERATION_SHARE: i32 = 2;
+const TIE_BREAK_MIN_ITERATIONS: i32 = 40;
+/** Iterations the last tie-break spent. */
+let tieIterations = 0;
+
+/**
+ * Spec §10 on a converged relaxation: stage 2 over the optimal face of the
+ * LP the last solve left (tiebreak.ts), kept only when the schedule still
+ * qualifies against stage 1's bound, which stays the certificate.
+ */
+function tieBreak(bound: f64, iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): TieBreak {
+  tieIterations = 0;
+  evaluate();
+  if (ipm.lastExit != IpmExit.Converged || !qualifies(bound)) return TieBreak.Skipped;
+  const total = info(Info.TotalCost);
+  const room = FACE_ROOM_SHARE * (0.5 * tolerance(total) - max(0, total - bound));
+  const saved = newCheckpoint();
+  save(saved);
+  const stage2 = earliestOnFace(room, iterations, timeLimit, gapTolerance, started);
+  if (stage2 < 0) return TieBreak.Skipped;
+  tieIterations = ipm.iterations;
+  repair(ipm.x);
+  evaluate();
+  if (qualifies(bound)) return TieBreak.Applied;
+  restore(saved);
+  return TieBreak.Rejected;
+}
+
+/**
+ * Spec §10 with minChargeKw floors: no bound certifies the rounded
+ * schedule, so the tie-break works inside its on/off pattern: the pattern
+ * LP is solved for its face (keeping the better schedule), stage 2 runs on
+ * that face, and its schedule is kept when it costs no more than a quarter
+ * of the tolerance over the schedule it replaces.
+ */
+function tieBreakPatterned(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): TieBreak {
+  tieIterations = resolveWithPattern(Pattern.MinCharge, iterations, timeLimit, gapTolerance, started);
+  evaluate();
+  if (ipm.lastExit != IpmExit.Converged || tieIterations >= iterations) return TieBreak.Skipped;
+  if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT) || overrun()) return TieBreak.Skipped;
+  const total = info(Info.TotalCost);
+  const allowed = 0.25 * tolerance(total);
+  const room = FACE_ROOM_SHARE * (allowed - max(0, total - ipm.bound));
+  if (!(room > 0)) return TieBreak.Skipped;
+  const saved = newCheckpoint();
+  save(saved);
+  const stage2 = earliestOnFace(room, iterations - tieIterations, timeLimit, gapTolerance, started);
+  if (stage2 < 0) return TieBreak.Skipped;
+  tieIterations += ipm.iterations;
+  repairPattern(ipm.x);
+  evaluate();
+  if (info(Info.MaxViolation) <= VIOLATION_LIMIT && !overrun() && info(Info.TotalCost) <= total + allowed) return TieBreak.Applied;
+  restore(saved);
+  return TieBreak.Rejected;
 }
 
 /** Tighter tolerances tried, each 100× the last, when a converged solve does not qualify. */

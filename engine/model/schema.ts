@@ -229,6 +229,12 @@ export const ResponseSchema = z.object({
     solveMs: z.number(),
     relativeGap: z.number().optional(),
     bound: z.number().optional(),
+    tieBreak: z
+      .enum(["applied", "rejected", "skipped", "off"])
+      .optional()
+      .describe(
+        "spec §10 (optimal only): applied = the earliest schedule within the tolerance; rejected = it would have cost more than the tolerance, the first stage's schedule is returned; skipped = not tried (no converged first stage, or no room under the tolerance); off = tieBreak none",
+      ),
   }),
 });
 export type Response = z.infer<typeof ResponseSchema>;

@@ -3,7 +3,7 @@
  * spec §9. Every figure in the response is recomputed by the scheduler's
  * evaluator from the schedule it returns.
  */
-import { Info, SolveStatus } from "../../assembly/layout.js";
+import { Info, SolveStatus, TieBreak } from "../../assembly/layout.js";
 import { compile, type CompiledProblem } from "../model/compile.js";
 import type { Request, Response, Status, StrategyName } from "../model/schema.js";
 import { WattplanError } from "../errors.js";
@@ -54,6 +54,20 @@ function statusName(status: SolveStatus): Status {
       return "infeasible";
     default:
       return "feasible";
+  }
+}
+
+/** Spec §10: what the optimal strategy's tie-break did. */
+function tieBreakName(value: number): "applied" | "rejected" | "skipped" | "off" {
+  switch (value as TieBreak) {
+    case TieBreak.Applied:
+      return "applied";
+    case TieBreak.Rejected:
+      return "rejected";
+    case TieBreak.Skipped:
+      return "skipped";
+    default:
+      return "off";
   }
 }
 
@@ -143,6 +157,7 @@ function assemble(request: Request, problem: CompiledProblem, raw: RawSchedule, 
     solver: {
       iterations: info[Info.Iterations],
       solveMs: raw.solveMs,
+      ...(strategy === "optimal" && { tieBreak: tieBreakName(info[Info.TieBreak]) }),
       ...(hasBound && { bound, relativeGap: Math.max(0, total - bound) / Math.max(1, Math.abs(total)) }),
     },
   };

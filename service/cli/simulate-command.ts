@@ -37,7 +37,7 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
   --degradation-cost X     V2G wear per kWh discharged (default 0.05)
   --max-charge-kw X        EV power for files without a power column (default 6.6)
   --recompute-every N      online: re-solve at least every N slots, and at every arrival (default 1)
-  --quick-charge X         online optimal: price added per kWh per hour of delay, to charge sooner on ties (default 1e-5)
+  --quick-charge X         online optimal: price added per kWh per hour of delay, on top of the solver's own tie-break, spec §10 (default 0)
   --offline-lookahead-hours H, --offline-stride-hours S
                            offline bound: solve H hours with perfect foresight, keep S, repeat (default 48, 24;
                            one solve when the replay fits in 2016 slots)

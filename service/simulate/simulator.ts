@@ -72,7 +72,7 @@ export const DEFAULT_SIMULATION_OPTIONS: Omit<SimulationOptions, "capacityKw"> =
   seed: 1,
   degradationCostPerKwh: 0.05,
   shortfallPenaltyPerKwh: 1000,
-  quickChargePerKwhHour: 1e-5,
+  quickChargePerKwhHour: 0,
   recomputeEvery: 1,
   offlineLookaheadSlots: 576,
   offlineStrideSlots: 288,

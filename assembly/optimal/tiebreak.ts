@@ -1,0 +1,153 @@
+// Spec §10 (as early as it costs nothing) as a second, lexicographic stage:
+// among the schedules the first stage proved optimal to the §7 tolerance,
+// the one that delivers each session's energy as early as possible.
+//
+// Why a second stage and not a small "charge early" term in the first: the
+// term must cost less than the tolerance over the whole horizon, so between
+// two neighbouring slots it weighs ~tolerance/T, far below what an
+// interior point stopping at a 1e-6 gap can resolve; the schedule would
+// depend on how far the iterate happened to converge.
+//
+// The face. Stage 1 ends with a dual iterate y. With r = c − A'y, every x
+// with Ax = b costs c'x = b'y + r'x, and the loop's bound is
+// b'y + Σ_j min(r_j lo_j, r_j up_j). Hold every column at the end of its
+// box that attains the min, except a set F of free columns; then whatever
+// stage 2 does inside F,
+//   c'x − bound ≤ Σ_{j∈F} |r_j|·(up_j − lo_j)      (for Ax = b).
+// Columns are fixed largest |r_j|·(up_j − lo_j) first until what stays free
+// fits in the room the caller grants; only columns the first stage left at
+// that end (within FIX_DISTANCE of their box) can be fixed, since fixing any
+// other would cut the first stage's own schedule out; those count against
+// the room. The primal residual and the repair can still move the cost, so
+// the caller evaluates stage 2's schedule and keeps it only if it meets the
+// tolerance: the certificate stays stage 1's bound.
+//
+// The objective. Stage 2 maximises Σ_v k_v Σ_i e_{v,i}, the energy in each
+// battery after every slot of its window: charge as early as possible,
+// discharge as late. k_v ∈ [1, 1 + URGENCY] ranks a session that leaves
+// earlier first where a limit makes sessions compete for the same slots
+// (moving energy between sessions in one slot leaves Σ e unchanged, so
+// without it the split would be the interior point's arbitrary centre).
+
+import { windowStart, windowEnd, windowOffset, slots } from "../problem";
+import * as arena from "../arena";
+import * as lp from "./lp";
+import * as ipm from "./ipm";
+import { ld, st } from "./lp";
+
+/** How far (share of its box) a column may sit from the end it is fixed at. */
+const FIX_DISTANCE: f64 = 1e-5;
+/** A surplus (energy past the target) below this (kWh) is held at zero: charging past the target is not "earlier". */
+const SURPLUS_DUST: f64 = 1e-6;
+/** Weight of the earliest departure over the latest in stage 2's objective. */
+const URGENCY: f64 = 0.5;
+/** Buckets of |r_j|·(up_j − lo_j) by powers of two, from 2^BUCKET_MIN up. */
+const BUCKETS = 160;
+const BUCKET_MIN = -120;
+
+/** Boxes narrower than this are fixed (as ipm.ts treats them). */
+const FIXED: f64 = 1e-9;
+
+/**
+ * Stage 2 over the face of the LP whose iterate ipm.x, ipm.y the last
+ * ipm.run left (same lp.lo/up), within `room` (model cost units) of its
+ * bound. Leaves stage 2's iterate in ipm.x and the LP as it found it.
+ * Returns how the interior point ended, or −1 when the face does not fit
+ * in the room (nothing was solved).
+ */
+export function earliestOnFace(room: f64, iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): i32 {
+  const mark = arena.mark();
+  const N = lp.nPad;
+  const lo0 = arena.allocF64(N);
+  const up0 = arena.allocF64(N);
+  const cost0 = arena.allocF64(N);
+  memory.copy(lo0, lp.lo, <usize>N << 3);
+  memory.copy(up0, lp.up, <usize>N << 3);
+  memory.copy(cost0, lp.cost, <usize>N << 3);
+  const scale = lp.costScale;
+  const offset = lp.objOffset;
+  let result = -1;
+  if (restrictToFace(room / scale)) {
+    setEarliestObjective();
+    lp.setObjectiveScale(1, 0);
+    result = <i32>ipm.run(iterations, timeLimit, gapTolerance, ipm.PRIMAL_TOL, started, false);
+    lp.setObjectiveScale(scale, offset);
+  }
+  memory.copy(lp.lo, lo0, <usize>N << 3);
+  memory.copy(lp.up, up0, <usize>N << 3);
+  memory.copy(lp.cost, cost0, <usize>N << 3);
+  arena.release(mark);
+  return result;
+}
+
+@inline function bucketOf(a: f64): i32 {
+  const k = <i32>Math.floor(Math.log2(a)) - BUCKET_MIN;
+  return k < 0 ? 0 : k >= BUCKETS ? BUCKETS - 1 : k;
+}
+
+/** Fix lp.lo/up to the face (see the top of the file); false when it does not fit in `room` (scaled units). */
+function restrictToFace(room: f64): bool {
+  const n = lp.n;
+  const x = ipm.x;
+  const r = arena.allocF64(lp.nPad);
+  lp.multiplyAT(ipm.y, r);
+  for (let j = 0; j < n; j++) st(r, j, ld(lp.cost, j) - ld(r, j));
+  const sums = arena.allocF64(BUCKETS);
+  let pinned: f64 = 0;
+  for (let j = 0; j < n; j++) {
+    const l = ld(lp.lo, j);
+    const u = ld(lp.up, j);
+    const range = u - l;
+    if (!(range > FIXED)) continue;
+    const rj = ld(r, j);
+    const a = Math.abs(rj) * range;
+    if (!(a > 0)) continue;
+    const end = rj > 0 ? l : u;
+    if (Math.abs(ld(x, j) - end) <= FIX_DISTANCE * range) {
+      const k = bucketOf(a);
+      st(sums, k, ld(sums, k) + a);
+    } else {
+      pinned += a;
+    }
+  }
+  if (!(pinned <= room)) return false;
+  // Free the smallest buckets while they fit; the rest is fixed.
+  let used = pinned;
+  let firstFixed = 0;
+  while (firstFixed < BUCKETS && used + ld(sums, firstFixed) <= room) {
+    used += ld(sums, firstFixed);
+    firstFixed++;
+  }
+  for (let j = 0; j < n; j++) {
+    const l = ld(lp.lo, j);
+    const u = ld(lp.up, j);
+    const range = u - l;
+    if (!(range > FIXED)) continue;
+    const rj = ld(r, j);
+    const a = Math.abs(rj) * range;
+    if (!(a > 0) || bucketOf(a) < firstFixed) continue;
+    const end = rj > 0 ? l : u;
+    if (Math.abs(ld(x, j) - end) > FIX_DISTANCE * range) continue;
+    st(lp.lo, j, end);
+    st(lp.up, j, end);
+  }
+  for (let v = 0; v < lp.V; v++) {
+    const s = lp.oSig + v;
+    if (ld(lp.up, s) > ld(lp.lo, s) && ld(x, s) - ld(lp.lo, s) <= SURPLUS_DUST) st(lp.up, s, ld(lp.lo, s));
+  }
+  return true;
+}
+
+/** Stage 2's costs: −k_v on every energy column of session v, zero elsewhere. */
+function setEarliestObjective(): void {
+  memory.fill(lp.cost, 0, <usize>lp.nPad << 3);
+  const T = <f64>max(slots, 1);
+  for (let v = 0; v < lp.V; v++) {
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    if (w <= 0) continue;
+    const k = 1 + URGENCY * (T - <f64>windowEnd(v)) / T;
+    const off = windowOffset(v);
+    for (let i = 0; i < w; i++) st(lp.cost, lp.oE + off + i, -k);
+  }
+}

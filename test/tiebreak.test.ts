@@ -1,0 +1,136 @@
+/**
+ * Spec §10: among schedules within the optimal tolerance, `optimal` charges
+ * as early as possible; `solverOptions.tieBreak: "none"` turns it off. Every
+ * response also passes the independent checker, and the certificate stays
+ * honest (status optimal, total within the tolerance of the bound).
+ */
+import { describe, expect, it } from "vitest";
+import type { RequestInput, Response } from "../engine/model/schema.js";
+import { checked, valid } from "../testkit/checker/harness.js";
+
+const START = "2026-11-23T00:00:00Z";
+/** Spec §7's tolerance on a total. */
+const tolerance = (x: number) => Math.max(1e-4 * Math.abs(x), 1e-3);
+/** Powers of a vertex the interior point approaches: kW. */
+const POWER_TOL = 1e-4;
+
+function run(input: RequestInput): Response {
+  const { response, check } = checked(valid(input), "optimal");
+  expect(check.ok, JSON.stringify([...check.errors, ...check.mismatches]).slice(0, 500)).toBe(true);
+  expect(response.status).toBe("optimal");
+  const bound = response.solver.bound!;
+  expect(response.cost.total - bound).toBeLessThanOrEqual(tolerance(response.cost.total));
+  return response;
+}
+
+const powers = (r: Response, id: string) => r.sessions.find((s) => s.id === id)!.powerKw;
+
+function expectPowers(actual: number[], expected: number[], what: string) {
+  expect(actual.length, what).toBe(expected.length);
+  actual.forEach((p, t) =>
+    expect(Math.abs(p - expected[t]), `${what}[${t}] = ${p}, expected ${expected[t]}`).toBeLessThanOrEqual(POWER_TOL),
+  );
+}
+
+/** Eight 1 h slots; sessions' arrivals and departures as slot numbers. */
+function site(
+  sessions: { id: string; from: number; to: number; kwh: number; kw: number; minKw?: number; v2g?: number }[],
+  extra: Partial<RequestInput> = {},
+): RequestInput {
+  const at = (h: number) => new Date(Date.parse(START) + h * 3_600_000).toISOString();
+  return {
+    horizon: { start: START, slotMinutes: 60, slots: 8 },
+    site: { importLimitKw: 100 },
+    tariff: { importPrice: 0.25 },
+    sessions: sessions.map((s) => ({
+      id: s.id,
+      arrival: at(s.from),
+      departure: at(s.to),
+      targetEnergyKwh: s.kwh,
+      maxChargeKw: s.kw,
+      ...(s.minKw !== undefined && { minChargeKw: s.minKw }),
+      ...(s.v2g !== undefined && { maxDischargeKw: s.v2g, initialEnergyKwh: 10, capacityKwh: 60 }),
+    })),
+    ...extra,
+  };
+}
+
+describe("spec §10 tie-breaking", () => {
+  it("a flat price with slack limits gives the uncontrolled trajectory", () => {
+    // Uncontrolled: full power from arrival until the target. a: 7 kW from slot 1, 18 kWh: 7, 7, 4.
+    // b: 11 kW from slot 0, 30 kWh: 11, 11, 8. c: 3.7 kW from slot 2 to 8, 10 kWh: 3.7, 3.7, 2.6.
+    const input = site([
+      { id: "a", from: 1, to: 8, kwh: 18, kw: 7 },
+      { id: "b", from: 0, to: 6, kwh: 30, kw: 11 },
+      { id: "c", from: 2, to: 8, kwh: 10, kw: 3.7 },
+    ]);
+    const r = run(input);
+    expect(r.solver.tieBreak).toBe("applied");
+    expectPowers(powers(r, "a"), [0, 7, 7, 4, 0, 0, 0, 0], "a");
+    expectPowers(powers(r, "b"), [11, 11, 8, 0, 0, 0, 0, 0], "b");
+    expectPowers(powers(r, "c"), [0, 0, 3.7, 3.7, 2.6, 0, 0, 0], "c");
+    const { response: uncontrolled } = checked(valid(input), "uncontrolled");
+    for (const s of uncontrolled.sessions) expectPowers(powers(r, s.id), s.powerKw, `${s.id} vs uncontrolled`);
+  });
+
+  it("tieBreak none returns a schedule of the same cost that is not the earliest", () => {
+    const input = site([{ id: "a", from: 0, to: 8, kwh: 14, kw: 7 }], { solverOptions: { tieBreak: "none" } });
+    const off = run(input);
+    expect(off.solver.tieBreak).toBe("off");
+    const on = run({ ...input, solverOptions: {} });
+    expectPowers(powers(on, "a"), [7, 7, 0, 0, 0, 0, 0, 0], "earliest");
+    expect(Math.abs(off.cost.total - on.cost.total)).toBeLessThanOrEqual(tolerance(on.cost.total));
+    // The interior point without the tie-break ends in the middle of the optimal face.
+    expect(powers(off, "a")[0]).toBeLessThan(7 - 0.1);
+  });
+
+  it("a binding site limit with a flat price fills as early as possible", () => {
+    // 10 kW for the EVs; a (7 kW, 21 kWh, leaves at 6) and b (7 kW, 21 kWh, leaves at 8): 42 kWh
+    // fill the full 10 kW in slots 0-3 and 2 kW in slot 4. Among such fills a, leaving first, is
+    // ahead: b can take at most 7 of slot 3's 10 kW, so a keeps 3 there and gets 7, 7, 4 before.
+    const r = run(
+      site(
+        [
+          { id: "a", from: 0, to: 6, kwh: 21, kw: 7 },
+          { id: "b", from: 0, to: 8, kwh: 21, kw: 7 },
+        ],
+        { site: { importLimitKw: 10 } },
+      ),
+    );
+    const total = powers(r, "a").map((p, t) => p + powers(r, "b")[t]);
+    expectPowers(total, [10, 10, 10, 10, 2, 0, 0, 0], "site");
+    expectPowers(powers(r, "a"), [7, 7, 4, 3, 0, 0, 0, 0], "a (leaves first)");
+    expectPowers(powers(r, "b"), [3, 3, 6, 7, 2, 0, 0, 0], "b");
+  });
+
+  it("a time-of-use price still moves the energy to the cheap slots, earliest among them", () => {
+    // Cheap in slots 2-5 (0.1), dear elsewhere (0.3); 14 kWh at 7 kW: slots 2 and 3.
+    const r = run({
+      ...site([{ id: "a", from: 0, to: 8, kwh: 14, kw: 7 }]),
+      tariff: { importPrice: [0.3, 0.3, 0.1, 0.1, 0.1, 0.1, 0.3, 0.3] },
+    });
+    expectPowers(powers(r, "a"), [0, 0, 7, 7, 0, 0, 0, 0], "a");
+    expect(r.solver.tieBreak).toBe("applied");
+  });
+
+  it("V2G sessions charge early and do not cycle for nothing", () => {
+    // Flat price, degradation free but the round trip loses 10 %: discharging only costs.
+    const input = site([{ id: "a", from: 0, to: 8, kwh: 30, kw: 10, v2g: 10 }]);
+    input.sessions[0].chargeEfficiency = 0.95;
+    input.sessions[0].dischargeEfficiency = 0.95;
+    const r = run(input);
+    // 20 kWh to add at 9.5 kWh per slot: 10, 10, 2.105…
+    expectPowers(powers(r, "a"), [10, 10, 20 / 0.95 - 20, 0, 0, 0, 0, 0], "a");
+  });
+
+  it("works inside a minChargeKw pattern: the on slots come first", () => {
+    const r = checked(valid(site([{ id: "a", from: 0, to: 8, kwh: 14, kw: 7, minKw: 3 }])), "optimal").response;
+    expect(r.status).toBe("feasible");
+    const p = powers(r, "a");
+    const delivered = p.reduce((s, x) => s + x, 0);
+    expect(Math.abs(delivered - 14)).toBeLessThanOrEqual(1e-6);
+    // Cumulative energy never behind the latest-possible profile, and the first slot used at full power.
+    expect(p[0]).toBeGreaterThan(3 - 1e-9);
+    expect(r.solver.tieBreak).not.toBe("off");
+  });
+});
