@@ -22,14 +22,16 @@
 // the caller evaluates stage 2's schedule and keeps it only if it meets the
 // tolerance: the certificate stays stage 1's bound.
 //
-// The objective. Stage 2 maximises Σ_v k_v Σ_i e_{v,i}, the energy in each
+// The objective. Stage 2 maximises Σ_v Σ_i e_{v,i}, the energy in each
 // battery after every slot of its window: charge as early as possible,
-// discharge as late. k_v ∈ [1, 1 + URGENCY] ranks a session that leaves
-// earlier first where a limit makes sessions compete for the same slots
-// (moving energy between sessions in one slot leaves Σ e unchanged, so
-// without it the split would be the interior point's arbitrary centre).
+// discharge as late. Where a limit makes sessions compete for a slot,
+// moving energy between them leaves the objective unchanged, and the
+// interior point ends at the centre of those ties, close to a proportional
+// split. Ranking sessions by announced departure instead (an EDF order,
+// weights 1 to 1.5) was measured worse on the Caltech replay of the
+// rolling-horizon issue (65.9 % of the energy delivered against 67.1 %):
+// announced departures are too unreliable to rank by.
 
-import { windowStart, windowEnd, windowOffset, slots } from "../problem";
 import * as arena from "../arena";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
@@ -39,8 +41,6 @@ import { ld, st } from "./lp";
 const FIX_DISTANCE: f64 = 1e-5;
 /** A surplus (energy past the target) below this (kWh) is held at zero: charging past the target is not "earlier". */
 const SURPLUS_DUST: f64 = 1e-6;
-/** Weight of the earliest departure over the latest in stage 2's objective. */
-const URGENCY: f64 = 0.5;
 /** Buckets of |r_j|·(up_j − lo_j) by powers of two, from 2^BUCKET_MIN up. */
 const BUCKETS = 160;
 const BUCKET_MIN = -120;
@@ -138,16 +138,8 @@ function restrictToFace(room: f64): bool {
   return true;
 }
 
-/** Stage 2's costs: −k_v on every energy column of session v, zero elsewhere. */
+/** Stage 2's costs: −1 on every energy column, zero elsewhere. */
 function setEarliestObjective(): void {
   memory.fill(lp.cost, 0, <usize>lp.nPad << 3);
-  const T = <f64>max(slots, 1);
-  for (let v = 0; v < lp.V; v++) {
-    const a = windowStart(v);
-    const w = windowEnd(v) - a;
-    if (w <= 0) continue;
-    const k = 1 + URGENCY * (T - <f64>windowEnd(v)) / T;
-    const off = windowOffset(v);
-    for (let i = 0; i < w; i++) st(lp.cost, lp.oE + off + i, -k);
-  }
+  for (let j = 0; j < lp.W; j++) st(lp.cost, lp.oE + j, -1);
 }
