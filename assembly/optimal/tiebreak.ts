@@ -35,7 +35,7 @@
 import * as arena from "../arena";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
-import { ld, st } from "./lp";
+import { ld, st, ldi, sti } from "./lp";
 
 /** How far (share of its box) a column may sit from the end it is fixed at. */
 const FIX_DISTANCE: f64 = 1e-5;
@@ -45,6 +45,9 @@ const SURPLUS_DUST: f64 = 1e-6;
 const BUCKETS = 160;
 const BUCKET_MIN = -120;
 
+/** Column classes of `restrictToFace` besides a bucket index (≥ 0). */
+const FREE: i32 = -1;
+const AWAY: i32 = -2;
 /** Boxes narrower than this are fixed (as ipm.ts treats them). */
 const FIXED: f64 = 1e-9;
 
@@ -92,42 +95,40 @@ function restrictToFace(room: f64): bool {
   const r = arena.allocF64(lp.nPad);
   lp.multiplyAT(ipm.y, r);
   for (let j = 0; j < n; j++) st(r, j, ld(lp.cost, j) - ld(r, j));
+  // Each column's class: its bucket when it can be fixed, FREE when it costs
+  // nothing to leave free (fixed already, or r_j = 0), AWAY when stage 1
+  // left it off the end it would be fixed at.
+  const cls = arena.allocI32(lp.nPad);
   const sums = arena.allocF64(BUCKETS);
-  let pinned: f64 = 0;
+  let away: f64 = 0;
   for (let j = 0; j < n; j++) {
+    sti(cls, j, FREE);
     const l = ld(lp.lo, j);
     const u = ld(lp.up, j);
     const range = u - l;
-    if (!(range > FIXED)) continue;
     const rj = ld(r, j);
     const a = Math.abs(rj) * range;
-    if (!(a > 0)) continue;
-    const end = rj > 0 ? l : u;
-    if (Math.abs(ld(x, j) - end) <= FIX_DISTANCE * range) {
+    if (!(range > FIXED) || !(a > 0)) continue;
+    if (Math.abs(ld(x, j) - (rj > 0 ? l : u)) <= FIX_DISTANCE * range) {
       const k = bucketOf(a);
+      sti(cls, j, k);
       st(sums, k, ld(sums, k) + a);
     } else {
-      pinned += a;
+      sti(cls, j, AWAY);
+      away += a;
     }
   }
-  if (!(pinned <= room)) return false;
+  if (!(away <= room)) return false;
   // Free the smallest buckets while they fit; the rest is fixed.
-  let used = pinned;
+  let used = away;
   let firstFixed = 0;
   while (firstFixed < BUCKETS && used + ld(sums, firstFixed) <= room) {
     used += ld(sums, firstFixed);
     firstFixed++;
   }
   for (let j = 0; j < n; j++) {
-    const l = ld(lp.lo, j);
-    const u = ld(lp.up, j);
-    const range = u - l;
-    if (!(range > FIXED)) continue;
-    const rj = ld(r, j);
-    const a = Math.abs(rj) * range;
-    if (!(a > 0) || bucketOf(a) < firstFixed) continue;
-    const end = rj > 0 ? l : u;
-    if (Math.abs(ld(x, j) - end) > FIX_DISTANCE * range) continue;
+    if (ldi(cls, j) < firstFixed) continue;
+    const end = ld(r, j) > 0 ? ld(lp.lo, j) : ld(lp.up, j);
     st(lp.lo, j, end);
     st(lp.up, j, end);
   }
