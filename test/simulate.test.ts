@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -38,6 +38,29 @@ function replayFixture(strategy: SimStrategy, file = FIXTURE, capacityKw = 10, e
   const run = simulate(strategy, sessions, grid, options);
   return { run, sessions, grid, metrics: computeMetrics(run, sessions, grid) };
 }
+
+describe("cars that leave earlier than announced", () => {
+  it("their shortfall is reported apart from the others'", () => {
+    // F: 7 kW, announced 20 kWh by 14:00, really leaves at 10:00 having wanted 14 kWh. G: 7 kW,
+    // 5 kWh, leaves when announced (11:00). 10 kW: uncontrolled scales the 7 + 5 kW wanted at 8:00
+    // (G's power capped at what it still needs) by 10/12, then F gets 7 kW at 9:00 and G the rest:
+    // F has 70/12 + 7 of its 14 kWh, 7/6 short; G is served.
+    const file = join(tmp, "early.csv");
+    writeFileSync(
+      file,
+      [
+        "sessionID,stationID,connectionTime_utc,disconnectTime_utc,kWhDelivered,kWhRequested_last_input,requestedDeparture_utc_last_input",
+        "F,S1,2026-01-05T08:00:00Z,2026-01-05T10:00:00Z,14,20,2026-01-05T14:00:00Z",
+        "G,S2,2026-01-05T08:00:00Z,2026-01-05T11:00:00Z,5,5,2026-01-05T11:00:00Z",
+      ].join("\n"),
+    );
+    const { metrics } = replayFixture("uncontrolled", file, 10);
+    expect(metrics.earlyLeavers).toBe(1);
+    expect(metrics.earlyLeaverShortfallKwh).toBeCloseTo(7 / 6, 9);
+    expect(metrics.otherShortfallKwh).toBeCloseTo(0, 9);
+    expect(metrics.sessionsFullyServedShare).toBeCloseTo(0.5, 12);
+  });
+});
 
 describe("simulator on a hand-computed fixture", () => {
   it("edf: C first at 9:00, then A before B (tie broken by arrival order); B ends 1 kWh short", () => {

@@ -229,7 +229,7 @@ export function simulateCommand(args: string[]): number {
     const { metrics, files } = runReplay(config, (line) => process.stderr.write(`simulate: ${line}\n`));
     for (const m of metrics.strategies) {
       process.stdout.write(
-        `${m.strategy.padEnd(13)} delivered ${(100 * m.energyDeliveredShare).toFixed(2).padStart(6)}%  served ${(100 * m.sessionsFullyServedShare).toFixed(1).padStart(5)}%  total cost ${m.totalCost.toFixed(2)}  peak ${m.peakImportKw.toFixed(1)} kW  solve p50 ${m.solveMsMedian.toFixed(3)} ms\n`,
+        `${m.strategy.padEnd(13)} delivered ${(100 * m.energyDeliveredShare).toFixed(2).padStart(6)}%  served ${(100 * m.sessionsFullyServedShare).toFixed(1).padStart(5)}%  short ${m.earlyLeaverShortfallKwh.toFixed(1)} kWh of ${m.earlyLeavers} early leavers, ${m.otherShortfallKwh.toFixed(1)} of the rest  total cost ${m.totalCost.toFixed(2)}  peak ${m.peakImportKw.toFixed(1)} kW  solve p50 ${m.solveMsMedian.toFixed(3)} ms\n`,
       );
     }
     process.stdout.write(`wrote ${files.join(", ")}\n`);

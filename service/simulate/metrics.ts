@@ -15,6 +15,12 @@ export interface StrategyMetrics {
   /** Σ min(delivered, requested) / Σ requested, 0..1. */
   energyDeliveredShare: number;
   sessionsFullyServedShare: number;
+  /** Sessions that left at least one slot before their announced departure. */
+  earlyLeavers: number;
+  /** Σ max(0, requested − delivered) over those sessions, kWh: what leaving early cost them. */
+  earlyLeaverShortfallKwh: number;
+  /** The same over every other session, kWh. */
+  otherShortfallKwh: number;
   energyRequestedKwh: number;
   energyDeliveredKwh: number;
   /** Σ_t Δ·(π_t·max(n_t,0) − min(ε_t,π_t)·max(−n_t,0)) at the real prices. */
@@ -48,11 +54,22 @@ export function computeMetrics(run: RunResult, sessions: SimSession[], grid: Sit
   let requested = 0;
   let delivered = 0;
   let served = 0;
+  let earlyLeavers = 0;
+  let earlyShort = 0;
+  let otherShort = 0;
+  const slotMs = grid.slotMinutes * 60_000;
   sessions.forEach((s, v) => {
     const d = run.deliveredKwh[v];
     requested += s.requestedKwh;
     delivered += Math.min(Math.max(d, 0), s.requestedKwh);
     if (d >= s.requestedKwh - FULLY_SERVED_TOLERANCE_KWH) served++;
+    const short = Math.max(0, s.requestedKwh - Math.max(d, 0));
+    if (s.departureMs <= s.declaredDepartureMs - slotMs) {
+      earlyLeavers++;
+      earlyShort += short;
+    } else {
+      otherShort += short;
+    }
   });
   let energyCost = 0;
   let peakImport = 0;
@@ -78,6 +95,9 @@ export function computeMetrics(run: RunResult, sessions: SimSession[], grid: Sit
     capacityKw: run.capacityKw,
     energyDeliveredShare: requested > 0 ? delivered / requested : 1,
     sessionsFullyServedShare: sessions.length > 0 ? served / sessions.length : 1,
+    earlyLeavers,
+    earlyLeaverShortfallKwh: earlyShort,
+    otherShortfallKwh: otherShort,
     energyRequestedKwh: requested,
     energyDeliveredKwh: delivered,
     energyCost,
@@ -104,6 +124,9 @@ export function meanOverSweep(entries: StrategyMetrics[]): StrategyMetrics {
     capacityKw: Number.NaN,
     energyDeliveredShare: mean((m) => m.energyDeliveredShare),
     sessionsFullyServedShare: mean((m) => m.sessionsFullyServedShare),
+    earlyLeavers: mean((m) => m.earlyLeavers),
+    earlyLeaverShortfallKwh: mean((m) => m.earlyLeaverShortfallKwh),
+    otherShortfallKwh: mean((m) => m.otherShortfallKwh),
     energyRequestedKwh: mean((m) => m.energyRequestedKwh),
     energyDeliveredKwh: mean((m) => m.energyDeliveredKwh),
     energyCost: mean((m) => m.energyCost),

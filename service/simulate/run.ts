@@ -78,6 +78,8 @@ function fmt(x: number, digits: number): string {
 const COLUMNS: [keyof StrategyMetrics, string, (x: number) => string][] = [
   ["energyDeliveredShare", "energy delivered %", (x) => fmt(100 * x, 2)],
   ["sessionsFullyServedShare", "sessions fully served %", (x) => fmt(100 * x, 1)],
+  ["earlyLeaverShortfallKwh", "short kWh, left early", (x) => fmt(x, 1)],
+  ["otherShortfallKwh", "short kWh, others", (x) => fmt(x, 1)],
   ["energyCost", "energy cost", (x) => fmt(x, 2)],
   ["demandCharge", "demand charge", (x) => fmt(x, 2)],
   ["totalCost", "total cost", (x) => fmt(x, 2)],
@@ -114,6 +116,9 @@ const CSV_FIELDS: (keyof StrategyMetrics)[] = [
   "capacityKw",
   "energyDeliveredShare",
   "sessionsFullyServedShare",
+  "earlyLeavers",
+  "earlyLeaverShortfallKwh",
+  "otherShortfallKwh",
   "energyRequestedKwh",
   "energyDeliveredKwh",
   "energyCost",
