@@ -28,6 +28,11 @@ export const ERRORS = {
   ERR_WEBHOOK_PAYLOAD_TOO_LARGE: { status: 500, message: "The webhook payload is above the size limit" },
   ERR_WEBHOOK_DELIVERY_PENDING: { status: 409, message: "The delivery is still in progress; redeliver it once it has finished" },
   ERR_WEBHOOK_ENDPOINT_DISABLED: { status: 409, message: "The endpoint was disabled by a 410 answer; re-enable it first" },
+  // Live sites.
+  ERR_SITE_NOT_FOUND: { status: 404, message: "No such site" },
+  ERR_PLAN_PENDING: { status: 409, message: "The site has no plan yet; retry shortly" },
+  ERR_SITE_CONFLICT: { status: 409, message: "The change conflicts with the site's active sessions" },
+  ERR_SITES_UNAVAILABLE: { status: 503, message: "Live sites need PostgreSQL, which this service does not reach; retry later" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

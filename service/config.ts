@@ -57,6 +57,15 @@ export interface ServiceConfig {
   workerMetricsPort?: number;
   /** Test-only: each solve sleeps this long first, so tests can catch a job while it runs. @defaultValue 0 */
   testSolveDelayMs: number;
+  /** PostgreSQL of the live sites. @defaultValue "postgres://postgres@127.0.0.1:5432/postgres" */
+  databaseUrl: string;
+  /** Schema holding the live sites' tables (created and migrated on start). @defaultValue "wattplan" */
+  databaseSchema: string;
+  /**
+   * Live sites: `on` (fail to start without PostgreSQL), `off`, or `auto`
+   * (on when PostgreSQL answers at start, else off with a log line and 503s). @defaultValue "auto"
+   */
+  sites: "on" | "off" | "auto";
 }
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -93,6 +102,15 @@ const EnvSchema = z.object({
   WATTPLAN_SHUTDOWN_TIMEOUT_MS: int(0).default(10_000),
   WATTPLAN_WORKER_METRICS_PORT: int(0, 65535).optional(),
   WATTPLAN_TEST_SOLVE_DELAY_MS: int(0).default(0),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+    .default("postgres://postgres@127.0.0.1:5432/postgres"),
+  WATTPLAN_DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, "lower-case letters, digits and _ only")
+    .default("wattplan"),
+  WATTPLAN_SITES: z.enum(["on", "off", "auto"], { error: "must be on, off or auto" }).default("auto"),
 });
 
 export class ConfigError extends Error {
@@ -141,6 +159,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     shutdownTimeoutMs: e.WATTPLAN_SHUTDOWN_TIMEOUT_MS,
     workerMetricsPort: e.WATTPLAN_WORKER_METRICS_PORT,
     testSolveDelayMs: e.WATTPLAN_TEST_SOLVE_DELAY_MS,
+    databaseUrl: e.DATABASE_URL,
+    databaseSchema: e.WATTPLAN_DB_SCHEMA,
+    sites: e.WATTPLAN_SITES,
     ...overrides,
   };
 }

@@ -15,6 +15,11 @@ import { JobProducer } from "./queue/producer.js";
 import { loadTenants, type TenantStore } from "./tenants.js";
 import { createNotifier } from "./worker/webhooks.js";
 import { startWorker, type RunningWorker } from "./worker/worker.js";
+import { createRedis } from "./redis.js";
+import type { SitesContext } from "./api/context.js";
+import { createPool, migrate, pingDatabase } from "./sites/db.js";
+import { SitePlanQueue, startSitePlanWorker, type RunningSitePlanWorker } from "./sites/queue.js";
+import { SiteStore } from "./sites/store.js";
 
 export interface ServiceOptions {
   config: ServiceConfig;
@@ -37,7 +42,56 @@ export interface RunningService {
   producer: JobProducer;
   worker?: RunningWorker;
   metrics: ServiceMetrics;
+  /** Live sites, when on (docs/sites.md). */
+  sites?: SitesContext;
   close(): Promise<void>;
+}
+
+interface RunningSites {
+  context: SitesContext;
+  worker?: RunningSitePlanWorker;
+  close(): Promise<void>;
+}
+
+/** PostgreSQL, migrations, the plan queue and (in worker processes) the plan worker; undefined when sites are off. */
+async function startSites(
+  config: ServiceConfig,
+  notifier: ReturnType<typeof createNotifier>,
+  withWorker: boolean,
+  log: (message: string) => void,
+): Promise<RunningSites | undefined> {
+  if (config.sites === "off") return undefined;
+  if (!(await pingDatabase(config.databaseUrl, 2000))) {
+    const where = config.databaseUrl.replace(/\/\/[^@/]*@/, "//");
+    if (config.sites === "on") throw new Error(`live sites: no PostgreSQL answers at ${where} (set DATABASE_URL, or WATTPLAN_SITES=off)`);
+    log(`live sites off: no PostgreSQL at ${where} (set DATABASE_URL; the job API works without it)`);
+    return undefined;
+  }
+  const db = { url: config.databaseUrl, schema: config.databaseSchema };
+  await migrate(db);
+  const pool = createPool(db);
+  const store = new SiteStore(pool);
+  const producerRedis = createRedis(config.redisUrl, "worker");
+  producerRedis.on("error", () => {});
+  const plans = new SitePlanQueue(producerRedis, config.queuePrefix);
+  let worker: RunningSitePlanWorker | undefined;
+  let workerRedis: ReturnType<typeof createRedis> | undefined;
+  if (withWorker) {
+    workerRedis = createRedis(config.redisUrl, "worker");
+    workerRedis.on("error", () => {});
+    worker = await startSitePlanWorker({ connection: workerRedis, prefix: config.queuePrefix, store, notifier, log });
+  }
+  return {
+    context: { store, plans },
+    worker,
+    async close() {
+      await worker?.close();
+      await plans.close().catch(() => {});
+      producerRedis.disconnect();
+      workerRedis?.disconnect();
+      await pool.end().catch(() => {});
+    },
+  };
 }
 
 export async function startService(options: ServiceOptions): Promise<RunningService> {
@@ -71,7 +125,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let app: FastifyInstance | undefined;
   let url: string | undefined;
   let metricsServer: Server | undefined;
+  let sites: RunningSites | undefined;
   try {
+    sites = await startSites(config, notifier, options.worker ?? true, log);
     if (options.worker ?? true) worker = await startWorker(config, { notifier, metrics, log });
     if (!(options.api ?? true) && config.workerMetricsPort !== undefined) {
       metricsServer = await serveMetrics(metrics, config.host, config.workerMetricsPort);
@@ -79,7 +135,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     }
     if (options.api ?? true) {
       app = await buildApi(
-        { config, producer, notifier, metrics, tenants: () => tenants, shutdown: shutdown.signal },
+        { config, producer, notifier, metrics, tenants: () => tenants, shutdown: shutdown.signal, sites: sites?.context },
         { logger: options.logger },
       );
       url = await app.listen({ host: config.host, port: config.port });
@@ -89,7 +145,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     }
   } catch (error) {
     metricsServer?.close();
-    await Promise.allSettled([worker?.close(), app?.close(), producer.close(), notifier.close()]);
+    await Promise.allSettled([worker?.close(), app?.close(), producer.close(), notifier.close(), sites?.close()]);
     if (tenantsFile) unwatchFile(tenantsFile);
     throw error;
   }
@@ -102,6 +158,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     producer,
     worker,
     metrics,
+    sites: sites?.context,
     close() {
       // Each step is bounded: with Redis gone, BullMQ's close may never resolve (bullmq #4656).
       const step = (p: Promise<unknown> | undefined, ms: number) =>
@@ -112,6 +169,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         metricsServer?.close();
         await step(app?.close(), 5000);
         await step(worker?.close(), config.shutdownTimeoutMs + 3000);
+        await step(sites?.close(), 8000);
         await step(notifier.close(), 5000);
         await step(producer.close(), 3000);
       })();

@@ -53,6 +53,8 @@ export function testConfig(prefix: string, overrides: Partial<ServiceConfig> = {
       lockDurationMs: 2000,
       stalledIntervalMs: 1000,
       shutdownTimeoutMs: 3000,
+      // Live sites have their own tests, each on its own PostgreSQL schema (test/sites-helpers.ts).
+      sites: "off",
       ...overrides,
     },
   );

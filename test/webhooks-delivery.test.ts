@@ -10,7 +10,7 @@ import {
   generateWebhookSecret,
   type AttemptEvent,
   type Delivery,
-  type EventType,
+  type OptimizationEventType,
   type WebhookDispatcher,
   type WebhookDispatcherOptions,
 } from "../service/webhooks/index.js";
@@ -39,7 +39,7 @@ interface Fixture {
   secrets: string[];
   outcomes: AttemptEvent[];
   prefix: string;
-  send(opts?: { url?: string; optimizationId?: string; type?: EventType; tenantId?: string }): Promise<string>;
+  send(opts?: { url?: string; optimizationId?: string; type?: OptimizationEventType; tenantId?: string }): Promise<string>;
   settled(deliveryId: string, tenantId?: string): Promise<Delivery>;
 }
 

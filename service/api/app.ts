@@ -18,6 +18,7 @@ import { chartRoutes } from "./routes/chart.js";
 import { deliveryRoutes } from "./routes/deliveries.js";
 import { healthRoutes } from "./routes/health.js";
 import { readRoutes } from "./routes/read.js";
+import { SITES_PREFIX, siteRoutes } from "./routes/sites.js";
 import { submitRoutes } from "./routes/submit.js";
 
 export interface ApiOptions {
@@ -54,23 +55,26 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
   await app.register(healthRoutes, ctx);
+  const rateLimited = async (v1: FastifyInstance) => {
+    v1.addHook("onRequest", authenticate(ctx.tenants));
+    await v1.register(rateLimit, {
+      max: ctx.config.rateLimitMax,
+      timeWindow: ctx.config.rateLimitWindowMs,
+      keyGenerator: (request) => `tenant:${request.tenant?.id ?? request.ip}`,
+      // Counted in Redis, so the limit holds across any number of API processes; if Redis is away, let requests through.
+      redis: ctx.producer.redis,
+      nameSpace: `${ctx.config.queuePrefix}:wp:rate:`,
+      skipOnError: true,
+      errorResponseBuilder: (_request, context) =>
+        new WattplanError(
+          "ERR_RATE_LIMITED",
+          `rate limit of ${context.max} requests per ${context.after} exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`,
+        ),
+    });
+  };
   await app.register(
     async (v1) => {
-      v1.addHook("onRequest", authenticate(ctx.tenants));
-      await v1.register(rateLimit, {
-        max: ctx.config.rateLimitMax,
-        timeWindow: ctx.config.rateLimitWindowMs,
-        keyGenerator: (request) => `tenant:${request.tenant?.id ?? request.ip}`,
-        // Counted in Redis, so the limit holds across any number of API processes; if Redis is away, let requests through.
-        redis: ctx.producer.redis,
-        nameSpace: `${ctx.config.queuePrefix}:wp:rate:`,
-        skipOnError: true,
-        errorResponseBuilder: (_request, context) =>
-          new WattplanError(
-            "ERR_RATE_LIMITED",
-            `rate limit of ${context.max} requests per ${context.after} exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`,
-          ),
-      });
+      await rateLimited(v1);
       await v1.register(submitRoutes, ctx);
       await v1.register(readRoutes, ctx);
       await v1.register(cancelRoutes, ctx);
@@ -79,6 +83,13 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
       await v1.register(ocppRoute, { loadOptimization: (id, request) => completedOptimization(ctx, tenantOf(request).id, id) });
     },
     { prefix: API_PREFIX },
+  );
+  await app.register(
+    async (v1) => {
+      await rateLimited(v1);
+      await v1.register(siteRoutes, ctx);
+    },
+    { prefix: SITES_PREFIX },
   );
   return app;
 }

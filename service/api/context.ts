@@ -6,6 +6,14 @@ import type { ServiceMetrics } from "../queue/metrics.js";
 import type { TenantStore } from "../tenants.js";
 import type { Notifier } from "../worker/notify.js";
 import type { JobView } from "./schemas.js";
+import type { SitePlanQueue } from "../sites/queue.js";
+import type { SiteStore } from "../sites/store.js";
+
+/** Live sites, when the service has PostgreSQL (docs/sites.md). */
+export interface SitesContext {
+  store: SiteStore;
+  plans: SitePlanQueue;
+}
 
 export interface ApiContext {
   config: ServiceConfig;
@@ -16,6 +24,8 @@ export interface ApiContext {
   tenants: () => TenantStore;
   /** Aborted when the service shuts down (ends ?wait= requests early). */
   shutdown: AbortSignal;
+  /** Undefined when live sites are off (no PostgreSQL): their routes answer 503 ERR_SITES_UNAVAILABLE. */
+  sites?: SitesContext;
 }
 
 export const API_PREFIX = "/v1/optimizations";

@@ -13,6 +13,8 @@ export {
   type CostSummary,
   type EventPayloadInput,
   type EventType,
+  type OptimizationEventType,
+  type SitePlanWebhookPayload,
   type WebhookPayload,
 } from "./payload.js";
 export { parseRetryAfter, retryDelay, scaleSchedule, STANDARD_RETRY_SCHEDULE } from "./schedule.js";

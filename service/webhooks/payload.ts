@@ -1,8 +1,9 @@
 import type { Response } from "../../engine/model/schema.js";
 
 /** The events Wattplan sends. */
-export const EVENT_TYPES = ["optimization.completed", "optimization.failed"] as const;
+export const EVENT_TYPES = ["optimization.completed", "optimization.failed", "site.plan.updated"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+export type OptimizationEventType = Exclude<EventType, "site.plan.updated">;
 
 /** Largest webhook body, in UTF-8 bytes, unless configured otherwise. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -13,7 +14,7 @@ export type CostSummary = Response["cost"];
 /** The body of every Wattplan webhook (Standard Webhooks `{ type, timestamp, data }`). */
 export interface WebhookPayload {
   /** The event type, also the reason the webhook was sent. */
-  type: EventType;
+  type: OptimizationEventType;
   /** When the event happened (ISO 8601); the same on every attempt and redelivery. */
   timestamp: string;
   data: {
@@ -42,7 +43,7 @@ export interface WebhookPayload {
 
 /** What {@link buildEventPayload} needs to know about a finished job. */
 export interface EventPayloadInput {
-  type: EventType;
+  type: OptimizationEventType;
   optimizationId: string;
   /** Links for the receiver, e.g. `{ self: ".../optimizations/opt_1", result: ".../result" }`. */
   links: Record<string, string>;
@@ -67,8 +68,29 @@ export interface EventPayloadInput {
   timestamp?: Date;
 }
 
+/**
+ * The body of `site.plan.updated` (docs/sites.md): a live site published a
+ * new plan. `ocpp` holds the messages of the sessions whose profile changed
+ * only; when they would not fit the size limit they are left out
+ * (`ocppOmitted`) and `changedSessions` says which to fetch from the plan.
+ */
+export interface SitePlanWebhookPayload {
+  type: "site.plan.updated";
+  timestamp: string;
+  data: {
+    siteId: string;
+    version: number;
+    stateVersion: number;
+    horizonStart: string;
+    changedSessions: string[];
+    ocpp?: { sessionId: string; evseId: string; stationId: string; action: "SetChargingProfile"; payload: unknown }[];
+    ocppOmitted?: "too_large";
+    links: Record<string, string>;
+  };
+}
+
 /** Size of a payload's JSON body in bytes. */
-export function payloadBytes(payload: WebhookPayload): number {
+export function payloadBytes(payload: WebhookPayload | SitePlanWebhookPayload): number {
   return Buffer.byteLength(JSON.stringify(payload));
 }
 

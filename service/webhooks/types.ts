@@ -1,4 +1,4 @@
-import type { EventType, WebhookPayload } from "./payload.js";
+import type { EventType, SitePlanWebhookPayload, WebhookPayload } from "./payload.js";
 
 /** Where a delivery stands. */
 export const DELIVERY_STATUSES = ["pending", "succeeded", "failed", "disabled"] as const;
@@ -56,12 +56,13 @@ export interface Delivery {
 /** What the job service hands over for one webhook. */
 export interface WebhookEvent {
   tenantId: string;
+  /** What the event is about: an optimization id, or `site:<siteId>` for a live site's events. */
   optimizationId: string;
   /** The endpoint, checked with {@link checkWebhookUrl} again here. */
   url: string;
   type: EventType;
   /** Usually from {@link buildEventPayload}; its `type` must equal `type`. */
-  payload: WebhookPayload;
+  payload: WebhookPayload | SitePlanWebhookPayload;
 }
 
 /** Passed to the `onAttempt` hook after every attempt. */

@@ -5,6 +5,18 @@
 import type { JobRecord } from "../queue/store.js";
 import type { Delivery } from "../webhooks/index.js";
 
+/** A live site's newly published plan, for its `site.plan.updated` webhook. */
+export interface SitePlanNotice {
+  tenantId: string;
+  siteId: string;
+  url: string;
+  version: number;
+  stateVersion: number;
+  horizonStart: string;
+  computedAt: string;
+  changed: { sessionId: string; evseId: string; stationId: string; action: "SetChargingProfile"; payload: unknown }[];
+}
+
 export interface Notifier {
   /**
    * Enqueue the webhook of a job that reached completed or failed.
@@ -12,6 +24,8 @@ export interface Notifier {
    * a crash), the job gets one delivery.
    */
   jobFinished(record: JobRecord, resultJson: string | undefined): Promise<void>;
+  /** Enqueue a live site's `site.plan.updated` webhook; one delivery per plan version. */
+  sitePlanUpdated(notice: SitePlanNotice): Promise<void>;
   /** Deliveries of one job, for GET /v1/optimizations/:id/deliveries. */
   listDeliveries(tenant: string, jobId: string): Promise<Delivery[]>;
   /** Send a finished delivery again; undefined when the tenant has no such delivery. */
@@ -27,6 +41,7 @@ export interface Notifier {
 export function nullNotifier(): Notifier {
   return {
     async jobFinished() {},
+    async sitePlanUpdated() {},
     async listDeliveries() {
       return [];
     },

@@ -15,9 +15,12 @@ import {
   deliveryIdFor,
   scaleSchedule,
   STANDARD_RETRY_SCHEDULE,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  payloadBytes,
   type DeliveryWorker,
+  type SitePlanWebhookPayload,
 } from "../webhooks/index.js";
-import type { Notifier } from "./notify.js";
+import type { Notifier, SitePlanNotice } from "./notify.js";
 import { linksOf } from "../api/context.js";
 
 export function createNotifier(
@@ -65,6 +68,31 @@ export function createNotifier(
       await dispatcher.enqueue(
         { tenantId: record.tenant, optimizationId: record.id, url: record.webhook.url, type, payload },
         { deliveryId: deliveryIdFor(`optimization:${record.id}`) },
+      );
+    },
+    async sitePlanUpdated(notice: SitePlanNotice) {
+      const plan = `/v1/sites/${encodeURIComponent(notice.siteId)}/plan`;
+      const payload: SitePlanWebhookPayload = {
+        type: "site.plan.updated",
+        timestamp: notice.computedAt,
+        data: {
+          siteId: notice.siteId,
+          version: notice.version,
+          stateVersion: notice.stateVersion,
+          horizonStart: notice.horizonStart,
+          changedSessions: notice.changed.map((e) => e.sessionId),
+          ocpp: notice.changed,
+          links: absolute({ plan }),
+        },
+      };
+      // A big site's changes may not fit one body: then the receiver fetches them from the plan.
+      if (payloadBytes(payload) > DEFAULT_MAX_PAYLOAD_BYTES) {
+        delete payload.data.ocpp;
+        payload.data.ocppOmitted = "too_large";
+      }
+      await dispatcher.enqueue(
+        { tenantId: notice.tenantId, optimizationId: `site:${notice.siteId}`, url: notice.url, type: "site.plan.updated", payload },
+        { deliveryId: deliveryIdFor(`site:${notice.tenantId}:${notice.siteId}:${notice.version}`) },
       );
     },
     listDeliveries(tenant, jobId) {

@@ -1,0 +1,229 @@
+/**
+ * Live sites (docs/sites.md): PUT/GET/DELETE /v1/sites/:siteId, events,
+ * the current plan, and the sessions. State lives in PostgreSQL; every
+ * change asks the plan queue for a re-plan.
+ */
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { jsonPath } from "../../../engine/model/validate.js";
+import { WattplanError } from "../../../engine/errors.js";
+import { SiteBodySchema, siteBodyIssues } from "../../sites/schema.js";
+import {
+  DeleteQuerySchema,
+  EventBatchSchema,
+  EventsOutcomeSchema,
+  EventsQuerySchema,
+  PlanSchema,
+  SessionListSchema,
+  SiteIdParamsSchema,
+  SitesQuerySchema,
+  SiteViewSchema,
+} from "../../sites/schema.js";
+import type { SiteRecord } from "../../sites/state.js";
+import { tenantOf } from "../auth.js";
+import type { ApiContext } from "../context.js";
+import { ErrorBodySchema } from "../schemas.js";
+
+export const SITES_PREFIX = "/v1/sites";
+
+const siteLinks = (siteId: string) => {
+  const self = `${SITES_PREFIX}/${encodeURIComponent(siteId)}`;
+  return { self, events: `${self}/events`, plan: `${self}/plan`, sessions: `${self}/sessions` };
+};
+
+function viewOf(site: SiteRecord) {
+  return {
+    siteId: site.siteId,
+    stateVersion: site.stateVersion,
+    createdAt: site.createdAt,
+    updatedAt: site.updatedAt,
+    ...(site.clock !== undefined && { clock: site.clock }),
+    body: site.body as unknown as Record<string, unknown>,
+    state: {
+      unavailableEvses: site.state.unavailableEvses,
+      limits: site.state.limits as unknown as Record<string, unknown>[],
+      forecastUpdates: site.state.forecasts.length,
+    },
+    links: siteLinks(site.siteId),
+  };
+}
+
+const errors = {
+  400: ErrorBodySchema,
+  401: ErrorBodySchema,
+  404: ErrorBodySchema,
+  409: ErrorBodySchema,
+  429: ErrorBodySchema,
+  503: ErrorBodySchema,
+};
+
+export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  const sites = () => {
+    if (ctx.sites === undefined)
+      throw new WattplanError(
+        "ERR_SITES_UNAVAILABLE",
+        "live sites are off: this service has no PostgreSQL (set DATABASE_URL, see docs/sites.md)",
+      );
+    return ctx.sites;
+  };
+  const siteOrThrow = async (tenantId: string, siteId: string) => {
+    const site = await sites().store.getSite(tenantId, siteId);
+    if (site === undefined) throw new WattplanError("ERR_SITE_NOT_FOUND", `no site "${siteId}"`);
+    return site;
+  };
+
+  app.put(
+    "/:siteId",
+    {
+      schema: {
+        summary: "Create or replace a live site",
+        description:
+          "Limits, circuits, tariff and forecasts as time series; EVSEs; planning settings; webhook; OCPP profile policy (docs/sites.md).",
+        tags: ["sites"],
+        params: SiteIdParamsSchema,
+        body: SiteBodySchema,
+        response: { 200: SiteViewSchema, 201: SiteViewSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const tenant = tenantOf(request);
+      const issues = siteBodyIssues(request.body);
+      if (issues.length > 0) {
+        const problems = issues.map((i) => ({ path: jsonPath(i.path), message: i.message }));
+        throw new WattplanError(
+          "ERR_INVALID_REQUEST",
+          `the site is invalid:\n${problems.map((p) => `${p.path}: ${p.message}`).join("\n")}`,
+          { problems },
+        );
+      }
+      if (request.body.webhook) ctx.notifier.checkUrl(request.body.webhook.url);
+      const { site, created } = await sites().store.putSite(tenant.id, request.params.siteId, request.body);
+      await sites().plans.request(site.pk);
+      reply.header("location", siteLinks(site.siteId).self);
+      return reply.code(created ? 201 : 200).send(viewOf(site));
+    },
+  );
+
+  app.get(
+    "/:siteId",
+    { schema: { summary: "Get a live site", tags: ["sites"], params: SiteIdParamsSchema, response: { 200: SiteViewSchema, ...errors } } },
+    async (request) => viewOf(await siteOrThrow(tenantOf(request).id, request.params.siteId)),
+  );
+
+  app.delete(
+    "/:siteId",
+    {
+      schema: {
+        summary: "Delete a live site",
+        description:
+          "Without purge the site leaves the API but its sessions, events and plans are kept (a PUT brings it back); ?purge=true deletes them.",
+        tags: ["sites"],
+        params: SiteIdParamsSchema,
+        querystring: DeleteQuerySchema,
+        response: { 200: z.object({ siteId: z.string(), deleted: z.literal(true), purged: z.boolean() }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const deleted = await sites().store.deleteSite(tenantOf(request).id, request.params.siteId, request.query.purge);
+      if (!deleted) throw new WattplanError("ERR_SITE_NOT_FOUND", `no site "${request.params.siteId}"`);
+      return reply.code(200).send({ siteId: request.params.siteId, deleted: true as const, purged: request.query.purge });
+    },
+  );
+
+  app.post(
+    "/:siteId/events",
+    {
+      schema: {
+        summary: "Post a batch of site events",
+        description:
+          "All or nothing: a batch with one invalid event changes nothing (400 with each problem's path). An eventId applied before is " +
+          "reported in `duplicates` and not applied again. ?wait=S waits up to S seconds for the plan that includes the batch.",
+        tags: ["sites"],
+        params: SiteIdParamsSchema,
+        querystring: EventsQuerySchema,
+        body: EventBatchSchema,
+        response: { 200: EventsOutcomeSchema.describe("applied and planned within ?wait="), 202: EventsOutcomeSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const tenant = tenantOf(request);
+      const s = sites();
+      const outcome = await s.store.applyEvents(tenant.id, request.params.siteId, request.body.events);
+      const site = await siteOrThrow(tenant.id, request.params.siteId);
+      if (outcome.applied.length > 0) await s.plans.request(site.pk, site.body.planning.debounceMs);
+      const wait = request.query.wait ?? 0;
+      if (wait > 0) {
+        const deadline = Date.now() + wait * 1000;
+        while (Date.now() < deadline && !ctx.shutdown.aborted) {
+          const plan = await s.store.latestPlan(site.pk);
+          if (plan !== undefined && plan.stateVersion >= outcome.stateVersion)
+            return reply.code(200).send({ ...outcome, plan: { version: plan.version, stateVersion: plan.stateVersion } });
+          await new Promise((r) => setTimeout(r, 15));
+        }
+      }
+      return reply.code(202).send(outcome);
+    },
+  );
+
+  app.get(
+    "/:siteId/plan",
+    {
+      schema: { summary: "The site's current plan", tags: ["sites"], params: SiteIdParamsSchema, response: { 200: PlanSchema, ...errors } },
+    },
+    async (request) => {
+      const site = await siteOrThrow(tenantOf(request).id, request.params.siteId);
+      const plan = await sites().store.latestPlan(site.pk);
+      if (plan === undefined) throw new WattplanError("ERR_PLAN_PENDING", `site "${site.siteId}" has no plan yet; retry shortly`);
+      const body = plan.body;
+      return {
+        siteId: site.siteId,
+        version: plan.version,
+        stateVersion: plan.stateVersion,
+        computedAt: body.computedAt,
+        request: body.request as Record<string, unknown>,
+        response: body.response as Record<string, unknown>,
+        ocpp: body.ocpp as {
+          sessionId: string;
+          evseId: string;
+          stationId: string;
+          action: "SetChargingProfile";
+          payload: Record<string, unknown>;
+        }[],
+        changedSessions: body.changedSessions,
+        warnings: body.warnings,
+      };
+    },
+  );
+
+  app.get(
+    "/:siteId/sessions",
+    {
+      schema: {
+        summary: "The site's sessions, with the energy each received",
+        tags: ["sites"],
+        params: SiteIdParamsSchema,
+        querystring: SitesQuerySchema,
+        response: { 200: SessionListSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const site = await siteOrThrow(tenantOf(request).id, request.params.siteId);
+      const sessions = await sites().store.sessions(site.pk, request.query.state);
+      return {
+        sessions: sessions.map((s) => ({
+          sessionId: s.sessionId,
+          evseId: s.evseId,
+          state: s.state,
+          startedAt: s.startedAt,
+          ...(s.endedAt !== undefined && { endedAt: s.endedAt }),
+          announced: s.announced as unknown as Record<string, unknown>,
+          deliveredKwh: s.deliveredKwh,
+          ...(s.meteredAt !== undefined && { meteredAt: s.meteredAt }),
+          ...(s.learnedMaxKw !== undefined && { learnedMaxKw: s.learnedMaxKw }),
+          chargingProfileId: s.profileId,
+          ...(s.transactionId !== undefined && { transactionId: s.transactionId }),
+        })),
+      };
+    },
+  );
+};

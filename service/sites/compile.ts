@@ -1,0 +1,144 @@
+/**
+ * A live site's state at one instant → the model request of
+ * ../shared/spec/model.md that its plan solves. Pure: the same state and
+ * instant always give the same request, which the plan carries so that
+ * anyone can re-check it.
+ */
+import type { RequestInput } from "../../engine/model/schema.js";
+import type { Series, SiteBody } from "./schema.js";
+import { compact, overlay, sample, toSteps, type Aggregate, type Step } from "./series.js";
+import type { ForecastOverlay, SessionRecord, SiteState } from "./state.js";
+
+export interface SitePlanInput {
+  request: RequestInput;
+  /** Why a session is not in the request, or was changed to fit it. */
+  notes: string[];
+}
+
+const MINUTE_MS = 60_000;
+
+/** The start of the slot holding `nowMs` (slots are aligned to the epoch, so to every hour for divisors of 60). */
+export function slotStart(nowMs: number, slotMinutes: number): number {
+  const slotMs = slotMinutes * MINUTE_MS;
+  return Math.floor(nowMs / slotMs) * slotMs;
+}
+
+type ForecastField = "importPrice" | "exportPrice" | "baseLoadKw" | "pvKw";
+
+/** A series of the site body with every forecast update laid over it, in the order they were applied. */
+function effective(base: Series, forecasts: readonly ForecastOverlay[], field: ForecastField): Step[] {
+  let steps = toSteps(base);
+  for (const f of forecasts) {
+    const update = f[field];
+    if (update !== undefined) steps = overlay(steps, toSteps(update, Date.parse(f.at)));
+  }
+  return steps;
+}
+
+export function compileSitePlan(body: SiteBody, state: SiteState, sessions: readonly SessionRecord[], nowMs: number): SitePlanInput {
+  const { slotMinutes, horizonHours } = body.planning;
+  const slotMs = slotMinutes * MINUTE_MS;
+  const slots = Math.round((horizonHours * 60) / slotMinutes);
+  const startMs = slotStart(nowMs, slotMinutes);
+  const notes: string[] = [];
+  const at = (steps: Step[], aggregate: Aggregate) => sample(steps, startMs, slotMs, slots, aggregate);
+
+  // A limit window counts for every slot it touches: a limit that starts mid-slot holds for the whole slot.
+  const windowed = (values: number[], circuitId: string | undefined) => {
+    for (const w of state.limits) {
+      if (w.circuitId !== circuitId) continue;
+      const a = Date.parse(w.start);
+      const b = Date.parse(w.end);
+      for (let i = 0; i < slots; i++) {
+        const s = startMs + i * slotMs;
+        if (a < s + slotMs && b > s) values[i] = Math.min(values[i], w.importLimitKw);
+      }
+    }
+    return compact(values);
+  };
+
+  const site = {
+    importLimitKw: windowed(at(toSteps(body.site.importLimitKw), "min"), undefined),
+    exportLimitKw: compact(at(toSteps(body.site.exportLimitKw), "min")),
+    baseLoadKw: compact(at(effective(body.site.baseLoadKw, state.forecasts, "baseLoadKw"), "max")),
+    pvKw: compact(at(effective(body.site.pvKw, state.forecasts, "pvKw"), "min")),
+  };
+  const circuits = body.circuits.map((c) => ({
+    id: c.id,
+    ...(c.parentId !== undefined && { parentId: c.parentId }),
+    limitKw: windowed(at(toSteps(c.limitKw), "min"), c.id),
+  }));
+  const tariff = {
+    importPrice: compact(at(effective(body.tariff.importPrice, state.forecasts, "importPrice"), "mean")),
+    exportPrice: compact(at(effective(body.tariff.exportPrice, state.forecasts, "exportPrice"), "mean")),
+    demandChargePerKw: body.tariff.demandChargePerKw,
+    peakThresholdKw: body.tariff.peakThresholdKw,
+  };
+
+  const evses = new Map(body.evses.map((e) => [e.id, e]));
+  const unavailable = new Set(state.unavailableEvses);
+  const requestSessions: RequestInput["sessions"] = [];
+  for (const s of sessions) {
+    if (s.state !== "active") continue;
+    const evse = evses.get(s.evseId);
+    if (evse === undefined) {
+      notes.push(`session ${s.sessionId}: EVSE "${s.evseId}" is no longer on the site; not planned`);
+      continue;
+    }
+    if (unavailable.has(evse.id)) {
+      notes.push(`session ${s.sessionId}: EVSE "${evse.id}" is unavailable; not planned`);
+      continue;
+    }
+    const a = s.announced;
+    let departureMs = Date.parse(a.departure);
+    // A car still plugged in after its announced departure keeps charging: plan it one slot at a time.
+    if (departureMs < startMs + slotMs) {
+      notes.push(`session ${s.sessionId}: past its announced departure ${a.departure}; planned for the current slot`);
+      departureMs = startMs + slotMs;
+    }
+    const capacity = a.capacityKwh;
+    const reached = a.initialEnergyKwh + s.deliveredKwh * a.chargeEfficiency;
+    const initial = capacity === undefined ? reached : Math.min(reached, capacity);
+    const maxChargeKw = Math.min(evse.maxChargeKw, s.learnedMaxKw ?? Number.POSITIVE_INFINITY);
+    requestSessions.push({
+      id: s.sessionId,
+      evseId: evse.id,
+      ...(evse.circuitId !== undefined && { circuitId: evse.circuitId }),
+      departure: new Date(departureMs).toISOString(),
+      initialEnergyKwh: initial,
+      targetEnergyKwh: a.targetEnergyKwh,
+      ...(capacity !== undefined && { capacityKwh: capacity }),
+      ...(a.minEnergyKwh !== undefined && { minEnergyKwh: Math.min(a.minEnergyKwh, capacity ?? a.minEnergyKwh) }),
+      maxChargeKw,
+      minChargeKw: Math.min(evse.minChargeKw, maxChargeKw),
+      maxDischargeKw: a.v2g ? evse.maxDischargeKw : 0,
+      chargeEfficiency: a.chargeEfficiency,
+      ...(a.dischargeEfficiency !== undefined && { dischargeEfficiency: a.dischargeEfficiency }),
+      ...(a.degradationCostPerKwh !== undefined && { degradationCostPerKwh: a.degradationCostPerKwh }),
+      shortfallPenaltyPerKwh: a.shortfallPenaltyPerKwh,
+      connectorId: evse.connectorId,
+      ...(s.transactionId !== undefined && { transactionId: s.transactionId }),
+      ...(evse.phases !== undefined && { phases: evse.phases }),
+      ...(evse.voltageV !== undefined && { voltageV: evse.voltageV }),
+    });
+    if (s.learnedMaxKw !== undefined && s.learnedMaxKw < evse.maxChargeKw)
+      notes.push(`session ${s.sessionId}: capped at ${round(s.learnedMaxKw)} kW, what its meter values show it takes`);
+  }
+
+  return {
+    request: {
+      horizon: { start: new Date(startMs).toISOString(), slotMinutes, slots },
+      site,
+      circuits,
+      tariff,
+      sessions: requestSessions,
+      strategy: body.planning.strategy,
+      solverOptions: { tieBreak: body.planning.tieBreak },
+    },
+    notes,
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

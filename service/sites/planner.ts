@@ -1,0 +1,185 @@
+/**
+ * One re-plan of a live site: read its state under the planning lock,
+ * compile the model request at the site's clock, solve it with the same
+ * engine as the job API, turn each session's schedule into its OCPP
+ * profile (its own chargingProfileId for its whole stay), and publish the
+ * plan unless a newer one is out. Returns the OCPP entries whose profile
+ * changed, for the `site.plan.updated` webhook.
+ */
+import { formatProblems, validateRequest } from "../../engine/model/validate.js";
+import type { Request, Response } from "../../engine/model/schema.js";
+import { solve } from "../../engine/scheduler/solve.js";
+import { ocppMessages } from "../ocpp/index.js";
+import { compileSitePlan } from "./compile.js";
+import type { OcppEntry } from "./schema.js";
+import type { PublishedProfile, SessionRecord, SiteRecord } from "./state.js";
+import type { PlanBody, SiteStore } from "./store.js";
+
+export interface PlanOutcome {
+  site: SiteRecord;
+  /** The published version; undefined when a newer plan was already out (or the site is gone). */
+  version?: number;
+  stateVersion: number;
+  /** OCPP entries of sessions whose profile changed since the last plan. */
+  changed: OcppEntry[];
+  plan?: PlanBody;
+}
+
+export interface PlannerOptions {
+  /** The wall clock (tests pin it). @defaultValue Date.now */
+  now?: () => number;
+}
+
+export async function planSite(store: SiteStore, pk: number, options: PlannerOptions = {}): Promise<PlanOutcome | undefined> {
+  const now = options.now ?? Date.now;
+  return store.withPlanningLock(pk, async (client) => {
+    const site = await store.getSiteByPk(pk);
+    if (site === undefined) return undefined;
+    const sessions = await store.sessions(pk, "active", client);
+    const nowMs = site.body.planning.clock === "events" && site.clock !== undefined ? Date.parse(site.clock) : now();
+    const { request: input, notes } = compileSitePlan(site.body, site.state, sessions, nowMs);
+    const valid = validateRequest(input);
+    if (!valid.ok) throw new Error(`site ${site.siteId}: the compiled request is invalid (a bug):\n${formatProblems(valid.problems)}`);
+    const request = valid.request;
+    const response = solve(request);
+    const { entries, profiles, warnings } = profilesOf(site, sessions, request, response);
+    const plan: PlanBody = {
+      stateVersion: site.stateVersion,
+      computedAt: new Date(now()).toISOString(),
+      request: input,
+      response,
+      ocpp: entries.map((e) => e.entry),
+      changedSessions: entries.filter((e) => e.changed).map((e) => e.entry.sessionId),
+      warnings: [...notes, ...response.warnings, ...warnings],
+    };
+    const version = await store.publishPlan(client, pk, plan, request.horizon.start, profiles);
+    if (version !== undefined)
+      return { site, version, stateVersion: site.stateVersion, changed: entries.filter((e) => e.changed).map((e) => e.entry), plan };
+    // Not newer than the published plan. When that plan is of this very state and slot, this is a retry
+    // of a job whose webhook may not have gone out: hand back that plan (its delivery id makes the webhook once-only).
+    const latest = await store.latestPlan(pk);
+    if (
+      latest !== undefined &&
+      latest.stateVersion === site.stateVersion &&
+      latest.horizonStart === new Date(Date.parse(request.horizon.start)).toISOString()
+    ) {
+      const changed = new Set(latest.body.changedSessions);
+      return {
+        site,
+        version: latest.version,
+        stateVersion: latest.stateVersion,
+        changed: latest.body.ocpp.filter((e) => changed.has(e.sessionId)) as OcppEntry[],
+        plan: latest.body,
+      };
+    }
+    return { site, stateVersion: site.stateVersion, changed: [] };
+  });
+}
+
+interface Entry {
+  entry: OcppEntry;
+  changed: boolean;
+}
+
+/** Each planned session's profile, and whether it differs from what the session was last sent. */
+function profilesOf(
+  site: SiteRecord,
+  sessions: readonly SessionRecord[],
+  request: Request,
+  response: Response,
+): { entries: Entry[]; profiles: Map<string, PublishedProfile>; warnings: string[] } {
+  const evses = new Map(site.body.evses.map((e) => [e.id, e]));
+  const byId = new Map(sessions.map((s) => [s.sessionId, s]));
+  const entries: Entry[] = [];
+  const profiles = new Map<string, PublishedProfile>();
+  const warnings: string[] = [];
+  const startMs = Date.parse(request.horizon.start);
+  const slotMs = request.horizon.slotMinutes * 60_000;
+  const endMs = startMs + request.horizon.slots * slotMs;
+  request.sessions.forEach((session, i) => {
+    const stored = byId.get(session.id);
+    const evse = session.evseId === undefined ? undefined : evses.get(session.evseId);
+    if (stored === undefined || evse === undefined) return;
+    const scheduled = response.sessions[i];
+    let payload: unknown;
+    try {
+      const result = ocppMessages(
+        { ...request, sessions: [session] },
+        { ...response, sessions: [scheduled] },
+        {
+          version: evse.ocpp.version,
+          unit: evse.ocpp.unit,
+          ...(evse.ocpp.maxPeriods !== undefined && { maxPeriods: evse.ocpp.maxPeriods }),
+          stackLevel: site.body.ocppProfiles.stackLevel,
+          profileIdBase: stored.profileId,
+        },
+      );
+      payload = result.messages[0].payload;
+      warnings.push(...result.warnings);
+    } catch (error) {
+      warnings.push(`session ${session.id}: no OCPP profile: ${(error as Error).message}`);
+      return;
+    }
+    const limits = limitTimeline(payload);
+    const profile: PublishedProfile = {
+      startMs,
+      slotMinutes: request.horizon.slotMinutes,
+      powerKw: scheduled.powerKw,
+      limits,
+      endMs,
+      ...(session.transactionId !== undefined && { transactionId: session.transactionId }),
+    };
+    profiles.set(session.id, profile);
+    entries.push({
+      entry: {
+        sessionId: session.id,
+        evseId: evse.id,
+        stationId: evse.stationId,
+        action: "SetChargingProfile",
+        payload: payload as Record<string, unknown>,
+      },
+      changed: profileChanged(stored.lastProfile, profile),
+    });
+  });
+  return { entries, profiles, warnings };
+}
+
+/**
+ * A session needs its profile sent again when it has none, its transaction
+ * id changed, a limit differs anywhere the old and new profiles overlap, or
+ * the old profile runs out within half a horizon (the station would fall
+ * back to lower profiles when it ends).
+ */
+export function profileChanged(last: PublishedProfile | undefined, next: PublishedProfile): boolean {
+  if (last === undefined || last.transactionId !== next.transactionId) return true;
+  if (last.endMs - next.startMs < (next.endMs - next.startMs) / 2) return true;
+  const until = Math.min(last.endMs, next.endMs);
+  const breaks = [...new Set([...last.limits, ...next.limits].map(([t]) => t).filter((t) => t >= next.startMs && t < until)), next.startMs];
+  return breaks.some((t) => limitAt(last.limits, t) !== limitAt(next.limits, t));
+}
+
+function limitAt(limits: readonly [number, number][], t: number): number {
+  let value = 0;
+  for (const [start, limit] of limits) {
+    if (start > t) break;
+    value = limit;
+  }
+  return value;
+}
+
+interface SchedulePeriods {
+  startSchedule?: string;
+  chargingSchedulePeriod?: { startPeriod: number; limit: number }[];
+}
+
+/** The limits of a SetChargingProfile payload (any version) as [absolute ms, limit] steps. */
+export function limitTimeline(payload: unknown): [number, number][] {
+  const p = payload as {
+    csChargingProfiles?: { chargingSchedule?: SchedulePeriods };
+    chargingProfile?: { chargingSchedule?: SchedulePeriods[] };
+  };
+  const schedule = p.csChargingProfiles?.chargingSchedule ?? p.chargingProfile?.chargingSchedule?.[0];
+  if (schedule?.startSchedule === undefined || schedule.chargingSchedulePeriod === undefined) return [];
+  const start = Date.parse(schedule.startSchedule);
+  return schedule.chargingSchedulePeriod.map((period) => [start + period.startPeriod * 1000, period.limit]);
+}

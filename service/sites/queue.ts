@@ -1,0 +1,126 @@
+/**
+ * Re-planning through BullMQ. Every event batch that changed a site asks
+ * for a plan; BullMQ's deduplication with `keepLastIfActive` coalesces the
+ * asks into at most one running and one waiting job per site, and the
+ * planning lock in PostgreSQL (SiteStore.withPlanningLock) keeps two
+ * workers off one site even when a stalled job is retried. A clock job
+ * re-plans every wall-clock site whose plan starts before the current slot.
+ */
+import { Queue, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Notifier } from "../worker/notify.js";
+import { slotStart } from "./compile.js";
+import { planSite, type PlanOutcome, type PlannerOptions } from "./planner.js";
+import type { SiteStore } from "./store.js";
+
+export const SITE_PLAN_QUEUE = "site-plans";
+const PLAN_JOB = "plan";
+const CLOCK_JOB = "clock";
+/** How often the slot clock looks for sites behind the current slot. */
+export const CLOCK_EVERY_MS = 10_000;
+
+interface PlanJob {
+  pk: number;
+}
+
+export class SitePlanQueue {
+  readonly queue: Queue<PlanJob>;
+
+  constructor(connection: Redis, prefix: string) {
+    this.queue = new Queue<PlanJob>(SITE_PLAN_QUEUE, { connection, prefix });
+  }
+
+  /** Ask for a plan of the site; asks while one is waiting are merged into it. */
+  async request(pk: number, delayMs = 0): Promise<void> {
+    await this.queue.add(
+      PLAN_JOB,
+      { pk },
+      {
+        deduplication: { id: `site-${pk}`, keepLastIfActive: true },
+        ...(delayMs > 0 && { delay: delayMs }),
+        // Infrastructure failures (PostgreSQL restarting) are retried; the plan is recomputed from the state, so retries are safe.
+        attempts: 20,
+        backoff: { type: "exponential", delay: 200 },
+        removeOnComplete: true,
+        removeOnFail: 1000,
+      },
+    );
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
+
+export interface SitePlanWorkerOptions extends PlannerOptions {
+  connection: Redis;
+  prefix: string;
+  store: SiteStore;
+  notifier: Notifier;
+  /** Plans in flight at once in this process (different sites). @defaultValue 2 */
+  concurrency?: number;
+  /** Run the slot clock from this worker (one is enough; several are harmless). @defaultValue true */
+  clock?: boolean;
+  log?: (message: string) => void;
+  /** Called after each plan (tests, metrics). */
+  onPlanned?: (outcome: PlanOutcome) => void;
+}
+
+export interface RunningSitePlanWorker {
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+/**
+ * Plans are solved in this process's main thread: a live site is small
+ * (well under a second for 300 sessions, far inside the job lock), unlike
+ * the job API's optimizations, which run in worker threads.
+ */
+export async function startSitePlanWorker(options: SitePlanWorkerOptions): Promise<RunningSitePlanWorker> {
+  const log = options.log ?? (() => {});
+  const queue = new SitePlanQueue(options.connection, options.prefix);
+  const worker = new Worker<PlanJob>(
+    SITE_PLAN_QUEUE,
+    async (job: Job<PlanJob>) => {
+      if (job.name === CLOCK_JOB) {
+        const now = (options.now ?? Date.now)();
+        for (const site of await options.store.wallClockSites()) {
+          if (site.lastStart === undefined || site.lastStart < slotStart(now, site.slotMinutes)) await queue.request(site.pk);
+        }
+        return;
+      }
+      const outcome = await planSite(options.store, job.data.pk, options);
+      if (outcome === undefined) return;
+      const url = outcome.site.body.webhook?.url;
+      if (outcome.version !== undefined && outcome.plan !== undefined && url !== undefined && outcome.changed.length > 0) {
+        await options.notifier.sitePlanUpdated({
+          tenantId: outcome.site.tenantId,
+          siteId: outcome.site.siteId,
+          url,
+          version: outcome.version,
+          stateVersion: outcome.stateVersion,
+          horizonStart: (outcome.plan.request as { horizon: { start: string } }).horizon.start,
+          computedAt: outcome.plan.computedAt,
+          changed: outcome.changed,
+        });
+      }
+      options.onPlanned?.(outcome);
+    },
+    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency ?? 2 },
+  );
+  worker.on("failed", (job, error) =>
+    log(`site plan ${job?.data.pk ?? "?"} failed (attempt ${job?.attemptsMade ?? "?"}): ${error.message}`),
+  );
+  worker.on("error", (error) => log(`site plan worker: ${error.message}`));
+  if (options.clock ?? true) {
+    await queue.queue.upsertJobScheduler("site-clock", { every: CLOCK_EVERY_MS }, { name: CLOCK_JOB, data: { pk: 0 } });
+  }
+  return {
+    worker,
+    async close() {
+      const bounded = (p: Promise<unknown>) => Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, 5000).unref())]);
+      await bounded(worker.close());
+      await bounded(queue.close());
+    },
+  };
+}

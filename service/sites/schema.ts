@@ -1,0 +1,373 @@
+/**
+ * The wire shapes of live sites (docs/sites.md): the site a CSMS puts, the
+ * events it posts, and the plan it reads. Quantities that vary in time are
+ * time series here, not slot arrays: the site outlives any one horizon.
+ */
+import { z } from "zod";
+import { MAX_SLOT_MINUTES, MAX_SLOTS, StrategyNameSchema } from "../../engine/model/schema.js";
+import { OcppVersionSchema, ChargingRateUnitSchema } from "../ocpp/options.js";
+
+export const MAX_EVSES = 2000;
+export const MAX_EVENTS_PER_BATCH = 1000;
+export const MAX_SERIES_POINTS = 20_000;
+
+const finite = (what = "a finite number") =>
+  z
+    .number({ error: (i) => (i.input === undefined ? "required" : `must be ${what}`) })
+    .refine(Number.isFinite, { message: `must be ${what}` });
+const nonNegative = () => finite("a finite number ≥ 0").refine((x) => x >= 0, { message: "must be ≥ 0" });
+const positive = () => finite("a finite number > 0").refine((x) => x > 0, { message: "must be > 0" });
+const efficiency = () => finite().refine((x) => x > 0 && x <= 1, { message: "must be in (0, 1]" });
+const fraction = () => finite().refine((x) => x >= 0 && x <= 1, { message: "must be in [0, 1]" });
+const timestamp = () => z.iso.datetime({ offset: true, error: "must be an RFC 3339 timestamp with an offset, e.g. 2026-11-23T18:00:00Z" });
+/** Site, EVSE, session and event ids: no control characters, at most 200 characters. */
+const id = () =>
+  z
+    .string({ error: "must be a string" })
+    .min(1, "must not be empty")
+    .max(200, "must be at most 200 characters")
+    // eslint-disable-next-line no-control-regex
+    .regex(/^[^\u0000-\u001f]+$/, "must not contain control characters");
+
+/**
+ * A quantity over time: a constant, a step function `[{ start, value }]`
+ * (each value holds from its start to the next start; the first also before
+ * it, the last after it), or regular steps `{ start, stepMinutes, values }`.
+ */
+export const seriesSchema = (element: () => z.ZodType<number>) =>
+  z.union(
+    [
+      element(),
+      z
+        .array(z.strictObject({ start: timestamp(), value: element() }))
+        .min(1, "must have at least one step")
+        .max(MAX_SERIES_POINTS, `at most ${MAX_SERIES_POINTS} steps`)
+        .superRefine((steps, ctx) => {
+          for (let i = 1; i < steps.length; i++) {
+            if (!(Date.parse(steps[i].start) > Date.parse(steps[i - 1].start)))
+              ctx.addIssue({
+                code: "custom",
+                path: [i, "start"],
+                message: "must be after the previous step's start",
+                input: steps[i].start,
+              });
+          }
+        }),
+      z.strictObject({
+        start: timestamp(),
+        stepMinutes: z.int({ error: "must be an integer" }).min(1, "must be at least 1").max(1440, "must be at most 1440"),
+        values: z.array(element()).min(1, "must have at least one value").max(MAX_SERIES_POINTS, `at most ${MAX_SERIES_POINTS} values`),
+      }),
+    ],
+    { error: "must be a number, an array of { start, value } steps, or { start, stepMinutes, values }" },
+  );
+export type Series = number | { start: string; value: number }[] | { start: string; stepMinutes: number; values: number[] };
+
+const EvseOcppSchema = z.strictObject({
+  version: OcppVersionSchema,
+  unit: ChargingRateUnitSchema.default("W"),
+  /** The station's ChargingScheduleMaxPeriods (1.6) / PeriodsPerSchedule (2.x). */
+  maxPeriods: z.int().min(1).max(100_000).optional(),
+});
+
+export const EvseSchema = z.strictObject({
+  id: id(),
+  /** The charging station (OCPP charge point) the EVSE belongs to: messages are routed to it. */
+  stationId: id(),
+  /** OCPP connectorId (1.6) and EVSE id (2.x) on that station. */
+  connectorId: z
+    .int({ error: "must be an integer" })
+    .min(1, "must be at least 1")
+    .max(2 ** 31 - 1),
+  circuitId: id().optional(),
+  maxChargeKw: positive(),
+  minChargeKw: nonNegative().default(0),
+  maxDischargeKw: nonNegative().default(0),
+  phases: z.union([z.literal(1), z.literal(3)], { error: "must be 1 or 3" }).optional(),
+  voltageV: positive().optional(),
+  ocpp: EvseOcppSchema,
+});
+export type Evse = z.output<typeof EvseSchema>;
+
+export const PlanningSchema = z.strictObject({
+  slotMinutes: z
+    .int({ error: "must be an integer" })
+    .min(1, "must be at least 1")
+    .max(MAX_SLOT_MINUTES, `must be at most ${MAX_SLOT_MINUTES}`),
+  horizonHours: positive(),
+  /**
+   * Wait this long after an event before re-planning, so that a burst of
+   * events (a station reconnecting) costs one plan. @defaultValue 0
+   */
+  debounceMs: z.int().min(0).max(60_000).default(0),
+  strategy: StrategyNameSchema.default("optimal"),
+  tieBreak: z.enum(["earliest", "none"]).default("earliest"),
+  /**
+   * `wall`: plans start at the current slot of the wall clock, and the site
+   * is re-planned at every slot boundary. `events`: the site clock is the
+   * latest event time (replays of history run as fast as events arrive).
+   * @defaultValue "wall"
+   */
+  clock: z.enum(["wall", "events"]).default("wall"),
+});
+
+export const SessionDefaultsSchema = z.strictObject({
+  /** Departure of a session that announces none, hours after it started. @defaultValue 8 */
+  stayHours: positive().default(8),
+  /** Energy a session that announces no target wants, kWh. @defaultValue 20 */
+  energyKwh: nonNegative().default(20),
+  shortfallPenaltyPerKwh: nonNegative().default(1000),
+  chargeEfficiency: efficiency().default(1),
+});
+
+export const OcppProfilesSchema = z
+  .strictObject({
+    /** chargingProfileIds are handed out from [idMin, idMax], one per session for its whole stay. */
+    idMin: z
+      .int()
+      .min(1)
+      .max(2 ** 31 - 1)
+      .default(1_000_000),
+    idMax: z
+      .int()
+      .min(1)
+      .max(2 ** 31 - 1)
+      .default(1_999_999),
+    stackLevel: z.int().min(1).max(1000).default(1),
+  })
+  .refine((p) => p.idMax - p.idMin >= 1, { message: "idMax must be above idMin", path: ["idMax"] });
+
+export const SiteBodySchema = z.strictObject({
+  site: z.strictObject({
+    importLimitKw: seriesSchema(nonNegative),
+    exportLimitKw: seriesSchema(nonNegative).default(0),
+    baseLoadKw: seriesSchema(nonNegative).default(0),
+    pvKw: seriesSchema(nonNegative).default(0),
+  }),
+  circuits: z
+    .array(z.strictObject({ id: id(), parentId: id().optional(), limitKw: seriesSchema(nonNegative) }))
+    .max(1000)
+    .default([]),
+  tariff: z.strictObject({
+    importPrice: seriesSchema(finite),
+    exportPrice: seriesSchema(finite).default(0),
+    demandChargePerKw: nonNegative().default(0),
+    peakThresholdKw: nonNegative().default(0),
+  }),
+  evses: z.array(EvseSchema).min(1, "must have at least one EVSE").max(MAX_EVSES, `at most ${MAX_EVSES} EVSEs`),
+  planning: PlanningSchema,
+  /** Where `site.plan.updated` is sent (signed like every Wattplan webhook). */
+  webhook: z
+    .strictObject({ url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2048, "must be at most 2048 characters") })
+    .optional(),
+  sessionDefaults: SessionDefaultsSchema.default({ stayHours: 8, energyKwh: 20, shortfallPenaltyPerKwh: 1000, chargeEfficiency: 1 }),
+  ocppProfiles: OcppProfilesSchema.default({ idMin: 1_000_000, idMax: 1_999_999, stackLevel: 1 }),
+});
+export type SiteBodyInput = z.input<typeof SiteBodySchema>;
+export type SiteBody = z.output<typeof SiteBodySchema>;
+
+/** Cross-field rules of a site body: ids, references, the horizon's size. */
+export function siteBodyIssues(body: SiteBody): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const circuits = new Set<string>();
+  body.circuits.forEach((c, i) => {
+    if (circuits.has(c.id)) issues.push({ path: ["circuits", i, "id"], message: `duplicate circuit id "${c.id}"` });
+    circuits.add(c.id);
+  });
+  body.circuits.forEach((c, i) => {
+    if (c.parentId !== undefined && !circuits.has(c.parentId))
+      issues.push({ path: ["circuits", i, "parentId"], message: `unknown circuit id "${c.parentId}"` });
+  });
+  const evses = new Set<string>();
+  const connectors = new Set<string>();
+  body.evses.forEach((e, i) => {
+    if (evses.has(e.id)) issues.push({ path: ["evses", i, "id"], message: `duplicate EVSE id "${e.id}"` });
+    evses.add(e.id);
+    const connector = `${e.stationId}\u0000${e.connectorId}`;
+    if (connectors.has(connector))
+      issues.push({
+        path: ["evses", i, "connectorId"],
+        message: `station "${e.stationId}" already has an EVSE on connector ${e.connectorId}`,
+      });
+    connectors.add(connector);
+    if (e.circuitId !== undefined && !circuits.has(e.circuitId))
+      issues.push({ path: ["evses", i, "circuitId"], message: `unknown circuit id "${e.circuitId}"` });
+    if (e.minChargeKw > e.maxChargeKw)
+      issues.push({ path: ["evses", i, "minChargeKw"], message: `must not exceed maxChargeKw (${e.maxChargeKw})` });
+  });
+  const slots = (body.planning.horizonHours * 60) / body.planning.slotMinutes;
+  if (!Number.isInteger(slots))
+    issues.push({ path: ["planning", "horizonHours"], message: `must be a whole number of slots of ${body.planning.slotMinutes} minutes` });
+  else if (slots > MAX_SLOTS) issues.push({ path: ["planning", "horizonHours"], message: `at most ${MAX_SLOTS} slots` });
+  return issues;
+}
+
+const eventBase = { eventId: id(), at: timestamp() };
+
+export const SessionStartedSchema = z.strictObject({
+  ...eventBase,
+  type: z.literal("session.started"),
+  sessionId: id(),
+  evseId: id(),
+  transactionId: id().optional(),
+  /** Announced departure; the site's `sessionDefaults.stayHours` after `at` when absent. */
+  departure: timestamp().optional(),
+  initialEnergyKwh: nonNegative().optional(),
+  targetEnergyKwh: nonNegative().optional(),
+  /** Energy the driver asked for, added to the initial energy (instead of targetEnergyKwh). */
+  requestedEnergyKwh: nonNegative().optional(),
+  /** State of charge at plug-in and wanted at departure, with capacityKwh (instead of the energies). */
+  initialSoc: fraction().optional(),
+  targetSoc: fraction().optional(),
+  capacityKwh: positive().optional(),
+  minEnergyKwh: nonNegative().optional(),
+  chargeEfficiency: efficiency().optional(),
+  dischargeEfficiency: efficiency().optional(),
+  degradationCostPerKwh: nonNegative().optional(),
+  shortfallPenaltyPerKwh: nonNegative().optional(),
+  /** The car may feed back, up to the EVSE's maxDischargeKw. @defaultValue false */
+  v2g: z.boolean().default(false),
+});
+
+export const SessionUpdatedSchema = z.strictObject({
+  ...eventBase,
+  type: z.literal("session.updated"),
+  sessionId: id(),
+  /** Meter value: grid-side energy through the connector since the session started, kWh. */
+  energyDeliveredKwh: nonNegative().optional(),
+  /** Meter value: the car's state of charge (needs the session's capacity). */
+  soc: fraction().optional(),
+  departure: timestamp().optional(),
+  targetEnergyKwh: nonNegative().optional(),
+  transactionId: id().optional(),
+});
+
+export const SessionEndedSchema = z.strictObject({
+  ...eventBase,
+  type: z.literal("session.ended"),
+  sessionId: id(),
+  energyDeliveredKwh: nonNegative().optional(),
+});
+
+export const EvseAvailabilitySchema = z.strictObject({
+  ...eventBase,
+  type: z.enum(["evse.unavailable", "evse.available"]),
+  evseId: id(),
+});
+
+export const LimitChangedSchema = z.strictObject({
+  ...eventBase,
+  type: z.literal("limit.changed"),
+  /** The window the limit holds in (a DSO or OpenADR signal). */
+  start: timestamp(),
+  end: timestamp(),
+  importLimitKw: nonNegative(),
+  /** Limit one circuit instead of the site's grid connection. */
+  circuitId: id().optional(),
+});
+
+export const ForecastUpdatedSchema = z.strictObject({
+  ...eventBase,
+  type: z.literal("forecast.updated"),
+  importPrice: seriesSchema(finite).optional(),
+  exportPrice: seriesSchema(finite).optional(),
+  baseLoadKw: seriesSchema(nonNegative).optional(),
+  pvKw: seriesSchema(nonNegative).optional(),
+});
+
+export const SiteEventSchema = z.discriminatedUnion(
+  "type",
+  [SessionStartedSchema, SessionUpdatedSchema, SessionEndedSchema, EvseAvailabilitySchema, LimitChangedSchema, ForecastUpdatedSchema],
+  {
+    error:
+      "type must be one of session.started, session.updated, session.ended, evse.unavailable, evse.available, limit.changed, forecast.updated",
+  },
+);
+export type SiteEvent = z.output<typeof SiteEventSchema>;
+export type SessionStarted = z.output<typeof SessionStartedSchema>;
+
+export const EventBatchSchema = z.strictObject({
+  events: z
+    .array(SiteEventSchema)
+    .min(1, "must have at least one event")
+    .max(MAX_EVENTS_PER_BATCH, `at most ${MAX_EVENTS_PER_BATCH} events per batch`),
+});
+
+export const SiteIdParamsSchema = z.strictObject({ siteId: id() });
+
+export const OcppEntrySchema = z.object({
+  sessionId: z.string(),
+  evseId: z.string(),
+  stationId: z.string(),
+  action: z.literal("SetChargingProfile"),
+  payload: z.record(z.string(), z.unknown()),
+});
+export type OcppEntry = z.infer<typeof OcppEntrySchema>;
+
+export const SitesQuerySchema = z.strictObject({
+  state: z.enum(["active", "ended", "all"], { error: "must be active, ended or all" }).default("active"),
+});
+
+export const DeleteQuerySchema = z.strictObject({
+  purge: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .default("false")
+    .transform((s) => s === "true"),
+});
+
+export const EventsQuerySchema = z.strictObject({
+  wait: z.coerce.number({ error: "must be a number of seconds" }).min(0, "must be ≥ 0").max(30, "must be at most 30").optional(),
+});
+
+export const SiteViewSchema = z.object({
+  siteId: z.string(),
+  stateVersion: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  clock: z.string().optional().describe("latest event time"),
+  body: z.record(z.string(), z.unknown()).describe("the site as put, defaults applied"),
+  state: z.object({
+    unavailableEvses: z.array(z.string()),
+    limits: z.array(z.record(z.string(), z.unknown())),
+    forecastUpdates: z.number().int(),
+  }),
+  links: z.record(z.string(), z.string()),
+});
+
+export const EventsOutcomeSchema = z.object({
+  siteId: z.string(),
+  stateVersion: z.number().int(),
+  applied: z.array(z.string()),
+  duplicates: z.array(z.string()).describe("event ids applied before (a retried batch), not applied again"),
+  plan: z
+    .object({ version: z.number().int(), stateVersion: z.number().int() })
+    .optional()
+    .describe("with ?wait=: the plan that includes these events"),
+});
+
+export const PlanSchema = z.object({
+  siteId: z.string(),
+  version: z.number().int(),
+  stateVersion: z.number().int(),
+  computedAt: z.string(),
+  request: z.record(z.string(), z.unknown()).describe("the model request (docs/model.md) this plan solved"),
+  response: z.record(z.string(), z.unknown()).describe("its response (spec §9)"),
+  ocpp: z.array(OcppEntrySchema),
+  changedSessions: z.array(z.string()),
+  warnings: z.array(z.string()),
+});
+
+export const SessionViewSchema = z.object({
+  sessionId: z.string(),
+  evseId: z.string(),
+  state: z.enum(["active", "ended"]),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  announced: z.record(z.string(), z.unknown()),
+  deliveredKwh: z.number().describe("grid-side energy through the connector, from meter values"),
+  meteredAt: z.string().optional(),
+  learnedMaxKw: z.number().optional().describe("cap learned from meter values (the car takes less than offered)"),
+  chargingProfileId: z.number().int(),
+  transactionId: z.string().optional(),
+});
+export const SessionListSchema = z.object({ sessions: z.array(SessionViewSchema) });

@@ -1,0 +1,434 @@
+/**
+ * Live sites in PostgreSQL. Every write that a plan depends on runs in one
+ * transaction holding the site's row lock and bumps its state version; plans
+ * are published only over a plan computed from an older state (or an older
+ * clock), so a slow planner can never overwrite a newer plan.
+ */
+import type pg from "pg";
+import { WattplanError } from "../../engine/errors.js";
+import { canonicalJson } from "../queue/canonical.js";
+import { applyBatch, type MeterReading } from "./events.js";
+import type { SiteBody, SiteEvent } from "./schema.js";
+import { EMPTY_STATE, type PublishedProfile, type SessionRecord, type SiteRecord, type SiteState } from "./state.js";
+
+export interface EventsOutcome {
+  siteId: string;
+  /** The state version after the batch (unchanged when every event was a duplicate). */
+  stateVersion: number;
+  applied: string[];
+  /** Event ids already applied earlier (a retried batch): not applied again. */
+  duplicates: string[];
+}
+
+export interface StoredPlan {
+  version: number;
+  stateVersion: number;
+  horizonStart: string;
+  computedAt: string;
+  body: PlanBody;
+}
+
+/** The published plan (GET /v1/sites/:siteId/plan), without `version`, which the store assigns. */
+export interface PlanBody {
+  stateVersion: number;
+  computedAt: string;
+  request: unknown;
+  response: unknown;
+  ocpp: { sessionId: string; evseId: string; stationId: string; action: "SetChargingProfile"; payload: unknown }[];
+  /** Sessions whose profile differs from what they were sent before (the webhook's `ocpp`). */
+  changedSessions: string[];
+  warnings: string[];
+}
+
+interface SiteRow {
+  pk: string;
+  tenant_id: string;
+  site_id: string;
+  body: SiteBody;
+  state: SiteState;
+  state_version: string;
+  clock: Date | null;
+  next_profile_id: string;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+}
+
+interface SessionRow {
+  session_id: string;
+  evse_id: string;
+  state: "active" | "ended";
+  started_at: Date;
+  ended_at: Date | null;
+  announced: SessionRecord["announced"];
+  delivered_kwh: number;
+  metered_at: Date | null;
+  learned_max_kw: number | null;
+  slow_readings: number;
+  profile_id: string;
+  transaction_id: string | null;
+  last_profile: PublishedProfile | null;
+}
+
+function siteOf(r: SiteRow): SiteRecord {
+  return {
+    pk: Number(r.pk),
+    tenantId: r.tenant_id,
+    siteId: r.site_id,
+    body: r.body,
+    state: { ...EMPTY_STATE, ...r.state },
+    stateVersion: Number(r.state_version),
+    ...(r.clock !== null && { clock: r.clock.toISOString() }),
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+function sessionOf(r: SessionRow): SessionRecord {
+  return {
+    sessionId: r.session_id,
+    evseId: r.evse_id,
+    state: r.state,
+    startedAt: r.started_at.toISOString(),
+    ...(r.ended_at !== null && { endedAt: r.ended_at.toISOString() }),
+    announced: r.announced,
+    deliveredKwh: r.delivered_kwh,
+    ...(r.metered_at !== null && { meteredAt: r.metered_at.toISOString() }),
+    ...(r.learned_max_kw !== null && { learnedMaxKw: r.learned_max_kw }),
+    slowReadings: r.slow_readings,
+    profileId: Number(r.profile_id),
+    ...(r.transaction_id !== null && { transactionId: r.transaction_id }),
+    ...(r.last_profile !== null && { lastProfile: r.last_profile }),
+  };
+}
+
+const notFound = (siteId: string) => new WattplanError("ERR_SITE_NOT_FOUND", `no site "${siteId}"`);
+
+export class SiteStore {
+  constructor(readonly pool: pg.Pool) {}
+
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Create or replace a site. Replacing keeps its sessions, events and plans; an EVSE with an active session cannot be removed. */
+  async putSite(tenantId: string, siteId: string, body: SiteBody): Promise<{ site: SiteRecord; created: boolean }> {
+    return this.transaction(async (c) => {
+      const existing = await c.query<SiteRow>("SELECT * FROM sites WHERE tenant_id = $1 AND site_id = $2 FOR UPDATE", [tenantId, siteId]);
+      if (existing.rowCount === 0) {
+        const inserted = await c.query<SiteRow>(
+          "INSERT INTO sites (tenant_id, site_id, body, state, next_profile_id) VALUES ($1, $2, $3, $4, $5) RETURNING *",
+          [tenantId, siteId, body, EMPTY_STATE, body.ocppProfiles.idMin],
+        );
+        return { site: siteOf(inserted.rows[0]), created: true };
+      }
+      const row = existing.rows[0];
+      const active = await c.query<{ session_id: string; evse_id: string; profile_id: string }>(
+        "SELECT session_id, evse_id, profile_id FROM site_sessions WHERE site_pk = $1 AND state = 'active'",
+        [row.pk],
+      );
+      const evses = new Set(body.evses.map((e) => e.id));
+      const problems = active.rows
+        .filter((s) => !evses.has(s.evse_id))
+        .map((s) => ({
+          path: "evses",
+          message: `EVSE "${s.evse_id}" has the active session "${s.session_id}"; end it before removing the EVSE`,
+        }));
+      if (problems.length > 0) throw new WattplanError("ERR_SITE_CONFLICT", problems.map((p) => p.message).join("; "), { problems });
+      const next = Number(row.next_profile_id);
+      const nextProfileId = next >= body.ocppProfiles.idMin && next <= body.ocppProfiles.idMax ? next : body.ocppProfiles.idMin;
+      // A deleted site put again comes back with its history, but not with the limits and forecasts of before.
+      const revived = row.deleted_at !== null;
+      const updated = await c.query<SiteRow>(
+        `UPDATE sites SET body = $2, state_version = state_version + 1, next_profile_id = $3, updated_at = now(), deleted_at = NULL
+           ${revived ? ", state = '{}'::jsonb" : ""}
+         WHERE pk = $1 RETURNING *`,
+        [row.pk, body, nextProfileId],
+      );
+      return { site: siteOf(updated.rows[0]), created: revived };
+    });
+  }
+
+  async getSite(tenantId: string, siteId: string): Promise<SiteRecord | undefined> {
+    const r = await this.pool.query<SiteRow>("SELECT * FROM sites WHERE tenant_id = $1 AND site_id = $2 AND deleted_at IS NULL", [
+      tenantId,
+      siteId,
+    ]);
+    return r.rowCount === 0 ? undefined : siteOf(r.rows[0]);
+  }
+
+  async getSiteByPk(pk: number): Promise<SiteRecord | undefined> {
+    const r = await this.pool.query<SiteRow>("SELECT * FROM sites WHERE pk = $1 AND deleted_at IS NULL", [pk]);
+    return r.rowCount === 0 ? undefined : siteOf(r.rows[0]);
+  }
+
+  /**
+   * Remove a site from the API. Without `purge` its sessions, events and
+   * plans stay (the history forecasting learns from) and a later PUT of the
+   * same id brings it back with them; active sessions are ended at the
+   * deletion. With `purge` every row of the site is deleted.
+   */
+  async deleteSite(tenantId: string, siteId: string, purge: boolean): Promise<boolean> {
+    return this.transaction(async (c) => {
+      const r = await c.query<{ pk: string }>(
+        purge
+          ? "DELETE FROM sites WHERE tenant_id = $1 AND site_id = $2 RETURNING pk"
+          : "UPDATE sites SET deleted_at = now(), state_version = state_version + 1 WHERE tenant_id = $1 AND site_id = $2 AND deleted_at IS NULL RETURNING pk",
+        [tenantId, siteId],
+      );
+      if (r.rowCount === 0) return false;
+      if (!purge)
+        await c.query("UPDATE site_sessions SET state = 'ended', ended_at = now() WHERE site_pk = $1 AND state = 'active'", [r.rows[0].pk]);
+      return true;
+    });
+  }
+
+  /**
+   * Apply a batch of events, all or nothing. An event id seen before is a
+   * duplicate (its batch was retried) and is not applied again; the same id
+   * with a different body is a 409.
+   */
+  async applyEvents(tenantId: string, siteId: string, events: readonly SiteEvent[]): Promise<EventsOutcome> {
+    const seen = new Map<string, number>();
+    const repeated = events.flatMap((e, i) => {
+      const first = seen.get(e.eventId);
+      seen.set(e.eventId, first ?? i);
+      return first === undefined ? [] : [{ path: `events[${i}].eventId`, message: `repeats events[${first}].eventId "${e.eventId}"` }];
+    });
+    if (repeated.length > 0) throw invalidEvents(repeated);
+
+    return this.transaction(async (c) => {
+      const siteRows = await c.query<SiteRow>(
+        "SELECT * FROM sites WHERE tenant_id = $1 AND site_id = $2 AND deleted_at IS NULL FOR UPDATE",
+        [tenantId, siteId],
+      );
+      if (siteRows.rowCount === 0) throw notFound(siteId);
+      const site = siteOf(siteRows.rows[0]);
+
+      const stored = await c.query<{ event_id: string; body: unknown }>(
+        "SELECT event_id, body FROM site_events WHERE site_pk = $1 AND event_id = ANY($2)",
+        [site.pk, events.map((e) => e.eventId)],
+      );
+      const before = new Map(stored.rows.map((r) => [r.event_id, canonicalJson(r.body)]));
+      const conflicts = events.flatMap((e, i) => {
+        const body = before.get(e.eventId);
+        return body !== undefined && body !== canonicalJson(e)
+          ? [{ path: `events[${i}].eventId`, message: `event "${e.eventId}" was already applied with a different body` }]
+          : [];
+      });
+      if (conflicts.length > 0)
+        throw new WattplanError("ERR_IDEMPOTENCY_CONFLICT", conflicts.map((p) => `${p.path}: ${p.message}`).join("\n"), {
+          problems: conflicts,
+        });
+      const fresh = events.filter((e) => !before.has(e.eventId));
+      const duplicates = events.filter((e) => before.has(e.eventId)).map((e) => e.eventId);
+      if (fresh.length === 0) return { siteId, stateVersion: site.stateVersion, applied: [], duplicates };
+
+      const named = [...new Set(fresh.flatMap((e) => ("sessionId" in e ? [e.sessionId] : [])))];
+      const sessionRows = await c.query<SessionRow>(
+        "SELECT * FROM site_sessions WHERE site_pk = $1 AND (state = 'active' OR session_id = ANY($2))",
+        [site.pk, named],
+      );
+      const sessions = new Map(sessionRows.rows.map((r) => [r.session_id, sessionOf(r)]));
+      const active = [...sessions.values()].filter((s) => s.state === "active");
+      const nextRow = Number(siteRows.rows[0].next_profile_id);
+      const outcome = applyBatch(
+        {
+          body: site.body,
+          state: site.state,
+          clock: site.clock,
+          sessions,
+          activeByEvse: new Map(active.map((s) => [s.evseId, s.sessionId])),
+          profileIdsInUse: new Set(active.map((s) => s.profileId)),
+          nextProfileId: nextRow,
+        },
+        fresh,
+      );
+      if (outcome.problems.length > 0) throw invalidEvents(outcome.problems);
+
+      const stateVersion = site.stateVersion + 1;
+      await c.query("UPDATE sites SET state = $2, state_version = $3, clock = $4, next_profile_id = $5, updated_at = now() WHERE pk = $1", [
+        site.pk,
+        outcome.state,
+        stateVersion,
+        outcome.clock ?? null,
+        outcome.nextProfileId,
+      ]);
+      for (const s of outcome.sessions.values()) await upsertSession(c, site.pk, s);
+      await insertReadings(c, site.pk, outcome.readings);
+      await c.query(
+        `INSERT INTO site_events (site_pk, event_id, type, at, body, state_version)
+         SELECT $1, e.event_id, e.type, e.at, e.body, $2
+         FROM jsonb_to_recordset($3::jsonb) AS e(event_id text, type text, at timestamptz, body jsonb)`,
+        [site.pk, stateVersion, JSON.stringify(fresh.map((e) => ({ event_id: e.eventId, type: e.type, at: e.at, body: e })))],
+      );
+      return { siteId, stateVersion, applied: fresh.map((e) => e.eventId), duplicates };
+    });
+  }
+
+  /** The site and its active sessions, read under the site's planning lock (see {@link withPlanningLock}). */
+  async sessions(pk: number, state: "active" | "ended" | "all", client: pg.ClientBase | pg.Pool = this.pool): Promise<SessionRecord[]> {
+    const r = await client.query<SessionRow>(
+      `SELECT * FROM site_sessions WHERE site_pk = $1 ${state === "all" ? "" : "AND state = $2"} ORDER BY started_at, session_id`,
+      state === "all" ? [pk] : [pk, state],
+    );
+    return r.rows.map(sessionOf);
+  }
+
+  /**
+   * Run `work` holding the site's planning lock (a transaction-level
+   * advisory lock): two workers never plan one site at once, even when a
+   * stalled job is retried while its first worker is still alive.
+   */
+  async withPlanningLock<T>(pk: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.transaction(async (c) => {
+      await c.query("SELECT pg_advisory_xact_lock($1, $2)", [PLANNING_LOCK_SPACE, pk]);
+      return work(c);
+    });
+  }
+
+  /**
+   * Publish a plan unless a plan of a newer state (or the same state at a
+   * later clock) is already published; returns its version, or undefined
+   * when it was stale. Records what each session was sent.
+   */
+  async publishPlan(
+    client: pg.ClientBase,
+    pk: number,
+    plan: PlanBody,
+    horizonStart: string,
+    profiles: ReadonlyMap<string, PublishedProfile>,
+  ): Promise<number | undefined> {
+    const latest = await client.query<{ version: string; state_version: string; horizon_start: Date }>(
+      "SELECT version, state_version, horizon_start FROM site_plans WHERE site_pk = $1 ORDER BY version DESC LIMIT 1",
+      [pk],
+    );
+    const last = latest.rows[0];
+    if (last !== undefined) {
+      const newer =
+        plan.stateVersion > Number(last.state_version) ||
+        (plan.stateVersion === Number(last.state_version) && Date.parse(horizonStart) > last.horizon_start.getTime());
+      if (!newer) return undefined;
+    }
+    const version = last === undefined ? 1 : Number(last.version) + 1;
+    await client.query(
+      "INSERT INTO site_plans (site_pk, version, state_version, horizon_start, computed_at, body) VALUES ($1, $2, $3, $4, $5, $6)",
+      [pk, version, plan.stateVersion, horizonStart, plan.computedAt, plan],
+    );
+    for (const [sessionId, profile] of profiles)
+      await client.query("UPDATE site_sessions SET last_profile = $3 WHERE site_pk = $1 AND session_id = $2", [pk, sessionId, profile]);
+    // Plans are small but many (one per slot and event); keep the last 500 per site.
+    await client.query("DELETE FROM site_plans WHERE site_pk = $1 AND version <= $2", [pk, version - PLANS_KEPT]);
+    return version;
+  }
+
+  async latestPlan(pk: number): Promise<StoredPlan | undefined> {
+    const r = await this.pool.query<{ version: string; state_version: string; horizon_start: Date; computed_at: Date; body: PlanBody }>(
+      "SELECT version, state_version, horizon_start, computed_at, body FROM site_plans WHERE site_pk = $1 ORDER BY version DESC LIMIT 1",
+      [pk],
+    );
+    const row = r.rows[0];
+    return row === undefined
+      ? undefined
+      : {
+          version: Number(row.version),
+          stateVersion: Number(row.state_version),
+          horizonStart: row.horizon_start.toISOString(),
+          computedAt: row.computed_at.toISOString(),
+          body: row.body,
+        };
+  }
+
+  /** The newest state version a published plan was computed from (0 when none). */
+  async plannedStateVersion(pk: number): Promise<number> {
+    const r = await this.pool.query<{ v: string | null }>("SELECT max(state_version) AS v FROM site_plans WHERE site_pk = $1", [pk]);
+    return Number(r.rows[0]?.v ?? 0);
+  }
+
+  /** Sites planned on the wall clock, with the start of their newest plan: the slot clock re-plans those behind. */
+  async wallClockSites(): Promise<{ pk: number; tenantId: string; siteId: string; slotMinutes: number; lastStart?: number }[]> {
+    const r = await this.pool.query<{ pk: string; tenant_id: string; site_id: string; slot_minutes: number; last_start: Date | null }>(
+      `SELECT s.pk, s.tenant_id, s.site_id, (s.body->'planning'->>'slotMinutes')::int AS slot_minutes,
+              (SELECT max(p.horizon_start) FROM site_plans p WHERE p.site_pk = s.pk) AS last_start
+       FROM sites s WHERE s.deleted_at IS NULL AND coalesce(s.body->'planning'->>'clock', 'wall') = 'wall'`,
+    );
+    return r.rows.map((row) => ({
+      pk: Number(row.pk),
+      tenantId: row.tenant_id,
+      siteId: row.site_id,
+      slotMinutes: row.slot_minutes,
+      ...(row.last_start !== null && { lastStart: row.last_start.getTime() }),
+    }));
+  }
+
+  /** Meter readings of a session, oldest first. */
+  async readings(pk: number, sessionId: string): Promise<MeterReading[]> {
+    const r = await this.pool.query<{ at: Date; delivered_kwh: number }>(
+      "SELECT at, delivered_kwh FROM site_meter_readings WHERE site_pk = $1 AND session_id = $2 ORDER BY at",
+      [pk, sessionId],
+    );
+    return r.rows.map((row) => ({ sessionId, at: row.at.toISOString(), deliveredKwh: row.delivered_kwh }));
+  }
+}
+
+/** First key of the planning advisory locks (the second is the site's pk). */
+const PLANNING_LOCK_SPACE = 0x57504c4e; // "WPLN"
+const PLANS_KEPT = 500;
+
+function invalidEvents(problems: { path: string; message: string }[]): WattplanError {
+  return new WattplanError(
+    "ERR_INVALID_REQUEST",
+    `the events were not applied:\n${problems.map((p) => `${p.path}: ${p.message}`).join("\n")}`,
+    {
+      problems,
+    },
+  );
+}
+
+async function upsertSession(c: pg.ClientBase, pk: number, s: SessionRecord): Promise<void> {
+  await c.query(
+    `INSERT INTO site_sessions (site_pk, session_id, evse_id, state, started_at, ended_at, announced, delivered_kwh, metered_at,
+                                learned_max_kw, slow_readings, profile_id, transaction_id, last_profile)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+     ON CONFLICT (site_pk, session_id) DO UPDATE SET
+       state = EXCLUDED.state, ended_at = EXCLUDED.ended_at, announced = EXCLUDED.announced, delivered_kwh = EXCLUDED.delivered_kwh,
+       metered_at = EXCLUDED.metered_at, learned_max_kw = EXCLUDED.learned_max_kw, slow_readings = EXCLUDED.slow_readings,
+       transaction_id = EXCLUDED.transaction_id`,
+    [
+      pk,
+      s.sessionId,
+      s.evseId,
+      s.state,
+      s.startedAt,
+      s.endedAt ?? null,
+      s.announced,
+      s.deliveredKwh,
+      s.meteredAt ?? null,
+      s.learnedMaxKw ?? null,
+      s.slowReadings,
+      s.profileId,
+      s.transactionId ?? null,
+      s.lastProfile ?? null,
+    ],
+  );
+}
+
+async function insertReadings(c: pg.ClientBase, pk: number, readings: readonly MeterReading[]): Promise<void> {
+  if (readings.length === 0) return;
+  await c.query(
+    `INSERT INTO site_meter_readings (site_pk, session_id, at, delivered_kwh)
+     SELECT $1, r.session_id, r.at, r.delivered_kwh FROM jsonb_to_recordset($2::jsonb) AS r(session_id text, at timestamptz, delivered_kwh float8)`,
+    [pk, JSON.stringify(readings.map((r) => ({ session_id: r.sessionId, at: r.at, delivered_kwh: r.deliveredKwh })))],
+  );
+}
