@@ -14,6 +14,7 @@ import { WattplanError } from "../../engine/errors.js";
 import { EXIT, UsageError, readJsonInput } from "./io.js";
 import { OCPP_CLI_OPTIONS, OCPP_CLI_USAGE, ocppOptionsFromFlags, withOcpp } from "./ocpp-options.js";
 import { simulateCommand } from "./simulate-command.js";
+import { replayCommand } from "./replay-command.js";
 import { writeScheduleChart } from "../charts/chart-file.js";
 
 const USAGE = `Usage: wattplan <command> [options]
@@ -24,6 +25,7 @@ Commands:
   validate FILE|-                               check a request; exit 2 with the problems when invalid
   strategies                                    list the strategies
   simulate [options]                            replay real sessions against strategies (simulate --help)
+  replay [options]                              drive a live site through the HTTP API with real sessions (replay --help)
 
 Strategies: ${STRATEGY_NAMES.join(", ")}
 OCPP: solve FILE ${OCPP_CLI_USAGE} adds "ocpp": SetChargingProfile messages (docs/ocpp.md)
@@ -100,6 +102,7 @@ export const COMMANDS: Record<string, Command> = {
   keys: keysCommand,
   demo: demoCommand,
   simulate: simulateCommand,
+  replay: replayCommand,
 };
 
 export function main(argv: string[]): number | Promise<number> {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { InputError } from "./csv.js";
 import { computeMetrics, meanOverSweep, type StrategyMetrics } from "./metrics.js";
 import { busiestDay, energyVsCapacitySpec, siteLoadDaySpec, solveTimeSpec, strategyLabel, writePlot } from "./plots.js";
-import { loadSessions, type SessionFile } from "./sessions.js";
+import { loadSessions, type ReplaySession, type SessionFile } from "./sessions.js";
 import { loadPrices, loadSeries, loadTariff, type StepSeries } from "./series.js";
 import {
   DEFAULT_SIMULATION_OPTIONS,
@@ -19,6 +19,8 @@ import {
   replaySpan,
   simulate,
   type RunResult,
+  type SimSession,
+  type SiteGrid,
   type SimStrategy,
   type SimulationOptions,
 } from "./simulator.js";
@@ -143,7 +145,18 @@ function loadOptional<T>(file: string | undefined, load: (file: string) => T): T
   return file === undefined ? undefined : load(file);
 }
 
-export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutput {
+/** What every replay of a configuration shares: the sessions on the slot grid, and the grid's prices and loads. */
+export interface PreparedReplay {
+  file: SessionFile;
+  replay: ReplaySession[];
+  span: { startMs: number; slots: number };
+  horizonSlots: number;
+  grid: SiteGrid;
+  sessions: SimSession[];
+  yearAligned: string[];
+}
+
+export function prepareReplay(config: ReplayConfig): PreparedReplay {
   const file: SessionFile = loadSessions(config.sessionsFile, { defaultMaxChargeKw: config.defaultMaxChargeKw });
   const tz = config.timeZone;
   const firstArrival = file.sessions.length > 0 ? file.sessions[0].arrivalMs : Date.now();
@@ -170,7 +183,11 @@ export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutp
   const models =
     config.options.v2gShare > 0 ? (config.evSpecsFile ? loadEvModels(config.evSpecsFile) : [DEFAULT_EV_MODEL]) : [DEFAULT_EV_MODEL];
   const sessions = prepareSessions(replay, grid, config.options, models);
+  return { file, replay, span, horizonSlots, grid, sessions, yearAligned };
+}
 
+export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutput {
+  const { file, replay, span, horizonSlots, grid, sessions, yearAligned } = prepareReplay(config);
   log(
     `replaying ${replay.length} sessions (${file.format}) from ${isoUtc(span.startMs)}, ${span.slots} slots of ${config.options.slotMinutes} min, ${config.strategies.length} strategies × ${config.capacitiesKw.length} capacities`,
   );
@@ -217,7 +234,7 @@ export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutp
       skippedRows: file.skipped,
       from: isoUtc(span.startMs),
       to: isoUtc(span.startMs + span.slots * config.options.slotMinutes * MINUTE_MS),
-      timeZone: tz,
+      timeZone: config.timeZone,
       slotMinutes: config.options.slotMinutes,
       horizonHours: config.horizonHours,
       capacitiesKw: config.capacitiesKw,

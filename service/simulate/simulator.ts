@@ -369,7 +369,6 @@ export function simulate(
   const started = performance.now();
   const N = grid.slots;
   const slotMs = grid.slotMinutes * MINUTE_MS;
-  const dt = grid.slotMinutes / 60;
   const offline = strategy === OFFLINE;
   const solver: StrategyName = offline ? "optimal" : strategy;
   const H = Math.min(offline ? options.offlineLookaheadSlots : options.horizonSlots, MAX_SLOTS, grid.length);
@@ -377,23 +376,7 @@ export function simulate(
   const quickCharge = !offline && strategy === "optimal" ? options.quickChargePerKwhHour : 0;
 
   const energy = Float64Array.from(sessions, (s) => s.initialEnergyKwh);
-  const result: RunResult = {
-    strategy,
-    capacityKw: options.capacityKw,
-    netImportKw: new Float64Array(N),
-    evChargeKw: new Float64Array(N),
-    evDischargeKw: new Float64Array(N),
-    curtailedPvKw: new Float64Array(N),
-    solveMs: new Float64Array(N).fill(Number.NaN),
-    pluggedIn: new Int32Array(N),
-    deliveredKwh: new Float64Array(sessions.length),
-    v2gEnergyKwh: 0,
-    degradationCost: 0,
-    solves: 0,
-    nonOptimalSolves: 0,
-    planFallbacks: 0,
-    runMs: 0,
-  };
+  const result = emptyRunResult(strategy, options.capacityKw, N, sessions.length);
   // Sessions by first slot, so each slot finds who is plugged in without a full scan.
   const order = sessions.map((_, v) => v).sort((a, b) => sessions[a].firstSlot - sessions[b].firstSlot);
   let next = 0;
@@ -462,30 +445,7 @@ export function simulate(
       }
     }
 
-    // Apply slot k to the real EVs.
-    let charge = 0;
-    let discharge = 0;
-    for (const v of present) {
-      const s = sessions[v];
-      let p = plan?.power.get(v)?.[k - plan.startSlot] ?? 0;
-      if (p > 0) p = Math.min(p, Math.max(0, (Math.min(s.physicalMaxKwh, s.capacityKwh) - energy[v]) / dt));
-      else if (p < 0) p = Math.max(p, -Math.max(0, (energy[v] - Math.min(s.minEnergyKwh, s.initialEnergyKwh)) / dt));
-      energy[v] += p * dt;
-      if (p > 0) charge += p;
-      else discharge -= p;
-      if (p < 0) result.degradationCost += -p * dt * options.degradationCostPerKwh;
-    }
-    let n = grid.baseLoadKw[k] - grid.pvKw[k] + charge - discharge;
-    let u = 0;
-    if (n < -options.exportLimitKw) {
-      u = Math.min(grid.pvKw[k], -options.exportLimitKw - n);
-      n += u;
-    }
-    result.netImportKw[k] = n;
-    result.evChargeKw[k] = charge;
-    result.evDischargeKw[k] = discharge;
-    result.curtailedPvKw[k] = u;
-    result.v2gEnergyKwh += discharge * dt;
+    const n = applySlot(k, present, (v) => plan?.power.get(v)?.[k - plan.startSlot] ?? 0, sessions, energy, grid, options, result);
     if (n > peakSoFar) peak.set(period, n);
 
     if (onProgress && performance.now() - lastReport > 1000) {
@@ -499,6 +459,69 @@ export function simulate(
   result.runMs = performance.now() - started;
   onProgress?.(N, N);
   return result;
+}
+
+/**
+ * Apply slot k's planned power to the real EVs: an EV takes no more than it
+ * really took (it was full), and gives back no more than it has. Records the
+ * slot in `result` and returns the site's net import.
+ */
+export function applySlot(
+  k: number,
+  present: readonly number[],
+  plannedKw: (v: number) => number,
+  sessions: readonly SimSession[],
+  energy: Float64Array,
+  grid: SiteGrid,
+  options: SimulationOptions,
+  result: RunResult,
+): number {
+  const dt = grid.slotMinutes / 60;
+  let charge = 0;
+  let discharge = 0;
+  for (const v of present) {
+    const s = sessions[v];
+    let p = plannedKw(v);
+    if (p > 0) p = Math.min(p, Math.max(0, (Math.min(s.physicalMaxKwh, s.capacityKwh) - energy[v]) / dt));
+    else if (p < 0) p = Math.max(p, -Math.max(0, (energy[v] - Math.min(s.minEnergyKwh, s.initialEnergyKwh)) / dt));
+    energy[v] += p * dt;
+    if (p > 0) charge += p;
+    else discharge -= p;
+    if (p < 0) result.degradationCost += -p * dt * options.degradationCostPerKwh;
+  }
+  let n = grid.baseLoadKw[k] - grid.pvKw[k] + charge - discharge;
+  let u = 0;
+  if (n < -options.exportLimitKw) {
+    u = Math.min(grid.pvKw[k], -options.exportLimitKw - n);
+    n += u;
+  }
+  result.netImportKw[k] = n;
+  result.evChargeKw[k] = charge;
+  result.evDischargeKw[k] = discharge;
+  result.curtailedPvKw[k] = u;
+  result.v2gEnergyKwh += discharge * dt;
+  return n;
+}
+
+/** An empty result of `slots` slots for `sessions` sessions. */
+export function emptyRunResult(strategy: SimStrategy, capacityKw: number, slots: number, sessions: number): RunResult {
+  return {
+    strategy,
+    capacityKw,
+    netImportKw: new Float64Array(slots),
+    evChargeKw: new Float64Array(slots),
+    evDischargeKw: new Float64Array(slots),
+    curtailedPvKw: new Float64Array(slots),
+    solveMs: new Float64Array(slots).fill(Number.NaN),
+    pluggedIn: new Int32Array(slots),
+    deliveredKwh: new Float64Array(sessions),
+    v2gEnergyKwh: 0,
+    degradationCost: 0,
+    solves: 0,
+    nonOptimalSolves: 0,
+    planFallbacks: 0,
+    runMs: 0,
+  };
 }
 
 /** The replay's grid span: from `fromMs` until every session in it has left. */

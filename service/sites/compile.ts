@@ -99,7 +99,8 @@ export function compileSitePlan(body: SiteBody, state: SiteState, sessions: read
     const capacity = a.capacityKwh;
     const reached = a.initialEnergyKwh + s.deliveredKwh * a.chargeEfficiency;
     const initial = capacity === undefined ? reached : Math.min(reached, capacity);
-    const maxChargeKw = Math.min(evse.maxChargeKw, s.learnedMaxKw ?? Number.POSITIVE_INFINITY);
+    const learned = body.planning.meterCaps ? s.learnedMaxKw : undefined;
+    const maxChargeKw = Math.min(evse.maxChargeKw, learned ?? Number.POSITIVE_INFINITY);
     requestSessions.push({
       id: s.sessionId,
       evseId: evse.id,
@@ -121,8 +122,8 @@ export function compileSitePlan(body: SiteBody, state: SiteState, sessions: read
       ...(evse.phases !== undefined && { phases: evse.phases }),
       ...(evse.voltageV !== undefined && { voltageV: evse.voltageV }),
     });
-    if (s.learnedMaxKw !== undefined && s.learnedMaxKw < evse.maxChargeKw)
-      notes.push(`session ${s.sessionId}: capped at ${round(s.learnedMaxKw)} kW, what its meter values show it takes`);
+    if (learned !== undefined && learned < evse.maxChargeKw)
+      notes.push(`session ${s.sessionId}: capped at ${round(learned)} kW, what its meter values show it takes`);
   }
 
   return {

@@ -109,6 +109,12 @@ export const PlanningSchema = z.strictObject({
    * @defaultValue "wall"
    */
   clock: z.enum(["wall", "events"]).default("wall"),
+  /**
+   * Lower the cap of a car whose meter values show it takes clearly less
+   * than its setpoint, so the next plan gives the headroom to the others.
+   * @defaultValue true
+   */
+  meterCaps: z.boolean().default(true),
 });
 
 export const SessionDefaultsSchema = z.strictObject({
