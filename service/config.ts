@@ -66,6 +66,8 @@ export interface ServiceConfig {
    * (on when PostgreSQL answers at start, else off with a log line and 503s). @defaultValue "auto"
    */
   sites: "on" | "off" | "auto";
+  /** How often the slot clock re-plans live sites that are behind their state or the current slot. @defaultValue 10000 */
+  sitesClockMs: number;
 }
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -111,6 +113,7 @@ const EnvSchema = z.object({
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, "lower-case letters, digits and _ only")
     .default("wattplan"),
   WATTPLAN_SITES: z.enum(["on", "off", "auto"], { error: "must be on, off or auto" }).default("auto"),
+  WATTPLAN_SITES_CLOCK_MS: int(100).default(10_000),
 });
 
 export class ConfigError extends Error {
@@ -162,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseUrl: e.DATABASE_URL,
     databaseSchema: e.WATTPLAN_DB_SCHEMA,
     sites: e.WATTPLAN_SITES,
+    sitesClockMs: e.WATTPLAN_SITES_CLOCK_MS,
     ...overrides,
   };
 }

@@ -71,7 +71,8 @@ async function startSites(
   await migrate(db);
   const pool = createPool(db);
   const store = new SiteStore(pool);
-  const producerRedis = createRedis(config.redisUrl, "worker");
+  // Fails fast while Redis is away: the API then answers without the re-plan request, which the slot clock makes up for.
+  const producerRedis = createRedis(config.redisUrl, "api");
   producerRedis.on("error", () => {});
   const plans = new SitePlanQueue(producerRedis, config.queuePrefix);
   let worker: RunningSitePlanWorker | undefined;
@@ -79,7 +80,14 @@ async function startSites(
   if (withWorker) {
     workerRedis = createRedis(config.redisUrl, "worker");
     workerRedis.on("error", () => {});
-    worker = await startSitePlanWorker({ connection: workerRedis, prefix: config.queuePrefix, store, notifier, log });
+    worker = await startSitePlanWorker({
+      connection: workerRedis,
+      prefix: config.queuePrefix,
+      store,
+      notifier,
+      log,
+      clockEveryMs: config.sitesClockMs,
+    });
   }
   return {
     context: { store, plans },

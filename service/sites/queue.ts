@@ -4,7 +4,9 @@
  * asks into at most one running and one waiting job per site, and the
  * planning lock in PostgreSQL (SiteStore.withPlanningLock) keeps two
  * workers off one site even when a stalled job is retried. A clock job
- * re-plans every wall-clock site whose plan starts before the current slot.
+ * re-plans every wall-clock site whose plan starts before the current slot,
+ * and every site whose plan is older than its state (its re-plan request was
+ * lost, e.g. with Redis down between the event's commit and the request).
  */
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
@@ -16,7 +18,7 @@ import type { SiteStore } from "./store.js";
 export const SITE_PLAN_QUEUE = "site-plans";
 const PLAN_JOB = "plan";
 const CLOCK_JOB = "clock";
-/** How often the slot clock looks for sites behind the current slot. */
+/** How often the slot clock looks for sites behind their state or the current slot, unless configured. */
 export const CLOCK_EVERY_MS = 10_000;
 
 interface PlanJob {
@@ -28,6 +30,8 @@ export class SitePlanQueue {
 
   constructor(connection: Redis, prefix: string) {
     this.queue = new Queue<PlanJob>(SITE_PLAN_QUEUE, { connection, prefix });
+    // Redis going away surfaces in the calls that fail; the emitter must not crash the process meanwhile.
+    this.queue.on("error", () => {});
   }
 
   /** Ask for a plan of the site; asks while one is waiting are merged into it. */
@@ -61,6 +65,8 @@ export interface SitePlanWorkerOptions extends PlannerOptions {
   concurrency?: number;
   /** Run the slot clock from this worker (one is enough; several are harmless). @defaultValue true */
   clock?: boolean;
+  /** @defaultValue {@link CLOCK_EVERY_MS} */
+  clockEveryMs?: number;
   log?: (message: string) => void;
   /** Called after each plan (tests, metrics). */
   onPlanned?: (outcome: PlanOutcome) => void;
@@ -84,8 +90,10 @@ export async function startSitePlanWorker(options: SitePlanWorkerOptions): Promi
     async (job: Job<PlanJob>) => {
       if (job.name === CLOCK_JOB) {
         const now = (options.now ?? Date.now)();
-        for (const site of await options.store.wallClockSites()) {
-          if (site.lastStart === undefined || site.lastStart < slotStart(now, site.slotMinutes)) await queue.request(site.pk);
+        for (const site of await options.store.planningStatus()) {
+          const behindState = site.plannedStateVersion < site.stateVersion;
+          const behindClock = site.clock === "wall" && (site.lastStart === undefined || site.lastStart < slotStart(now, site.slotMinutes));
+          if (behindState || behindClock) await queue.request(site.pk);
         }
         return;
       }
@@ -113,7 +121,11 @@ export async function startSitePlanWorker(options: SitePlanWorkerOptions): Promi
   );
   worker.on("error", (error) => log(`site plan worker: ${error.message}`));
   if (options.clock ?? true) {
-    await queue.queue.upsertJobScheduler("site-clock", { every: CLOCK_EVERY_MS }, { name: CLOCK_JOB, data: { pk: 0 } });
+    await queue.queue.upsertJobScheduler(
+      "site-clock",
+      { every: options.clockEveryMs ?? CLOCK_EVERY_MS },
+      { name: CLOCK_JOB, data: { pk: 0 } },
+    );
   }
   return {
     worker,

@@ -356,18 +356,35 @@ export class SiteStore {
     return Number(r.rows[0]?.v ?? 0);
   }
 
-  /** Sites planned on the wall clock, with the start of their newest plan: the slot clock re-plans those behind. */
-  async wallClockSites(): Promise<{ pk: number; tenantId: string; siteId: string; slotMinutes: number; lastStart?: number }[]> {
-    const r = await this.pool.query<{ pk: string; tenant_id: string; site_id: string; slot_minutes: number; last_start: Date | null }>(
-      `SELECT s.pk, s.tenant_id, s.site_id, (s.body->'planning'->>'slotMinutes')::int AS slot_minutes,
-              (SELECT max(p.horizon_start) FROM site_plans p WHERE p.site_pk = s.pk) AS last_start
-       FROM sites s WHERE s.deleted_at IS NULL AND coalesce(s.body->'planning'->>'clock', 'wall') = 'wall'`,
+  /**
+   * Every live site with what its newest plan was computed from: the slot
+   * clock re-plans those whose plan is older than their state (an event whose
+   * re-plan request was lost with Redis) or, on the wall clock, older than the
+   * current slot.
+   */
+  async planningStatus(): Promise<
+    { pk: number; clock: "wall" | "events"; slotMinutes: number; stateVersion: number; plannedStateVersion: number; lastStart?: number }[]
+  > {
+    const r = await this.pool.query<{
+      pk: string;
+      clock: string | null;
+      slot_minutes: number;
+      state_version: string;
+      planned: string | null;
+      last_start: Date | null;
+    }>(
+      `SELECT s.pk, s.body->'planning'->>'clock' AS clock, (s.body->'planning'->>'slotMinutes')::int AS slot_minutes, s.state_version,
+              p.planned, p.last_start
+       FROM sites s
+       LEFT JOIN LATERAL (SELECT max(state_version) AS planned, max(horizon_start) AS last_start FROM site_plans WHERE site_pk = s.pk) p ON true
+       WHERE s.deleted_at IS NULL`,
     );
     return r.rows.map((row) => ({
       pk: Number(row.pk),
-      tenantId: row.tenant_id,
-      siteId: row.site_id,
+      clock: row.clock === "events" ? "events" : "wall",
       slotMinutes: row.slot_minutes,
+      stateVersion: Number(row.state_version),
+      plannedStateVersion: Number(row.planned ?? 0),
       ...(row.last_start !== null && { lastStart: row.last_start.getTime() }),
     }));
   }

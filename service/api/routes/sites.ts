@@ -3,6 +3,7 @@
  * the current plan, and the sessions. State lives in PostgreSQL; every
  * change asks the plan queue for a re-plan.
  */
+import type { FastifyBaseLogger } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { jsonPath } from "../../../engine/model/validate.js";
@@ -72,6 +73,19 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
     return site;
   };
 
+  /**
+   * The change is committed before this: if the queue is away, the request
+   * is dropped rather than failing the call (a retried call would only find
+   * duplicates), and the slot clock re-plans the site once Redis is back.
+   */
+  const requestPlan = async (pk: number, delayMs: number, log: FastifyBaseLogger) => {
+    try {
+      await sites().plans.request(pk, delayMs);
+    } catch (error) {
+      log.warn({ err: error, site: pk }, "re-plan request not queued; the slot clock will re-plan");
+    }
+  };
+
   app.put(
     "/:siteId",
     {
@@ -98,7 +112,7 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
       }
       if (request.body.webhook) ctx.notifier.checkUrl(request.body.webhook.url);
       const { site, created } = await sites().store.putSite(tenant.id, request.params.siteId, request.body);
-      await sites().plans.request(site.pk);
+      await requestPlan(site.pk, 0, request.log);
       reply.header("location", siteLinks(site.siteId).self);
       return reply.code(created ? 201 : 200).send(viewOf(site));
     },
@@ -150,7 +164,9 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
       const s = sites();
       const outcome = await s.store.applyEvents(tenant.id, request.params.siteId, request.body.events);
       const site = await siteOrThrow(tenant.id, request.params.siteId);
-      if (outcome.applied.length > 0) await s.plans.request(site.pk, site.body.planning.debounceMs);
+      // Also for a batch of duplicates: its first delivery may have been applied without reaching the queue.
+      // The request is deduplicated per site, so asking again costs nothing.
+      await requestPlan(site.pk, outcome.applied.length > 0 ? site.body.planning.debounceMs : 0, request.log);
       const wait = request.query.wait ?? 0;
       if (wait > 0) {
         const deadline = Date.now() + wait * 1000;
