@@ -101,9 +101,12 @@ export function compileSitePlan(body: SiteBody, state: SiteState, sessions: read
     const initial = capacity === undefined ? reached : Math.min(reached, capacity);
     const learned = body.planning.meterCaps ? s.learnedMaxKw : undefined;
     const maxChargeKw = Math.min(evse.maxChargeKw, learned ?? Number.POSITIVE_INFINITY);
+    // A session stamped after the horizon start (an event ahead of the wall clock) charges from its start only.
+    const startedMs = Date.parse(s.startedAt);
     requestSessions.push({
       id: s.sessionId,
       evseId: evse.id,
+      ...(startedMs > startMs && { arrival: new Date(startedMs).toISOString() }),
       ...(evse.circuitId !== undefined && { circuitId: evse.circuitId }),
       departure: new Date(departureMs).toISOString(),
       initialEnergyKwh: initial,

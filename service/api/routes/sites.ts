@@ -23,6 +23,7 @@ import {
 import type { SiteRecord } from "../../sites/state.js";
 import { tenantOf } from "../auth.js";
 import type { ApiContext } from "../context.js";
+import { errorHandler } from "../errors.js";
 import { ErrorBodySchema } from "../schemas.js";
 
 export const SITES_PREFIX = "/v1/sites";
@@ -58,7 +59,24 @@ const errors = {
   503: ErrorBodySchema,
 };
 
+/** PostgreSQL unreachable or restarting (connection errors, class 08 and 57P0x): a 503 the client retries, not a 500. */
+function databaseDown(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== "string")
+    return error instanceof Error && /Connection terminated|timeout exceeded when trying to connect/i.test(error.message);
+  return code.startsWith("08") || code.startsWith("57P0") || code === "ECONNREFUSED" || code === "ECONNRESET" || code === "ETIMEDOUT";
+}
+
 export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  app.setErrorHandler(function (error, request, reply) {
+    const mapped = databaseDown(error)
+      ? new WattplanError(
+          "ERR_SITES_UNAVAILABLE",
+          `PostgreSQL is unreachable: ${(error as Error).message}; nothing was applied, retry later`,
+        )
+      : error;
+    return errorHandler.call(this, mapped, request, reply);
+  });
   const sites = () => {
     if (ctx.sites === undefined)
       throw new WattplanError(
