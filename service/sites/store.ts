@@ -326,8 +326,13 @@ export class SiteStore {
       "INSERT INTO site_plans (site_pk, version, state_version, horizon_start, computed_at, body) VALUES ($1, $2, $3, $4, $5, $6)",
       [pk, version, plan.stateVersion, horizonStart, plan.computedAt, plan],
     );
-    for (const [sessionId, profile] of profiles)
-      await client.query("UPDATE site_sessions SET last_profile = $3 WHERE site_pk = $1 AND session_id = $2", [pk, sessionId, profile]);
+    if (profiles.size > 0)
+      await client.query(
+        `UPDATE site_sessions s SET last_profile = p.profile
+         FROM jsonb_to_recordset($2::jsonb) AS p(session_id text, profile jsonb)
+         WHERE s.site_pk = $1 AND s.session_id = p.session_id`,
+        [pk, JSON.stringify([...profiles].map(([sessionId, profile]) => ({ session_id: sessionId, profile })))],
+      );
     // Plans are small but many (one per slot and event); keep the last 500 per site.
     await client.query("DELETE FROM site_plans WHERE site_pk = $1 AND version <= $2", [pk, version - PLANS_KEPT]);
     return version;

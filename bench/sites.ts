@@ -1,0 +1,268 @@
+/**
+ * bench:sites — live sites end to end: event → `site.plan.updated` webhook
+ * latency with many sites receiving events at once, and with one big site.
+ * The service (API and plan worker) runs in this process over the shared
+ * Redis and PostgreSQL (a schema of its own, dropped after); a real HTTP
+ * receiver on 127.0.0.1 takes the webhooks. Each round, every site gets one
+ * event that changes one session's target (so its profile surely changes);
+ * the latency is from sending the POST to receiving that site's webhook of a
+ * plan including the event.
+ *
+ * Two loads: a burst (every site's event sent at the same instant, the worst
+ * case) and a paced one (each site gets an event every --interval-ms, at a
+ * random phase, as events from many stations arrive in practice).
+ *
+ *   npm run bench:sites -- [--sites 50] [--sessions 40] [--rounds 10] [--interval-ms 5000] [--big 300] [--strategy optimal]
+ */
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { parseArgs } from "node:util";
+import { loadConfig } from "../service/config.js";
+import { deleteKeysWithPrefix } from "../service/redis.js";
+import { startService } from "../service/runtime.js";
+import { dropSchema } from "../service/sites/db.js";
+import type { SiteBodyInput } from "../service/sites/schema.js";
+import { hashKey, newApiKey, newWebhookSecret, TenantStore } from "../service/tenants.js";
+
+const T0 = Date.parse("2026-12-07T06:00:00Z");
+const iso = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+
+function quantile(sorted: number[], q: number): number {
+  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+function siteBody(sessions: number, webhook: string, strategy: string): SiteBodyInput {
+  return {
+    // Tight enough that the sessions compete, so plans are not trivial.
+    site: { importLimitKw: 11 * sessions * 0.35 },
+    tariff: {
+      importPrice: {
+        start: iso(0),
+        stepMinutes: 60,
+        values: Array.from({ length: 24 }, (_, h) => 0.2 + 0.1 * Math.sin((h / 24) * 2 * Math.PI)),
+      },
+    },
+    evses: Array.from({ length: sessions }, (_, i) => ({
+      id: `e${i}`,
+      stationId: `cp-${Math.floor(i / 2)}`,
+      connectorId: (i % 2) + 1,
+      maxChargeKw: 11,
+      ocpp: { version: "2.0.1" as const, unit: "W" as const },
+    })),
+    planning: { slotMinutes: 15, horizonHours: 24, clock: "events", strategy: strategy as "optimal" },
+    webhook: { url: webhook },
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      sites: { type: "string", default: "50" },
+      sessions: { type: "string", default: "40" },
+      rounds: { type: "string", default: "10" },
+      "interval-ms": { type: "string", default: "5000" },
+      big: { type: "string", default: "300" },
+      "big-rounds": { type: "string", default: "20" },
+      strategy: { type: "string", default: "optimal" },
+    },
+  });
+  const nSites = Number(values.sites);
+  const nSessions = Number(values.sessions);
+  const rounds = Number(values.rounds);
+  const intervalMs = Number(values["interval-ms"]);
+  const big = Number(values.big);
+  const bigRounds = Number(values["big-rounds"]);
+  const strategy = values.strategy!;
+
+  // The receiver: remembers when each (site, state version) webhook arrived.
+  const arrivals = new Map<string, { at: number; stateVersion: number }[]>();
+  const waiters = new Set<() => void>();
+  const receiver = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      const at = performance.now();
+      const payload = JSON.parse(body) as { data: { siteId: string; stateVersion: number } };
+      const list = arrivals.get(payload.data.siteId) ?? [];
+      list.push({ at, stateVersion: payload.data.stateVersion });
+      arrivals.set(payload.data.siteId, list);
+      for (const w of waiters) w();
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
+  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const webhookFor = (siteId: string, stateVersion: number, timeoutMs = 60_000): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const hit = arrivals.get(siteId)?.find((a) => a.stateVersion >= stateVersion);
+        if (hit) {
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(hit.at);
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`no webhook for ${siteId} state ${stateVersion} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+
+  const schema = `bench_sites_${randomBytes(3).toString("hex")}`;
+  const prefix = `wattplan-bench-sites-${randomBytes(3).toString("hex")}`;
+  const key = newApiKey();
+  const tenant = { id: "bench", apiKeys: [hashKey(key)], webhookSecrets: [newWebhookSecret()] };
+  const config = loadConfig(
+    { ...process.env },
+    {
+      port: 0,
+      host: "127.0.0.1",
+      queuePrefix: prefix,
+      sites: "on",
+      databaseSchema: schema,
+      rateLimitMax: 10_000_000,
+      webhookAllowlist: ["127.0.0.1/32"],
+    },
+  );
+  const service = await startService({ config, tenants: new TenantStore([tenant]), log: () => {} });
+  const url = service.url!;
+  const call = async (method: string, path: string, body: unknown) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const json = (await res.json()) as { stateVersion: number; message?: string };
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${json.message ?? ""}`);
+    return json;
+  };
+  let serial = 0;
+  const nextId = () => `b-${++serial}`;
+
+  async function prepare(siteId: string, sessions: number): Promise<void> {
+    await call("PUT", `/v1/sites/${siteId}`, siteBody(sessions, hook, strategy));
+    const events = Array.from({ length: sessions }, (_, i) => ({
+      eventId: nextId(),
+      type: "session.started",
+      at: iso(i % 60),
+      sessionId: `s${i}`,
+      evseId: `e${i}`,
+      departure: iso(8 * 60 + ((i * 37) % 600)),
+      targetEnergyKwh: 10 + ((i * 13) % 40),
+    }));
+    const r = await call("POST", `/v1/sites/${siteId}/events`, { events });
+    await webhookFor(siteId, r.stateVersion);
+  }
+
+  const unchanged = { count: 0 };
+  const lost: string[] = [];
+  /** The newest plan of a site, once it includes `stateVersion`. */
+  async function planOf(siteId: string, stateVersion: number): Promise<{ at: number; changed: string[] }> {
+    const deadline = performance.now() + 60_000;
+    for (;;) {
+      const res = await fetch(`${url}/v1/sites/${siteId}/plan`, { headers: { authorization: `Bearer ${key}` } });
+      const at = performance.now();
+      if (res.status === 200) {
+        const plan = (await res.json()) as { stateVersion: number; changedSessions: string[] };
+        if (plan.stateVersion >= stateVersion) return { at, changed: plan.changedSessions };
+      } else await res.text();
+      if (at > deadline) throw new Error(`no plan of ${siteId} state ${stateVersion} within 60 s`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /**
+   * One event to one site, changing one session's target; its event →
+   * webhook latency, ms. A plan the event did not change sends no webhook:
+   * then the latency is to the plan (polled), counted apart. A changed plan
+   * whose webhook does not come is counted as lost.
+   */
+  async function oneEvent(siteId: string, k: number, sessions: number): Promise<number> {
+    const sent = performance.now();
+    const r = await call("POST", `/v1/sites/${siteId}/events`, {
+      events: [
+        {
+          eventId: nextId(),
+          type: "session.updated",
+          at: iso(60 + k),
+          sessionId: `s${(k * 7) % sessions}`,
+          targetEnergyKwh: 12 + ((k * 5) % 30),
+        },
+      ],
+    });
+    const webhook = webhookFor(siteId, r.stateVersion, 30_000);
+    webhook.catch(() => {});
+    const plan = await planOf(siteId, r.stateVersion);
+    if (plan.changed.length === 0 && !arrivals.get(siteId)?.some((a) => a.stateVersion >= r.stateVersion)) {
+      unchanged.count++;
+      return plan.at - sent;
+    }
+    try {
+      return (await webhook) - sent;
+    } catch {
+      lost.push(`${siteId}@${r.stateVersion}`);
+      return Number.NaN;
+    }
+  }
+
+  /** One round: every site gets one event at once. */
+  const round = (siteIds: string[], k: number, sessions: number) => Promise.all(siteIds.map((siteId) => oneEvent(siteId, k, sessions)));
+
+  /** Paced: each site an event every intervalMs, at its own random phase. */
+  async function paced(siteIds: string[], from: number, sessions: number): Promise<number[]> {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+    const latencies: number[] = [];
+    await Promise.all(
+      siteIds.map(async (siteId) => {
+        const start = performance.now() + Math.random() * intervalMs;
+        for (let k = 0; k < rounds; k++) {
+          await sleep(start + k * intervalMs - performance.now());
+          latencies.push(await oneEvent(siteId, from + k, sessions));
+        }
+      }),
+    );
+    return latencies;
+  }
+
+  const report = (label: string, latencies: number[]) => {
+    const sorted = latencies.filter(Number.isFinite).sort((a, b) => a - b);
+    console.log(
+      `${label}: ${sorted.length} events, event → webhook p50 ${quantile(sorted, 0.5).toFixed(1)} ms, p90 ${quantile(sorted, 0.9).toFixed(1)} ms, p99 ${quantile(sorted, 0.99).toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms; ${unchanged.count} events left the plan unchanged (no webhook: latency to the plan); webhooks lost: ${lost.length}${lost.length > 0 ? ` (${lost.slice(0, 5).join(", ")})` : ""}`,
+    );
+    unchanged.count = 0;
+    lost.length = 0;
+  };
+
+  try {
+    console.log(`service in this process; strategy ${strategy}; 2 plan jobs at a time; PostgreSQL schema ${schema}`);
+    const many = Array.from({ length: nSites }, (_, i) => `site-${i}`);
+    for (const siteId of many) await prepare(siteId, nSessions);
+    const latencies: number[] = [];
+    for (let k = 0; k < rounds; k++) latencies.push(...(await round(many, k, nSessions)));
+    report(`${nSites} sites × ${nSessions} sessions, burst: all sites at once, ${rounds} rounds`, latencies);
+    report(
+      `${nSites} sites × ${nSessions} sessions, paced: each site every ${intervalMs} ms (${((1000 * nSites) / intervalMs).toFixed(1)} events/s)`,
+      await paced(many, rounds, nSessions),
+    );
+
+    if (big > 0) {
+      await prepare("big", big);
+      const bigLatencies: number[] = [];
+      for (let k = 0; k < bigRounds; k++) bigLatencies.push(...(await round(["big"], k, big)));
+      report(`1 site × ${big} sessions, one event at a time, ${bigRounds} rounds`, bigLatencies);
+    }
+  } finally {
+    await service.close();
+    receiver.close();
+    await dropSchema(config.databaseUrl, schema).catch(() => {});
+    await deleteKeysWithPrefix(config.redisUrl, prefix).catch(() => {});
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
