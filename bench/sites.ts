@@ -12,9 +12,18 @@
  * case) and a paced one (each site gets an event every --interval-ms, at a
  * random phase, as events from many stations arrive in practice).
  *
- *   npm run bench:sites -- [--sites 50] [--sessions 40] [--rounds 10] [--interval-ms 5000] [--big 300] [--strategy optimal]
+ * With --workers N the API runs in this process and the plans in N
+ * `wattplan worker` processes (the deployment the docs describe; needs
+ * `npm run build`); with 0, everything runs in this process.
+ *
+ *   npm run bench:sites -- [--sites 50] [--sessions 40] [--rounds 10] [--interval-ms 5000] [--big 300] [--strategy optimal] [--workers 0]
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packagePath } from "../engine/paths.js";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
@@ -65,8 +74,10 @@ async function main(): Promise<void> {
       big: { type: "string", default: "300" },
       "big-rounds": { type: "string", default: "20" },
       strategy: { type: "string", default: "optimal" },
+      workers: { type: "string", default: "0" },
     },
   });
+  const workers = Number(values.workers);
   const nSites = Number(values.sites);
   const nSessions = Number(values.sessions);
   const rounds = Number(values.rounds);
@@ -127,7 +138,31 @@ async function main(): Promise<void> {
       webhookAllowlist: ["127.0.0.1/32"],
     },
   );
-  const service = await startService({ config, tenants: new TenantStore([tenant]), log: () => {} });
+  const service = await startService({ config, tenants: new TenantStore([tenant]), worker: workers === 0, log: () => {} });
+  const children: ChildProcess[] = [];
+  const dir = mkdtempSync(join(tmpdir(), "wattplan-bench-sites-"));
+  if (workers > 0) {
+    const tenantsFile = join(dir, "tenants.json");
+    writeFileSync(tenantsFile, JSON.stringify([tenant]));
+    for (let w = 0; w < workers; w++) {
+      children.push(
+        spawn(process.execPath, [packagePath("bin", "wattplan.js"), "worker"], {
+          stdio: "ignore",
+          env: {
+            ...process.env,
+            REDIS_URL: config.redisUrl,
+            DATABASE_URL: config.databaseUrl,
+            WATTPLAN_DB_SCHEMA: schema,
+            WATTPLAN_SITES: "on",
+            WATTPLAN_QUEUE_PREFIX: prefix,
+            WATTPLAN_TENANTS_FILE: tenantsFile,
+            WATTPLAN_CONCURRENCY: "1",
+            WATTPLAN_WEBHOOK_ALLOWLIST: "127.0.0.1/32",
+          },
+        }),
+      );
+    }
+  }
   const url = service.url!;
   const call = async (method: string, path: string, body: unknown) => {
     const res = await fetch(`${url}${path}`, {
@@ -228,7 +263,9 @@ async function main(): Promise<void> {
   };
 
   try {
-    console.log(`service in this process; strategy ${strategy}; 2 plan jobs at a time; PostgreSQL schema ${schema}`);
+    console.log(
+      `${workers === 0 ? "API and plans in this process" : `API in this process, plans in ${workers} worker processes`}; strategy ${strategy}; PostgreSQL schema ${schema}`,
+    );
     const many = Array.from({ length: nSites }, (_, i) => `site-${i}`);
     for (const siteId of many) await prepare(siteId, nSessions);
     const latencies: number[] = [];
@@ -246,6 +283,8 @@ async function main(): Promise<void> {
       report(`1 site × ${big} sessions, one event at a time, ${bigRounds} rounds`, bigLatencies);
     }
   } finally {
+    for (const child of children) child.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
     await service.close();
     receiver.close();
     await dropSchema(config.databaseUrl, schema).catch(() => {});
