@@ -241,6 +241,58 @@ describe("events and plans", () => {
   });
 });
 
+describe("fallback profiles", () => {
+  it("caps every EVSE at its safe share, at the configured ids and stack level, and warns of a 0 kW one", async () => {
+    const body = depot({
+      circuits: [
+        { id: "row", limitKw: 10 },
+        { id: "dead", limitKw: 0 },
+      ],
+      evses: [
+        { id: "e1", stationId: "cp-A", connectorId: 1, circuitId: "row", maxChargeKw: 11, ocpp: { version: "2.0.1", unit: "W" } },
+        { id: "e2", stationId: "cp-A", connectorId: 2, circuitId: "row", maxChargeKw: 11, ocpp: { version: "2.0.1", unit: "W" } },
+        { id: "e3", stationId: "cp-B", connectorId: 1, circuitId: "dead", maxChargeKw: 11, phases: 3, ocpp: { version: "1.6", unit: "A" } },
+      ],
+      ocppProfiles: { idMin: 1000, idMax: 1999, stackLevel: 2, fallback: { idBase: 10, stackLevel: 1 } },
+    });
+    expect((await svc.put("s-fallback", body)).status).toBe(201);
+    await svc.events("s-fallback", [started("A", "e1", 0)], { wait: 20 });
+    const plan = (await svc.plan("s-fallback")).body;
+    const fallbacks = plan.ocpp.filter((e) => e.sessionId === null);
+    expect(fallbacks.map((e) => e.evseId)).toEqual(["e1", "e2", "e3"]);
+    const p201 = (e: OcppEntry) =>
+      e.payload as {
+        chargingProfile: {
+          id: number;
+          stackLevel: number;
+          chargingProfilePurpose: string;
+          chargingSchedule: { chargingSchedulePeriod: { limit: number }[] }[];
+        };
+      };
+    for (const [j, e] of fallbacks.slice(0, 2).entries()) {
+      expect(schemaValidator("2.0.1")(e.payload)).toBe(true);
+      const profile = p201(e).chargingProfile;
+      expect(profile).toMatchObject({ id: 10 + j, stackLevel: 1, chargingProfilePurpose: "TxDefaultProfile" });
+      // The row's 10 kW split between its two EVSEs.
+      expect(Math.max(...profile.chargingSchedule[0].chargingSchedulePeriod.map((p) => p.limit))).toBeLessThanOrEqual(5000);
+      expect(Math.max(...profile.chargingSchedule[0].chargingSchedulePeriod.map((p) => p.limit))).toBeGreaterThan(4000);
+    }
+    expect(schemaValidator("1.6")(fallbacks[2].payload)).toBe(true);
+    expect(plan.warnings.some((w) => w.startsWith("fallback for EVSE e3 is 0 kW (set by circuit dead)"))).toBe(true);
+    // The session's own profile is at the TxProfile stack level, from its own range.
+    const tx = p201(plan.ocpp.find((e) => e.sessionId === "A")!).chargingProfile;
+    expect(tx).toMatchObject({ id: 1000, stackLevel: 2, chargingProfilePurpose: "TxProfile" });
+    // Fallbacks unchanged by a meter value are not sent again.
+    await svc.events("s-fallback", [{ eventId: eventId(), type: "session.updated", at: at(15), sessionId: "A", energyDeliveredKwh: 2 }], {
+      wait: 20,
+    });
+    const next = (await api<{ changedFallbacks: string[] }>(svc.url, "GET", "/v1/sites/s-fallback/plan", { key: svc.acme.key })).body;
+    expect(next.changedFallbacks).toEqual([]);
+    const overlap = await svc.put("s-fallback", { ...body, ocppProfiles: { idMin: 1000, idMax: 1999, fallback: { idBase: 1500 } } });
+    expect(overlap.status).toBe(400);
+  });
+});
+
 describe("site.plan.updated", () => {
   let receiver: Receiver;
   beforeAll(async () => {

@@ -9,7 +9,8 @@
 import { formatProblems, validateRequest } from "../../engine/model/validate.js";
 import type { Request, Response } from "../../engine/model/schema.js";
 import { solve } from "../../engine/scheduler/solve.js";
-import { ocppMessages } from "../ocpp/index.js";
+import { FALLBACK_STACK_LEVEL, ocppMessages } from "../ocpp/index.js";
+import { evseShares } from "../ocpp/fallback.js";
 import { compileSitePlan } from "./compile.js";
 import type { OcppEntry } from "./schema.js";
 import type { PublishedProfile, SessionRecord, SiteRecord } from "./state.js";
@@ -43,18 +44,22 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
     const request = valid.request;
     const response = solve(request);
     const { entries, profiles, warnings } = profilesOf(site, sessions, request, response);
+    const published = site.body.ocppProfiles.fallback === undefined ? undefined : await store.publishedFallbacks(client, pk);
+    const fallbacks = published === undefined ? undefined : fallbackProfiles(site, request, published, warnings);
+    const all = [...entries, ...(fallbacks?.entries ?? [])];
     const plan: PlanBody = {
       stateVersion: site.stateVersion,
       computedAt: new Date(now()).toISOString(),
       request: input,
       response,
-      ocpp: entries.map((e) => e.entry),
-      changedSessions: entries.filter((e) => e.changed).map((e) => e.entry.sessionId),
+      ocpp: all.map((e) => e.entry),
+      changedSessions: entries.filter((e) => e.changed).map((e) => e.entry.sessionId!),
+      changedFallbacks: (fallbacks?.entries ?? []).filter((e) => e.changed).map((e) => e.entry.evseId),
       warnings: [...notes, ...response.warnings, ...warnings],
     };
-    const version = await store.publishPlan(client, pk, plan, request.horizon.start, profiles);
+    const version = await store.publishPlan(client, pk, plan, request.horizon.start, profiles, fallbacks?.keys);
     if (version !== undefined)
-      return { site, version, stateVersion: site.stateVersion, changed: entries.filter((e) => e.changed).map((e) => e.entry), plan };
+      return { site, version, stateVersion: site.stateVersion, changed: all.filter((e) => e.changed).map((e) => e.entry), plan };
     // Not newer than the published plan. When that plan is of this very state and slot, this is a retry
     // of a job whose webhook may not have gone out: hand back that plan (its delivery id makes the webhook once-only).
     const latest = await store.latestPlan(pk);
@@ -64,11 +69,14 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
       latest.horizonStart === new Date(Date.parse(request.horizon.start)).toISOString()
     ) {
       const changed = new Set(latest.body.changedSessions);
+      const changedFallbacks = new Set(latest.body.changedFallbacks ?? []);
       return {
         site,
         version: latest.version,
         stateVersion: latest.stateVersion,
-        changed: latest.body.ocpp.filter((e) => changed.has(e.sessionId)) as OcppEntry[],
+        changed: latest.body.ocpp.filter((e) =>
+          e.sessionId === null ? changedFallbacks.has(e.evseId) : changed.has(e.sessionId),
+        ) as OcppEntry[],
         plan: latest.body,
       };
     }
@@ -182,4 +190,118 @@ export function limitTimeline(payload: unknown): [number, number][] {
   if (schedule?.startSchedule === undefined || schedule.chargingSchedulePeriod === undefined) return [];
   const start = Date.parse(schedule.startSchedule);
   return schedule.chargingSchedulePeriod.map((period) => [start + period.startPeriod * 1000, period.limit]);
+}
+
+/**
+ * Each EVSE's fallback TxDefaultProfile (ocppProfiles.fallback): its safe
+ * share of the limits above it over the horizon (service/ocpp/fallback.ts;
+ * every EVSE of the site counts, occupied or not, so all of them at their
+ * caps still meet every limit), at most its own maxChargeKw. Changed when
+ * its limit differs from the last one published.
+ */
+function fallbackProfiles(
+  site: SiteRecord,
+  request: Request,
+  published: Record<string, string>,
+  warnings: string[],
+): { entries: Entry[]; keys: Record<string, string> } {
+  const policy = site.body.ocppProfiles.fallback!;
+  const end = new Date(Date.parse(request.horizon.start) + request.horizon.slots * request.horizon.slotMinutes * 60_000).toISOString();
+  // One idle pseudo-session per EVSE: the shares are those of the whole site.
+  const pseudo: Request = {
+    ...request,
+    sessions: site.body.evses.map((e) => ({
+      ...PSEUDO_SESSION,
+      id: `evse:${e.id}`,
+      evseId: e.id,
+      ...(e.circuitId !== undefined && { circuitId: e.circuitId }),
+      departure: end,
+      maxChargeKw: e.maxChargeKw,
+      connectorId: e.connectorId,
+      ...(e.phases !== undefined && { phases: e.phases }),
+      ...(e.voltageV !== undefined && { voltageV: e.voltageV }),
+    })),
+  };
+  const shares = evseShares(pseudo);
+  const entries: Entry[] = [];
+  const keys: Record<string, string> = {};
+  site.body.evses.forEach((evse, j) => {
+    const capKw = Math.min(evse.maxChargeKw, shares[j].shareKw);
+    // A one-EVSE request whose fallback is this EVSE's cap: ocppMessages gives a fallback the id base + sessions + j.
+    const one: Request = {
+      ...pseudo,
+      site: { ...pseudo.site, importLimitKw: capKw, baseLoadKw: 0 },
+      circuits: [],
+      sessions: [{ ...pseudo.sessions[j], circuitId: undefined }],
+    };
+    const result = ocppMessages(one, idleResponse(one), {
+      version: evse.ocpp.version,
+      unit: evse.ocpp.unit,
+      fallback: true,
+      profileIdBase: policy.idBase + j - 1,
+    });
+    const message = result.messages.find((m) => m.sessionId === null);
+    if (message === undefined) return;
+    const payload = withStackLevel(message.payload, policy.stackLevel);
+    const key = JSON.stringify(limitTimeline(payload).map(([, limit]) => limit));
+    keys[evse.id] = key;
+    if (!(capKw > 0))
+      warnings.push(
+        `fallback for EVSE ${evse.id} is 0 kW (set by ${shares[j].limitedBy}): a station that loses the CSMS stops charging there`,
+      );
+    entries.push({
+      entry: {
+        sessionId: null,
+        evseId: evse.id,
+        stationId: evse.stationId,
+        action: "SetChargingProfile",
+        payload: payload as Record<string, unknown>,
+      },
+      changed: published[evse.id] !== key,
+    });
+  });
+  return { entries, keys };
+}
+
+const PSEUDO_SESSION = {
+  initialEnergyKwh: 0,
+  targetEnergyKwh: 0,
+  minEnergyKwh: 0,
+  minChargeKw: 0,
+  maxDischargeKw: 0,
+  chargeEfficiency: 1,
+  dischargeEfficiency: 1,
+  degradationCostPerKwh: 0,
+  shortfallPenaltyPerKwh: 0,
+};
+
+/** A schedule of nothing for every session of `request` (the fallback builder needs a response beside the request). */
+function idleResponse(request: Request): Response {
+  const T = request.horizon.slots;
+  return {
+    status: "optimal",
+    strategy: request.strategy,
+    cost: { total: 0, energy: 0, demand: 0, degradation: 0, shortfall: 0 },
+    peakImportKw: 0,
+    warnings: [],
+    infeasibleSlots: [],
+    sessions: request.sessions.map((s) => ({
+      id: s.id,
+      powerKw: new Array<number>(T).fill(0),
+      energyKwh: new Array<number>(T).fill(0),
+      deliveredKwh: 0,
+      shortfallKwh: 0,
+    })),
+    site: { netImportKw: new Array<number>(T).fill(0), curtailedPvKw: new Array<number>(T).fill(0) },
+    solver: { iterations: 0, solveMs: 0 },
+  };
+}
+
+/** The fallback at the site's configured stack level (ocppMessages puts it at {@link FALLBACK_STACK_LEVEL}). */
+function withStackLevel(payload: unknown, stackLevel: number): unknown {
+  if (stackLevel === FALLBACK_STACK_LEVEL) return payload;
+  const p = structuredClone(payload) as { csChargingProfiles?: { stackLevel: number }; chargingProfile?: { stackLevel: number } };
+  if (p.csChargingProfiles !== undefined) p.csChargingProfiles.stackLevel = stackLevel;
+  if (p.chargingProfile !== undefined) p.chargingProfile.stackLevel = stackLevel;
+  return p;
 }

@@ -140,6 +140,21 @@ export const OcppProfilesSchema = z
       .max(2 ** 31 - 1)
       .default(1_999_999),
     stackLevel: z.int().min(1).max(1000).default(1),
+    /**
+     * Also send each EVSE a TxDefaultProfile capping it at its safe share of
+     * the limits above it, for when a station loses the CSMS. EVSE j of
+     * `evses` gets the id `idBase + j`; keep the range outside idMin…idMax
+     * and your own profiles.
+     */
+    fallback: z
+      .strictObject({
+        idBase: z
+          .int()
+          .min(1)
+          .max(2 ** 31 - 1 - 2000),
+        stackLevel: z.int().min(0).max(1000).default(0),
+      })
+      .optional(),
   })
   .refine((p) => p.idMax - p.idMin >= 1, { message: "idMax must be above idMin", path: ["idMax"] });
 
@@ -201,6 +216,12 @@ export function siteBodyIssues(body: SiteBody): { path: (string | number)[]; mes
     if (e.minChargeKw > e.maxChargeKw)
       issues.push({ path: ["evses", i, "minChargeKw"], message: `must not exceed maxChargeKw (${e.maxChargeKw})` });
   });
+  const { idMin, idMax, fallback } = body.ocppProfiles;
+  if (fallback !== undefined && fallback.idBase <= idMax && fallback.idBase + body.evses.length - 1 >= idMin)
+    issues.push({
+      path: ["ocppProfiles", "fallback", "idBase"],
+      message: `the fallback ids ${fallback.idBase}…${fallback.idBase + body.evses.length - 1} (one per EVSE) overlap the session ids ${idMin}…${idMax}`,
+    });
   const slots = (body.planning.horizonHours * 60) / body.planning.slotMinutes;
   if (!Number.isInteger(slots))
     issues.push({ path: ["planning", "horizonHours"], message: `must be a whole number of slots of ${body.planning.slotMinutes} minutes` });
@@ -302,7 +323,7 @@ export const EventBatchSchema = z.strictObject({
 export const SiteIdParamsSchema = z.strictObject({ siteId: id() });
 
 export const OcppEntrySchema = z.object({
-  sessionId: z.string(),
+  sessionId: z.string().nullable().describe("null for an EVSE's fallback profile"),
   evseId: z.string(),
   stationId: z.string(),
   action: z.literal("SetChargingProfile"),
@@ -360,6 +381,7 @@ export const PlanSchema = z.object({
   response: z.record(z.string(), z.unknown()).describe("its response (spec §9)"),
   ocpp: z.array(OcppEntrySchema),
   changedSessions: z.array(z.string()),
+  changedFallbacks: z.array(z.string()).describe("EVSEs whose fallback profile changed"),
   warnings: z.array(z.string()),
 });
 

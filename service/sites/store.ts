@@ -34,9 +34,11 @@ export interface PlanBody {
   computedAt: string;
   request: unknown;
   response: unknown;
-  ocpp: { sessionId: string; evseId: string; stationId: string; action: "SetChargingProfile"; payload: unknown }[];
+  ocpp: { sessionId: string | null; evseId: string; stationId: string; action: "SetChargingProfile"; payload: unknown }[];
   /** Sessions whose profile differs from what they were sent before (the webhook's `ocpp`). */
   changedSessions: string[];
+  /** EVSEs whose fallback profile changed (absent in plans from before fallbacks). */
+  changedFallbacks?: string[];
   warnings: string[];
 }
 
@@ -309,6 +311,7 @@ export class SiteStore {
     plan: PlanBody,
     horizonStart: string,
     profiles: ReadonlyMap<string, PublishedProfile>,
+    fallbacks?: Record<string, string>,
   ): Promise<number | undefined> {
     const latest = await client.query<{ version: string; state_version: string; horizon_start: Date }>(
       "SELECT version, state_version, horizon_start FROM site_plans WHERE site_pk = $1 ORDER BY version DESC LIMIT 1",
@@ -333,9 +336,16 @@ export class SiteStore {
          WHERE s.site_pk = $1 AND s.session_id = p.session_id`,
         [pk, JSON.stringify([...profiles].map(([sessionId, profile]) => ({ session_id: sessionId, profile })))],
       );
+    if (fallbacks !== undefined) await client.query("UPDATE sites SET fallbacks = $2 WHERE pk = $1", [pk, fallbacks]);
     // Plans are small but many (one per slot and event); keep the last 500 per site.
     await client.query("DELETE FROM site_plans WHERE site_pk = $1 AND version <= $2", [pk, version - PLANS_KEPT]);
     return version;
+  }
+
+  /** The fallback limit keys last published per EVSE. */
+  async publishedFallbacks(client: pg.ClientBase, pk: number): Promise<Record<string, string>> {
+    const r = await client.query<{ fallbacks: Record<string, string> }>("SELECT fallbacks FROM sites WHERE pk = $1", [pk]);
+    return r.rows[0]?.fallbacks ?? {};
   }
 
   async latestPlan(pk: number): Promise<StoredPlan | undefined> {

@@ -83,7 +83,9 @@ export interface SitePlanWebhookPayload {
     stateVersion: number;
     horizonStart: string;
     changedSessions: string[];
-    ocpp?: { sessionId: string; evseId: string; stationId: string; action: "SetChargingProfile"; payload: unknown }[];
+    /** EVSEs whose fallback profile (sessionId null in `ocpp`) changed. */
+    changedFallbacks: string[];
+    ocpp?: { sessionId: string | null; evseId: string; stationId: string; action: "SetChargingProfile"; payload: unknown }[];
     ocppOmitted?: "too_large";
     links: Record<string, string>;
   };

@@ -14,7 +14,7 @@ export interface SitePlanNotice {
   stateVersion: number;
   horizonStart: string;
   computedAt: string;
-  changed: { sessionId: string; evseId: string; stationId: string; action: "SetChargingProfile"; payload: unknown }[];
+  changed: { sessionId: string | null; evseId: string; stationId: string; action: "SetChargingProfile"; payload: unknown }[];
 }
 
 export interface Notifier {

@@ -217,13 +217,14 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
         request: body.request as Record<string, unknown>,
         response: body.response as Record<string, unknown>,
         ocpp: body.ocpp as {
-          sessionId: string;
+          sessionId: string | null;
           evseId: string;
           stationId: string;
           action: "SetChargingProfile";
           payload: Record<string, unknown>;
         }[],
         changedSessions: body.changedSessions,
+        changedFallbacks: body.changedFallbacks ?? [],
         warnings: body.warnings,
       };
     },
