@@ -12,7 +12,7 @@ import { startService, type RunningService } from "../service/runtime.js";
 import { dropSchema } from "../service/sites/db.js";
 import { TenantStore } from "../service/tenants.js";
 import { api, deletePrefix, eventually, makeTenant, testConfig, uniquePrefix } from "./service-helpers.js";
-import { DATABASE_URL, depot, eventId, uniqueSchema, type Plan } from "./sites-helpers.js";
+import { DATABASE_URL, depot, eventId, startPrivatePostgres, uniqueSchema, type Plan, type PrivatePostgres } from "./sites-helpers.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -33,11 +33,11 @@ const started = (sessionId: string, evseId: string, at: string) => ({
 async function service(
   prefix: string,
   schema: string,
-  options: { api?: boolean; worker?: boolean; redisUrl?: string },
+  options: { api?: boolean; worker?: boolean; redisUrl?: string; databaseUrl?: string },
 ): Promise<RunningService> {
   const config = testConfig(prefix, {
     sites: "on",
-    databaseUrl: DATABASE_URL,
+    databaseUrl: options.databaseUrl ?? DATABASE_URL,
     databaseSchema: schema,
     sitesClockMs: 300,
     ...(options.redisUrl !== undefined && { redisUrl: options.redisUrl }),
@@ -75,6 +75,38 @@ describe("live sites under faults", () => {
       (r) => r.status === 200 && r.body.stateVersion >= posted.body.stateVersion,
     );
     expect(plan.body.request.sessions.map((s) => s.id).sort()).toEqual(["A", "B"]);
+  });
+
+  it("refuses events while PostgreSQL is down, nothing half-applied, and plans again once it is back", async () => {
+    const pg: PrivatePostgres = await startPrivatePostgres();
+    cleanups.push(() => pg.destroy());
+    const prefix = uniquePrefix("sites-pg");
+    cleanups.push(() => deletePrefix(prefix));
+    const s = await service(prefix, "wattplan", { databaseUrl: pg.url });
+    const url = s.url!;
+    await api(url, "PUT", "/v1/sites/s3", { key: acme.key, body: depot() });
+    const first = await api(url, "POST", "/v1/sites/s3/events?wait=20", {
+      key: acme.key,
+      body: { events: [started("A", "e1", "2026-12-07T08:00:00Z")] },
+    });
+    expect(first.status).toBe(200);
+
+    await pg.stop();
+    const batch = { events: [started("B", "e2", "2026-12-07T08:10:00Z"), started("C", "e3", "2026-12-07T08:11:00Z")] };
+    const during = await api<{ code: string }>(url, "POST", "/v1/sites/s3/events", { key: acme.key, body: batch });
+    expect(during.status).toBe(503);
+    expect(during.body.code).toBe("ERR_SITES_UNAVAILABLE");
+
+    await pg.start();
+    // The CSMS retries the same batch: applied now, once.
+    const retried = await eventually(
+      () => api<{ applied: string[]; stateVersion: number }>(url, "POST", "/v1/sites/s3/events?wait=20", { key: acme.key, body: batch }),
+      (r) => r.status === 200,
+    );
+    expect(retried.body.applied).toHaveLength(2);
+    const plan = await planOf(url, "s3");
+    expect(plan.body.stateVersion).toBe(retried.body.stateVersion);
+    expect(plan.body.request.sessions.map((x) => x.id).sort()).toEqual(["A", "B", "C"]);
   });
 
   it("re-plans an event whose re-plan request was lost with Redis, once Redis is back", async () => {

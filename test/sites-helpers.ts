@@ -83,3 +83,53 @@ export function depot(overrides: Partial<SiteBodyInput> = {}): SiteBodyInput {
 
 let counter = 0;
 export const eventId = () => `ev-${++counter}-${randomBytes(3).toString("hex")}`;
+
+export interface PrivatePostgres {
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL cluster of our own (never the shared one), to stop and start
+ * under a running service. initdb refuses to run as root: as root the
+ * cluster runs as the `postgres` user.
+ */
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const { execFileSync } = await import("node:child_process");
+  const { chownSync, mkdtempSync, readdirSync, rmSync } = await import("node:fs");
+  const { tmpdir, userInfo } = await import("node:os");
+  const { join } = await import("node:path");
+  const { freePort } = await import("../service/redis.js");
+  const versions = readdirSync("/usr/lib/postgresql");
+  const bin = join("/usr/lib/postgresql", versions[versions.length - 1], "bin");
+  const dir = mkdtempSync(join(tmpdir(), "wattplan-pg-"));
+  const root = userInfo().uid === 0;
+  const run = (tool: string, args: string[]): void => {
+    if (root) execFileSync("runuser", ["-u", "postgres", "--", join(bin, tool), ...args], { stdio: "ignore" });
+    else execFileSync(join(bin, tool), args, { stdio: "ignore" });
+  };
+  if (root) {
+    const { uid, gid } = {
+      uid: Number(execFileSync("id", ["-u", "postgres"]).toString()),
+      gid: Number(execFileSync("id", ["-g", "postgres"]).toString()),
+    };
+    chownSync(dir, uid, gid);
+  }
+  const data = join(dir, "data");
+  run("initdb", ["-D", data, "-A", "trust", "-U", "postgres"]);
+  const port = await freePort();
+  const start = async () => run("pg_ctl", ["-D", data, "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, "-w", "start"]);
+  const stop = async () => run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    start,
+    stop,
+    async destroy() {
+      await stop().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
