@@ -132,7 +132,8 @@ function profilesOf(
     const profile: PublishedProfile = {
       startMs,
       slotMinutes: request.horizon.slotMinutes,
-      powerKw: scheduled.powerKw,
+      // Only meter values are judged against it: watts are plenty.
+      powerKw: scheduled.powerKw.map((p) => Math.round(p * 1000) / 1000),
       limits,
       endMs,
       ...(session.transactionId !== undefined && { transactionId: session.transactionId }),

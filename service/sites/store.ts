@@ -295,6 +295,9 @@ export class SiteStore {
    */
   async withPlanningLock<T>(pk: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return this.transaction(async (c) => {
+      // A plan is recomputed from the state whenever it is missing, so its commit need not wait for the disk
+      // (events, which are the state, keep synchronous commits).
+      await c.query("SET LOCAL synchronous_commit = off");
       await c.query("SELECT pg_advisory_xact_lock($1, $2)", [PLANNING_LOCK_SPACE, pk]);
       return work(c);
     });
@@ -332,7 +335,7 @@ export class SiteStore {
     if (profiles.size > 0)
       await client.query(
         `UPDATE site_sessions s SET last_profile = p.profile
-         FROM jsonb_to_recordset($2::jsonb) AS p(session_id text, profile jsonb)
+         FROM json_to_recordset($2::json) AS p(session_id text, profile json)
          WHERE s.site_pk = $1 AND s.session_id = p.session_id`,
         [pk, JSON.stringify([...profiles].map(([sessionId, profile]) => ({ session_id: sessionId, profile })))],
       );
