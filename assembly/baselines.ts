@@ -8,7 +8,8 @@ import { Field, Setting, StrategyId } from "./layout";
 import {
   slots, sessions, circuits, ptr, f64At, setF64, i32At, setI32, setting,
   windowStart, windowEnd, windowOffset, sessionCircuit, circuitParent,
-  sessionValue, slotValue, circuitLimit,
+  sessionValue, slotValue, circuitLimit, phaseLimit, unbalanceLimit, sessionPhase,
+  ampsPerKw, phaseShare,
 } from "./problem";
 import { stepEnergy } from "./evaluate";
 import * as arena from "./arena";
@@ -31,6 +32,13 @@ let nodeOpen: usize = 0;    // i32[C+1]: equalShare: unfrozen sessions under eac
 let nodeFull: usize = 0;    // i32[C+1]: equalShare: 1 once the node is saturated
 let frozen: usize = 0;      // i32[V]: equalShare: 1 once the session's power is fixed
 let nodeScale: usize = 0;   // f64[C+1]: uncontrolled: pass-through factor of each node
+// Spec §11 (only when Setting.HasPhases): node currents of the slot being decided.
+let phased: bool = false;
+let slotNow: i32 = 0;
+let cur: usize = 0;         // f64[(C+1)·3]: phase current (A) under each node, the site's base included
+let unk: usize = 0;         // f64[C+1]: Σ |current| of one-phase sessions on an unknown phase under each node
+let siteBase: usize = 0;    // f64[3]: the site's balanced base current assumed for this slot
+let constrained: usize = 0; // i32[C+1]: 1 when the node has a phase or unbalance limit
 
 export function runBaseline(strategy: StrategyId): void {
   const T = slots;
@@ -54,6 +62,16 @@ export function runBaseline(strategy: StrategyId): void {
   nodeFull = arena.allocI32(C + 1);
   frozen = arena.allocI32(V);
   nodeScale = arena.allocF64(C + 1);
+  phased = setting(Setting.HasPhases) != 0;
+  cur = arena.allocF64((C + 1) * 3);
+  unk = arena.allocF64(C + 1);
+  siteBase = arena.allocF64(1);
+  constrained = arena.allocI32(C + 1);
+  for (let n = 0; n <= C; n++) {
+    let has = unbalanceLimit(n) < Infinity;
+    for (let t = 0; t < T && !has; t++) has = phaseLimit(n, t) < Infinity;
+    setI32(constrained, n, has ? 1 : 0);
+  }
 
   for (let c = 0; c < C; c++) {
     const parent = circuitParent(c);
@@ -66,31 +84,57 @@ export function runBaseline(strategy: StrategyId): void {
     setF64(energyNow, v, sessionValue(Field.InitialEnergy, v));
   }
 
+  const siteAmps = setting(Setting.SiteAmpsPerKw) / 3;
   for (let t = 0; t < T; t++) {
-    collectActive(t, dt);
-    // The grid connection's headroom for EVs; PV first serves the site.
-    const siteRoom = slotValue(Field.ImportLimit, t) - slotValue(Field.BaseLoad, t) + slotValue(Field.Pv, t);
-    setF64(headroom, C, siteRoom > 0 ? siteRoom : 0);
-    for (let c = 0; c < C; c++) setF64(headroom, c, circuitLimit(c, t));
+    slotNow = t;
+    const net0 = slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t);
+    const pv = slotValue(Field.Pv, t);
+    const siteLim = phaseLimit(C, t);
+    // Spec §11 at the site: curtailment lifts the balanced base current to at least −limit, so EVs plan on that.
+    setF64(siteBase, 0, max(net0 * siteAmps, -siteLim));
+    let u: f64 = 0;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      collectActive(t, dt);
+      if (attempt == 3) for (let i = 0; i < activeCount; i++) setF64(cap, i32At(active, i), 0);
+      // The grid connection's headroom for EVs; PV first serves the site.
+      const siteRoom = slotValue(Field.ImportLimit, t) - net0;
+      setF64(headroom, C, siteRoom > 0 ? siteRoom : 0);
+      for (let c = 0; c < C; c++) setF64(headroom, c, circuitLimit(c, t));
 
-    if (strategy == StrategyId.Uncontrolled) allocateWithMinimum(false);
-    else if (strategy == StrategyId.EqualShare) allocateWithMinimum(true);
-    else allocateInOrder(t, strategy == StrategyId.Llf, dt);
+      if (strategy == StrategyId.Uncontrolled) allocateWithMinimum(false);
+      else if (strategy == StrategyId.EqualShare) allocateWithMinimum(true);
+      else allocateInOrder(t, strategy == StrategyId.Llf, dt);
 
-    let total: f64 = 0;
+      let total: f64 = 0;
+      for (let i = 0; i < activeCount; i++) total += f64At(alloc, i32At(active, i));
+      // Curtail PV only as far as the export limit (and the site's phase limit) requires.
+      const need = -slotValue(Field.ExportLimit, t) - (net0 + total);
+      u = need <= 0 ? 0 : (need < pv ? need : pv);
+      if (!phased || siteLim == Infinity) break;
+      // Currents with this curtailment; EVs only charge, so the lowest phase is the base alone.
+      const base = (net0 + u) * siteAmps;
+      if (base < -siteLim) {
+        u = min(pv, u + (-siteLim - base) / siteAmps);
+      }
+      const lifted = (net0 + u) * siteAmps;
+      fillCurrents();
+      let over = false;
+      for (let phi = 0; phi < 3; phi++) {
+        if (f64At(cur, C * 3 + phi) - f64At(siteBase, 0) + lifted > siteLim + ZERO) over = true;
+      }
+      if (!over) break;
+      // The export limit curtailed more than planned for: plan again on the higher base.
+      setF64(siteBase, 0, lifted);
+    }
+
     for (let i = 0; i < activeCount; i++) {
       const v = i32At(active, i);
       const p = f64At(alloc, v);
       setF64(power, windowOffset(v) + t - windowStart(v), p);
-      total += p;
       setF64(energyNow, v, stepEnergy(f64At(energyNow, v), p, dt,
         sessionValue(Field.ChargeEfficiency, v), sessionValue(Field.DischargeEfficiency, v)));
     }
-    // Curtail PV only as far as the export limit requires.
-    const n = slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t) + total;
-    const need = -slotValue(Field.ExportLimit, t) - n;
-    const pv = slotValue(Field.Pv, t);
-    setF64(curtail, t, need <= 0 ? 0 : (need < pv ? need : pv));
+    setF64(curtail, t, u);
   }
   arena.release(scratch);
 }
@@ -179,6 +223,7 @@ function scaleProportionally(): void {
     const v = i32At(active, i);
     setF64(alloc, v, f64At(cap, v) * f64At(factor, i32At(nodeOf, v)));
   }
+  fitPhases();
 }
 
 /**
@@ -230,6 +275,7 @@ function fillFairly(): void {
       }
     }
   }
+  fitPhases();
 }
 
 function pathSaturated(v: i32): bool {
@@ -239,6 +285,7 @@ function pathSaturated(v: i32): bool {
 
 /** edf / llf: sessions in priority order, each taking all it can that still fits on its path. */
 function allocateInOrder(t: i32, leastLaxity: bool, dt: f64): void {
+  if (phased) clearCurrentsWithBase();
   for (let i = 0; i < activeCount; i++) {
     const v = i32At(active, i);
     const departure = sessionValue(Field.Departure, v);
@@ -256,9 +303,11 @@ function allocateInOrder(t: i32, leastLaxity: bool, dt: f64): void {
     const v = i32At(active, i);
     let p = f64At(cap, v);
     for (let n = i32At(nodeOf, v); n >= 0; n = i32At(nodeParent, n)) p = min(p, f64At(headroom, n));
+    if (phased) p = min(p, phaseRoom(v));
     if (p <= ZERO || p < sessionValue(Field.MinCharge, v) - ZERO) p = 0;
     setF64(alloc, v, p);
     if (p > 0) for (let n = i32At(nodeOf, v); n >= 0; n = i32At(nodeParent, n)) setF64(headroom, n, f64At(headroom, n) - p);
+    if (phased && p > 0) addCurrent(v, p);
   }
 }
 
@@ -291,5 +340,149 @@ function siftDown(start: i32, n: i32): void {
     setI32(active, root, i32At(active, child));
     setI32(active, child, tmp);
     root = child;
+  }
+}
+
+// ---- spec §11: phase and unbalance limits (charge only: every current ≥ 0 but the site's base)
+
+/** Currents of the nodes with nothing allocated yet: zero, the site's assumed base on each phase. */
+function clearCurrentsWithBase(): void {
+  const C = circuits;
+  for (let n = 0; n <= C; n++) {
+    for (let phi = 0; phi < 3; phi++) setF64(cur, n * 3 + phi, n == C ? f64At(siteBase, 0) : 0);
+    setF64(unk, n, 0);
+  }
+}
+
+/** Add session v's power p to the currents of every node on its path. */
+function addCurrent(v: i32, p: f64): void {
+  const amps = p * ampsPerKw(v);
+  const unknown = sessionPhase(v) == 3;
+  for (let n = i32At(nodeOf, v); n >= 0; n = i32At(nodeParent, n)) {
+    for (let phi = 0; phi < 3; phi++) setF64(cur, n * 3 + phi, f64At(cur, n * 3 + phi) + phaseShare(v, phi) * amps);
+    if (unknown) setF64(unk, n, f64At(unk, n) + amps);
+  }
+}
+
+/** Currents of the whole allocation `alloc`. */
+function fillCurrents(): void {
+  clearCurrentsWithBase();
+  for (let i = 0; i < activeCount; i++) {
+    const v = i32At(active, i);
+    const p = f64At(alloc, v);
+    if (p > 0) addCurrent(v, p);
+  }
+}
+
+/** The most session v may still take (kW) within the phase and unbalance limits on its path, given `cur`. */
+function phaseRoom(v: i32): f64 {
+  const k = ampsPerKw(v);
+  const unknown = sessionPhase(v) == 3;
+  let room: f64 = Infinity;
+  for (let n = i32At(nodeOf, v); n >= 0; n = i32At(nodeParent, n)) {
+    if (i32At(constrained, n) == 0) continue;
+    const lim = phaseLimit(n, slotNow);
+    for (let phi = 0; phi < 3; phi++) {
+      const a = phaseShare(v, phi);
+      if (a > 0) room = min(room, (lim - f64At(cur, n * 3 + phi)) / (a * k));
+    }
+    const U = unbalanceLimit(n);
+    if (U == Infinity) continue;
+    const w = f64At(unk, n);
+    const beta = unknown ? k : 0.0;
+    for (let phi = 0; phi < 3; phi++) {
+      const psi = (phi + 1) % 3;
+      const d = f64At(cur, n * 3 + phi) - f64At(cur, n * 3 + psi);
+      const alpha = (phaseShare(v, phi) - phaseShare(v, psi)) * k;
+      // |d + αp| + w + βp ≤ U, both signs of the absolute value.
+      const c1 = beta + alpha;
+      const c2 = beta - alpha;
+      if (c1 > 0) room = min(room, (U - w - d) / c1);
+      if (c2 > 0) room = min(room, (U - w + d) / c2);
+    }
+  }
+  return room > 0 ? room : 0;
+}
+
+/**
+ * After a kW allocation (uncontrolled, equalShare): scale down the sessions
+ * that load a phase or an unbalanced pair beyond its limit, node by node,
+ * until every limit holds; as a last resort the sessions under a node still
+ * over its limit get nothing. Only lowers powers, so kW limits keep holding.
+ */
+function fitPhases(): void {
+  if (!phased) return;
+  const C = circuits;
+  for (let round = 0; round < 60; round++) {
+    fillCurrents();
+    let changed = false;
+    for (let n = 0; n <= C; n++) {
+      if (i32At(constrained, n) == 0) continue;
+      const lim = phaseLimit(n, slotNow);
+      for (let phi = 0; phi < 3; phi++) {
+        const x = f64At(cur, n * 3 + phi);
+        if (x <= lim + ZERO) continue;
+        // The EVs' share of this phase's current, scaled to fit what the base leaves.
+        const base = n == C ? f64At(siteBase, 0) : 0;
+        const ev = x - base;
+        const f = ev > 0 ? max(0, (lim - base) / ev) * (1 - 1e-12) : 0;
+        scaleUnder(n, phi, -1, f);
+        changed = true;
+      }
+      const U = unbalanceLimit(n);
+      if (U == Infinity) continue;
+      const w = f64At(unk, n);
+      for (let phi = 0; phi < 3 && !changed; phi++) {
+        const psi = (phi + 1) % 3;
+        const d = f64At(cur, n * 3 + phi) - f64At(cur, n * 3 + psi);
+        const heavy = d >= 0 ? phi : psi;
+        if (Math.abs(d) + w <= U + ZERO) continue;
+        const f = max(0, U / (Math.abs(d) + w)) * (1 - 1e-12);
+        scaleUnder(n, heavy, heavy, f);
+        changed = true;
+      }
+    }
+    if (!changed) return;
+  }
+  // Still over after many rounds (never seen): nothing for sessions under a node over its limits.
+  fillCurrents();
+  for (let n = 0; n <= C; n++) {
+    if (i32At(constrained, n) == 0 || !nodeOver(n)) continue;
+    for (let i = 0; i < activeCount; i++) {
+      const v = i32At(active, i);
+      if (under(v, n)) setF64(alloc, v, 0);
+    }
+  }
+}
+
+function nodeOver(n: i32): bool {
+  const lim = phaseLimit(n, slotNow);
+  for (let phi = 0; phi < 3; phi++) if (f64At(cur, n * 3 + phi) > lim + ZERO) return true;
+  const U = unbalanceLimit(n);
+  if (U == Infinity) return false;
+  const w = f64At(unk, n);
+  for (let phi = 0; phi < 3; phi++) {
+    if (Math.abs(f64At(cur, n * 3 + phi) - f64At(cur, n * 3 + (phi + 1) % 3)) + w > U + ZERO) return true;
+  }
+  return false;
+}
+
+function under(v: i32, node: i32): bool {
+  for (let n = i32At(nodeOf, v); n >= 0; n = i32At(nodeParent, n)) if (n == node) return true;
+  return false;
+}
+
+/**
+ * Scale by f the sessions under node n that put current on phase φ. With
+ * `only` ≥ 0 (unbalance), only those one-phase on `only` or on an unknown phase.
+ */
+function scaleUnder(n: i32, phi: i32, only: i32, f: f64): void {
+  for (let i = 0; i < activeCount; i++) {
+    const v = i32At(active, i);
+    const p = f64At(alloc, v);
+    if (p <= 0 || !under(v, n)) continue;
+    const ph = sessionPhase(v);
+    const hit = only >= 0 ? (ph == only || ph == 3) : phaseShare(v, phi) > 0;
+    if (hit) setF64(alloc, v, p * f);
   }
 }

@@ -10,6 +10,7 @@ import {
   sessionValue, slotValue, circuitLimit,
 } from "./problem";
 import * as arena from "./arena";
+import { addSessionCurrent, sumSubtrees, phaseExcess, clearCurrents } from "./phases";
 
 @inline function pos(x: f64): f64 { return x > 0 ? x : 0; }
 @inline function neg(x: f64): f64 { return x < 0 ? -x : 0; }
@@ -86,6 +87,10 @@ export function evaluate(): void {
     }
   }
 
+  // Spec §11: phase currents and unbalance of every node with a limit, as a
+  // violation in kW (amps at the site's voltage on one phase).
+  if (setting(Setting.HasPhases) != 0) violation = max(violation, phaseViolation(power, curtail));
+
   // Rule 5 and the cost of §7.
   let energyCost: f64 = 0;
   let peak: f64 = 0;
@@ -110,4 +115,28 @@ export function evaluate(): void {
   setInfo(Info.PeakImport, peak);
   setInfo(Info.Overflow, overflow);
   setInfo(Info.MaxViolation, violation);
+}
+
+/** Largest excess over a phase or unbalance limit (spec §11), in kW on one phase at the site voltage. */
+export function phaseViolation(power: usize, curtail: usize): f64 {
+  const T = slots;
+  const V = sessions;
+  const C = circuits;
+  const scratch = arena.mark();
+  const cur = arena.allocF64((C + 1) * 3);
+  const unk = arena.allocF64(C + 1);
+  let worst: f64 = 0;
+  const kwPerAmp = 1 / setting(Setting.SiteAmpsPerKw);
+  for (let t = 0; t < T; t++) {
+    clearCurrents(cur, unk);
+    for (let v = 0; v < V; v++) {
+      const a = windowStart(v);
+      if (t < a || t >= windowEnd(v)) continue;
+      addSessionCurrent(cur, unk, v, f64At(power, windowOffset(v) + t - a));
+    }
+    sumSubtrees(cur, unk, t, f64At(curtail, t));
+    for (let n = 0; n <= C; n++) worst = max(worst, phaseExcess(cur, unk, n, t) * kwPerAmp);
+  }
+  arena.release(scratch);
+  return worst;
 }

@@ -65,7 +65,16 @@ export enum Field {
   Info = 30,
   /** f64[Setting.Count]: solver settings, written by the host before `solve`. */
   Settings = 31,
-  Count = 32,
+  // --- spec §11, phases and currents
+  /** f64[(circuits + 1) * slots]: per-phase current limit (A) per node, the site last; +Infinity where none. */
+  PhaseLimit = 32,
+  /** f64[circuits + 1]: unbalance limit (A) per node, the site last; +Infinity where none. */
+  UnbalanceLimit = 33,
+  /** i32[sessions]: -1 three-phase, 0-2 one-phase on L1-L3, 3 one-phase on an unknown phase. */
+  SessionPhase = 34,
+  /** f64[sessions]: A per kW on one phase (1000 / the session's voltage). */
+  AmpsPerKw = 35,
+  Count = 36,
 }
 
 /** Scalars written by the host into `Field.Settings`. */
@@ -81,7 +90,11 @@ export enum Setting {
   GapTolerance = 5,
   /** Spec §10 tie-break: 1 = as early as it costs nothing, 0 = off. */
   TieBreak = 6,
-  Count = 7,
+  /** Spec §11: A per kW on one phase at the site's voltage (base load and PV: a third per phase). */
+  SiteAmpsPerKw = 7,
+  /** Spec §11: 1 when any node has a phase or unbalance limit. */
+  HasPhases = 8,
+  Count = 9,
 }
 
 /** Entries of the info record `Field.Info`, written by `solve`. */

@@ -76,6 +76,10 @@ export function layout(T: i32, V: i32, C: i32, W: i32): void {
   place(Field.Shortfall, v8);
   place(Field.Curtailment, t8);
   place(Field.NetImport, t8);
+  place(Field.PhaseLimit, (<usize>(C + 1) * <usize>T) << 3);
+  place(Field.UnbalanceLimit, <usize>(C + 1) << 3);
+  place(Field.SessionPhase, v4);
+  place(Field.AmpsPerKw, v8);
   place(Field.Info, <usize>Info.Count << 3);
   place(Field.Settings, <usize>Setting.Count << 3);
 }
@@ -90,4 +94,18 @@ export function layout(T: i32, V: i32, C: i32, W: i32): void {
 @inline export function slotValue(f: Field, t: i32): f64 { return f64At(ptr(f), t); }
 @inline export function circuitLimit(c: i32, t: i32): f64 {
   return f64At(ptr(Field.CircuitLimit), c * slots + t);
+}
+
+// Spec §11. Nodes are circuits 0..C-1 and the site, node C.
+@inline export function phaseLimit(node: i32, t: i32): f64 {
+  return f64At(ptr(Field.PhaseLimit), node * slots + t);
+}
+@inline export function unbalanceLimit(node: i32): f64 { return f64At(ptr(Field.UnbalanceLimit), node); }
+/** -1 three-phase, 0-2 one-phase on L1-L3, 3 one-phase on an unknown phase. */
+@inline export function sessionPhase(v: i32): i32 { return i32At(ptr(Field.SessionPhase), v); }
+@inline export function ampsPerKw(v: i32): f64 { return f64At(ptr(Field.AmpsPerKw), v); }
+/** a_v,φ of spec §11: the share of session v's current on phase φ. */
+@inline export function phaseShare(v: i32, phi: i32): f64 {
+  const p = sessionPhase(v);
+  return p < 0 ? 1.0 / 3.0 : (p == 3 || p == phi ? 1.0 : 0.0);
 }

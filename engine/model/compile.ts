@@ -3,7 +3,7 @@
  * per-slot arrays, the circuit tree as a parent index array (parents first),
  * each session's availability window and parameters (spec §1-6).
  */
-import type { PerSlot, Request } from "./schema.js";
+import { DEFAULT_VOLTAGE_V, PHASE_NAMES, type PerSlot, type Request } from "./schema.js";
 import { parseInstant, unitsBetween } from "./time.js";
 
 export interface CompiledProblem {
@@ -27,8 +27,24 @@ export interface CompiledProblem {
   circuitParent: Int32Array;
   /** circuits × slots, row-major. */
   circuitLimit: Float64Array;
+  /**
+   * Spec §11: per-phase current limit (A) of each node, (circuits + 1) × slots
+   * row-major, the site last (node C); +Infinity where the node has none.
+   */
+  phaseLimit: Float64Array;
+  /** Spec §11: unbalance limit (A) per node (site last, always +Infinity); +Infinity where none. */
+  unbalanceLimit: Float64Array;
+  /** 1000 / site voltage: A per kW on one phase, for base load and PV (a third of it per phase). */
+  siteAmpsPerKw: number;
+  /** True when any node has a phase or unbalance limit (the scheduler skips phase rules otherwise). */
+  hasPhaseLimits: boolean;
   sessions: CompiledSessions;
 }
+
+/** CompiledSessions.phase: a three-phase session. */
+export const THREE_PHASE = -1;
+/** CompiledSessions.phase: a one-phase session on an unknown phase (counts on every phase). */
+export const UNKNOWN_PHASE = 3;
 
 export interface CompiledSessions {
   count: number;
@@ -52,6 +68,10 @@ export interface CompiledSessions {
   shortfallPenalty: Float64Array;
   /** Departure in slots from the horizon start (may be past the end). */
   departure: Float64Array;
+  /** Spec §11: THREE_PHASE, 0-2 (one-phase on L1-L3) or UNKNOWN_PHASE. */
+  phase: Int32Array;
+  /** 1000 / the session's voltage: A per kW on one phase. */
+  ampsPerKw: Float64Array;
 }
 
 export function perSlotArray(value: PerSlot, slots: number): Float64Array {
@@ -98,11 +118,19 @@ export function compile(request: Request): CompiledProblem {
   const C = order.length;
   const circuitParent = new Int32Array(C);
   const circuitLimit = new Float64Array(C * T);
+  const phaseLimit = new Float64Array((C + 1) * T).fill(Infinity);
+  const unbalanceLimit = new Float64Array(C + 1).fill(Infinity);
+  let hasPhaseLimits = request.site.phaseLimitA !== undefined;
   order.forEach((i, k) => {
     const c = request.circuits[i];
     circuitParent[k] = c.parentId === undefined ? -1 : position.get(c.parentId)!;
     circuitLimit.set(perSlotArray(c.limitKw, T), k * T);
+    if (c.phaseLimitA !== undefined) phaseLimit.set(perSlotArray(c.phaseLimitA, T), k * T);
+    if (c.unbalanceLimitA !== undefined) unbalanceLimit[k] = c.unbalanceLimitA;
+    if (c.phaseLimitA !== undefined || c.unbalanceLimitA !== undefined) hasPhaseLimits = true;
   });
+  if (request.site.phaseLimitA !== undefined) phaseLimit.set(perSlotArray(request.site.phaseLimitA, T), C * T);
+  const siteVoltage = request.site.voltageV ?? DEFAULT_VOLTAGE_V;
 
   const V = request.sessions.length;
   const f = () => new Float64Array(V);
@@ -126,6 +154,8 @@ export function compile(request: Request): CompiledProblem {
     degradationCost: f(),
     shortfallPenalty: f(),
     departure: f(),
+    phase: new Int32Array(V),
+    ampsPerKw: f(),
   };
   let offset = 0;
   request.sessions.forEach((session, v) => {
@@ -153,6 +183,8 @@ export function compile(request: Request): CompiledProblem {
     s.degradationCost[v] = session.degradationCostPerKwh;
     s.shortfallPenalty[v] = session.shortfallPenaltyPerKwh;
     s.departure[v] = departure.value;
+    s.phase[v] = session.phases !== 1 ? THREE_PHASE : session.phase === undefined ? UNKNOWN_PHASE : PHASE_NAMES.indexOf(session.phase);
+    s.ampsPerKw[v] = 1000 / (session.voltageV ?? siteVoltage);
     // Spec §6: what cannot be delivered after the horizon must be delivered within it.
     const hoursAfter = departure.floor >= T ? Math.max(0, departure.value - T) * slotHours : 0;
     s.requiredEnergy[v] = eT - session.chargeEfficiency * session.maxChargeKw * hoursAfter;
@@ -175,6 +207,10 @@ export function compile(request: Request): CompiledProblem {
     circuitIds: order.map((i) => request.circuits[i].id),
     circuitParent,
     circuitLimit,
+    phaseLimit,
+    unbalanceLimit,
+    siteAmpsPerKw: 1000 / siteVoltage,
+    hasPhaseLimits,
     sessions: s,
   };
   for (const values of [...Object.values(problem), ...Object.values(s)]) {

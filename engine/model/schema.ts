@@ -42,12 +42,20 @@ export const SiteSchema = z.strictObject({
   exportLimitKw: perSlot(nonNegative()).default(0),
   baseLoadKw: perSlot(nonNegative()).default(0),
   pvKw: perSlot(nonNegative()).default(0),
+  /** Spec §11: phase-to-neutral voltage (V) of the site, default 230; sessions default to it. */
+  voltageV: positive().optional(),
+  /** Spec §11: current limit (A) on each of L1, L2, L3 at the grid connection, one number or per slot. */
+  phaseLimitA: perSlot(nonNegative()).optional(),
 });
 
 export const CircuitSchema = z.strictObject({
   id: id(),
   parentId: id().optional(),
   limitKw: perSlot(nonNegative()),
+  /** Spec §11: current limit (A) on each of L1, L2, L3 of the circuit, one number or per slot. */
+  phaseLimitA: perSlot(nonNegative()).optional(),
+  /** Spec §11: largest allowed difference (A) between two phase currents of the circuit. */
+  unbalanceLimitA: nonNegative().optional(),
 });
 
 export const TariffSchema = z.strictObject({
@@ -56,6 +64,12 @@ export const TariffSchema = z.strictObject({
   demandChargePerKw: nonNegative().default(0),
   peakThresholdKw: nonNegative().default(0),
 });
+
+/** Spec §11: the three grid phases. */
+export const PHASE_NAMES = ["L1", "L2", "L3"] as const;
+export type PhaseName = (typeof PHASE_NAMES)[number];
+/** Spec §11: phase-to-neutral voltage when neither the session nor the site states one. */
+export const DEFAULT_VOLTAGE_V = 230;
 
 export const SessionSchema = z.strictObject({
   id: id(),
@@ -77,7 +91,11 @@ export const SessionSchema = z.strictObject({
   // Passed through to OCPP charging profiles; no effect on the schedule.
   connectorId: z.int().min(0).optional(),
   transactionId: id().optional(),
+  /** Spec §11: phases the car draws on (default 3); also passed to OCPP profiles. */
   phases: z.union([z.literal(1), z.literal(3)], { error: "must be 1 or 3" }).optional(),
+  /** Spec §11: the grid phase a one-phase car is on (after the EVSE's rotation); unknown counts on every phase. */
+  phase: z.enum(PHASE_NAMES, { error: `must be one of ${PHASE_NAMES.join(", ")}` }).optional(),
+  /** Spec §11: phase-to-neutral voltage (V), default site.voltageV. */
   voltageV: positive().optional(),
 });
 
@@ -126,10 +144,29 @@ export function semanticIssues(r: z.output<typeof RequestShape>): Issue[] {
   slotLength(r.site.pvKw, ["site", "pvKw"]);
   slotLength(r.tariff.importPrice, ["tariff", "importPrice"]);
   slotLength(r.tariff.exportPrice, ["tariff", "exportPrice"]);
+  if (r.site.phaseLimitA !== undefined) {
+    slotLength(r.site.phaseLimitA, ["site", "phaseLimitA"]);
+    // Base load and PV are balanced (a third per phase); nothing the planner controls (but V2G) lowers that current.
+    const volts = r.site.voltageV ?? DEFAULT_VOLTAGE_V;
+    const at = (x: PerSlot, t: number) => (Array.isArray(x) ? (x[t] ?? 0) : x);
+    const lengthsOk = [r.site.phaseLimitA, r.site.baseLoadKw, r.site.pvKw].every((x) => !Array.isArray(x) || x.length === T);
+    for (let t = 0; lengthsOk && t < T; t++) {
+      const amps = ((at(r.site.baseLoadKw, t) - at(r.site.pvKw, t)) * 1000) / (3 * volts);
+      const limit = at(r.site.phaseLimitA, t);
+      if (amps > limit + 1e-9) {
+        add(
+          Array.isArray(r.site.phaseLimitA) ? ["site", "phaseLimitA", t] : ["site", "phaseLimitA"],
+          `base load minus PV alone draws ${amps.toFixed(3)} A per phase in slot ${t}, above the limit ${limit} A`,
+        );
+        break;
+      }
+    }
+  }
 
   const circuitIndex = new Map<string, number>();
   r.circuits.forEach((c, i) => {
     slotLength(c.limitKw, ["circuits", i, "limitKw"]);
+    if (c.phaseLimitA !== undefined) slotLength(c.phaseLimitA, ["circuits", i, "phaseLimitA"]);
     if (circuitIndex.has(c.id)) add(["circuits", i, "id"], `duplicate circuit id "${c.id}"`);
     else circuitIndex.set(c.id, i);
   });
@@ -171,6 +208,8 @@ export function semanticIssues(r: z.output<typeof RequestShape>): Issue[] {
     const capacity = s.capacityKwh ?? least;
     if (s.minEnergyKwh > capacity) add(at("minEnergyKwh"), `must not exceed the capacity (${capacity} kWh)`);
     if (s.minChargeKw > s.maxChargeKw) add(at("minChargeKw"), `must not exceed maxChargeKw (${s.maxChargeKw})`);
+    if (s.phase !== undefined && s.phases !== 1)
+      add(at("phase"), `applies only to one-phase sessions: set phases to 1 (phases ${s.phases === undefined ? "defaults to 3" : "is 3"})`);
   });
   return issues;
 }

@@ -111,6 +111,10 @@ export class Scheduler {
     this.i32(Field.SessionEnd, s.count).set(s.end);
     this.i32(Field.SessionCircuit, s.count).set(s.circuit);
     this.i32(Field.SessionOffset, s.count).set(s.offset);
+    this.f64(Field.PhaseLimit, (C + 1) * T).set(problem.phaseLimit);
+    this.f64(Field.UnbalanceLimit, C + 1).set(problem.unbalanceLimit);
+    this.i32(Field.SessionPhase, s.count).set(s.phase);
+    this.f64(Field.AmpsPerKw, s.count).set(s.ampsPerKw);
     const perSession: [Field, Float64Array][] = [
       [Field.InitialEnergy, s.initialEnergy],
       [Field.RequiredEnergy, s.requiredEnergy],
@@ -135,6 +139,8 @@ export class Scheduler {
     setting[Setting.TimeLimitMs] = settings.timeLimitMs;
     setting[Setting.GapTolerance] = settings.gapTolerance;
     setting[Setting.TieBreak] = settings.tieBreak ? 1 : 0;
+    setting[Setting.SiteAmpsPerKw] = problem.siteAmpsPerKw;
+    setting[Setting.HasPhases] = problem.hasPhaseLimits ? 1 : 0;
 
     const started = performance.now();
     let status: SolveStatus;

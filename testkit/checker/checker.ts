@@ -16,7 +16,8 @@ export const TOLERANCE = 1e-6;
 /** Reported numbers must match the recomputation to this, relative or absolute. */
 export const MATCH_TOLERANCE = 1e-6;
 
-export type Rule = 1 | 2 | 3 | 4 | 5;
+/** Rules 1-5 of spec §5; 6 is spec §11 (phase currents and unbalance). */
+export type Rule = 1 | 2 | 3 | 4 | 5 | 6;
 
 /** A broken rule of feasibility, located by session, circuit and slot. */
 export interface Violation {
@@ -24,7 +25,7 @@ export interface Violation {
   slot: number;
   session?: string;
   circuit?: string;
-  /** By how much (kW or kWh) the rule is broken. */
+  /** By how much (kW or kWh; A for rule 6) the rule is broken. */
   amount: number;
   message: string;
 }
@@ -125,6 +126,15 @@ export function checkSchedule(request: Request, response: Response): CheckResult
   const u = slotArray("site.curtailedPvKw", response.site.curtailedPvKw);
   const sessionSum = new Array<number>(T).fill(0);
   const circuitOwn = new Map<string, number[]>(request.circuits.map((c) => [c.id, new Array<number>(T).fill(0)]));
+  // Spec §11: per circuit (and "" for sessions directly under the grid connection), each phase's signed
+  // current and the |current| of one-phase sessions on an unknown phase, from the sessions' own powers.
+  const siteVolts = request.site.voltageV ?? 230;
+  const phaseOwn = new Map<string, { phase: number[][]; unknown: number[] }>(
+    ["", ...request.circuits.map((c) => c.id)].map((id) => [
+      id,
+      { phase: [0, 1, 2].map(() => new Array<number>(T).fill(0)), unknown: new Array<number>(T).fill(0) },
+    ]),
+  );
 
   const endNs = instantNs(request.horizon.start) + BigInt(T) * BigInt(request.horizon.slotMinutes) * NS_PER_MINUTE;
   let degradation = 0;
@@ -181,6 +191,13 @@ export function checkSchedule(request: Request, response: Response): CheckResult
       degradation += dt * s.degradationCostPerKwh * Math.max(-x, 0);
       sessionSum[t] += x;
       if (s.circuitId !== undefined) circuitOwn.get(s.circuitId)![t] += x;
+      const amps = (x * 1000) / (s.voltageV ?? siteVolts);
+      const own = phaseOwn.get(s.circuitId ?? "")!;
+      for (let phi = 0; phi < 3; phi++) {
+        const share = s.phases !== 1 ? 1 / 3 : s.phase === undefined || s.phase === `L${phi + 1}` ? 1 : 0;
+        own.phase[phi][t] += share * amps;
+      }
+      if (s.phases === 1 && s.phase === undefined) own.unknown[t] += Math.abs(amps);
     }
     let required = s.targetEnergyKwh;
     const departureNs = instantNs(s.departure, "down");
@@ -223,6 +240,64 @@ export function checkSchedule(request: Request, response: Response): CheckResult
         });
       }
     });
+  }
+
+  // Spec §11 (rule 6): phase currents over subtrees against phase and unbalance limits; the site's include
+  // base load − PV + curtailment, balanced. Amps are allowed the tolerance's worth of kW on one phase.
+  const ampTolerance = (TOLERANCE * 1000) / siteVolts;
+  const phaseSum = new Map<string, { phase: number[][]; unknown: number[] }>();
+  const phaseOf = (id: string): { phase: number[][]; unknown: number[] } => {
+    const known = phaseSum.get(id);
+    if (known) return known;
+    const own = phaseOwn.get(id)!;
+    const sum = { phase: own.phase.map((x) => x.slice()), unknown: own.unknown.slice() };
+    const kids = id === "" ? request.circuits.filter((c) => c.parentId === undefined).map((c) => c.id) : (children.get(id) ?? []);
+    for (const child of kids) {
+      const c = phaseOf(child);
+      for (let t = 0; t < T; t++) {
+        for (let phi = 0; phi < 3; phi++) sum.phase[phi][t] += c.phase[phi][t];
+        sum.unknown[t] += c.unknown[t];
+      }
+    }
+    if (id === "")
+      for (let t = 0; t < T; t++) for (let phi = 0; phi < 3; phi++) sum.phase[phi][t] += ((B[t] - S[t] + u[t]) * 1000) / (3 * siteVolts);
+    phaseSum.set(id, sum);
+    return sum;
+  };
+  const phaseNodes: { id: string; name: string; limit?: number | number[]; unbalance?: number }[] = [
+    { id: "", name: "site", limit: request.site.phaseLimitA },
+    ...request.circuits.map((c) => ({ id: c.id, name: c.id, limit: c.phaseLimitA, unbalance: c.unbalanceLimitA })),
+  ];
+  for (const node of phaseNodes) {
+    if (node.limit === undefined && node.unbalance === undefined) continue;
+    const { phase, unknown } = phaseOf(node.id);
+    const limit = node.limit === undefined ? undefined : perSlot(node.limit, T);
+    const where = node.id === "" ? {} : { circuit: node.id };
+    for (let t = 0; t < T; t++) {
+      for (let phi = 0; phi < 3; phi++) {
+        const a = Math.abs(phase[phi][t]);
+        if (limit !== undefined && a > limit[t] + ampTolerance)
+          violations.push({
+            rule: 6,
+            slot: t,
+            ...where,
+            amount: a - limit[t],
+            message: `${node.name} L${phi + 1} current ${a} A above phaseLimitA ${limit[t]}`,
+          });
+        if (node.unbalance !== undefined) {
+          const psi = (phi + 1) % 3;
+          const d = Math.abs(phase[phi][t] - phase[psi][t]) + unknown[t];
+          if (d > node.unbalance + ampTolerance)
+            violations.push({
+              rule: 6,
+              slot: t,
+              ...where,
+              amount: d - node.unbalance,
+              message: `${node.name} L${phi + 1}/L${psi + 1} unbalance ${d} A above unbalanceLimitA ${node.unbalance}`,
+            });
+        }
+      }
+    }
   }
 
   // Rule 5 and the cost of §7.
