@@ -1,0 +1,175 @@
+/**
+ * The live-site parts one by one: time series on slots, the state →
+ * request compiler, the profile change rule, and the store's rule that an
+ * older plan never replaces a newer one (real PostgreSQL, own schema).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { validateRequest } from "../engine/model/validate.js";
+import { compileSitePlan } from "../service/sites/compile.js";
+import { createPool, dropSchema, migrate } from "../service/sites/db.js";
+import { profileChanged } from "../service/sites/planner.js";
+import { SiteBodySchema } from "../service/sites/schema.js";
+import { overlay, sample, toSteps } from "../service/sites/series.js";
+import { EMPTY_STATE, type PublishedProfile, type SessionRecord } from "../service/sites/state.js";
+import { SiteStore, type PlanBody } from "../service/sites/store.js";
+import { DATABASE_URL, depot, uniqueSchema } from "./sites-helpers.js";
+
+const T0 = Date.parse("2026-12-07T08:00:00Z");
+const iso = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+const SLOT = 15 * 60_000;
+
+describe("time series on slots", () => {
+  const steps = toSteps([
+    { start: iso(0), value: 10 },
+    { start: iso(20), value: 4 },
+    { start: iso(40), value: 8 },
+  ]);
+  it("takes the least, the most or the mean of each slot", () => {
+    expect(sample(steps, T0, SLOT, 4, "min")).toEqual([10, 4, 4, 8]);
+    expect(sample(steps, T0, SLOT, 4, "max")).toEqual([10, 10, 8, 8]);
+    const mean = sample(steps, T0, SLOT, 4, "mean");
+    expect(mean[1]).toBeCloseTo((5 * 10 + 10 * 4) / 15, 12);
+    expect(mean[2]).toBeCloseTo((10 * 4 + 5 * 8) / 15, 12);
+  });
+  it("holds the first value before its start and the last after it", () => {
+    expect(sample(steps, T0 - 2 * SLOT, SLOT, 2, "mean")).toEqual([10, 10]);
+    expect(sample(steps, T0 + 10 * SLOT, SLOT, 1, "min")).toEqual([8]);
+  });
+  it("lets an update replace the series from its first step on", () => {
+    const updated = overlay(steps, toSteps({ start: iso(30), stepMinutes: 15, values: [1, 2] }));
+    expect(sample(updated, T0, SLOT, 5, "min")).toEqual([10, 4, 1, 2, 2]);
+  });
+});
+
+describe("state → model request", () => {
+  const body = SiteBodySchema.parse(
+    depot({ circuits: [{ id: "row", limitKw: 15 }], planning: { slotMinutes: 15, horizonHours: 2, clock: "events" } }),
+  );
+  body.evses[0].circuitId = "row";
+  const session = (over: Partial<SessionRecord> = {}): SessionRecord => ({
+    sessionId: "A",
+    evseId: "e1",
+    state: "active",
+    startedAt: iso(-30),
+    announced: {
+      departure: iso(90),
+      initialEnergyKwh: 4,
+      targetEnergyKwh: 30,
+      capacityKwh: 60,
+      chargeEfficiency: 0.9,
+      shortfallPenaltyPerKwh: 500,
+      v2g: false,
+      defaulted: [],
+    },
+    deliveredKwh: 10,
+    slowReadings: 0,
+    profileId: 7,
+    ...over,
+  });
+
+  it("starts at the current slot, counts the metered energy through the efficiency, and is a valid request", () => {
+    const { request } = compileSitePlan(body, EMPTY_STATE, [session()], T0 + 7 * 60_000);
+    expect(request.horizon).toEqual({ start: iso(0), slotMinutes: 15, slots: 8 });
+    const s = request.sessions[0];
+    expect(s).toMatchObject({
+      id: "A",
+      evseId: "e1",
+      circuitId: "row",
+      initialEnergyKwh: 4 + 10 * 0.9,
+      targetEnergyKwh: 30,
+      maxChargeKw: 11,
+    });
+    expect(validateRequest(request).ok).toBe(true);
+  });
+
+  it("plans a car past its announced departure for the current slot, and leaves out unavailable EVSEs", () => {
+    const late = compileSitePlan(body, EMPTY_STATE, [session({ announced: { ...session().announced, departure: iso(-5) } })], T0);
+    expect(late.request.sessions[0].departure).toBe(iso(15));
+    expect(late.notes[0]).toMatch(/past its announced departure/);
+    const off = compileSitePlan(body, { ...EMPTY_STATE, unavailableEvses: ["e1"] }, [session()], T0);
+    expect(off.request.sessions).toEqual([]);
+    expect(off.notes[0]).toMatch(/unavailable/);
+  });
+
+  it("applies a learned cap only with meterCaps on", () => {
+    const capped = session({ learnedMaxKw: 3.3 });
+    expect(compileSitePlan(body, EMPTY_STATE, [capped], T0).request.sessions[0].maxChargeKw).toBe(3.3);
+    const off = { ...body, planning: { ...body.planning, meterCaps: false } };
+    expect(compileSitePlan(off, EMPTY_STATE, [capped], T0).request.sessions[0].maxChargeKw).toBe(11);
+  });
+});
+
+describe("when a profile counts as changed", () => {
+  const profile = (startMs: number, limits: [number, number][], extra: Partial<PublishedProfile> = {}): PublishedProfile => ({
+    startMs,
+    slotMinutes: 15,
+    powerKw: [],
+    limits,
+    endMs: startMs + 8 * SLOT,
+    ...extra,
+  });
+  it("is unchanged when the overlap has the same limits, changed when a limit or the transaction differs", () => {
+    const before = profile(T0, [
+      [T0, 7000],
+      [T0 + 2 * SLOT, 3000],
+    ]);
+    expect(
+      profileChanged(
+        before,
+        profile(T0 + SLOT, [
+          [T0 + SLOT, 7000],
+          [T0 + 2 * SLOT, 3000],
+        ]),
+      ),
+    ).toBe(false);
+    expect(
+      profileChanged(
+        before,
+        profile(T0 + SLOT, [
+          [T0 + SLOT, 7000],
+          [T0 + 3 * SLOT, 3000],
+        ]),
+      ),
+    ).toBe(true);
+    expect(profileChanged(before, profile(T0, before.limits, { transactionId: "tx" }))).toBe(true);
+    expect(profileChanged(undefined, before)).toBe(true);
+  });
+  it("is changed when the old profile would run out within half a horizon", () => {
+    const before = profile(T0, [[T0, 7000]]);
+    expect(profileChanged(before, profile(T0 + 5 * SLOT, [[T0 + 5 * SLOT, 7000]]))).toBe(true);
+  });
+});
+
+describe("publishing plans", () => {
+  const schema = uniqueSchema("units");
+  let store: SiteStore;
+  beforeAll(async () => {
+    await migrate({ url: DATABASE_URL, schema });
+    store = new SiteStore(createPool({ url: DATABASE_URL, schema }));
+  });
+  afterAll(async () => {
+    await store?.pool.end();
+    await dropSchema(DATABASE_URL, schema);
+  });
+
+  it("never publishes a plan of an older state, or of the same state at an earlier slot", async () => {
+    const { site } = await store.putSite("t", "s", SiteBodySchema.parse(depot()));
+    const plan = (stateVersion: number): PlanBody => ({
+      stateVersion,
+      computedAt: new Date().toISOString(),
+      request: {},
+      response: {},
+      ocpp: [],
+      changedSessions: [],
+      warnings: [],
+    });
+    const publish = (stateVersion: number, start: string) =>
+      store.withPlanningLock(site.pk, (c) => store.publishPlan(c, site.pk, plan(stateVersion), start, new Map()));
+    expect(await publish(5, iso(0))).toBe(1);
+    expect(await publish(4, iso(15))).toBeUndefined();
+    expect(await publish(5, iso(0))).toBeUndefined();
+    expect(await publish(5, iso(15))).toBe(2);
+    expect(await publish(6, iso(0))).toBe(3);
+    expect((await store.latestPlan(site.pk))?.stateVersion).toBe(6);
+  });
+});
