@@ -17,7 +17,7 @@ import * as arena from "../arena";
 import {
   ld, st, n, nPad, m, lo, up, cost, rhs, costScale, objOffset, multiplyA, multiplyAT, oE, oG,
 } from "./lp";
-import * as newton from "./newton";
+import * as newton from "./phaserows";
 
 @external("env", "performanceNow")
 declare function performanceNow(): f64;

@@ -27,8 +27,8 @@ import { Field } from "../layout";
 import { windowStart, windowEnd, windowOffset, sessionValue } from "../problem";
 import * as arena from "../arena";
 import {
-  ld, st, ldi, sti, T, V, C, W, m, dt, oC, oE, oS, oSig, oG, oO, oX, oU, oQ, oZ, oF,
-  rE, rS, rSite, rPeak, rCirc, node, hasShort, keep, effParent, nodeLo, nodeHi, nodeBw,
+  ld, st, ldi, sti, T, V, C, W, dt, oC, oE, oS, oSig, oG, oO, oX, oU, oQ, oZ, oF,
+  rE, rS, rSite, rPeak, rCirc, node, m0, hasShort, keep, effParent, nodeLo, nodeHi, nodeBw,
   havePeak, nodeRow, maxWindow, link, dischargeOf,
 } from "./lp";
 
@@ -68,7 +68,7 @@ let sy: usize = 0;     // f64[maxWindow+1]
 let scol: usize = 0;   // f64[maxWindow+2]: diag(H⁻¹) of the session being added
 let W0: i32 = 0;       // second half of sy: the weights g_i·kx_i
 let tv: usize = 0;     // f64[T]
-let rw: usize = 0;     // f64[m]: working right-hand side
+let rw: usize = 0;     // f64[m0]: working right-hand side
 let pD: usize = 0;     // f64[T]: peak rows' diagonal p_t
 let gG: usize = 0;     // f64[T]: site–peak coupling G_t
 let wv: usize = 0;     // f64[T]: rank-one vector on the site rows
@@ -286,7 +286,7 @@ export function init(thetaPtr: usize): void {
   W0 = maxWindow + 2;
   scol = arena.allocF64(maxWindow + 2);
   tv = arena.allocF64(T);
-  rw = arena.allocF64(m);
+  rw = arena.allocF64(m0);
   pD = arena.allocF64(T);
   gG = arena.allocF64(T);
   wv = arena.allocF64(T);
@@ -588,8 +588,8 @@ function peakSolve(src: usize, dst: usize): void {
 
 /** dy = (A Θ A')⁻¹ r, with the factors of the last `factor()`. */
 export function solve(r: usize, dy: usize): void {
-  memory.copy(rw, r, <usize>m << 3);
-  memory.fill(dy, 0, <usize>m << 3);
+  memory.copy(rw, r, <usize>m0 << 3);
+  memory.fill(dy, 0, <usize>m0 << 3);
   // Forward: sessions onto their nodes.
   for (let v = 0; v < V; v++) {
     const a = windowStart(v);

@@ -14,9 +14,11 @@
 import { Field, Info, Setting } from "../layout";
 import {
   ptr, setting, info, windowStart, windowEnd, windowOffset, sessionCircuit, circuitParent,
-  sessionValue, slotValue, circuitLimit,
+  sessionValue, slotValue, circuitLimit, phaseLimit, unbalanceLimit, sessionPhase, ampsPerKw,
+  phaseShare,
 } from "../problem";
 import { stepEnergy, evaluate } from "../evaluate";
+import { addSessionCurrent, sumSubtrees, clearCurrents } from "../phases";
 import * as arena from "../arena";
 import { ld, st, ldi, sti, T, V, C, dt, oC, oU, importLimit, dischargeOf } from "./lp";
 
@@ -141,6 +143,7 @@ function limitPass(): bool {
     }
   }
   let changed = false;
+  if (phased) siteCurrents();
   for (let t = 0; t < T; t++) {
     // Leaves first (children come after their parents): each node asks for
     // the charging (rP) or discharging (rN) its limit needs cut, and hands
@@ -170,8 +173,18 @@ function limitPass(): bool {
     let rP: f64 = 0;
     let rN: f64 = 0;
     let u = ld(curtail, t);
-    const uLo = max(0, -E - X);
-    const uHi = min(S, I - X);
+    let uLo = max(0, -E - X);
+    let uHi = min(S, I - X);
+    if (phased && phaseLimit(C, t) < Infinity) {
+      // Spec §11 at the site: (B − S + u)·k/3 + EV current on φ within ±limit, every φ.
+      const lim = phaseLimit(C, t);
+      const ks = setting(Setting.SiteAmpsPerKw) / 3;
+      for (let phi = 0; phi < 3; phi++) {
+        const ev = ld(siteEv, t * 3 + phi);
+        uLo = max(uLo, (-lim - ev) / ks - base);
+        uHi = min(uHi, (lim - ev) / ks - base);
+      }
+    }
     if (uLo <= uHi + LIMIT_SLACK) {
       // The cheapest curtailment for this slot's cost π·n⁺ − ε'·n⁻ (convex,
       // ε' ≤ π): least while export pays, none to export at a cost, and the
@@ -239,7 +252,8 @@ function settle(): void {
   for (let pass = 0; pass < 200; pass++) {
     const a = energyPass();
     const b = limitPass();
-    if (!a && !b) return;
+    const c = phased && phasePass();
+    if (!a && !b && !c) return;
     // Interior-point dust under a limit of ~0 can keep a circuit with
     // charging and discharging beneath it and its parent scaling each other
     // by a few percent a pass; now and then, drop powers 10× larger as dust.
@@ -251,6 +265,114 @@ function settle(): void {
   // Still not settled (not seen since dust is dropped): p = 0 meets rules 1-4.
   memory.fill(ptr(Field.Power), 0, <usize>windowOffsetEnd() << 3);
   limitPass();
+}
+
+// ---- spec §11: phase currents and unbalance --------------------------------
+
+let phased: bool = false;
+let siteEv: usize = 0;  // f64[T·3]: the sessions' current on each phase at the site
+let pcur: usize = 0;    // f64[(C+1)·3]
+let punk: usize = 0;    // f64[C+1]
+
+/** Scratch of the phase pass, from the arena (released with the caller's). */
+function phaseScratch(): void {
+  phased = setting(Setting.HasPhases) != 0;
+  siteEv = arena.allocF64(T * 3 + 1);
+  pcur = arena.allocF64((C + 1) * 3);
+  punk = arena.allocF64(C + 1);
+}
+
+/** EV currents per phase at the site, for the curtailment window of `limitPass`. */
+function siteCurrents(): void {
+  const power = ptr(Field.Power);
+  memory.fill(siteEv, 0, <usize>(T * 3) << 3);
+  for (let v = 0; v < V; v++) {
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    const off = windowOffset(v);
+    const k = ampsPerKw(v);
+    for (let i = 0; i < w; i++) {
+      const amps = ld(power, off + i) * k;
+      for (let phi = 0; phi < 3; phi++) st(siteEv, (a + i) * 3 + phi, ld(siteEv, (a + i) * 3 + phi) + phaseShare(v, phi) * amps);
+    }
+  }
+}
+
+@inline function isUnder(v: i32, nd: i32): bool {
+  if (nd == C) return true;
+  for (let c = sessionCircuit(v); c >= 0; c = circuitParent(c)) if (c == nd) return true;
+  return false;
+}
+
+/**
+ * Per slot, the first node over a phase or unbalance limit by more than the
+ * slack (in A, LIMIT_SLACK kW on one phase) scales down the powers that push
+ * it over, on the side that does; the next pass looks again. True when a
+ * power changed. Moves towards zero only, like every repair step.
+ */
+function phasePass(): bool {
+  const power = ptr(Field.Power);
+  const curtail = ptr(Field.Curtailment);
+  const slack = LIMIT_SLACK * setting(Setting.SiteAmpsPerKw);
+  let changed = false;
+  for (let t = 0; t < T; t++) {
+    clearCurrents(pcur, punk);
+    for (let v = 0; v < V; v++) {
+      const a = windowStart(v);
+      if (t < a || t >= windowEnd(v)) continue;
+      addSessionCurrent(pcur, punk, v, ld(power, windowOffset(v) + t - a));
+    }
+    sumSubtrees(pcur, punk, t, ld(curtail, t));
+    let kind = -1;
+    let node = -1;
+    let excess: f64 = 0;
+    let sign: f64 = 0;
+    for (let nd = 0; nd <= C && kind < 0; nd++) {
+      const lim = phaseLimit(nd, t);
+      for (let phi = 0; phi < 3 && kind < 0; phi++) {
+        const x = ld(pcur, nd * 3 + phi);
+        if (Math.abs(x) > lim + slack) { kind = phi; node = nd; excess = Math.abs(x) - lim; sign = x > 0 ? 1 : -1; }
+      }
+      const U = unbalanceLimit(nd);
+      if (U == Infinity) continue;
+      for (let q = 0; q < 3 && kind < 0; q++) {
+        const d = ld(pcur, nd * 3 + q) - ld(pcur, nd * 3 + (q + 1) % 3);
+        const e = Math.abs(d) + ld(punk, nd) - U;
+        if (e > slack) { kind = 3 + q; node = nd; excess = e; sign = d >= 0 ? 1 : -1; }
+      }
+    }
+    if (kind < 0) continue;
+    // What pushes the node over: Σ of the contributions on the violating side (A).
+    let push: f64 = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      const f = pass == 0 ? 0 : max(0, 1 - excess / push) * INSIDE;
+      for (let v = 0; v < V; v++) {
+        const a = windowStart(v);
+        if (t < a || t >= windowEnd(v) || !isUnder(v, node)) continue;
+        const j = windowOffset(v) + t - a;
+        const p = ld(power, j);
+        if (p == 0) continue;
+        const amps = p * ampsPerKw(v);
+        let share: f64 = 0;
+        if (kind < 3) {
+          share = amps * sign > 0 ? phaseShare(v, kind) * Math.abs(amps) : 0;
+        } else {
+          const q = kind - 3;
+          const ph = sessionPhase(v);
+          if (ph == 3) share = Math.abs(amps);
+          else if (ph == q && amps * sign > 0) share = Math.abs(amps);
+          else if (ph == (q + 1) % 3 && amps * sign < 0) share = Math.abs(amps);
+        }
+        if (share == 0) continue;
+        if (pass == 0) { push += share; continue; }
+        let np = p * f;
+        if (np > 0 && enforceMin && np < sessionValue(Field.MinCharge, v) - MIN_SLACK) np = 0;
+        if (np != p) { st(power, j, np); changed = true; }
+      }
+      if (push <= 0) break;
+    }
+  }
+  return changed;
 }
 
 /** Zero every power below `level` kW (towards zero, like every repair step). */
@@ -672,6 +794,7 @@ export function augmentMinCharge(claim: bool): bool {
   neg = arena.allocF64(max(max(N, 1), W + 1));
   scaleP = arena.allocF64(max(max(N, 1), W + 1));
   scaleN = arena.allocF64(max(max(N, 1), W + 1));
+  phaseScratch();
   const power = ptr(Field.Power);
   let before: f64 = 0;
   for (let j = 0; j < W; j++) before += Math.abs(ld(power, j));
@@ -920,6 +1043,7 @@ export function repairPattern(x: usize): void {
 
 function repairWith(x: usize, patterned: bool): void {
   const mark = arena.mark();
+  phaseScratch();
   const N = (C + 1) * T;
   pos = arena.allocF64(max(N, 1));
   netc = arena.allocF64(max(N, 1));

@@ -360,6 +360,63 @@ export function buildLp(p: CompiledProblem, overflow = false, minCharge: MinChar
     }
   }
 
+  // Spec §11, written from the model's definitions: every node (circuits, the site last) with a phase limit
+  // bounds each phase's signed current over its subtree; with an unbalance limit, |I_φ − I_ψ| plus the
+  // |current| of one-phase sessions on an unknown phase, counted as k(c + d) (= k|p| for a signed schedule).
+  if (p.hasPhaseLimits) {
+    const N = C + 1;
+    const under: number[][] = Array.from({ length: N }, () => []);
+    for (let v = 0; v < s.count; v++) {
+      for (let c = s.circuit[v]; c >= 0; c = p.circuitParent[c]) under[c].push(v);
+      under[C].push(v);
+    }
+    const share = (v: number, phi: number) => (s.phase[v] < 0 ? 1 / 3 : s.phase[v] === 3 || s.phase[v] === phi ? 1 : 0);
+    const current = (e: Expression, v: number, t: number, coefficient: number) => {
+      const k = t - s.start[v];
+      e.add(coefficient * s.ampsPerKw[v], `c${v}_${k}`);
+      if (s.maxDischarge[v] > 0) e.add(-coefficient * s.ampsPerKw[v], `d${v}_${k}`);
+    };
+    for (let n = 0; n < N; n++) {
+      for (let t = 0; t < T; t++) {
+        const limit = p.phaseLimit[n * T + t];
+        const active = under[n].filter((v) => t >= s.start[v] && t < s.end[v]);
+        if (Number.isFinite(limit)) {
+          for (let phi = 0; phi < 3; phi++) {
+            const e = new Expression();
+            for (const v of active) current(e, v, t, share(v, phi));
+            let constant = 0;
+            if (n === C) {
+              constant = ((p.baseLoad[t] - p.pv[t]) * p.siteAmpsPerKw) / 3;
+              if (layout.curtailCol[t] >= 0) e.add(p.siteAmpsPerKw / 3, `u${t}`);
+            }
+            if (e.terms === 0) continue;
+            row(`I${n}_${t}_${phi}h`, e, "<=", limit - constant);
+            row(`I${n}_${t}_${phi}l`, e, ">=", -limit - constant);
+          }
+        }
+        const U = p.unbalanceLimit[n];
+        if (!Number.isFinite(U)) continue;
+        for (let phi = 0; phi < 3; phi++) {
+          const psi = (phi + 1) % 3;
+          for (const sign of [1, -1]) {
+            const e = new Expression();
+            for (const v of active) {
+              const k = t - s.start[v];
+              if (s.phase[v] === 3) {
+                e.add(s.ampsPerKw[v], `c${v}_${k}`);
+                if (s.maxDischarge[v] > 0) e.add(s.ampsPerKw[v], `d${v}_${k}`);
+              } else {
+                const delta = share(v, phi) - share(v, psi);
+                if (delta !== 0) current(e, v, t, sign * delta);
+              }
+            }
+            if (e.terms > 0) row(`U${n}_${t}_${phi}${sign > 0 ? "p" : "m"}`, e, "<=", U);
+          }
+        }
+      }
+    }
+  }
+
   const constant = hasPeak ? -p.demandCharge * p.peakThreshold : 0;
   const inText = minCharge === "mip" && constant !== 0;
   const text = [
