@@ -33,7 +33,7 @@ V2G: the site is replayed at a flat price).
   --key KEY      its API key (or WATTPLAN_API_KEY)
   --compare      also run simulate on the same sessions and print the difference
   --meter-caps   let the site cap cars that take less than offered (off by
-                 default, so that the replay plans exactly what simulate plans)`;
+                 default); --compare then runs simulate --meter-caps`;
 
 const UNSUPPORTED = ["--tariff", "--prices", "--base-load", "--pv", "--v2g-share"];
 
@@ -56,7 +56,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a === "--compare" || a === "--meter-caps") continue;
+    if (a === "--compare") continue;
     if (a === "--url" || a === "--key") {
       i++;
       continue;
@@ -129,7 +129,7 @@ export async function replayCommand(args: string[]): Promise<number> {
         strategy,
         horizonHours: config.horizonHours,
         simulation,
-        meterCaps: own.values["meter-caps"] === true,
+        meterCaps: simulation.meterCaps === true,
       });
       rows.push(driven.metrics);
       const m = driven.metrics;

@@ -37,6 +37,8 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
   --degradation-cost X     V2G wear per kWh discharged (default 0.05)
   --max-charge-kw X        EV power for files without a power column (default 6.6)
   --recompute-every N      online: re-solve at least every N slots, and at every arrival (default 1)
+  --meter-caps             online: close the loop on meter values as a live site does (an EV taking under 70 % of its
+                           setpoint for 3 slots is planned with what it takes; docs/sites.md)
   --quick-charge X         online optimal: price added per kWh per hour of delay, on top of the solver's own tie-break, spec §10 (default 0)
   --offline-lookahead-hours H, --offline-stride-hours S
                            offline bound: solve H hours with perfect foresight, keep S, repeat (default 48, 24;
@@ -118,6 +120,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
         "plot-day": { type: "string" },
         "plot-capacity-kw": { type: "string" },
         "no-png": { type: "boolean" },
+        "meter-caps": { type: "boolean" },
         out: { type: "string" },
         currency: { type: "string" },
       },
@@ -192,6 +195,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
       recomputeEvery: number(v["recompute-every"], "recompute-every", 1, (x) => Number.isInteger(x) && x >= 1, "an integer ≥ 1"),
       offlineLookaheadSlots: hoursToSlots(lookahead),
       offlineStrideSlots: hoursToSlots(stride),
+      meterCaps: v["meter-caps"] === true,
     },
     tariffFile: v.tariff,
     pricesFile: v.prices,

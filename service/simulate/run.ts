@@ -250,6 +250,7 @@ export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutp
       exportLimitKw: config.options.exportLimitKw,
       recomputeEvery: config.options.recomputeEvery,
       quickChargePerKwhHour: config.options.quickChargePerKwhHour,
+      meterCaps: config.options.meterCaps ?? false,
       offlineLookaheadHours: (config.options.offlineLookaheadSlots * config.options.slotMinutes) / 60,
       offlineStrideHours: (config.options.offlineStrideSlots * config.options.slotMinutes) / 60,
       yearAligned,

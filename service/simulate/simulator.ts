@@ -19,6 +19,7 @@ import type { Scheduler } from "../../engine/scheduler/wasm.js";
 import type { ReplaySession } from "./sessions.js";
 import type { StepSeries, TouRates } from "./series.js";
 import { MINUTE_MS, isoUtc, localParts } from "./time.js";
+import { updateMeterCap, type MeterCap } from "../sites/events.js";
 
 /** A strategy of the registry, run online, or the offline bound. */
 export type SimStrategy = StrategyName | "offline";
@@ -62,6 +63,12 @@ export interface SimulationOptions {
   /** Offline bound: slots each solve sees, and slots it commits before the next. */
   offlineLookaheadSlots: number;
   offlineStrideSlots: number;
+  /**
+   * Online strategies: close the loop on meter values as a live site does
+   * (docs/sites.md): an EV that takes clearly less than its setpoint for three
+   * slots is planned with what it takes. @defaultValue false
+   */
+  meterCaps?: boolean;
 }
 
 export const DEFAULT_SIMULATION_OPTIONS: Omit<SimulationOptions, "capacityKw"> = {
@@ -377,6 +384,9 @@ export function simulate(
 
   const energy = Float64Array.from(sessions, (s) => s.initialEnergyKwh);
   const result = emptyRunResult(strategy, options.capacityKw, N, sessions.length);
+  const meterLoop = !offline && options.meterCaps === true;
+  const caps: MeterCap[] = sessions.map(() => ({ slowReadings: 0 }));
+  const dtHours = grid.slotMinutes / 60;
   // Sessions by first slot, so each slot finds who is plugged in without a full scan.
   const order = sessions.map((_, v) => v).sort((a, b) => sessions[a].firstSlot - sessions[b].firstSlot);
   let next = 0;
@@ -425,7 +435,16 @@ export function simulate(
         known.push(...present);
         request.sessions = known.map((v) => {
           const s = sessions[v];
-          return sessionRequest(s, energy[v], undefined, Math.max(s.declaredDepartureMs, tk + slotMs), s.declaredTargetKwh, options);
+          const request = sessionRequest(
+            s,
+            energy[v],
+            undefined,
+            Math.max(s.declaredDepartureMs, tk + slotMs),
+            s.declaredTargetKwh,
+            options,
+          );
+          const learned = caps[v].learnedMaxKw;
+          return learned === undefined ? request : { ...request, maxChargeKw: Math.min(request.maxChargeKw, learned) };
         });
       }
       if (known.length > 0) {
@@ -445,7 +464,13 @@ export function simulate(
       }
     }
 
-    const n = applySlot(k, present, (v) => plan?.power.get(v)?.[k - plan.startSlot] ?? 0, sessions, energy, grid, options, result);
+    const planned = (v: number) => plan?.power.get(v)?.[k - plan.startSlot] ?? 0;
+    const before = meterLoop ? present.map((v) => energy[v]) : [];
+    const n = applySlot(k, present, planned, sessions, energy, grid, options, result);
+    if (meterLoop)
+      present.forEach((v, i) =>
+        updateMeterCap(caps[v], (energy[v] - before[i]) / dtHours, Math.max(0, planned(v)), sessions[v].maxChargeKw),
+      );
     if (n > peakSoFar) peak.set(period, n);
 
     if (onProgress && performance.now() - lastReport > 1000) {

@@ -268,16 +268,29 @@ export function judgeReading(s: SessionRecord, delivered: number, atMs: number, 
     const b = Math.min(profile.startMs + (t + 1) * slotMs, atMs);
     if (b > a) planned += Math.max(0, profile.powerKw[t]) * (b - a);
   }
-  const setpointKw = planned / (atMs - fromMs);
-  const takenKw = (delivered - s.deliveredKwh) / hours;
-  if (s.learnedMaxKw !== undefined && takenKw > s.learnedMaxKw * 0.95) {
+  updateMeterCap(s, (delivered - s.deliveredKwh) / hours, planned / (atMs - fromMs), evseMaxKw);
+}
+
+/** What the meter loop remembers of a car. */
+export interface MeterCap {
+  slowReadings: number;
+  learnedMaxKw?: number;
+}
+
+/**
+ * One reading of the meter loop: the car took `takenKw` on average while its
+ * setpoint was `setpointKw`. Shared by live sites and `simulate --meter-caps`,
+ * so that the two stay one engine.
+ */
+export function updateMeterCap(cap: MeterCap, takenKw: number, setpointKw: number, evseMaxKw: number): void {
+  if (cap.learnedMaxKw !== undefined && takenKw > cap.learnedMaxKw * 0.95) {
     // It takes all we allow: maybe more is possible. Lift the cap and judge again.
-    delete s.learnedMaxKw;
-    s.slowReadings = 0;
+    delete cap.learnedMaxKw;
+    cap.slowReadings = 0;
     return;
   }
   if (setpointKw < MIN_JUDGED_SETPOINT_KW) return;
-  if (takenKw < SLOW_SHARE * setpointKw) s.slowReadings += 1;
-  else s.slowReadings = 0;
-  if (s.slowReadings >= SLOW_READINGS_TO_CAP) s.learnedMaxKw = Math.min(evseMaxKw, Math.max(takenKw * CAP_HEADROOM, 0.1 * evseMaxKw));
+  if (takenKw < SLOW_SHARE * setpointKw) cap.slowReadings += 1;
+  else cap.slowReadings = 0;
+  if (cap.slowReadings >= SLOW_READINGS_TO_CAP) cap.learnedMaxKw = Math.min(evseMaxKw, Math.max(takenKw * CAP_HEADROOM, 0.1 * evseMaxKw));
 }
