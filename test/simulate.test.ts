@@ -130,13 +130,13 @@ describe("simulator on a hand-computed fixture", () => {
 });
 
 describe("strategies come from the API's registry", () => {
-  it("accepts exactly the registry's names plus offline", () => {
-    expect(simStrategyNames()).toEqual([...Object.keys(STRATEGIES), "offline"]);
+  it("accepts exactly the registry's names plus optimal+forecast and offline", () => {
+    expect(simStrategyNames()).toEqual([...Object.keys(STRATEGIES), "optimal+forecast", "offline"]);
     for (const name of Object.keys(STRATEGIES)) expect(isSimStrategy(name)).toBe(true);
     expect(isSimStrategy("fcfs")).toBe(false);
     expect(parseStrategies("edf, llf,edf")).toEqual(["edf", "llf"]);
     expect(() => parseStrategies("edf,fcfs")).toThrow(
-      /unknown strategy "fcfs".*one of optimal, uncontrolled, equalShare, edf, llf, offline/,
+      /unknown strategy "fcfs".*one of optimal, uncontrolled, equalShare, edf, llf, optimal\+forecast, offline/,
     );
   });
 

@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { InputError } from "../simulate/csv.js";
 import { computeMetrics, type StrategyMetrics } from "../simulate/metrics.js";
 import { markdownTable, prepareReplay } from "../simulate/run.js";
-import { DEFAULT_SIMULATION_OPTIONS, OFFLINE, simulate, type SimulationOptions } from "../simulate/simulator.js";
+import { DEFAULT_SIMULATION_OPTIONS, OFFLINE, OPTIMAL_FORECAST, simulate, type SimulationOptions } from "../simulate/simulator.js";
 import type { StrategyName } from "../../engine/model/schema.js";
 import { loadConfig } from "../config.js";
 import { startService, type RunningService } from "../runtime.js";
@@ -35,7 +35,7 @@ V2G: the site is replayed at a flat price).
   --meter-caps   let the site cap cars that take less than offered (off by
                  default); --compare then runs simulate --meter-caps`;
 
-const UNSUPPORTED = ["--tariff", "--prices", "--base-load", "--pv", "--v2g-share"];
+const UNSUPPORTED = ["--tariff", "--prices", "--base-load", "--pv", "--v2g-share", "--forecast", "--forecast-level"];
 
 export async function replayCommand(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
@@ -78,7 +78,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     if (error instanceof InputError) throw new UsageError(error.message);
     throw error;
   }
-  const strategies = config.strategies.filter((s): s is StrategyName => s !== OFFLINE);
+  const strategies = config.strategies.filter((s): s is StrategyName => s !== OFFLINE && s !== OPTIMAL_FORECAST);
   const simulation: SimulationOptions = {
     ...DEFAULT_SIMULATION_OPTIONS,
     ...config.options,

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { InputError } from "../simulate/csv.js";
 import { dataFile } from "../simulate/data-dir.js";
 import { DEFAULT_EV_SPECS_FILE, DEFAULT_SESSIONS_FILE, runReplay, type ReplayConfig } from "../simulate/run.js";
-import { DEFAULT_SIMULATION_OPTIONS, isSimStrategy, simStrategyNames, type SimStrategy } from "../simulate/simulator.js";
+import { DEFAULT_SIMULATION_OPTIONS, OPTIMAL_FORECAST, isSimStrategy, simStrategyNames, type SimStrategy } from "../simulate/simulator.js";
 import { isTimeZone } from "../simulate/time.js";
 import { MAX_SLOTS, MAX_SLOT_MINUTES } from "../../engine/model/schema.js";
 import { EXIT, UsageError } from "./io.js";
@@ -37,6 +37,9 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
   --degradation-cost X     V2G wear per kWh discharged (default 0.05)
   --max-charge-kw X        EV power for files without a power column (default 6.6)
   --recompute-every N      online: re-solve at least every N slots, and at every arrival (default 1)
+  --forecast               add optimal+forecast: learn departures from the sessions that ended before --from and plan
+                           each car to the earlier of its announced departure and that forecast's quantile
+  --forecast-level Q       the quantile (default 0.5, the median; lower plans earlier departures)
   --meter-caps             online: close the loop on meter values as a live site does (an EV taking under 70 % of its
                            setpoint for 3 slots is planned with what it takes; docs/sites.md)
   --quick-charge X         online optimal: price added per kWh per hour of delay, on top of the solver's own tie-break, spec §10 (default 0)
@@ -121,6 +124,8 @@ export function simulateConfig(args: string[]): ReplayConfig {
         "plot-capacity-kw": { type: "string" },
         "no-png": { type: "boolean" },
         "meter-caps": { type: "boolean" },
+        forecast: { type: "boolean" },
+        "forecast-level": { type: "string" },
         out: { type: "string" },
         currency: { type: "string" },
       },
@@ -163,7 +168,15 @@ export function simulateConfig(args: string[]): ReplayConfig {
   );
   const timeZone = v.timezone ?? "America/Los_Angeles";
   if (!isTimeZone(timeZone)) throw new UsageError(`--timezone: unknown time zone "${timeZone}" (an IANA name, e.g. Europe/Amsterdam)`);
-  const strategies = v.strategies !== undefined ? parseStrategies(v.strategies) : simStrategyNames();
+  const forecast = v.forecast === true || v["forecast-level"] !== undefined;
+  let strategies = v.strategies !== undefined ? parseStrategies(v.strategies) : simStrategyNames().filter((s) => s !== OPTIMAL_FORECAST);
+  if (strategies.includes(OPTIMAL_FORECAST) && !forecast) throw new UsageError("--strategies: optimal+forecast needs --forecast");
+  // --forecast adds it beside optimal.
+  if (forecast && !strategies.includes(OPTIMAL_FORECAST)) {
+    const at = strategies.indexOf("optimal");
+    strategies =
+      at < 0 ? [...strategies, OPTIMAL_FORECAST] : [...strategies.slice(0, at + 1), OPTIMAL_FORECAST, ...strategies.slice(at + 1)];
+  }
   return {
     sessionsFile: v.sessions ?? dataFile(...DEFAULT_SESSIONS_FILE),
     from: v.from,
@@ -211,6 +224,9 @@ export function simulateConfig(args: string[]): ReplayConfig {
       plotCapacityKw: number(v["plot-capacity-kw"], "plot-capacity-kw", 0, nonNegative, "≥ 0"),
     }),
     png: !v["no-png"],
+    ...(forecast && {
+      forecast: { departureLevel: number(v["forecast-level"], "forecast-level", 0.5, (x) => x > 0 && x < 1, "in (0, 1)") },
+    }),
     currency: v.currency ?? "$",
   };
 }

@@ -21,8 +21,8 @@ const CONFIG = {
 };
 
 /** Strategy colours, the same in every plot. */
-const STRATEGY_ORDER = ["uncontrolled", "equalShare", "edf", "llf", "optimal", "offline"];
-const STRATEGY_COLORS = ["#8c8c8c", "#e6a117", "#1f77b4", "#2ca02c", "#d62728", "#6a3d9a"];
+const STRATEGY_ORDER = ["uncontrolled", "equalShare", "edf", "llf", "optimal", "offline", "optimal+forecast"];
+const STRATEGY_COLORS = ["#8c8c8c", "#e6a117", "#1f77b4", "#2ca02c", "#d62728", "#6a3d9a", "#ff7f0e"];
 
 function strategyColor(strategies: string[]) {
   const domain = [...strategies].sort((a, b) => STRATEGY_ORDER.indexOf(a) - STRATEGY_ORDER.indexOf(b));
@@ -32,7 +32,13 @@ function strategyColor(strategies: string[]) {
 
 /** Label of a strategy in plots and tables: the online optimum is MPC. */
 export function strategyLabel(strategy: string): string {
-  return strategy === "optimal" ? "optimal (MPC)" : strategy === "offline" ? "offline (bound)" : strategy;
+  return strategy === "optimal"
+    ? "optimal (MPC)"
+    : strategy === "offline"
+      ? "offline (bound)"
+      : strategy === "optimal+forecast"
+        ? "optimal + forecast (MPC)"
+        : strategy;
 }
 
 export interface PlotFiles {

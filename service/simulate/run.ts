@@ -20,11 +20,13 @@ import {
   simulate,
   type RunResult,
   type SimSession,
+  type SimulationForecast,
   type SiteGrid,
   type SimStrategy,
   type SimulationOptions,
 } from "./simulator.js";
 import { MINUTE_MS, isoUtc, parseInstant } from "./time.js";
+import { loadHistory, trainForecast } from "../forecast/index.js";
 
 /** The simulator's default sessions and EV models, in the real data's folder (`WATTPLAN_DATA_DIR`). */
 export const DEFAULT_SESSIONS_FILE = ["sessions", "acn-caltech-2019-03.csv"] as const;
@@ -57,6 +59,12 @@ export interface ReplayConfig {
   plotCapacityKw?: number;
   png: boolean;
   currency: string;
+  /**
+   * Add `optimal+forecast`: learn a forecast (service/forecast) from the
+   * file's sessions that ended before `from` and plan each car to the
+   * earlier of its announced departure and this quantile of the forecast.
+   */
+  forecast?: { departureLevel: number };
 }
 
 export interface ReplayOutput {
@@ -147,6 +155,8 @@ function loadOptional<T>(file: string | undefined, load: (file: string) => T): T
 
 /** What every replay of a configuration shares: the sessions on the slot grid, and the grid's prices and loads. */
 export interface PreparedReplay {
+  /** Set with ReplayConfig.forecast. */
+  forecast?: SimulationForecast;
   file: SessionFile;
   replay: ReplaySession[];
   span: { startMs: number; slots: number };
@@ -183,11 +193,27 @@ export function prepareReplay(config: ReplayConfig): PreparedReplay {
   const models =
     config.options.v2gShare > 0 ? (config.evSpecsFile ? loadEvModels(config.evSpecsFile) : [DEFAULT_EV_MODEL]) : [DEFAULT_EV_MODEL];
   const sessions = prepareSessions(replay, grid, config.options, models);
-  return { file, replay, span, horizonSlots, grid, sessions, yearAligned };
+  const forecast = config.forecast === undefined ? undefined : learnForecast(config, file, fromMs, config.forecast.departureLevel);
+  return { file, replay, span, horizonSlots, grid, sessions, yearAligned, forecast };
+}
+
+/** The forecast of `optimal+forecast`, trained only on sessions that ended before the replay starts. */
+function learnForecast(config: ReplayConfig, file: SessionFile, fromMs: number, departureLevel: number): SimulationForecast {
+  // loadHistory reads the same rows as loadSessions, in the same order, with the driver ids.
+  const history = loadHistory(config.sessionsFile);
+  const users = new Map<string, string>();
+  file.sessions.forEach((s, i) => {
+    const userId = history[i]?.userId;
+    if (userId !== undefined) users.set(s.id, userId);
+  });
+  const past = history.filter((h) => h.departureMs < fromMs);
+  if (past.length === 0) throw new InputError(`--forecast: no session of ${config.sessionsFile} ended before --from to learn from`);
+  return { model: trainForecast(past, { timeZone: config.timeZone }), departureLevel, users };
 }
 
 export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutput {
-  const { file, replay, span, horizonSlots, grid, sessions, yearAligned } = prepareReplay(config);
+  const { file, replay, span, horizonSlots, grid, sessions, yearAligned, forecast } = prepareReplay(config);
+  if (forecast !== undefined) log(`forecast: learned from the sessions that ended before ${isoUtc(span.startMs)}`);
   log(
     `replaying ${replay.length} sessions (${file.format}) from ${isoUtc(span.startMs)}, ${span.slots} slots of ${config.options.slotMinutes} min, ${config.strategies.length} strategies × ${config.capacitiesKw.length} capacities`,
   );
@@ -206,7 +232,13 @@ export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutp
     const runs: RunResult[] = [];
     for (const strategy of config.strategies) {
       const label = `[${done + 1}/${total}] ${capacityKw} kW · ${strategy}`;
-      const options: SimulationOptions = { ...DEFAULT_SIMULATION_OPTIONS, ...config.options, capacityKw, horizonSlots };
+      const options: SimulationOptions = {
+        ...DEFAULT_SIMULATION_OPTIONS,
+        ...config.options,
+        capacityKw,
+        horizonSlots,
+        ...(forecast !== undefined && { forecast }),
+      };
       const run = simulate(strategy, sessions, grid, options, undefined, (slot, slots) => {
         if (slot < slots) log(`${label}: ${Math.round((100 * slot) / slots)}% (${slot}/${slots} slots)`);
       });
@@ -251,6 +283,7 @@ export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutp
       recomputeEvery: config.options.recomputeEvery,
       quickChargePerKwhHour: config.options.quickChargePerKwhHour,
       meterCaps: config.options.meterCaps ?? false,
+      forecastDepartureLevel: config.forecast?.departureLevel ?? null,
       offlineLookaheadHours: (config.options.offlineLookaheadSlots * config.options.slotMinutes) / 60,
       offlineStrideHours: (config.options.offlineStrideSlots * config.options.slotMinutes) / 60,
       yearAligned,

@@ -20,15 +20,27 @@ import type { ReplaySession } from "./sessions.js";
 import type { StepSeries, TouRates } from "./series.js";
 import { MINUTE_MS, isoUtc, localParts } from "./time.js";
 import { updateMeterCap, type MeterCap } from "../sites/events.js";
+import { predictSession, type ForecastModel } from "../forecast/index.js";
 
-/** A strategy of the registry, run online, or the offline bound. */
-export type SimStrategy = StrategyName | "offline";
+/** A strategy of the registry, run online; `optimal+forecast` (the same planning to forecast departures); or the offline bound. */
+export type SimStrategy = StrategyName | typeof OPTIMAL_FORECAST | "offline";
 
 export const OFFLINE = "offline";
+/** Online `optimal` planning each car to the earlier of its announced and its forecast departure (`--forecast`). */
+export const OPTIMAL_FORECAST = "optimal+forecast";
 
-/** Every name `--strategies` accepts: the registry's, plus `offline`. */
+/** Every name `--strategies` accepts: the registry's, `optimal+forecast` (needs `--forecast`) and `offline`. */
 export function simStrategyNames(): SimStrategy[] {
-  return [...(Object.keys(STRATEGIES) as StrategyName[]), OFFLINE];
+  return [...(Object.keys(STRATEGIES) as StrategyName[]), OPTIMAL_FORECAST, OFFLINE];
+}
+
+/** What `optimal+forecast` plans with (service/forecast). */
+export interface SimulationForecast {
+  model: ForecastModel;
+  /** Quantile of the departure forecast planned to (lower is more cautious). */
+  departureLevel: number;
+  /** Driver ids by session id, where the data has them. */
+  users: ReadonlyMap<string, string>;
 }
 
 export function isSimStrategy(name: string): name is SimStrategy {
@@ -69,6 +81,8 @@ export interface SimulationOptions {
    * slots is planned with what it takes. @defaultValue false
    */
   meterCaps?: boolean;
+  /** The model `optimal+forecast` plans with; required for that strategy. */
+  forecast?: SimulationForecast;
 }
 
 export const DEFAULT_SIMULATION_OPTIONS: Omit<SimulationOptions, "capacityKw"> = {
@@ -151,6 +165,8 @@ export function buildGrid(startMs: number, slots: number, lookahead: number, slo
 /** A session as the replay sees it: the truth, and what the scheduler is told. */
 export interface SimSession {
   id: string;
+  /** The EVSE (ACN station) it used: what the forecast knows it by. */
+  stationId: string;
   /** First and one-past-last slot the EV is really plugged in for (whole slots). */
   firstSlot: number;
   endSlot: number;
@@ -231,6 +247,7 @@ export function prepareSessions(
     if (!v2g || options.v2gShare <= 0) {
       return {
         id: s.id,
+        stationId: s.stationId,
         firstSlot,
         endSlot,
         arrivalMs: s.arrivalMs,
@@ -251,6 +268,7 @@ export function prepareSessions(
     const e0 = Math.max(0, Math.min(soc * capacity, capacity - Math.max(s.energyKwh, declared)));
     return {
       id: s.id,
+      stationId: s.stationId,
       firstSlot,
       endSlot,
       arrivalMs: s.arrivalMs,
@@ -377,10 +395,27 @@ export function simulate(
   const N = grid.slots;
   const slotMs = grid.slotMinutes * MINUTE_MS;
   const offline = strategy === OFFLINE;
-  const solver: StrategyName = offline ? "optimal" : strategy;
+  const forecasting = strategy === OPTIMAL_FORECAST;
+  const solver: StrategyName = offline || forecasting ? "optimal" : strategy;
+  const forecast = options.forecast;
+  if (forecasting && forecast === undefined) throw new Error("optimal+forecast needs options.forecast (simulate --forecast)");
+  /** The departure planned for an EV still plugged in at `tk`: the announced one, or the forecast's quantile when earlier. */
+  const plannedDeparture = (s: SimSession, tk: number): number => {
+    if (!forecasting || forecast === undefined) return s.declaredDepartureMs;
+    const userId = forecast.users.get(s.id);
+    const predicted = predictSession(forecast.model, {
+      evseId: s.stationId,
+      arrivalMs: s.arrivalMs,
+      ...(userId !== undefined && { userId }),
+      ...(s.declaredDepartureMs > s.arrivalMs && { announcedDepartureMs: s.declaredDepartureMs }),
+      nowMs: Math.max(tk, s.arrivalMs),
+      levels: [forecast.departureLevel],
+    }).departureMs[0];
+    return Math.min(s.declaredDepartureMs, predicted);
+  };
   const H = Math.min(offline ? options.offlineLookaheadSlots : options.horizonSlots, MAX_SLOTS, grid.length);
   const stride = offline ? (N <= H ? N : Math.max(1, Math.min(options.offlineStrideSlots, H))) : Math.max(1, options.recomputeEvery);
-  const quickCharge = !offline && strategy === "optimal" ? options.quickChargePerKwhHour : 0;
+  const quickCharge = !offline && solver === "optimal" ? options.quickChargePerKwhHour : 0;
 
   const energy = Float64Array.from(sessions, (s) => s.initialEnergyKwh);
   const result = emptyRunResult(strategy, options.capacityKw, N, sessions.length);
@@ -439,7 +474,7 @@ export function simulate(
             s,
             energy[v],
             undefined,
-            Math.max(s.declaredDepartureMs, tk + slotMs),
+            Math.max(plannedDeparture(s, tk), tk + slotMs),
             s.declaredTargetKwh,
             options,
           );
