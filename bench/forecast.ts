@@ -491,32 +491,45 @@ const CONFIG = {
   legend: { labelFontSize: 11 },
 };
 
-const scatterSpec: TopLevelSpec = {
-  $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-  config: CONFIG,
-  title: "Chosen model on the test part: median (dot) and 10–90 % interval against the actual",
-  data: { values: scatter },
-  facet: { row: { field: "case", type: "nominal", title: null }, column: { field: "target", type: "nominal", title: null } },
-  resolve: { scale: { x: "independent", y: "independent" } },
-  spec: {
-    width: 300,
-    height: 260,
-    layer: [
-      {
-        mark: { type: "rule", opacity: 0.15, color: "#1f77b4" },
-        encoding: {
-          x: { field: "actual", type: "quantitative", title: "actual" },
-          y: { field: "p10", type: "quantitative", title: "predicted" },
-          y2: { field: "p90" },
+/** One scatter panel per case and target, axes cut at a typical range (a few stays of days would squash the rest). */
+function scatterPanel(target: string, max: number, unit: string): TopLevelSpec {
+  const scale = { domain: [0, max], clamp: true };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    config: CONFIG,
+    title: `Chosen model on the test part, ${target}: median (dot), 10–90 % interval (line), diagonal = perfect (axes clamped at ${max} ${unit})`,
+    data: { values: scatter.filter((p) => p.target.startsWith(target)) },
+    facet: { column: { field: "case", type: "nominal", title: null } },
+    spec: {
+      width: 320,
+      height: 280,
+      layer: [
+        {
+          mark: { type: "rule", opacity: 0.12, color: "#1f77b4" },
+          encoding: {
+            x: { field: "actual", type: "quantitative", title: `actual (${unit})`, scale },
+            y: { field: "p10", type: "quantitative", title: `predicted (${unit})`, scale },
+            y2: { field: "p90" },
+          },
         },
-      },
-      {
-        mark: { type: "point", filled: true, size: 12, opacity: 0.5, color: "#d62728" },
-        encoding: { x: { field: "actual", type: "quantitative" }, y: { field: "p50", type: "quantitative" } },
-      },
-    ],
-  },
-};
+        {
+          mark: { type: "point", filled: true, size: 10, opacity: 0.5, color: "#d62728" },
+          encoding: { x: { field: "actual", type: "quantitative", scale }, y: { field: "p50", type: "quantitative", scale } },
+        },
+        {
+          data: {
+            values: [
+              { actual: 0, p50: 0 },
+              { actual: max, p50: max },
+            ],
+          },
+          mark: { type: "line", color: "#444", strokeDash: [4, 4] },
+          encoding: { x: { field: "actual", type: "quantitative", scale }, y: { field: "p50", type: "quantitative", scale } },
+        },
+      ],
+    },
+  };
+}
 const calibrationSpec: TopLevelSpec = {
   $schema: "https://vega.github.io/schema/vega-lite/v6.json",
   config: CONFIG,
@@ -542,15 +555,16 @@ const calibrationSpec: TopLevelSpec = {
         encoding: {
           x: { field: "level", type: "quantitative", title: "quantile level", scale: { domain: [0, 1] } },
           y: { field: "observed", type: "quantitative", title: "share of actuals below", scale: { domain: [0, 1] } },
-          color: { field: "method", type: "nominal", title: null, legend: { orient: "bottom", columns: 1 } },
+          color: { field: "method", type: "nominal", title: null, legend: { orient: "bottom", columns: 1, labelLimit: 0 } },
         },
       },
     ],
   },
 };
-writePlot(outDir, "predicted-vs-actual", scatterSpec, false);
+writePlot(outDir, "predicted-vs-actual-stay", scatterPanel("stay", 16, "h"), false);
+writePlot(outDir, "predicted-vs-actual-energy", scatterPanel("energy", 60, "kWh"), false);
 writePlot(outDir, "calibration", calibrationSpec, false);
 writeFileSync(`${outDir}/results.md`, md.join("\n") + "\n");
 writeFileSync(`${outDir}/metrics.json`, JSON.stringify(json, null, 1) + "\n");
 console.log(md.join("\n"));
-console.error(`wrote ${outDir}/results.md, metrics.json, predicted-vs-actual.svg, calibration.svg`);
+console.error(`wrote ${outDir}/results.md, metrics.json, predicted-vs-actual-{stay,energy}.svg, calibration.svg`);
