@@ -28,6 +28,7 @@ import { parseArgs } from "node:util";
 import type { TopLevelSpec } from "vega-lite";
 import { CHART_FONT } from "../service/charts/vega-svg.js";
 import {
+  DEFAULT_OPTIONS,
   type HistorySession,
   type ForecastOptions,
   loadHistory,
@@ -81,26 +82,55 @@ type Predictor = (s: HistorySession) => { durationH: number[]; energyKwh: number
 
 interface Variant {
   name: string;
-  /** Options of trainForecast; undefined for the baselines. */
-  options?: Partial<ForecastOptions>;
-  useUser: boolean;
-  useAnnouncement: boolean;
+  options: Partial<ForecastOptions>;
 }
 
-const NO_ANN: Partial<ForecastOptions> = { departureAnnouncement: "none", energyAnnouncement: false, userPrior: 5 };
-const ANN: Partial<ForecastOptions> = { departureAnnouncement: "ratio", energyAnnouncement: true, userPrior: 5 };
+/** A userPrior that leaves the user level out (the user's share is ~1e-11). */
+const OFF = 1e12;
+
+/** The same levels for both targets. */
+function levels(
+  userPrior: number,
+  useEvse: boolean,
+  departureAnnouncement: ForecastOptions["departureAnnouncement"],
+  energyAnnouncement: boolean,
+) {
+  return { userPrior, energyUserPrior: userPrior, useEvse, energyUseEvse: useEvse, departureAnnouncement, energyAnnouncement };
+}
+
 const VARIANTS: Variant[] = [
-  { name: "site (hour kernel × day type)", options: NO_ANN, useUser: false, useAnnouncement: false },
-  { name: "user → site", options: NO_ANN, useUser: true, useAnnouncement: false },
-  { name: "user → site, userPrior 1", options: { ...NO_ANN, userPrior: 1 }, useUser: true, useAnnouncement: false },
-  { name: "user → site, userPrior 20", options: { ...NO_ANN, userPrior: 20 }, useUser: true, useAnnouncement: false },
-  { name: "user → EVSE → site", options: { ...NO_ANN, useEvse: true }, useUser: true, useAnnouncement: false },
-  { name: "site + announcement ratio", options: ANN, useUser: false, useAnnouncement: true },
-  { name: "user → site + announcement ratio", options: ANN, useUser: true, useAnnouncement: true },
-  { name: "user → site + ann. ratio, userPrior 1", options: { ...ANN, userPrior: 1 }, useUser: true, useAnnouncement: true },
-  { name: "user → site + ann. shift", options: { ...ANN, departureAnnouncement: "shift" }, useUser: true, useAnnouncement: true },
-  { name: "user → EVSE → site + ann. ratio", options: { ...ANN, useEvse: true }, useUser: true, useAnnouncement: true },
+  { name: "site (hour kernel × day type)", options: levels(OFF, false, "none", false) },
+  { name: "EVSE → site", options: levels(OFF, true, "none", false) },
+  { name: "user → site", options: levels(5, false, "none", false) },
+  { name: "user → site, userPrior 1", options: levels(1, false, "none", false) },
+  { name: "user → site, userPrior 20", options: levels(20, false, "none", false) },
+  { name: "user → EVSE → site", options: levels(5, true, "none", false) },
+  { name: "site + announcement ratio", options: levels(OFF, false, "ratio", true) },
+  { name: "user → site + announcement ratio", options: levels(5, false, "ratio", true) },
+  { name: "user → site + ann. ratio, userPrior 1", options: levels(1, false, "ratio", true) },
+  { name: "user → site + ann. shift", options: levels(5, false, "shift", true) },
+  { name: "user → EVSE → site + ann. ratio", options: levels(5, true, "ratio", true) },
 ];
+
+/** Whether options set the levels and announcement modes as DEFAULT_OPTIONS do. */
+function sameLevels(o: Partial<ForecastOptions>): boolean {
+  const keys = ["userPrior", "useEvse", "energyUserPrior", "energyUseEvse", "departureAnnouncement", "energyAnnouncement"] as const;
+  return keys.every((k) => o[k] === DEFAULT_OPTIONS[k]);
+}
+
+/** The departure settings of one variant with the energy settings of another. */
+function combine(departure: Variant, energy: Variant): Variant {
+  const e = energy.options;
+  return {
+    name: departure === energy ? departure.name : `${departure.name} (stay) + ${energy.name} (energy)`,
+    options: {
+      ...departure.options,
+      energyUserPrior: e.energyUserPrior,
+      energyUseEvse: e.energyUseEvse,
+      energyAnnouncement: e.energyAnnouncement,
+    },
+  };
+}
 
 function localDate(ms: number): string {
   const p = localParts(ms, TZ);
@@ -152,12 +182,13 @@ function announcementBaseline(train: HistorySession[]): Predictor {
 function modelPredictor(train: HistorySession[], v: Variant): Predictor {
   const model = trainForecast(train, { timeZone: TZ, ...v.options });
   return (s) => {
+    // Everything the car tells is passed; the options decide what is used.
     const f = predictSession(model, {
       arrivalMs: s.arrivalMs,
       evseId: s.evseId,
-      ...(v.useUser && s.userId !== undefined && { userId: s.userId }),
-      ...(v.useAnnouncement && s.announcedDepartureMs !== undefined && { announcedDepartureMs: s.announcedDepartureMs }),
-      ...(v.useAnnouncement && s.announcedEnergyKwh !== undefined && { announcedEnergyKwh: s.announcedEnergyKwh }),
+      userId: s.userId,
+      announcedDepartureMs: s.announcedDepartureMs,
+      announcedEnergyKwh: s.announcedEnergyKwh,
       levels: LEVELS,
     });
     return { durationH: f.durationH, energyKwh: f.energyKwh };
@@ -213,6 +244,22 @@ function score(
   };
 }
 
+/** Scores of several folds as one (each figure weighted by its fold's sessions). */
+function pooled(scores: Score[]): Score {
+  const n = scores.reduce((a, s) => a + s.n, 0);
+  const mean = (key: "depMae" | "depPinball" | "enMae" | "enPinball") => scores.reduce((a, s) => a + s[key] * s.n, 0) / n;
+  const meanAt = (key: "depBelow" | "enBelow") => LEVELS.map((_, i) => scores.reduce((a, s) => a + s[key][i] * s.n, 0) / n);
+  return {
+    n,
+    depMae: mean("depMae"),
+    depPinball: mean("depPinball"),
+    depBelow: meanAt("depBelow"),
+    enMae: mean("enMae"),
+    enPinball: mean("enPinball"),
+    enBelow: meanAt("enBelow"),
+  };
+}
+
 const f2 = (x: number) => x.toFixed(2);
 const f3 = (x: number) => x.toFixed(3);
 const pct = (xs: number[]) => xs.map((x) => (100 * x).toFixed(0)).join(" / ");
@@ -253,29 +300,43 @@ for (const c of CASES) {
   const test = history.filter((s) => localDate(s.arrivalMs) >= c.testFrom);
   // Validation inside the training part: its last quarter of days.
   const trainDays = [...new Set(train.map((s) => localDate(s.arrivalMs)))].sort();
-  const valFrom = trainDays[Math.floor(trainDays.length * 0.75)] ?? c.testFrom;
-  const fit = train.filter((s) => localDate(s.arrivalMs) < valFrom);
-  const val = train.filter((s) => localDate(s.arrivalMs) >= valFrom);
+  // Two rolling-origin folds: fit on the first half of the training days and
+  // validate on the third quarter, then fit on three quarters and validate on
+  // the last; a choice must hold in both periods, not one.
+  const dayAt = (share: number) => trainDays[Math.floor(trainDays.length * share)] ?? c.testFrom;
+  const folds = [
+    [dayAt(0.5), dayAt(0.75)],
+    [dayAt(0.75), c.testFrom],
+  ].map(([from, to]) => ({
+    from,
+    fit: train.filter((s) => localDate(s.arrivalMs) < from),
+    val: train.filter((s) => localDate(s.arrivalMs) >= from && localDate(s.arrivalMs) < to),
+  }));
+  const validate = (make: (t: HistorySession[]) => Predictor): Score => pooled(folds.map((f) => score(make(f.fit), f.val).score));
   const testUsers = test.filter((s) => s.userId !== undefined);
   const trainUsers = new Set(train.flatMap((s) => (s.userId === undefined ? [] : [s.userId])));
   const knownUsers = testUsers.filter((s) => s.userId !== undefined && trainUsers.has(s.userId)).length;
   const announced = test.filter((s) => s.announcedDepartureMs !== undefined).length;
 
-  const variants = c.announcements
-    ? VARIANTS
-    : VARIANTS.filter((v) => !v.useAnnouncement && (!v.useUser || history.some((s) => s.userId !== undefined)));
+  // Variants that would repeat another on this file (no announcements, no user ids) are left out.
+  const hasUsers = history.some((s) => s.userId !== undefined);
+  const variants = VARIANTS.filter(
+    (v) =>
+      (c.announcements || (v.options.departureAnnouncement === "none" && !v.options.energyAnnouncement)) &&
+      (hasUsers || v.options.userPrior === OFF),
+  );
   const rows: Row[] = [];
   const baselines: [string, (t: HistorySession[]) => Predictor][] = [["site median by hour of arrival (baseline)", siteHourBaseline]];
   if (c.announcements) baselines.unshift(["driver's announcement (baseline)", announcementBaseline]);
   for (const [name, make] of baselines) rows.push({ method: name, kind: "baseline", test: score(make(train), test).score, chosenFor: [] });
   const modelRows: Row[] = [];
   for (const v of variants) {
-    const validation = score(modelPredictor(fit, v), val).score;
+    const validation = validate((t) => modelPredictor(t, v));
     const t = score(modelPredictor(train, v), test);
     modelRows.push({ method: v.name, kind: "model", validation, test: t.score, chosenFor: [] });
   }
   // Chosen on validation, for each target separately: the lowest validation pinball loss.
-  const baseVal = score(siteHourBaseline(fit), val).score;
+  const baseVal = validate(siteHourBaseline);
   const argmin = (key: "depPinball" | "enPinball") =>
     modelRows.reduce((best, r, i) => ((r.validation?.[key] ?? Infinity) < (modelRows[best].validation?.[key] ?? Infinity) ? i : best), 0);
   const depIndex = argmin("depPinball");
@@ -283,14 +344,22 @@ for (const c of CASES) {
   modelRows[depIndex].chosenFor.push("stay");
   modelRows[enIndex].chosenFor.push("energy");
   rows.push(...modelRows);
-  const chosen = variants[depIndex];
+  const chosenStay = variants[depIndex];
   const chosenEnergy = variants[enIndex];
+  // The chosen combination, scored on the test part as one model (its stay and
+  // energy columns equal the two chosen rows': the targets do not interact).
+  const chosen = combine(chosenStay, chosenEnergy);
+  rows.push({
+    method: `chosen combination: ${chosen.name}`,
+    kind: "model",
+    test: score(modelPredictor(train, chosen), test).score,
+    chosenFor: [],
+  });
 
   // Plots' data: the chosen models and the baselines on the test part.
-  const depRun = score(modelPredictor(train, chosen), test);
-  const enRun = depIndex === enIndex ? depRun : score(modelPredictor(train, chosenEnergy), test);
-  depRun.points.forEach((p, i) => {
-    const e = enRun.points[i];
+  const run = score(modelPredictor(train, chosen), test);
+  run.points.forEach((p) => {
+    const e = p;
     scatter.push({ case: c.name, target: "stay (h)", actual: p.d, p10: p.dq[0], p50: p.dq[MID], p90: p.dq[LEVELS.length - 1] });
     scatter.push({ case: c.name, target: "energy (kWh)", actual: e.e, p10: e.eq[0], p50: e.eq[MID], p90: e.eq[LEVELS.length - 1] });
   });
@@ -437,7 +506,7 @@ for (const c of CASES) {
 
   md.push(`### ${c.name}`, "");
   md.push(
-    `Split: ${c.splitNote}. Train ${train.length} sessions (${trainUsers.size} users), test ${test.length} (${testUsers.length} with a user id, ${knownUsers} of a user seen in training; ${announced} with an announced departure). Validation for the choice: train ${fit.length} sessions before ${valFrom}, validate on ${val.length}.`,
+    `Split: ${c.splitNote}. Train ${train.length} sessions (${trainUsers.size} users), test ${test.length} (${testUsers.length} with a user id, ${knownUsers} of a user seen in training; ${announced} with an announced departure). Validation for the choice, two rolling folds inside the training part: ${folds.map((f) => `fit ${f.fit.length} sessions before ${f.from}, validate on the next ${f.val.length}`).join("; ")}.`,
     "",
   );
   md.push(
@@ -450,7 +519,7 @@ for (const c of CASES) {
     );
   md.push(
     "",
-    `Validation pinball of the site-hour baseline: stay ${f3(baseVal.depPinball)}, energy ${f3(baseVal.enPinball)}. Chosen on validation: stay "${chosen.name}", energy "${chosenEnergy.name}".`,
+    `Validation pinball of the site-hour baseline: stay ${f3(baseVal.depPinball)}, energy ${f3(baseVal.enPinball)}. Chosen on validation: stay "${chosenStay.name}", energy "${chosenEnergy.name}"; the library's DEFAULT_OPTIONS ${sameLevels(chosen.options) ? "are" : "are not"} this combination.`,
     "",
   );
   md.push(
@@ -465,17 +534,17 @@ for (const c of CASES) {
     );
   md.push(
     "",
-    `Times (the model chosen for stay, ${train.length} training sessions): training ${trainMs.toFixed(1)} ms (median of 5); predictSession ${predUs.toFixed(1)} µs per session (median of 3 runs of ${rounds * test.length} calls); predictArrivals 288 × 5-min slots ${arrivalsMs.toFixed(2)} ms (median of 20); model JSON ${modelKb.toFixed(0)} KiB.`,
+    `Times (the chosen combination, ${train.length} training sessions): training ${trainMs.toFixed(1)} ms (median of 5); predictSession ${predUs.toFixed(1)} µs per session (median of 3 runs of ${rounds * test.length} calls); predictArrivals 288 × 5-min slots ${arrivalsMs.toFixed(2)} ms (median of 20); model JSON ${modelKb.toFixed(0)} KiB.`,
     "",
   );
   json[c.name] = {
     split: c.splitNote,
     train: train.length,
     test: test.length,
-    valFrom,
+    folds: folds.map((f) => ({ from: f.from, fit: f.fit.length, validate: f.val.length })),
     rows,
     arrivals: arrivalRows,
-    chosen: { stay: chosen.name, energy: chosenEnergy.name },
+    chosen: { stay: chosenStay.name, energy: chosenEnergy.name, options: chosen.options },
     trainMs,
     predictUs: predUs,
     arrivalsMs,

@@ -83,7 +83,7 @@ describe("predictSession", () => {
     expect(f.energyKwh[1]).toBeGreaterThan(11);
     expect(f.energyKwh[1]).toBeLessThan(13);
     expect(f.basis.departure.userSessions).toBeGreaterThan(30);
-    expect(f.basis.departure.userShare).toBeGreaterThan(0.9);
+    expect(f.basis.departure.userShare).toBeGreaterThan(0.8);
   });
 
   it("an unknown user (or none) falls back to the site's distribution", () => {
@@ -172,8 +172,8 @@ describe("predictSession", () => {
         siteEnergy += pinball(s.energyKwh, without.energyKwh[i], l);
       });
     }
-    expect(user).toBeLessThan(0.3 * site);
-    expect(userEnergy).toBeLessThan(0.3 * siteEnergy);
+    expect(user).toBeLessThan(0.5 * site);
+    expect(userEnergy).toBeLessThan(0.5 * siteEnergy);
   });
 
   it("uses the announcement through the user's actual/announced ratio", () => {
