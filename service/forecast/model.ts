@@ -9,10 +9,11 @@
  *   arrival to the car's (Gaussian kernel on the circular hour distance) and
  *   by day type (weekday/weekend); kept as a grid of quantiles per day type
  *   and hour, computed at training;
- * - EVSE (optional): the sessions at the car's EVSE, kernel-weighted the same
+ * - EVSE (`useEvse`, `energyUseEvse`): the sessions at the car's EVSE, kernel-weighted the same
  *   way, with total weight W against `evsePrior` pseudo-sessions of the site;
  * - user: the driver's own sessions, kernel-weighted (wider), with total
- *   weight W against `userPrior` pseudo-sessions of the level below.
+ *   weight W against `userPrior` (`energyUserPrior`) pseudo-sessions of the
+ *   level below.
  *
  * A user with W ≫ userPrior is forecast from their own habits, a new user
  * (or one never seen at this hour) from the site. When the driver announced
@@ -254,9 +255,12 @@ function pool(
     }
     return { from, total, count };
   };
+  const energy = target === "energyKwh" || target === "energyVsAnnounced";
+  const userPrior = energy ? opts.energyUserPrior : opts.userPrior;
+  const useEvse = energy ? opts.energyUseEvse : opts.useEvse;
   const u = take(user, opts.userHourBandwidth);
-  const e = take(opts.useEvse ? evse : undefined, opts.hourBandwidth);
-  const userShare = u.total > 0 ? u.total / (u.total + opts.userPrior) : 0;
+  const e = take(useEvse ? evse : undefined, opts.hourBandwidth);
+  const userShare = u.total > 0 ? u.total / (u.total + userPrior) : 0;
   const evseShare = (1 - userShare) * (e.total > 0 ? e.total / (e.total + opts.evsePrior) : 0);
   const siteShare = 1 - userShare - evseShare;
   const userFactor = u.total > 0 ? userShare / u.total : 0;
