@@ -177,9 +177,19 @@ export interface SimSession {
   maxDischargeKw: number;
   /** Battery energy at arrival, kWh (0 unless the EV is V2G: then a drawn state of charge). */
   initialEnergyKwh: number;
+  /** The battery's real capacity (the offline bound and the replay's physics may use it). */
   capacityKwh: number;
+  /**
+   * The capacity an online scheduler is told: from the announced target and
+   * the EV model (the default one unless V2G), never from the real energy.
+   */
+  announcedCapacityKwh: number;
   minEnergyKwh: number;
-  /** What the driver asked for, as a battery energy target (initial + declared energy). */
+  /**
+   * What the driver asked for, as a battery energy target (initial + declared
+   * energy). Without an announcement the CSMS knows no energy: it asks for a
+   * full battery of the EV model (the EV stops when it is really full).
+   */
   declaredTargetKwh: number;
   /** The energy the replay counts as requested: min(declared, real) when declared, else real. */
   requestedKwh: number;
@@ -239,8 +249,10 @@ export function prepareSessions(
   return replay.map((s) => {
     const firstSlot = Math.max(0, Math.ceil((s.arrivalMs - grid.startMs) / slotMs));
     const endSlot = Math.max(firstSlot, Math.floor((s.departureMs - grid.startMs) / slotMs));
-    const declared = s.declaredEnergyKwh ?? s.energyKwh;
-    const requested = Math.min(declared, s.energyKwh);
+    // Online strategies are told only what a CSMS knows: the announced energy, or, without one,
+    // "until full" (the EV model's battery). The real energy stays with the replay's physics.
+    const announced = s.declaredEnergyKwh;
+    const requested = announced === undefined ? s.energyKwh : Math.min(announced, s.energyKwh);
     const v2g = random() < options.v2gShare;
     const model = pick(random());
     const soc = 0.2 + 0.3 * random();
@@ -256,16 +268,18 @@ export function prepareSessions(
         maxChargeKw: s.maxChargeKw,
         maxDischargeKw: 0,
         initialEnergyKwh: 0,
-        capacityKwh: Math.max(declared, s.energyKwh),
+        capacityKwh: Math.max(announced ?? 0, s.energyKwh),
+        announcedCapacityKwh: Math.max(announced ?? 0, DEFAULT_EV_MODEL.batteryKwh),
         minEnergyKwh: 0,
-        declaredTargetKwh: declared,
+        declaredTargetKwh: announced ?? DEFAULT_EV_MODEL.batteryKwh,
         requestedKwh: requested,
         physicalMaxKwh: s.energyKwh,
         v2g: false,
       };
     }
-    const capacity = Math.max(model.batteryKwh, s.energyKwh, declared);
-    const e0 = Math.max(0, Math.min(soc * capacity, capacity - Math.max(s.energyKwh, declared)));
+    const capacity = Math.max(model.batteryKwh, s.energyKwh, announced ?? 0);
+    const e0 = Math.max(0, Math.min(soc * capacity, capacity - Math.max(s.energyKwh, announced ?? 0)));
+    const announcedTarget = announced === undefined ? model.batteryKwh : e0 + announced;
     return {
       id: s.id,
       stationId: s.stationId,
@@ -278,8 +292,9 @@ export function prepareSessions(
       maxDischargeKw: Math.min(s.maxChargeKw, model.maxDischargeKw),
       initialEnergyKwh: e0,
       capacityKwh: capacity,
+      announcedCapacityKwh: Math.max(model.batteryKwh, announcedTarget),
       minEnergyKwh: 0.2 * capacity,
-      declaredTargetKwh: e0 + declared,
+      declaredTargetKwh: announcedTarget,
       requestedKwh: requested,
       physicalMaxKwh: e0 + s.energyKwh,
       v2g: true,
@@ -312,6 +327,9 @@ export interface RunResult {
 }
 
 export type ProgressCallback = (slot: number, slots: number) => void;
+
+/** Sees every request a replay solves, at its slot (tests: what the scheduler was told). */
+export type RequestObserver = (slot: number, request: Request) => void;
 
 interface Plan {
   startSlot: number;
@@ -356,6 +374,7 @@ function sessionRequest(
   arrivalMs: number | undefined,
   departureMs: number,
   targetKwh: number,
+  capacityKwh: number,
   options: SimulationOptions,
 ): Request["sessions"][number] {
   return {
@@ -364,7 +383,7 @@ function sessionRequest(
     departure: isoUtc(departureMs),
     initialEnergyKwh: energy,
     targetEnergyKwh: targetKwh,
-    capacityKwh: Math.max(s.capacityKwh, energy, targetKwh),
+    capacityKwh: Math.max(capacityKwh, energy, targetKwh),
     minEnergyKwh: s.v2g ? s.minEnergyKwh : 0,
     maxChargeKw: s.maxChargeKw,
     minChargeKw: 0,
@@ -390,6 +409,7 @@ export function simulate(
   options: SimulationOptions,
   scheduler?: Scheduler,
   onProgress?: ProgressCallback,
+  onRequest?: RequestObserver,
 ): RunResult {
   const started = performance.now();
   const N = grid.slots;
@@ -463,6 +483,7 @@ export function simulate(
             s.arrivalMs > tk ? s.arrivalMs : undefined,
             s.departureMs,
             s.initialEnergyKwh + s.requestedKwh,
+            s.capacityKwh,
             options,
           );
         });
@@ -476,6 +497,7 @@ export function simulate(
             undefined,
             Math.max(plannedDeparture(s, tk), tk + slotMs),
             s.declaredTargetKwh,
+            s.announcedCapacityKwh,
             options,
           );
           const learned = caps[v].learnedMaxKw;
@@ -483,6 +505,7 @@ export function simulate(
         });
       }
       if (known.length > 0) {
+        onRequest?.(k, request);
         const response = solve(request, { strategy: solver, ...(scheduler && { scheduler }) });
         result.solveMs[k] = response.solver.solveMs;
         result.solves++;
