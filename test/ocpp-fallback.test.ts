@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validateRequest } from "../engine/model/validate.js";
 import type { Request } from "../engine/model/schema.js";
+import { solve } from "../engine/scheduler/solve.js";
 import { evseShares } from "../service/ocpp/fallback.js";
 import { ocppMessages } from "../service/ocpp/index.js";
 
@@ -61,6 +62,38 @@ describe("fallback shares", () => {
       [null, [3]],
     ]);
     for (const s of shares) expect(s.shareKw).toBeCloseTo(30 / 3, 12);
+  });
+
+  it("shares phase limits in A over every EVSE below them; a W cap assumes one phase, an A cap is per phase", () => {
+    const r = request({
+      site: { importLimitKw: 1000, voltageV: 230, phaseLimitA: 100, baseLoadKw: 23 },
+      circuits: [{ id: "row", limitKw: 1000, phaseLimitA: 32 }],
+      sessions: [
+        session("a", { evseId: "A", circuitId: "row", phases: 3 }),
+        session("b", { evseId: "B", circuitId: "row", phases: 1, phase: "L1" }),
+        session("c", { evseId: "C", phases: 3 }),
+      ],
+    });
+    const shares = evseShares(r);
+    // row: 32 A over 2 EVSEs; the site: (100 A − 23 kW / (3 · 230 V) = 33.3 A of base load) over 3.
+    expect(shares.map((s) => [s.evseId, s.phaseShareA, s.phaseLimitedBy])).toEqual([
+      ["A", 16, "circuit row phaseLimitA"],
+      ["B", 16, "circuit row phaseLimitA"],
+      ["C", (100 - 23_000 / 690) / 3, "site phaseLimitA"],
+    ]);
+    const amps = ocppMessages(r, solve(r), { version: "2.0.1", unit: "A", fallback: true }).messages.filter((m) => m.sessionId === null);
+    const inWatts = ocppMessages(r, solve(r), { version: "2.0.1", unit: "W", fallback: true });
+    const watts = inWatts.messages.filter((m) => m.sessionId === null);
+    const limitOf = (m: { payload: unknown }) =>
+      (m.payload as { chargingProfile: { chargingSchedule: { chargingSchedulePeriod: { limit: number }[] }[] } }).chargingProfile
+        .chargingSchedule[0].chargingSchedulePeriod[0].limit;
+    expect(amps.map(limitOf)).toEqual([16, 16, 22.2]);
+    // In W, 16 A on one phase of 230 V: 3680 W, whatever the car; for A's three-phase car that is
+    // 5.3 A per phase, under the 6 A floor, so 0 and a warning (use A, which is per phase).
+    expect(watts.map(limitOf)).toEqual([0, 3680, 5111.1]);
+    expect(inWatts.warnings.filter((w) => w.startsWith("fallback for A"))).toEqual([
+      expect.stringContaining("set by circuit row phaseLimitA"),
+    ]);
   });
 
   it("is 0 when the base load already takes the whole import limit", () => {

@@ -5,7 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateRequest } from "../engine/model/validate.js";
+import { solve } from "../engine/scheduler/solve.js";
+import { checkSchedule } from "../testkit/checker/checker.js";
 import { compileSitePlan } from "../service/sites/compile.js";
+import { applyBatch } from "../service/sites/events.js";
 import { createPool, dropSchema, migrate } from "../service/sites/db.js";
 import { profileChanged } from "../service/sites/planner.js";
 import { SiteBodySchema } from "../service/sites/schema.js";
@@ -171,5 +174,111 @@ describe("publishing plans", () => {
     expect(await publish(5, iso(15))).toBe(2);
     expect(await publish(6, iso(0))).toBe(3);
     expect((await store.latestPlan(site.pk))?.stateVersion).toBe(6);
+  });
+});
+
+describe("phases on a live site (spec §11)", () => {
+  const body = SiteBodySchema.parse(
+    depot({
+      site: { importLimitKw: 60, voltageV: 230, phaseLimitA: 63 },
+      circuits: [{ id: "row", limitKw: 40, phaseLimitA: 32, unbalanceLimitA: 20 }],
+      evses: [
+        // A one-phase wallbox on L2 whose station can be told the phase.
+        {
+          id: "e1",
+          stationId: "cp-A",
+          connectorId: 1,
+          circuitId: "row",
+          maxChargeKw: 7.4,
+          phases: 1,
+          phase: "L2",
+          ocpp: { version: "2.0.1", unit: "A", acPhaseSwitchingSupported: true },
+        },
+        // A three-phase charger whose L1 is the grid's L3.
+        {
+          id: "e2",
+          stationId: "cp-A",
+          connectorId: 2,
+          circuitId: "row",
+          maxChargeKw: 22,
+          phases: 3,
+          phase: "L3",
+          ocpp: { version: "2.0.1", unit: "A" },
+        },
+        // A three-phase charger of unknown rotation.
+        { id: "e3", stationId: "cp-B", connectorId: 1, circuitId: "row", maxChargeKw: 22, phases: 3, ocpp: { version: "2.1", unit: "W" } },
+      ],
+      planning: { slotMinutes: 15, horizonHours: 2, clock: "events" },
+    }),
+  );
+  const car = (sessionId: string, evseId: string, phases?: 1 | 3): SessionRecord => ({
+    sessionId,
+    evseId,
+    state: "active",
+    startedAt: iso(-30),
+    announced: {
+      departure: iso(120),
+      initialEnergyKwh: 0,
+      targetEnergyKwh: 30,
+      chargeEfficiency: 1,
+      shortfallPenaltyPerKwh: 1000,
+      v2g: false,
+      defaulted: [],
+      ...(phases !== undefined && { phases }),
+    },
+    deliveredKwh: 0,
+    slowReadings: 0,
+    profileId: 1,
+  });
+  const cars = [car("A", "e1"), car("B", "e2", 1), car("C", "e3", 1)];
+
+  it("puts each car on its phases: the EVSE's, fewer when the car says so, on the EVSE's phase when one", () => {
+    const { request } = compileSitePlan(body, EMPTY_STATE, cars, T0);
+    expect(request.site).toMatchObject({ voltageV: 230, phaseLimitA: 63 });
+    expect(request.circuits?.[0]).toMatchObject({ phaseLimitA: 32, unbalanceLimitA: 20 });
+    expect(request.sessions.map((s) => [s.id, s.phases, s.phase])).toEqual([
+      ["A", 1, "L2"],
+      ["B", 1, "L3"],
+      ["C", 1, undefined],
+    ]);
+    const three = compileSitePlan(body, EMPTY_STATE, [car("D", "e3")], T0).request.sessions[0];
+    expect([three.phases, three.phase]).toEqual([3, undefined]);
+    const v = validateRequest(request);
+    expect(v.ok).toBe(true);
+    if (!v.ok) return;
+    const response = solve(v.request);
+    expect(checkSchedule(v.request, response).errors.filter((e) => e.rule === 6)).toEqual([]);
+    // The unknown-phase car C counts on every phase: with A on L2 and B on L3, 32 A on L1 is C's alone.
+    const amps = (kw: number) => (kw * 1000) / 230;
+    for (let t = 0; t < v.request.horizon.slots; t++) {
+      const [a, b, c] = response.sessions.map((s) => amps(s.powerKw[t]));
+      expect(a + c).toBeLessThanOrEqual(32 + 1e-3);
+      expect(b + c).toBeLessThanOrEqual(32 + 1e-3);
+    }
+  });
+
+  it("lowers a phase limit for a limit.changed window", () => {
+    const state = { ...EMPTY_STATE, limits: [{ eventId: "dso", start: iso(30), end: iso(60), phaseLimitA: 16, circuitId: "row" }] };
+    const { request } = compileSitePlan(body, state, cars, T0);
+    expect(request.circuits?.[0].phaseLimitA).toEqual([32, 32, 16, 16, 32, 32, 32, 32]);
+    expect(request.circuits?.[0].limitKw).toBe(40);
+  });
+
+  it("refuses a phase-limit window on a node without a phaseLimitA, and an empty window", () => {
+    const plain = SiteBodySchema.parse(depot());
+    const ctx = {
+      body: plain,
+      state: EMPTY_STATE,
+      sessions: new Map(),
+      activeByEvse: new Map(),
+      profileIdsInUse: new Set<number>(),
+      nextProfileId: 1_000_000,
+    };
+    const window = { eventId: "w", at: iso(0), type: "limit.changed" as const, start: iso(0), end: iso(60) };
+    expect(applyBatch(ctx, [{ ...window, phaseLimitA: 16 }]).problems).toEqual([
+      { path: "events[0].phaseLimitA", message: "the site has no phaseLimitA to lower: configure one in the site" },
+    ]);
+    expect(applyBatch(ctx, [window]).problems[0].path).toBe("events[0].type");
+    expect(applyBatch({ ...ctx, body }, [{ ...window, phaseLimitA: 16 }]).problems).toEqual([]);
   });
 });

@@ -20,7 +20,7 @@ import {
 import { magnitude, mergeEqual, reduce, type Period } from "./periods.js";
 import { isoUtc, type ProfileSpec } from "./profile.js";
 import { MIN_CURRENT_A, tenthsToKw, toTenths, unitContext, type UnitContext } from "./units.js";
-import { evseShares } from "./fallback.js";
+import { evseShares, fallbackCapKw } from "./fallback.js";
 import { buildV16, integerTransactionId, type SetChargingProfileReq16 } from "./v16.js";
 import { buildV201, type SetChargingProfileRequest201 } from "./v201.js";
 import { buildV21, type SetChargingProfileRequest21 } from "./v21.js";
@@ -177,6 +177,9 @@ function slotLimits(
  * Throws `WattplanError` ERR_INVALID_REQUEST (400) on invalid options or a
  * request the chosen version cannot address.
  */
+/** The request's grid phases as OCPP's `phaseToUse` numbers. */
+const PHASE_NUMBER = { L1: 1, L2: 2, L3: 3 } as const;
+
 export function ocppMessages(request: Request, response: Response, options: OcppOptionsInput): OcppResult {
   const parsed = OcppOptionsSchema.safeParse(options);
   if (!parsed.success) invalid(problemsOf(parsed.error as z.ZodError), "invalid OCPP options");
@@ -199,7 +202,7 @@ export function ocppMessages(request: Request, response: Response, options: Ocpp
   const messages: OcppMessage[] = [];
 
   request.sessions.forEach((session, i) => {
-    const u = unitContext(session, unitOf(session));
+    const u = unitContext(session, unitOf(session), request.site.voltageV);
     const { values, energy: e } = slotLimits(response.sessions[i].powerKw, u, canDischarge, dtH);
     const merged = mergeEqual(values);
     const periods = reduce(merged, budget);
@@ -225,6 +228,11 @@ export function ocppMessages(request: Request, response: Response, options: Ocpp
       unit: u.unit,
       periods,
       ...(u.ac && { numberPhases: u.phases }),
+      ...(o.phaseToUse &&
+        o.version !== "1.6" &&
+        u.ac &&
+        u.phases === 1 &&
+        session.phase !== undefined && { phaseToUse: PHASE_NUMBER[session.phase] }),
       ...(session.transactionId !== undefined && { transactionId: session.transactionId }),
     };
     const energy: ProfileEnergy = {
@@ -281,13 +289,14 @@ function fallbackMessages(
   return evseShares(request).map((evse, j): OcppMessage => {
     const first = request.sessions[evse.sessions[0]];
     // A cap in A is safe for every session of the EVSE when converted with the largest V·phases among them.
-    const contexts = evse.sessions.map((i) => unitContext(request.sessions[i], unitOf(first)));
+    const contexts = evse.sessions.map((i) => unitContext(request.sessions[i], unitOf(first), request.site.voltageV));
     const widest = contexts.reduce((a, b) => (b.voltageV * b.phases > a.voltageV * a.phases ? b : a));
     const u: UnitContext = { ...widest, ac: contexts.some((c) => c.ac) };
-    const { tenths, belowFloor } = toTenths(evse.shareKw, u);
+    const { capKw, limitedBy } = fallbackCapKw(evse, u.voltageV, u.unit === "A" ? u.phases : 1);
+    const { tenths, belowFloor } = toTenths(capKw, u);
     if (belowFloor) {
       warnings.push(
-        `fallback for ${evse.evseId ?? `session ${first.id}`}: its safe share (${kwh(evse.shareKw)} kW, set by ${evse.limitedBy}) is below ${MIN_CURRENT_A} A, so it may not charge without the CSMS`,
+        `fallback for ${evse.evseId ?? `session ${first.id}`}: its safe share (${kwh(capKw)} kW, set by ${limitedBy}) is below ${MIN_CURRENT_A} A, so it may not charge without the CSMS`,
       );
     }
     const spec: ProfileSpec = {

@@ -64,6 +64,15 @@ export const OcppOptionsSchema = z.strictObject({
    * @defaultValue 1
    */
   defaultEvseId: positiveInt(2 ** 31 - 1).default(1),
+  /**
+   * Write `phaseToUse` (2.0.1 and 2.1) for a one-phase session on a known
+   * grid phase (spec §11), numbered 1-3 as the request's L1-L3. OCPP allows
+   * it only on EVSEs with `ACPhaseSwitchingSupported`: set false for the
+   * others (the station then keeps the phase it is wired to, which must be
+   * the one the request names).
+   * @defaultValue true
+   */
+  phaseToUse: z.boolean({ error: "must be true or false" }).default(true),
 });
 
 export type OcppOptionsInput = z.input<typeof OcppOptionsSchema>;
@@ -103,6 +112,7 @@ export const OcppQuerySchema = z.strictObject({
   stackLevel: intString("stackLevel").optional(),
   profileIdBase: intString("profileIdBase").optional(),
   defaultEvseId: intString("defaultEvseId").optional(),
+  phaseToUse: boolString.optional(),
 });
 export type OcppQuery = z.output<typeof OcppQuerySchema>;
 
@@ -117,5 +127,6 @@ export function optionsFromQuery(q: OcppQuery): OcppOptionsInput {
     ...(q.stackLevel !== undefined && { stackLevel: q.stackLevel }),
     ...(q.profileIdBase !== undefined && { profileIdBase: q.profileIdBase }),
     ...(q.defaultEvseId !== undefined && { defaultEvseId: q.defaultEvseId }),
+    ...(q.phaseToUse !== undefined && { phaseToUse: q.phaseToUse }),
   };
 }

@@ -21,6 +21,8 @@ export interface ProfileSpec {
   periods: Period[];
   /** `numberPhases` of every period; absent for sessions not known to be AC. */
   numberPhases?: 1 | 3;
+  /** 2.x `phaseToUse` of every period: a one-phase session on a known phase (numberPhases 1). */
+  phaseToUse?: 1 | 2 | 3;
   transactionId?: string;
 }
 

@@ -27,11 +27,12 @@ export interface UnitContext {
   ac: boolean;
 }
 
-export function unitContext(session: Session, unit: ChargingRateUnit): UnitContext {
+/** `siteVoltageV`: the request's `site.voltageV`, which a session's voltage defaults to (spec §11). */
+export function unitContext(session: Session, unit: ChargingRateUnit, siteVoltageV?: number): UnitContext {
   return {
     unit,
     phases: session.phases ?? DEFAULT_PHASES,
-    voltageV: session.voltageV ?? DEFAULT_VOLTAGE_V,
+    voltageV: session.voltageV ?? siteVoltageV ?? DEFAULT_VOLTAGE_V,
     ac: unit === "A" || session.phases !== undefined,
   };
 }

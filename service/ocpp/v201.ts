@@ -6,6 +6,7 @@ export interface ChargingSchedulePeriod201 {
   startPeriod: number;
   limit: number;
   numberPhases?: number;
+  phaseToUse?: number;
 }
 
 export interface ChargingSchedule201<P> {
@@ -64,6 +65,14 @@ export function buildV201(spec: ProfileSpec, evseId: number): SetChargingProfile
     startPeriod: p.slot * spec.slotSeconds,
     // 2.0.1 has no discharge: callers pass non-negative values only.
     limit: limitValue(Math.max(0, p.value)),
-    ...(spec.numberPhases !== undefined && { numberPhases: spec.numberPhases }),
+    ...phaseFields(spec),
   }));
+}
+
+/** `numberPhases` and, for a one-phase session on a known phase, `phaseToUse` (only with numberPhases 1). */
+export function phaseFields(spec: ProfileSpec): { numberPhases?: number; phaseToUse?: number } {
+  return {
+    ...(spec.numberPhases !== undefined && { numberPhases: spec.numberPhases }),
+    ...(spec.numberPhases === 1 && spec.phaseToUse !== undefined && { phaseToUse: spec.phaseToUse }),
+  };
 }

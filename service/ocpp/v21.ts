@@ -5,7 +5,7 @@
  */
 import { limitValue } from "./units.js";
 import type { ProfileSpec } from "./profile.js";
-import { buildV2, type SetChargingProfileRequest2 } from "./v201.js";
+import { buildV2, phaseFields, type SetChargingProfileRequest2 } from "./v201.js";
 
 export interface ChargingSchedulePeriod21 {
   startPeriod: number;
@@ -14,13 +14,14 @@ export interface ChargingSchedulePeriod21 {
   setpoint?: number;
   dischargeLimit?: number;
   numberPhases?: number;
+  phaseToUse?: number;
 }
 
 export type SetChargingProfileRequest21 = SetChargingProfileRequest2<ChargingSchedulePeriod21>;
 
 export function buildV21(spec: ProfileSpec, evseId: number): SetChargingProfileRequest21 {
   return buildV2(spec, evseId, (p): ChargingSchedulePeriod21 => {
-    const phases = spec.numberPhases !== undefined ? { numberPhases: spec.numberPhases } : {};
+    const phases = phaseFields(spec);
     const startPeriod = p.slot * spec.slotSeconds;
     if (p.value >= 0) return { startPeriod, operationMode: "ChargingOnly", limit: limitValue(p.value), ...phases };
     const setpoint = limitValue(p.value);

@@ -4,8 +4,8 @@
  * instant always give the same request, which the plan carries so that
  * anyone can re-check it.
  */
-import type { RequestInput } from "../../engine/model/schema.js";
-import type { Series, SiteBody } from "./schema.js";
+import type { PhaseName, RequestInput } from "../../engine/model/schema.js";
+import type { Evse, Series, SiteBody } from "./schema.js";
 import { compact, overlay, sample, toSteps, type Aggregate, type Step } from "./series.js";
 import type { ForecastOverlay, SessionRecord, SiteState } from "./state.js";
 
@@ -35,6 +35,18 @@ function effective(base: Series, forecasts: readonly ForecastOverlay[], field: F
   return steps;
 }
 
+/**
+ * Spec §11 for a car at an EVSE: it draws on the fewer of the phases the CSMS
+ * said it uses and the EVSE supplies; a one-phase car sits on the EVSE's
+ * `phase` (its L1 after rotation), or on an unknown phase.
+ */
+function phasesOf(evse: Evse, carPhases: 1 | 3 | undefined): { phases?: 1 | 3; phase?: PhaseName } {
+  const phases =
+    carPhases === undefined ? evse.phases : evse.phases === undefined ? carPhases : carPhases === 1 || evse.phases === 1 ? 1 : 3;
+  if (phases === undefined) return {};
+  return { phases, ...(phases === 1 && evse.phase !== undefined && { phase: evse.phase }) };
+}
+
 export function compileSitePlan(body: SiteBody, state: SiteState, sessions: readonly SessionRecord[], nowMs: number): SitePlanInput {
   const { slotMinutes, horizonHours } = body.planning;
   const slotMs = slotMinutes * MINUTE_MS;
@@ -44,29 +56,36 @@ export function compileSitePlan(body: SiteBody, state: SiteState, sessions: read
   const at = (steps: Step[], aggregate: Aggregate) => sample(steps, startMs, slotMs, slots, aggregate);
 
   // A limit window counts for every slot it touches: a limit that starts mid-slot holds for the whole slot.
-  const windowed = (values: number[], circuitId: string | undefined) => {
+  const windowed = (values: number[], circuitId: string | undefined, field: "importLimitKw" | "phaseLimitA") => {
     for (const w of state.limits) {
-      if (w.circuitId !== circuitId) continue;
+      const limit = w[field];
+      if (w.circuitId !== circuitId || limit === undefined) continue;
       const a = Date.parse(w.start);
       const b = Date.parse(w.end);
       for (let i = 0; i < slots; i++) {
         const s = startMs + i * slotMs;
-        if (a < s + slotMs && b > s) values[i] = Math.min(values[i], w.importLimitKw);
+        if (a < s + slotMs && b > s) values[i] = Math.min(values[i], limit);
       }
     }
     return compact(values);
   };
+  const phaseLimit = (series: Series | undefined, circuitId: string | undefined) =>
+    series === undefined ? {} : { phaseLimitA: windowed(at(toSteps(series), "min"), circuitId, "phaseLimitA") };
 
   const site = {
-    importLimitKw: windowed(at(toSteps(body.site.importLimitKw), "min"), undefined),
+    importLimitKw: windowed(at(toSteps(body.site.importLimitKw), "min"), undefined, "importLimitKw"),
     exportLimitKw: compact(at(toSteps(body.site.exportLimitKw), "min")),
     baseLoadKw: compact(at(effective(body.site.baseLoadKw, state.forecasts, "baseLoadKw"), "max")),
     pvKw: compact(at(effective(body.site.pvKw, state.forecasts, "pvKw"), "min")),
+    ...(body.site.voltageV !== undefined && { voltageV: body.site.voltageV }),
+    ...phaseLimit(body.site.phaseLimitA, undefined),
   };
   const circuits = body.circuits.map((c) => ({
     id: c.id,
     ...(c.parentId !== undefined && { parentId: c.parentId }),
-    limitKw: windowed(at(toSteps(c.limitKw), "min"), c.id),
+    limitKw: windowed(at(toSteps(c.limitKw), "min"), c.id, "importLimitKw"),
+    ...phaseLimit(c.phaseLimitA, c.id),
+    ...(c.unbalanceLimitA !== undefined && { unbalanceLimitA: c.unbalanceLimitA }),
   }));
   const tariff = {
     importPrice: compact(at(effective(body.tariff.importPrice, state.forecasts, "importPrice"), "mean")),
@@ -122,7 +141,7 @@ export function compileSitePlan(body: SiteBody, state: SiteState, sessions: read
       shortfallPenaltyPerKwh: a.shortfallPenaltyPerKwh,
       connectorId: evse.connectorId,
       ...(s.transactionId !== undefined && { transactionId: s.transactionId }),
-      ...(evse.phases !== undefined && { phases: evse.phases }),
+      ...phasesOf(evse, a.phases),
       ...(evse.voltageV !== undefined && { voltageV: evse.voltageV }),
     });
     if (learned !== undefined && learned < evse.maxChargeKw)

@@ -157,11 +157,22 @@ export function applyBatch(ctx: BatchContext, events: readonly SiteEvent[]): Bat
         if (endMs <= now) return fail("end", "the window is in the past");
         if (event.circuitId !== undefined && !circuits.has(event.circuitId))
           return fail("circuitId", `unknown circuit id "${event.circuitId}"`);
+        if (event.importLimitKw === undefined && event.phaseLimitA === undefined)
+          return fail("type", "a limit.changed event must carry importLimitKw, phaseLimitA or both");
+        if (event.phaseLimitA !== undefined) {
+          const node = event.circuitId === undefined ? ctx.body.site : ctx.body.circuits.find((c) => c.id === event.circuitId);
+          if (node?.phaseLimitA === undefined)
+            return fail(
+              "phaseLimitA",
+              `${event.circuitId === undefined ? "the site" : `circuit "${event.circuitId}"`} has no phaseLimitA to lower: configure one in the site`,
+            );
+        }
         state.limits.push({
           eventId: event.eventId,
           start: event.start,
           end: event.end,
-          importLimitKw: event.importLimitKw,
+          ...(event.importLimitKw !== undefined && { importLimitKw: event.importLimitKw }),
+          ...(event.phaseLimitA !== undefined && { phaseLimitA: event.phaseLimitA }),
           ...(event.circuitId !== undefined && { circuitId: event.circuitId }),
         });
         break;
@@ -244,6 +255,7 @@ function announce(
     ...(event.degradationCostPerKwh !== undefined && { degradationCostPerKwh: event.degradationCostPerKwh }),
     shortfallPenaltyPerKwh: event.shortfallPenaltyPerKwh ?? d.shortfallPenaltyPerKwh,
     v2g: event.v2g,
+    ...(event.phases !== undefined && { phases: event.phases }),
     defaulted,
   };
 }

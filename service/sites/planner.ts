@@ -9,8 +9,8 @@
 import { formatProblems, validateRequest } from "../../engine/model/validate.js";
 import type { Request, Response } from "../../engine/model/schema.js";
 import { solve } from "../../engine/scheduler/solve.js";
-import { FALLBACK_STACK_LEVEL, ocppMessages } from "../ocpp/index.js";
-import { evseShares } from "../ocpp/fallback.js";
+import { DEFAULT_PHASES, DEFAULT_VOLTAGE_V, FALLBACK_STACK_LEVEL, ocppMessages } from "../ocpp/index.js";
+import { evseShares, fallbackCapKw } from "../ocpp/fallback.js";
 import { compileSitePlan } from "./compile.js";
 import type { OcppEntry } from "./schema.js";
 import type { PublishedProfile, SessionRecord, SiteRecord } from "./state.js";
@@ -118,6 +118,7 @@ function profilesOf(
           version: evse.ocpp.version,
           unit: evse.ocpp.unit,
           ...(evse.ocpp.maxPeriods !== undefined && { maxPeriods: evse.ocpp.maxPeriods }),
+          phaseToUse: evse.ocpp.acPhaseSwitchingSupported,
           stackLevel: site.body.ocppProfiles.stackLevel,
           profileIdBase: stored.profileId,
         },
@@ -227,11 +228,13 @@ function fallbackProfiles(
   const entries: Entry[] = [];
   const keys: Record<string, string> = {};
   site.body.evses.forEach((evse, j) => {
-    const capKw = Math.min(evse.maxChargeKw, shares[j].shareKw);
+    const volts = evse.voltageV ?? request.site.voltageV ?? DEFAULT_VOLTAGE_V;
+    const share = fallbackCapKw(shares[j], volts, evse.ocpp.unit === "A" ? (evse.phases ?? DEFAULT_PHASES) : 1);
+    const capKw = Math.min(evse.maxChargeKw, share.capKw);
     // A one-EVSE request whose fallback is this EVSE's cap: ocppMessages gives a fallback the id base + sessions + j.
     const one: Request = {
       ...pseudo,
-      site: { ...pseudo.site, importLimitKw: capKw, baseLoadKw: 0 },
+      site: { ...pseudo.site, importLimitKw: capKw, baseLoadKw: 0, phaseLimitA: undefined },
       circuits: [],
       sessions: [{ ...pseudo.sessions[j], circuitId: undefined }],
     };
@@ -247,9 +250,7 @@ function fallbackProfiles(
     const key = JSON.stringify(limitTimeline(payload).map(([, limit]) => limit));
     keys[evse.id] = key;
     if (!(capKw > 0))
-      warnings.push(
-        `fallback for EVSE ${evse.id} is 0 kW (set by ${shares[j].limitedBy}): a station that loses the CSMS stops charging there`,
-      );
+      warnings.push(`fallback for EVSE ${evse.id} is 0 kW (set by ${share.limitedBy}): a station that loses the CSMS stops charging there`);
     entries.push({
       entry: {
         sessionId: null,

@@ -168,7 +168,7 @@ export async function driveSite(target: ApiTarget, sessions: SimSession[], grid:
         departure: isoUtc(s.declaredDepartureMs),
         initialEnergyKwh: s.initialEnergyKwh,
         targetEnergyKwh: s.declaredTargetKwh,
-        capacityKwh: Math.max(s.capacityKwh, s.declaredTargetKwh, s.initialEnergyKwh),
+        capacityKwh: Math.max(s.announcedCapacityKwh, s.declaredTargetKwh, s.initialEnergyKwh),
       });
     }
     result.pluggedIn[k] = present.length;

@@ -4,7 +4,7 @@
  * time series here, not slot arrays: the site outlives any one horizon.
  */
 import { z } from "zod";
-import { MAX_SLOT_MINUTES, MAX_SLOTS, StrategyNameSchema } from "../../engine/model/schema.js";
+import { MAX_SLOT_MINUTES, MAX_SLOTS, PHASE_NAMES, StrategyNameSchema } from "../../engine/model/schema.js";
 import { OcppVersionSchema, ChargingRateUnitSchema } from "../ocpp/options.js";
 
 export const MAX_EVSES = 2000;
@@ -68,7 +68,15 @@ const EvseOcppSchema = z.strictObject({
   unit: ChargingRateUnitSchema.default("W"),
   /** The station's ChargingScheduleMaxPeriods (1.6) / PeriodsPerSchedule (2.x). */
   maxPeriods: z.int().min(1).max(100_000).optional(),
+  /**
+   * The station's ACPhaseSwitchingSupported (2.x): only then may a profile
+   * name `phaseToUse` for a one-phase car on the EVSE's known phase.
+   * @defaultValue false
+   */
+  acPhaseSwitchingSupported: z.boolean({ error: "must be true or false" }).default(false),
 });
+
+const phasesSchema = () => z.union([z.literal(1), z.literal(3)], { error: "must be 1 or 3" });
 
 export const EvseSchema = z.strictObject({
   id: id(),
@@ -83,7 +91,14 @@ export const EvseSchema = z.strictObject({
   maxChargeKw: positive(),
   minChargeKw: nonNegative().default(0),
   maxDischargeKw: nonNegative().default(0),
-  phases: z.union([z.literal(1), z.literal(3)], { error: "must be 1 or 3" }).optional(),
+  /** Phases the EVSE supplies (spec §11); a car may draw on fewer (session.started `phases`). */
+  phases: phasesSchema().optional(),
+  /**
+   * The grid phase a one-phase car draws on at this EVSE: the EVSE's L1 after
+   * its phase rotation. Absent: a one-phase car counts on every phase.
+   */
+  phase: z.enum(PHASE_NAMES, { error: `must be one of ${PHASE_NAMES.join(", ")}` }).optional(),
+  /** Phase-to-neutral voltage; the site's `voltageV` when absent. */
   voltageV: positive().optional(),
   ocpp: EvseOcppSchema,
 });
@@ -164,9 +179,23 @@ export const SiteBodySchema = z.strictObject({
     exportLimitKw: seriesSchema(nonNegative).default(0),
     baseLoadKw: seriesSchema(nonNegative).default(0),
     pvKw: seriesSchema(nonNegative).default(0),
+    /** Phase-to-neutral voltage of the site (spec §11), default 230 V. */
+    voltageV: positive().optional(),
+    /** Current limit of each of L1-L3 at the grid connection (spec §11), A. */
+    phaseLimitA: seriesSchema(nonNegative).optional(),
   }),
   circuits: z
-    .array(z.strictObject({ id: id(), parentId: id().optional(), limitKw: seriesSchema(nonNegative) }))
+    .array(
+      z.strictObject({
+        id: id(),
+        parentId: id().optional(),
+        limitKw: seriesSchema(nonNegative),
+        /** Current limit of each phase of the circuit (its fuses), A. */
+        phaseLimitA: seriesSchema(nonNegative).optional(),
+        /** Largest allowed difference between two phase currents of the circuit, A (e.g. 20 A for 4.6 kVA at 230 V). */
+        unbalanceLimitA: nonNegative().optional(),
+      }),
+    )
     .max(1000)
     .default([]),
   tariff: z.strictObject({
@@ -254,6 +283,8 @@ export const SessionStartedSchema = z.strictObject({
   shortfallPenaltyPerKwh: nonNegative().optional(),
   /** The car may feed back, up to the EVSE's maxDischargeKw. @defaultValue false */
   v2g: z.boolean().default(false),
+  /** Phases the car draws on, where the CSMS knows it (a one-phase car on a three-phase EVSE); the EVSE's when absent. */
+  phases: phasesSchema().optional(),
 });
 
 export const SessionUpdatedSchema = z.strictObject({
@@ -288,7 +319,10 @@ export const LimitChangedSchema = z.strictObject({
   /** The window the limit holds in (a DSO or OpenADR signal). */
   start: timestamp(),
   end: timestamp(),
-  importLimitKw: nonNegative(),
+  /** The window's import limit, kW. */
+  importLimitKw: nonNegative().optional(),
+  /** The window's per-phase current limit, A (on a node configured with a phaseLimitA). */
+  phaseLimitA: nonNegative().optional(),
   /** Limit one circuit instead of the site's grid connection. */
   circuitId: id().optional(),
 });

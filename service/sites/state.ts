@@ -6,7 +6,8 @@ export interface LimitWindow {
   eventId: string;
   start: string;
   end: string;
-  importLimitKw: number;
+  importLimitKw?: number;
+  phaseLimitA?: number;
   circuitId?: string;
 }
 
@@ -41,6 +42,8 @@ export interface Announced {
   degradationCostPerKwh?: number;
   shortfallPenaltyPerKwh: number;
   v2g: boolean;
+  /** Phases the car draws on, when the CSMS said (else the EVSE's). */
+  phases?: 1 | 3;
   /** Which fields came from the site's sessionDefaults rather than the driver. */
   defaulted: ("departure" | "targetEnergyKwh")[];
 }
