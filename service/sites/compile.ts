@@ -5,7 +5,8 @@
  * anyone can re-check it.
  */
 import type { PhaseName, RequestInput } from "../../engine/model/schema.js";
-import type { Evse, Series, SiteBody } from "./schema.js";
+import type { Evse, ForecastSettings, Series, SiteBody } from "./schema.js";
+import { forecastSession, type SessionForecastView, type SiteForecast } from "./forecast.js";
 import { compact, overlay, sample, toSteps, type Aggregate, type Step } from "./series.js";
 import type { ForecastOverlay, SessionRecord, SiteState } from "./state.js";
 
@@ -13,6 +14,14 @@ export interface SitePlanInput {
   request: RequestInput;
   /** Why a session is not in the request, or was changed to fit it. */
   notes: string[];
+  /** With a forecast: what each session was planned with. */
+  forecasts: SessionForecastView[];
+}
+
+/** A trained model and the site's settings for it. */
+export interface PlanningForecast {
+  forecast: SiteForecast;
+  settings: ForecastSettings;
 }
 
 const MINUTE_MS = 60_000;
@@ -47,12 +56,19 @@ function phasesOf(evse: Evse, carPhases: 1 | 3 | undefined): { phases?: 1 | 3; p
   return { phases, ...(phases === 1 && evse.phase !== undefined && { phase: evse.phase }) };
 }
 
-export function compileSitePlan(body: SiteBody, state: SiteState, sessions: readonly SessionRecord[], nowMs: number): SitePlanInput {
+export function compileSitePlan(
+  body: SiteBody,
+  state: SiteState,
+  sessions: readonly SessionRecord[],
+  nowMs: number,
+  forecast?: PlanningForecast,
+): SitePlanInput {
   const { slotMinutes, horizonHours } = body.planning;
   const slotMs = slotMinutes * MINUTE_MS;
   const slots = Math.round((horizonHours * 60) / slotMinutes);
   const startMs = slotStart(nowMs, slotMinutes);
   const notes: string[] = [];
+  const forecasts: SessionForecastView[] = [];
   const at = (steps: Step[], aggregate: Aggregate) => sample(steps, startMs, slotMs, slots, aggregate);
 
   // A limit window counts for every slot it touches: a limit that starts mid-slot holds for the whole slot.
@@ -110,7 +126,18 @@ export function compileSitePlan(body: SiteBody, state: SiteState, sessions: read
     }
     const a = s.announced;
     let departureMs = Date.parse(a.departure);
-    // A car still plugged in after its announced departure keeps charging: plan it one slot at a time.
+    let targetEnergyKwh = a.targetEnergyKwh;
+    if (forecast !== undefined) {
+      try {
+        const f = forecastSession(s, forecast.forecast, forecast.settings, startMs);
+        departureMs = f.departureMs;
+        if (f.targetEnergyKwh !== undefined) targetEnergyKwh = f.targetEnergyKwh;
+        forecasts.push(f.view);
+      } catch (error) {
+        notes.push(`session ${s.sessionId}: no forecast (${(error as Error).message}); planned as announced`);
+      }
+    }
+    // A car still plugged in after its planned departure keeps charging: plan it one slot at a time.
     if (departureMs < startMs + slotMs) {
       notes.push(`session ${s.sessionId}: past its announced departure ${a.departure}; planned for the current slot`);
       departureMs = startMs + slotMs;
@@ -129,7 +156,7 @@ export function compileSitePlan(body: SiteBody, state: SiteState, sessions: read
       ...(evse.circuitId !== undefined && { circuitId: evse.circuitId }),
       departure: new Date(departureMs).toISOString(),
       initialEnergyKwh: initial,
-      targetEnergyKwh: a.targetEnergyKwh,
+      targetEnergyKwh,
       ...(capacity !== undefined && { capacityKwh: capacity }),
       ...(a.minEnergyKwh !== undefined && { minEnergyKwh: Math.min(a.minEnergyKwh, capacity ?? a.minEnergyKwh) }),
       maxChargeKw,
@@ -159,6 +186,7 @@ export function compileSitePlan(body: SiteBody, state: SiteState, sessions: read
       solverOptions: { tieBreak: body.planning.tieBreak },
     },
     notes,
+    forecasts,
   };
 }
 

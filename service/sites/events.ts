@@ -256,6 +256,7 @@ function announce(
     shortfallPenaltyPerKwh: event.shortfallPenaltyPerKwh ?? d.shortfallPenaltyPerKwh,
     v2g: event.v2g,
     ...(event.phases !== undefined && { phases: event.phases }),
+    ...(event.userId !== undefined && { userId: event.userId }),
     defaulted,
   };
 }

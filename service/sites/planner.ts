@@ -11,7 +11,9 @@ import type { Request, Response } from "../../engine/model/schema.js";
 import { solve } from "../../engine/scheduler/solve.js";
 import { DEFAULT_PHASES, DEFAULT_VOLTAGE_V, FALLBACK_STACK_LEVEL, ocppMessages } from "../ocpp/index.js";
 import { evseShares, fallbackCapKw } from "../ocpp/fallback.js";
+import type pg from "pg";
 import { compileSitePlan } from "./compile.js";
+import { trainingDue, trainSite, type SiteForecast } from "./forecast.js";
 import type { OcppEntry } from "./schema.js";
 import type { PublishedProfile, SessionRecord, SiteRecord } from "./state.js";
 import type { PlanBody, SiteStore } from "./store.js";
@@ -24,6 +26,8 @@ export interface PlanOutcome {
   /** OCPP entries of sessions whose profile changed since the last plan. */
   changed: OcppEntry[];
   plan?: PlanBody;
+  /** The site's forecast is due for (re)training (site.forecast set, enough new ended sessions). */
+  trainForecast?: boolean;
 }
 
 export interface PlannerOptions {
@@ -38,7 +42,20 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
     if (site === undefined) return undefined;
     const sessions = await store.sessions(pk, "active", client);
     const nowMs = site.body.planning.clock === "events" && site.clock !== undefined ? Date.parse(site.clock) : now();
-    const { request: input, notes } = compileSitePlan(site.body, site.state, sessions, nowMs);
+    const settings = site.body.forecast;
+    const forecast = settings === undefined ? undefined : await cachedForecast(store, pk, client);
+    const trainForecast = settings !== undefined && trainingDue(settings, await store.endedSessionCount(pk, client), forecast);
+    const {
+      request: input,
+      notes,
+      forecasts,
+    } = compileSitePlan(
+      site.body,
+      site.state,
+      sessions,
+      nowMs,
+      settings !== undefined && forecast !== undefined ? { forecast, settings } : undefined,
+    );
     const valid = validateRequest(input);
     if (!valid.ok) throw new Error(`site ${site.siteId}: the compiled request is invalid (a bug):\n${formatProblems(valid.problems)}`);
     const request = valid.request;
@@ -56,10 +73,27 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
       changedSessions: entries.filter((e) => e.changed).map((e) => e.entry.sessionId!),
       changedFallbacks: (fallbacks?.entries ?? []).filter((e) => e.changed).map((e) => e.entry.evseId),
       warnings: [...notes, ...response.warnings, ...warnings],
+      ...(settings !== undefined &&
+        forecast !== undefined && {
+          forecast: {
+            trainedAt: forecast.trainedAt,
+            trainedOnSessions: forecast.sessions,
+            departureLevel: settings.departureLevel,
+            energyLevel: settings.energyLevel,
+            sessions: forecasts,
+          },
+        }),
     };
     const version = await store.publishPlan(client, pk, plan, request.horizon.start, profiles, fallbacks?.keys);
     if (version !== undefined)
-      return { site, version, stateVersion: site.stateVersion, changed: all.filter((e) => e.changed).map((e) => e.entry), plan };
+      return {
+        site,
+        version,
+        stateVersion: site.stateVersion,
+        changed: all.filter((e) => e.changed).map((e) => e.entry),
+        plan,
+        trainForecast,
+      };
     // Not newer than the published plan. When that plan is of this very state and slot, this is a retry
     // of a job whose webhook may not have gone out: hand back that plan (its delivery id makes the webhook once-only).
     const latest = await store.latestPlan(pk);
@@ -80,8 +114,41 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
         plan: latest.body,
       };
     }
-    return { site, stateVersion: site.stateVersion, changed: [] };
+    return { site, stateVersion: site.stateVersion, changed: [], trainForecast };
   });
+}
+
+/** Models by site, re-read only when the stored one was retrained (a model is parsed once, not on every plan). */
+const forecastCache = new Map<number, SiteForecast>();
+
+async function cachedForecast(store: SiteStore, pk: number, client: pg.ClientBase): Promise<SiteForecast | undefined> {
+  const stamp = await store.forecastStamp(pk, client);
+  if (stamp === undefined) {
+    forecastCache.delete(pk);
+    return undefined;
+  }
+  const cached = forecastCache.get(pk);
+  if (cached !== undefined && cached.trainedAt === stamp.trainedAt) return cached;
+  const fresh = await store.forecast(pk, client);
+  if (fresh === undefined) return undefined;
+  if (forecastCache.size > 1000) forecastCache.clear();
+  forecastCache.set(pk, fresh);
+  return fresh;
+}
+
+/**
+ * Train the site's forecast from its ended sessions and store it (the queue's
+ * `train` job). Returns false when the site is gone, has no forecast
+ * setting, or has too few sessions yet.
+ */
+export async function trainSiteForecast(store: SiteStore, pk: number, now: () => number = Date.now): Promise<boolean> {
+  const site = await store.getSiteByPk(pk);
+  const settings = site?.body.forecast;
+  if (site === undefined || settings === undefined) return false;
+  const trained = trainSite(await store.sessions(pk, "ended"), settings);
+  if (trained === undefined) return false;
+  await store.saveForecast(pk, trained.sessions, trained.model, new Date(now()));
+  return true;
 }
 
 interface Entry {

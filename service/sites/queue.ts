@@ -12,12 +12,13 @@ import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Notifier } from "../worker/notify.js";
 import { slotStart } from "./compile.js";
-import { planSite, type PlanOutcome, type PlannerOptions } from "./planner.js";
+import { planSite, trainSiteForecast, type PlanOutcome, type PlannerOptions } from "./planner.js";
 import type { SiteStore } from "./store.js";
 
 export const SITE_PLAN_QUEUE = "site-plans";
 const PLAN_JOB = "plan";
 const CLOCK_JOB = "clock";
+const TRAIN_JOB = "train";
 /** How often the slot clock looks for sites behind their state or the current slot, unless configured. */
 export const CLOCK_EVERY_MS = 10_000;
 
@@ -45,6 +46,21 @@ export class SitePlanQueue {
         // Infrastructure failures (PostgreSQL restarting) are retried; the plan is recomputed from the state, so retries are safe.
         attempts: 20,
         backoff: { type: "exponential", delay: 200 },
+        removeOnComplete: true,
+        removeOnFail: 1000,
+      },
+    );
+  }
+
+  /** Ask for the site's forecast to be retrained (at most one waiting per site). */
+  async train(pk: number): Promise<void> {
+    await this.queue.add(
+      TRAIN_JOB,
+      { pk },
+      {
+        deduplication: { id: `train-${pk}` },
+        attempts: 5,
+        backoff: { type: "exponential", delay: 1000 },
         removeOnComplete: true,
         removeOnFail: 1000,
       },
@@ -97,8 +113,14 @@ export async function startSitePlanWorker(options: SitePlanWorkerOptions): Promi
         }
         return;
       }
+      if (job.name === TRAIN_JOB) {
+        // Training takes well under a second for a site's history (bench:forecast); the plan after it uses the new model.
+        if (await trainSiteForecast(options.store, job.data.pk, options.now)) await queue.request(job.data.pk);
+        return;
+      }
       const outcome = await planSite(options.store, job.data.pk, options);
       if (outcome === undefined) return;
+      if (outcome.trainForecast === true) await queue.train(job.data.pk);
       const url = outcome.site.body.webhook?.url;
       if (outcome.version !== undefined && outcome.plan !== undefined && url !== undefined && outcome.changed.length > 0) {
         await options.notifier.sitePlanUpdated({

@@ -132,6 +132,40 @@ export const PlanningSchema = z.strictObject({
   meterCaps: z.boolean().default(true),
 });
 
+const level = () => finite().refine((x) => x > 0 && x < 1, { message: "must be in (0, 1)" });
+
+/**
+ * Plan with forecasts learned from the site's ended sessions (docs/sites.md,
+ * "Forecasts"). Until `minSessions` have ended the site plans with what
+ * drivers announced (and the session defaults).
+ */
+export const ForecastSettingsSchema = z.strictObject({
+  /** Quantile of the departure a car is planned to (the earlier of it and the announced one); lower is more cautious. @defaultValue 0.5 */
+  departureLevel: level().default(0.5),
+  /** Quantile of the energy planned for a car that announced none. @defaultValue 0.5 */
+  energyLevel: level().default(0.5),
+  /** Ended sessions needed before the first model. @defaultValue 50 */
+  minSessions: z.int({ error: "must be an integer" }).min(1, "must be at least 1").max(1_000_000).default(50),
+  /** Retrain once this many more sessions have ended. @defaultValue 50 */
+  retrainEvery: z.int({ error: "must be an integer" }).min(1, "must be at least 1").max(1_000_000).default(50),
+  /** IANA zone in which arrival hours and weekdays are read. @defaultValue "UTC" */
+  timeZone: z
+    .string()
+    .refine(
+      (zone) => {
+        try {
+          new Intl.DateTimeFormat("en", { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: "must be an IANA time zone, e.g. Europe/Berlin" },
+    )
+    .default("UTC"),
+});
+export type ForecastSettings = z.output<typeof ForecastSettingsSchema>;
+
 export const SessionDefaultsSchema = z.strictObject({
   /** Departure of a session that announces none, hours after it started. @defaultValue 8 */
   stayHours: positive().default(8),
@@ -212,6 +246,7 @@ export const SiteBodySchema = z.strictObject({
     .optional(),
   sessionDefaults: SessionDefaultsSchema.default({ stayHours: 8, energyKwh: 20, shortfallPenaltyPerKwh: 1000, chargeEfficiency: 1 }),
   ocppProfiles: OcppProfilesSchema.default({ idMin: 1_000_000, idMax: 1_999_999, stackLevel: 1 }),
+  forecast: ForecastSettingsSchema.optional(),
 });
 export type SiteBodyInput = z.input<typeof SiteBodySchema>;
 export type SiteBody = z.output<typeof SiteBodySchema>;
@@ -283,6 +318,8 @@ export const SessionStartedSchema = z.strictObject({
   shortfallPenaltyPerKwh: nonNegative().optional(),
   /** The car may feed back, up to the EVSE's maxDischargeKw. @defaultValue false */
   v2g: z.boolean().default(false),
+  /** The driver (an idTag / idToken, or your user id): forecasts learn each driver's habits. */
+  userId: id().optional(),
   /** Phases the car draws on, where the CSMS knows it (a one-phase car on a three-phase EVSE); the EVSE's when absent. */
   phases: phasesSchema().optional(),
 });
@@ -417,6 +454,22 @@ export const PlanSchema = z.object({
   changedSessions: z.array(z.string()),
   changedFallbacks: z.array(z.string()).describe("EVSEs whose fallback profile changed"),
   warnings: z.array(z.string()),
+  forecast: z
+    .object({
+      trainedAt: z.string(),
+      trainedOnSessions: z.number().int(),
+      departureLevel: z.number(),
+      energyLevel: z.number(),
+      sessions: z.array(
+        z.object({
+          sessionId: z.string(),
+          departure: z.object({ announced: z.string().optional(), forecast: z.string(), planned: z.string() }),
+          energyKwh: z.object({ forecast: z.number(), planned: z.number() }).optional(),
+        }),
+      ),
+    })
+    .optional()
+    .describe("with site.forecast, once a model is trained: what each session was planned with"),
 });
 
 export const SessionViewSchema = z.object({

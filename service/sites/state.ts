@@ -42,6 +42,8 @@ export interface Announced {
   degradationCostPerKwh?: number;
   shortfallPenaltyPerKwh: number;
   v2g: boolean;
+  /** The driver, when the CSMS said: forecasts learn per driver. */
+  userId?: string;
   /** Phases the car draws on, when the CSMS said (else the EVSE's). */
   phases?: 1 | 3;
   /** Which fields came from the site's sessionDefaults rather than the driver. */

@@ -4,6 +4,8 @@
  * are published only over a plan computed from an older state (or an older
  * clock), so a slow planner can never overwrite a newer plan.
  */
+import type { ForecastModel } from "../forecast/index.js";
+import type { PlanForecast, SiteForecast } from "./forecast.js";
 import type pg from "pg";
 import { WattplanError } from "../../engine/errors.js";
 import { canonicalJson } from "../queue/canonical.js";
@@ -40,6 +42,7 @@ export interface PlanBody {
   /** EVSEs whose fallback profile changed (absent in plans from before fallbacks). */
   changedFallbacks?: string[];
   warnings: string[];
+  forecast?: PlanForecast;
 }
 
 interface SiteRow {
@@ -111,6 +114,11 @@ export class SiteStore {
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A checked-out client between two queries (a plan is solving) has no listener of its own: PostgreSQL
+    // shutting down then emits 'error' on it, which would crash the process. The next query fails instead.
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost = error);
+    client.on("error", onError);
     try {
       await client.query("BEGIN");
       const result = await work(client);
@@ -120,7 +128,9 @@ export class SiteStore {
       await client.query("ROLLBACK").catch(() => {});
       throw error;
     } finally {
-      client.release();
+      client.off("error", onError);
+      // A client whose connection broke is discarded, not returned to the pool.
+      client.release(lost);
     }
   }
 
@@ -280,6 +290,50 @@ export class SiteStore {
   }
 
   /** The site and its active sessions, read under the site's planning lock (see {@link withPlanningLock}). */
+  /** The site's forecast model, if one was trained. */
+  async forecast(pk: number, client: pg.ClientBase | pg.Pool = this.pool): Promise<SiteForecast | undefined> {
+    const r = await client.query<{ trained_at: Date; sessions: number; model: ForecastModel }>(
+      "SELECT trained_at, sessions, model FROM site_forecasts WHERE site_pk = $1",
+      [pk],
+    );
+    const row = r.rows[0];
+    return row === undefined ? undefined : { trainedAt: row.trained_at.toISOString(), sessions: row.sessions, model: row.model };
+  }
+
+  /** When the site's model was trained and on how many sessions (cheap: no model). */
+  async forecastStamp(
+    pk: number,
+    client: pg.ClientBase | pg.Pool = this.pool,
+  ): Promise<{ trainedAt: string; sessions: number } | undefined> {
+    const r = await client.query<{ trained_at: Date; sessions: number }>(
+      "SELECT trained_at, sessions FROM site_forecasts WHERE site_pk = $1",
+      [pk],
+    );
+    const row = r.rows[0];
+    return row === undefined ? undefined : { trainedAt: row.trained_at.toISOString(), sessions: row.sessions };
+  }
+
+  /** Store a newly trained model; plans depend on it, so it is a new state version. */
+  async saveForecast(pk: number, sessions: number, model: ForecastModel, trainedAt: Date): Promise<void> {
+    await this.transaction(async (c) => {
+      await c.query(
+        `INSERT INTO site_forecasts (site_pk, trained_at, sessions, model) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (site_pk) DO UPDATE SET trained_at = EXCLUDED.trained_at, sessions = EXCLUDED.sessions, model = EXCLUDED.model`,
+        [pk, trainedAt, sessions, JSON.stringify(model)],
+      );
+      await c.query("UPDATE sites SET state_version = state_version + 1, updated_at = now() WHERE pk = $1", [pk]);
+    });
+  }
+
+  /** Ended sessions that lasted a while: what a forecast can learn from. */
+  async endedSessionCount(pk: number, client: pg.ClientBase | pg.Pool = this.pool): Promise<number> {
+    const r = await client.query<{ n: string }>(
+      "SELECT count(*) AS n FROM site_sessions WHERE site_pk = $1 AND state = 'ended' AND ended_at > started_at",
+      [pk],
+    );
+    return Number(r.rows[0].n);
+  }
+
   async sessions(pk: number, state: "active" | "ended" | "all", client: pg.ClientBase | pg.Pool = this.pool): Promise<SessionRecord[]> {
     const r = await client.query<SessionRow>(
       `SELECT * FROM site_sessions WHERE site_pk = $1 ${state === "all" ? "" : "AND state = $2"} ORDER BY started_at, session_id`,

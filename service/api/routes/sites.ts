@@ -226,6 +226,7 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
         changedSessions: body.changedSessions,
         changedFallbacks: body.changedFallbacks ?? [],
         warnings: body.warnings,
+        ...(body.forecast !== undefined && { forecast: body.forecast }),
       };
     },
   );

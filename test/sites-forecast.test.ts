@@ -1,0 +1,153 @@
+/**
+ * Forecasts on live sites (issue 12 part 3): a site learns from its ended
+ * sessions in a queue job, and each plan moves a car's departure to the
+ * earlier of its announced one and the forecast, and plans a car that
+ * announced no energy to the forecast's energy; the plan says so.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { validateRequest } from "../engine/model/validate.js";
+import { compileSitePlan } from "../service/sites/compile.js";
+import { forecastSession, historyOf, trainSite, trainingDue } from "../service/sites/forecast.js";
+import { ForecastSettingsSchema, SiteBodySchema } from "../service/sites/schema.js";
+import { EMPTY_STATE, type SessionRecord } from "../service/sites/state.js";
+import { depot, eventId, startSitesService, type SitesService } from "./sites-helpers.js";
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const T0 = Date.parse("2026-11-02T08:00:00Z");
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Day d's car: plugs in at 08:00 on e1, announces nothing (8 h and 20 kWh by default), really leaves at 10:00 with 10 kWh. */
+function endedCar(d: number): SessionRecord {
+  const start = T0 + d * DAY;
+  return {
+    sessionId: `day-${d}`,
+    evseId: "e1",
+    state: "ended",
+    startedAt: iso(start),
+    endedAt: iso(start + 2 * HOUR),
+    announced: {
+      departure: iso(start + 8 * HOUR),
+      initialEnergyKwh: 0,
+      targetEnergyKwh: 20,
+      chargeEfficiency: 1,
+      shortfallPenaltyPerKwh: 1000,
+      v2g: false,
+      userId: "driver-1",
+      defaulted: ["departure", "targetEnergyKwh"],
+    },
+    deliveredKwh: 10,
+    slowReadings: 0,
+    profileId: 1,
+  };
+}
+
+describe("forecast units", () => {
+  const settings = ForecastSettingsSchema.parse({ minSessions: 20, retrainEvery: 10 });
+  const history = Array.from({ length: 30 }, (_, d) => endedCar(d));
+  const trained = trainSite(history, settings)!;
+  const forecast = { trainedAt: iso(T0), sessions: trained.sessions, model: trained.model };
+  const today = T0 + 30 * DAY;
+  const active = (announced: Partial<SessionRecord["announced"]>): SessionRecord => ({
+    ...endedCar(30),
+    state: "active",
+    endedAt: undefined,
+    deliveredKwh: 0,
+    announced: { ...endedCar(30).announced, ...announced },
+  });
+
+  it("learns from ended sessions only, with the driver's defaults left out as announcements", () => {
+    expect(historyOf(endedCar(0))).toEqual({
+      evseId: "e1",
+      arrivalMs: T0,
+      departureMs: T0 + 2 * HOUR,
+      energyKwh: 10,
+      userId: "driver-1",
+    });
+    expect(historyOf({ ...endedCar(0), state: "active" })).toBeUndefined();
+    expect(trained.sessions).toBe(30);
+    expect(trainSite(history.slice(0, 19), settings)).toBeUndefined();
+    expect(trainingDue(settings, 19, undefined)).toBe(false);
+    expect(trainingDue(settings, 20, undefined)).toBe(true);
+    expect(trainingDue(settings, 39, forecast)).toBe(false);
+    expect(trainingDue(settings, 40, forecast)).toBe(true);
+  });
+
+  it("plans a car without announcements to its forecast departure and energy", () => {
+    const f = forecastSession(active({}), forecast, settings, today);
+    expect(Math.abs(f.departureMs - (today + 2 * HOUR))).toBeLessThanOrEqual(15 * 60_000);
+    expect(f.targetEnergyKwh).toBeCloseTo(10, 6);
+    expect(f.view.departure.announced).toBeUndefined();
+    expect(f.view.energyKwh).toEqual({ forecast: 10, planned: 10 });
+  });
+
+  it("keeps an announced departure earlier than the forecast, and an announced energy", () => {
+    const f = forecastSession(active({ departure: iso(today + HOUR), targetEnergyKwh: 25, defaulted: [] }), forecast, settings, today);
+    expect(f.departureMs).toBe(today + HOUR);
+    expect(f.targetEnergyKwh).toBeUndefined();
+    expect(f.view.departure).toMatchObject({ announced: iso(today + HOUR), planned: iso(today + HOUR) });
+    const later = forecastSession(active({ departure: iso(today + 6 * HOUR), defaulted: [] }), forecast, settings, today);
+    expect(later.departureMs).toBeLessThan(today + 6 * HOUR);
+  });
+
+  it("compiles the forecast into the request, which stays valid", () => {
+    const body = SiteBodySchema.parse(
+      depot({ forecast: { minSessions: 20 }, planning: { slotMinutes: 15, horizonHours: 12, clock: "events" } }),
+    );
+    const plain = compileSitePlan(body, EMPTY_STATE, [active({})], today);
+    const { request, forecasts } = compileSitePlan(body, EMPTY_STATE, [active({})], today, { forecast, settings });
+    expect(Date.parse(plain.request.sessions[0].departure)).toBe(today + 8 * HOUR);
+    expect(Date.parse(request.sessions[0].departure)).toBeLessThanOrEqual(today + 2 * HOUR + 15 * 60_000);
+    expect(request.sessions[0].targetEnergyKwh).toBeCloseTo(10, 6);
+    expect(forecasts.map((f) => f.sessionId)).toEqual(["day-30"]);
+    expect(validateRequest(request).ok).toBe(true);
+  });
+});
+
+describe("forecasts on a live site", () => {
+  let svc: SitesService;
+  beforeAll(async () => {
+    svc = await startSitesService("forecast");
+  });
+  afterAll(async () => {
+    await svc?.close();
+  });
+
+  it("trains in the queue once enough sessions ended, then plans new cars with the forecast", async () => {
+    const site = depot({
+      forecast: { minSessions: 20, retrainEvery: 1000 },
+      planning: { slotMinutes: 15, horizonHours: 12, clock: "events" },
+    });
+    expect((await svc.put("s-fc", site)).status).toBe(201);
+    const days = 24;
+    const events = Array.from({ length: days }, (_, d) => [
+      { eventId: eventId(), type: "session.started", at: iso(T0 + d * DAY), sessionId: `day-${d}`, evseId: "e1", userId: "driver-1" },
+      { eventId: eventId(), type: "session.ended", at: iso(T0 + d * DAY + 2 * HOUR), sessionId: `day-${d}`, energyDeliveredKwh: 10 },
+    ]).flat();
+    expect((await svc.events("s-fc", events, { wait: 30 })).status).toBe(200);
+
+    // The plan after the batch asked for training; the plan after training carries the model.
+    let plan = (await svc.plan("s-fc")).body as { forecast?: { trainedOnSessions: number } };
+    for (let i = 0; i < 100 && plan.forecast === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      plan = (await svc.plan("s-fc")).body as typeof plan;
+    }
+    expect(plan.forecast?.trainedOnSessions).toBe(days);
+
+    const today = T0 + days * DAY;
+    const next = { eventId: eventId(), type: "session.started", at: iso(today), sessionId: "today", evseId: "e1", userId: "driver-1" };
+    expect((await svc.events("s-fc", [next], { wait: 30 })).status).toBe(200);
+    const planned = (await svc.plan("s-fc")).body as unknown as {
+      request: { sessions: { id: string; departure: string; targetEnergyKwh: number }[] };
+      forecast: { sessions: { sessionId: string; departure: { planned: string; announced?: string }; energyKwh?: { planned: number } }[] };
+    };
+    const car = planned.request.sessions.find((s) => s.id === "today")!;
+    // Announced nothing: the defaults would say 8 h and 20 kWh; the history says 2 h and 10 kWh.
+    expect(Math.abs(Date.parse(car.departure) - (today + 2 * HOUR))).toBeLessThanOrEqual(15 * 60_000);
+    expect(car.targetEnergyKwh).toBeCloseTo(10, 6);
+    const view = planned.forecast.sessions.find((s) => s.sessionId === "today")!;
+    expect(view.departure.planned).toBe(car.departure);
+    expect(view.departure.announced).toBeUndefined();
+    expect(view.energyKwh?.planned).toBeCloseTo(10, 3);
+  });
+});
