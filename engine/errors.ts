@@ -32,6 +32,7 @@ export const ERRORS = {
   ERR_SITE_NOT_FOUND: { status: 404, message: "No such site" },
   ERR_PLAN_PENDING: { status: 409, message: "The site has no plan yet; retry shortly" },
   ERR_SITE_CONFLICT: { status: 409, message: "The change conflicts with the site's active sessions" },
+  ERR_FORECAST_UNAVAILABLE: { status: 409, message: "The site has no forecast setting, or too few ended sessions to learn from yet" },
   ERR_SITES_UNAVAILABLE: { status: 503, message: "Live sites need PostgreSQL, which this service does not reach; retry later" },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -7,6 +7,8 @@ CREATE TABLE site_forecasts (
   trained_at timestamptz NOT NULL,
   -- Ended sessions it was trained on: retraining waits for retrainEvery more.
   sessions integer NOT NULL,
+  -- Held-out metrics of the training (service/sites/forecast.ts, TrainingMetrics).
+  metrics jsonb NOT NULL,
   model jsonb NOT NULL
 );
 

@@ -59,6 +59,7 @@ async function startSites(
   notifier: ReturnType<typeof createNotifier>,
   withWorker: boolean,
   log: (message: string) => void,
+  metrics: ServiceMetrics,
 ): Promise<RunningSites | undefined> {
   if (config.sites === "off") return undefined;
   if (!(await pingDatabase(config.databaseUrl, 2000))) {
@@ -87,6 +88,7 @@ async function startSites(
       notifier,
       log,
       clockEveryMs: config.sitesClockMs,
+      metrics,
     });
   }
   return {
@@ -135,7 +137,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let metricsServer: Server | undefined;
   let sites: RunningSites | undefined;
   try {
-    sites = await startSites(config, notifier, options.worker ?? true, log);
+    sites = await startSites(config, notifier, options.worker ?? true, log, metrics);
     if (options.worker ?? true) worker = await startWorker(config, { notifier, metrics, log });
     if (!(options.api ?? true) && config.workerMetricsPort !== undefined) {
       metricsServer = await serveMetrics(metrics, config.host, config.workerMetricsPort);

@@ -11,6 +11,7 @@ import { forecastSession, historyOf, trainSite, trainingDue } from "../service/s
 import { ForecastSettingsSchema, SiteBodySchema } from "../service/sites/schema.js";
 import { EMPTY_STATE, type SessionRecord } from "../service/sites/state.js";
 import { depot, eventId, startSitesService, type SitesService } from "./sites-helpers.js";
+import { api } from "./service-helpers.js";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -46,7 +47,7 @@ describe("forecast units", () => {
   const settings = ForecastSettingsSchema.parse({ minSessions: 20, retrainEvery: 10 });
   const history = Array.from({ length: 30 }, (_, d) => endedCar(d));
   const trained = trainSite(history, settings)!;
-  const forecast = { trainedAt: iso(T0), sessions: trained.sessions, model: trained.model };
+  const forecast = { trainedAt: iso(T0 + 30 * DAY), sessions: trained.sessions, metrics: trained.metrics, model: trained.model };
   const today = T0 + 30 * DAY;
   const active = (announced: Partial<SessionRecord["announced"]>): SessionRecord => ({
     ...endedCar(30),
@@ -67,10 +68,22 @@ describe("forecast units", () => {
     expect(historyOf({ ...endedCar(0), state: "active" })).toBeUndefined();
     expect(trained.sessions).toBe(30);
     expect(trainSite(history.slice(0, 19), settings)).toBeUndefined();
-    expect(trainingDue(settings, 19, undefined)).toBe(false);
-    expect(trainingDue(settings, 20, undefined)).toBe(true);
-    expect(trainingDue(settings, 39, forecast)).toBe(false);
-    expect(trainingDue(settings, 40, forecast)).toBe(true);
+    const now = Date.parse(forecast.trainedAt) + HOUR;
+    expect(trainingDue(settings, 19, undefined, now)).toBe(false);
+    expect(trainingDue(settings, 20, undefined, now)).toBe(true);
+    expect(trainingDue(settings, 39, forecast, now)).toBe(false);
+    expect(trainingDue(settings, 40, forecast, now)).toBe(true);
+    // A day later, one more session is enough; none is not.
+    expect(trainingDue(settings, 31, forecast, now + 24 * HOUR)).toBe(true);
+    expect(trainingDue(settings, 30, forecast, now + 24 * HOUR)).toBe(false);
+  });
+
+  it("measures itself on the latest sessions, held out of a model trained on the earlier ones", () => {
+    expect(trained.metrics.heldOutSessions).toBe(6);
+    // Every stay is 2 h and every energy 10 kWh: the held-out error is (nearly) nil, and calibration degenerate.
+    expect(trained.metrics.departureMaeH).toBeLessThan(0.25);
+    expect(trained.metrics.energyMaeKwh).toBeLessThan(0.5);
+    expect(trained.metrics.trainingMs).toBeGreaterThan(0);
   });
 
   it("plans a car without announcements to its forecast departure and energy", () => {
@@ -149,5 +162,52 @@ describe("forecasts on a live site", () => {
     expect(view.departure.planned).toBe(car.departure);
     expect(view.departure.announced).toBeUndefined();
     expect(view.energyKwh?.planned).toBeCloseTo(10, 3);
+
+    // GET …/forecast: the model with its held-out metrics, each active session's quantiles, the arrivals to come.
+    const key = svc.acme.key;
+    const got = await api<{
+      model: { trainedOnSessions: number; metrics: { heldOutSessions: number; departureMaeH: number | null } };
+      levels: number[];
+      sessions: { sessionId: string; departure: string[]; energyKwh: number[]; planned: { departure: { planned: string } } }[];
+      arrivals: { slotMinutes: number; slots: { start: string; meanCount: number }[] };
+    }>(svc.url, "GET", "/v1/sites/s-fc/forecast", { key });
+    expect(got.status).toBe(200);
+    expect(got.body.model.trainedOnSessions).toBe(days);
+    expect(got.body.model.metrics.heldOutSessions).toBe(5);
+    expect(got.body.model.metrics.departureMaeH).toBeLessThan(0.25);
+    expect(got.body.levels).toEqual([0.1, 0.25, 0.5, 0.75, 0.9]);
+    const today2 = got.body.sessions.find((s) => s.sessionId === "today")!;
+    expect(today2.departure).toHaveLength(5);
+    expect(today2.planned.departure.planned).toBe(car.departure);
+    expect(got.body.arrivals.slots).toHaveLength(48);
+    // Every past day had one arrival at 08:00: the 08:00 slot expects about one, the slot after none.
+    expect(got.body.arrivals.slots[0].start).toBe(iso(today));
+    expect(got.body.arrivals.slots[0].meanCount).toBeGreaterThan(0.5);
+    expect(got.body.arrivals.slots[1].meanCount).toBeLessThan(0.1);
+
+    // Retraining on demand, and the Prometheus counters.
+    const train = await api(svc.url, "POST", "/v1/sites/s-fc/forecast/train", { key });
+    expect(train.status).toBe(202);
+    expect(train.body).toMatchObject({ queued: true, endedSessions: days });
+    const metrics = await fetch(`${svc.url}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/wattplan_site_forecast_trainings_total\{outcome="trained"\} [1-9]/);
+    expect(metrics).toMatch(/wattplan_site_forecast_heldout_mae\{target="departure_h"\}/);
+  });
+
+  it("answers 409 ERR_FORECAST_UNAVAILABLE without a forecast setting or before enough sessions ended", async () => {
+    const key = svc.acme.key;
+    expect((await svc.put("s-nofc", depot())).status).toBe(201);
+    const none = await api<{ code: string }>(svc.url, "GET", "/v1/sites/s-nofc/forecast", { key });
+    expect([none.status, none.body.code]).toEqual([409, "ERR_FORECAST_UNAVAILABLE"]);
+    expect((await svc.put("s-young", depot({ forecast: { minSessions: 5 } }))).status).toBe(201);
+    const young = await api<{ code: string; message: string }>(svc.url, "GET", "/v1/sites/s-young/forecast", { key });
+    expect([young.status, young.body.code]).toEqual([409, "ERR_FORECAST_UNAVAILABLE"]);
+    expect(young.body.message).toMatch(/0 of minSessions 5/);
+    const train = await api<{ code: string }>(svc.url, "POST", "/v1/sites/s-young/forecast/train", { key });
+    expect([train.status, train.body.code]).toEqual([409, "ERR_FORECAST_UNAVAILABLE"]);
+    const bad = await svc.put("s-bad", depot({ forecast: { departureLevel: 1, timeZone: "Mars/Olympus" } }));
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/forecast\.departureLevel/);
+    expect(JSON.stringify(bad.body)).toMatch(/forecast\.timeZone/);
   });
 });

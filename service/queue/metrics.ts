@@ -14,6 +14,11 @@ export interface ServiceMetrics {
   solveSeconds: Histogram<"strategy">;
   latencySeconds: Histogram<"status">;
   webhookAttempts: Counter<"outcome">;
+  /** Live sites' forecast trainings (`trained`, `skipped`: too few sessions or no setting, `failed`). */
+  forecastTrainings: Counter<"outcome">;
+  forecastTrainingSeconds: Histogram;
+  /** Held-out error of the latest training in this process, by target (`departure_h`, `energy_kwh`). */
+  forecastHeldOutMae: Gauge<"target">;
   /** Report queue counts at scrape time. */
   watchQueue(queue: Queue): void;
   /** Report the webhook outbox at scrape time. */
@@ -119,6 +124,24 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
       name: "wattplan_webhook_attempts_total",
       help: "Webhook delivery attempts by outcome",
       labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    forecastTrainings: new Counter({
+      name: "wattplan_site_forecast_trainings_total",
+      help: "Live-site forecast trainings by outcome",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    forecastTrainingSeconds: new Histogram({
+      name: "wattplan_site_forecast_training_seconds",
+      help: "Time to train one site's forecast (with its held-out evaluation)",
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    forecastHeldOutMae: new Gauge({
+      name: "wattplan_site_forecast_heldout_mae",
+      help: "Held-out mean absolute error of the latest site forecast trained here (departure in hours, energy in kWh)",
+      labelNames: ["target"],
       registers: [registry],
     }),
     watchQueue(q) {

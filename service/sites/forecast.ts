@@ -7,18 +7,41 @@
  * is still there), and, when it announced no energy, to the forecast's
  * energy instead of the site's default.
  */
-import { predictSession, trainForecast, type ForecastModel } from "../forecast/index.js";
+import { predictArrivals, predictSession, trainForecast, type ForecastModel } from "../forecast/index.js";
 import type { HistorySession } from "../forecast/schema.js";
 import type { ForecastSettings } from "./schema.js";
 import type { SessionRecord } from "./state.js";
+
+/**
+ * How well the training's model forecast the site's latest sessions: a time
+ * split (the last fifth, at least 5 sessions, held out, the model trained on
+ * the rest); the stored model is then trained on all of them. null where
+ * there were too few sessions to hold any out.
+ */
+export interface TrainingMetrics {
+  heldOutSessions: number;
+  /** Mean absolute error of the median departure, hours. */
+  departureMaeH: number | null;
+  /** Mean absolute error of the median energy, kWh. */
+  energyMaeKwh: number | null;
+  /** Share of held-out departures at or before the 10 % and the 90 % quantiles (calibrated: about 0.1 and 0.9). */
+  departureBelowQ10: number | null;
+  departureBelowQ90: number | null;
+  /** Wall time of the whole training, ms. */
+  trainingMs: number;
+}
 
 /** A site's trained model as the store keeps it. */
 export interface SiteForecast {
   trainedAt: string;
   /** Ended sessions it learned from. */
   sessions: number;
+  metrics: TrainingMetrics;
   model: ForecastModel;
 }
+
+const MIN_HELD_OUT = 5;
+const HELD_OUT_SHARE = 0.2;
 
 /** What the plan says about one forecast session. */
 export interface SessionForecastView {
@@ -60,16 +83,93 @@ export function historyOf(s: SessionRecord): HistorySession | undefined {
 export function trainSite(
   ended: readonly SessionRecord[],
   settings: ForecastSettings,
-): { model: ForecastModel; sessions: number } | undefined {
-  const history = ended.flatMap((s) => historyOf(s) ?? []);
+): { model: ForecastModel; sessions: number; metrics: TrainingMetrics } | undefined {
+  const started = performance.now();
+  const history = ended.flatMap((s) => historyOf(s) ?? []).sort((a, b) => a.arrivalMs - b.arrivalMs);
   if (history.length < settings.minSessions) return undefined;
-  return { model: trainForecast(history, { timeZone: settings.timeZone }), sessions: history.length };
+  const options = { timeZone: settings.timeZone };
+  const heldOut = Math.max(MIN_HELD_OUT, Math.floor(history.length * HELD_OUT_SHARE));
+  const split = history.length - heldOut;
+  const metrics: TrainingMetrics = {
+    heldOutSessions: 0,
+    departureMaeH: null,
+    energyMaeKwh: null,
+    departureBelowQ10: null,
+    departureBelowQ90: null,
+    trainingMs: 0,
+  };
+  if (split >= MIN_HELD_OUT) {
+    // Never the other way round: every held-out session arrived after every training one.
+    const early = trainForecast(history.slice(0, split), options);
+    let dep = 0;
+    let en = 0;
+    let below10 = 0;
+    let below90 = 0;
+    for (const s of history.slice(split)) {
+      const p = predictSession(early, {
+        evseId: s.evseId,
+        arrivalMs: s.arrivalMs,
+        ...(s.userId !== undefined && { userId: s.userId }),
+        ...(s.announcedDepartureMs !== undefined && { announcedDepartureMs: s.announcedDepartureMs }),
+        ...(s.announcedEnergyKwh !== undefined && { announcedEnergyKwh: s.announcedEnergyKwh }),
+        levels: [0.1, 0.5, 0.9],
+      });
+      dep += Math.abs(p.departureMs[1] - s.departureMs) / HOUR_MS;
+      en += Math.abs(p.energyKwh[1] - s.energyKwh);
+      if (s.departureMs <= p.departureMs[0]) below10++;
+      if (s.departureMs <= p.departureMs[2]) below90++;
+    }
+    Object.assign(metrics, {
+      heldOutSessions: heldOut,
+      departureMaeH: round(dep / heldOut),
+      energyMaeKwh: round(en / heldOut),
+      departureBelowQ10: round(below10 / heldOut),
+      departureBelowQ90: round(below90 / heldOut),
+    });
+  }
+  const model = trainForecast(history, options);
+  metrics.trainingMs = round(performance.now() - started);
+  return { model, sessions: history.length, metrics };
 }
 
-/** Whether a site with `ended` learnable sessions should (re)train now. */
-export function trainingDue(settings: ForecastSettings, ended: number, current: SiteForecast | undefined): boolean {
+const HOUR_MS = 3_600_000;
+
+/**
+ * Whether a site with `ended` learnable sessions should (re)train at `nowMs`:
+ * a first model once `minSessions` ended, then after `retrainEvery` more, or
+ * after `retrainHours` with at least one more.
+ */
+export function trainingDue(settings: ForecastSettings, ended: number, current: SiteForecast | undefined, nowMs: number): boolean {
   if (ended < settings.minSessions) return false;
-  return current === undefined || ended - current.sessions >= settings.retrainEvery;
+  if (current === undefined) return true;
+  const fresh = ended - current.sessions;
+  return fresh >= settings.retrainEvery || (fresh > 0 && nowMs - Date.parse(current.trainedAt) >= settings.retrainHours * HOUR_MS);
+}
+
+/** What the driver really announced (not what the site's defaults filled in). */
+function announcementsOf(s: SessionRecord): { announcedDeparture?: number; announcedEnergy?: number } {
+  const a = s.announced;
+  const departure = Date.parse(a.departure);
+  const energy = a.targetEnergyKwh - a.initialEnergyKwh;
+  return {
+    ...(!a.defaulted.includes("departure") && departure > Date.parse(s.startedAt) && { announcedDeparture: departure }),
+    ...(!a.defaulted.includes("targetEnergyKwh") && energy >= 0 && { announcedEnergy: energy }),
+  };
+}
+
+/** The model query for a car still plugged in at `nowMs`. */
+function queryOf(s: SessionRecord, nowMs: number, levels: number[]) {
+  const { announcedDeparture, announcedEnergy } = announcementsOf(s);
+  const arrivalMs = Date.parse(s.startedAt);
+  return {
+    evseId: s.evseId,
+    arrivalMs,
+    ...(s.announced.userId !== undefined && { userId: s.announced.userId }),
+    ...(announcedDeparture !== undefined && { announcedDepartureMs: announcedDeparture }),
+    ...(announcedEnergy !== undefined && { announcedEnergyKwh: announcedEnergy }),
+    nowMs: Math.max(nowMs, arrivalMs),
+    levels,
+  };
 }
 
 /**
@@ -83,19 +183,9 @@ export function forecastSession(
   nowMs: number,
 ): { departureMs: number; targetEnergyKwh?: number; view: SessionForecastView } {
   const a = s.announced;
-  const arrivalMs = Date.parse(s.startedAt);
-  const announcedDeparture = a.defaulted.includes("departure") ? undefined : Date.parse(a.departure);
-  const announcedEnergy = a.defaulted.includes("targetEnergyKwh") ? undefined : a.targetEnergyKwh - a.initialEnergyKwh;
+  const { announcedDeparture, announcedEnergy } = announcementsOf(s);
   const levels = [...new Set([settings.departureLevel, settings.energyLevel])].sort((x, y) => x - y);
-  const predicted = predictSession(forecast.model, {
-    evseId: s.evseId,
-    arrivalMs,
-    ...(a.userId !== undefined && { userId: a.userId }),
-    ...(announcedDeparture !== undefined && announcedDeparture > arrivalMs && { announcedDepartureMs: announcedDeparture }),
-    ...(announcedEnergy !== undefined && announcedEnergy >= 0 && { announcedEnergyKwh: announcedEnergy }),
-    nowMs: Math.max(nowMs, arrivalMs),
-    levels,
-  });
+  const predicted = predictSession(forecast.model, queryOf(s, nowMs, levels));
   const forecastDeparture = predicted.departureMs[levels.indexOf(settings.departureLevel)];
   const departureMs = announcedDeparture === undefined ? forecastDeparture : Math.min(announcedDeparture, forecastDeparture);
   const view: SessionForecastView = {
@@ -116,3 +206,57 @@ export function forecastSession(
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Quantile levels `GET /v1/sites/:siteId/forecast` reports. */
+export const VIEW_LEVELS = [0.1, 0.25, 0.5, 0.75, 0.9] as const;
+
+/** The body of `GET /v1/sites/:siteId/forecast`, without the site id. */
+export function forecastView(
+  forecast: SiteForecast,
+  settings: ForecastSettings,
+  active: readonly SessionRecord[],
+  fromMs: number,
+  slots: number,
+  slotMinutes: number,
+) {
+  const m = forecast.model;
+  const arrivals = predictArrivals(m, fromMs, slots, slotMinutes, VIEW_LEVELS);
+  return {
+    model: {
+      kind: m.kind,
+      version: m.version,
+      trainedAt: forecast.trainedAt,
+      trainedOnSessions: forecast.sessions,
+      from: new Date(m.trainedOn.fromMs).toISOString(),
+      to: new Date(m.trainedOn.toMs).toISOString(),
+      users: m.trainedOn.users,
+      timeZone: m.options.timeZone,
+      metrics: forecast.metrics,
+    },
+    settings,
+    from: new Date(fromMs).toISOString(),
+    levels: [...VIEW_LEVELS],
+    sessions: active.map((s) => {
+      const p = predictSession(m, queryOf(s, fromMs, [...VIEW_LEVELS]));
+      const planned = forecastSession(s, forecast, settings, fromMs);
+      return {
+        sessionId: s.sessionId,
+        evseId: s.evseId,
+        startedAt: s.startedAt,
+        departure: p.departureMs.map((ms) => new Date(ms).toISOString()),
+        energyKwh: p.energyKwh.map(round),
+        planned: planned.view,
+      };
+    }),
+    arrivals: {
+      slotMinutes,
+      slots: arrivals.slots.map((x) => ({
+        start: new Date(x.startMs).toISOString(),
+        count: x.count.map(round),
+        meanCount: round(x.meanCount),
+        energyKwh: x.energyKwh.map(round),
+        meanEnergyKwh: round(x.meanEnergyKwh),
+      })),
+    },
+  };
+}

@@ -13,7 +13,7 @@ import { DEFAULT_PHASES, DEFAULT_VOLTAGE_V, FALLBACK_STACK_LEVEL, ocppMessages }
 import { evseShares, fallbackCapKw } from "../ocpp/fallback.js";
 import type pg from "pg";
 import { compileSitePlan } from "./compile.js";
-import { trainingDue, trainSite, type SiteForecast } from "./forecast.js";
+import { trainingDue, trainSite, type SiteForecast, type TrainingMetrics } from "./forecast.js";
 import type { OcppEntry } from "./schema.js";
 import type { PublishedProfile, SessionRecord, SiteRecord } from "./state.js";
 import type { PlanBody, SiteStore } from "./store.js";
@@ -44,7 +44,7 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
     const nowMs = site.body.planning.clock === "events" && site.clock !== undefined ? Date.parse(site.clock) : now();
     const settings = site.body.forecast;
     const forecast = settings === undefined ? undefined : await cachedForecast(store, pk, client);
-    const trainForecast = settings !== undefined && trainingDue(settings, await store.endedSessionCount(pk, client), forecast);
+    const trainForecast = settings !== undefined && trainingDue(settings, await store.endedSessionCount(pk, client), forecast, now());
     const {
       request: input,
       notes,
@@ -138,17 +138,17 @@ async function cachedForecast(store: SiteStore, pk: number, client: pg.ClientBas
 
 /**
  * Train the site's forecast from its ended sessions and store it (the queue's
- * `train` job). Returns false when the site is gone, has no forecast
- * setting, or has too few sessions yet.
+ * `train` job). Returns its metrics; undefined when the site is gone, has
+ * no forecast setting, or has too few sessions yet.
  */
-export async function trainSiteForecast(store: SiteStore, pk: number, now: () => number = Date.now): Promise<boolean> {
+export async function trainSiteForecast(store: SiteStore, pk: number, now: () => number = Date.now): Promise<TrainingMetrics | undefined> {
   const site = await store.getSiteByPk(pk);
   const settings = site?.body.forecast;
-  if (site === undefined || settings === undefined) return false;
+  if (site === undefined || settings === undefined) return undefined;
   const trained = trainSite(await store.sessions(pk, "ended"), settings);
-  if (trained === undefined) return false;
-  await store.saveForecast(pk, trained.sessions, trained.model, new Date(now()));
-  return true;
+  if (trained === undefined) return undefined;
+  await store.saveForecast(pk, trained, new Date(now()));
+  return trained.metrics;
 }
 
 interface Entry {

@@ -11,6 +11,7 @@
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Notifier } from "../worker/notify.js";
+import type { ServiceMetrics } from "../queue/metrics.js";
 import { slotStart } from "./compile.js";
 import { planSite, trainSiteForecast, type PlanOutcome, type PlannerOptions } from "./planner.js";
 import type { SiteStore } from "./store.js";
@@ -84,6 +85,8 @@ export interface SitePlanWorkerOptions extends PlannerOptions {
   /** @defaultValue {@link CLOCK_EVERY_MS} */
   clockEveryMs?: number;
   log?: (message: string) => void;
+  /** Forecast training counts and times go here when given. */
+  metrics?: ServiceMetrics;
   /** Called after each plan (tests, metrics). */
   onPlanned?: (outcome: PlanOutcome) => void;
 }
@@ -115,7 +118,21 @@ export async function startSitePlanWorker(options: SitePlanWorkerOptions): Promi
       }
       if (job.name === TRAIN_JOB) {
         // Training takes well under a second for a site's history (bench:forecast); the plan after it uses the new model.
-        if (await trainSiteForecast(options.store, job.data.pk, options.now)) await queue.request(job.data.pk);
+        const m = options.metrics;
+        const timer = m?.forecastTrainingSeconds.startTimer();
+        let metrics: Awaited<ReturnType<typeof trainSiteForecast>>;
+        try {
+          metrics = await trainSiteForecast(options.store, job.data.pk, options.now);
+        } catch (error) {
+          m?.forecastTrainings.inc({ outcome: "failed" });
+          throw error;
+        }
+        timer?.();
+        m?.forecastTrainings.inc({ outcome: metrics === undefined ? "skipped" : "trained" });
+        if (metrics === undefined) return;
+        if (metrics.departureMaeH !== null) m?.forecastHeldOutMae.set({ target: "departure_h" }, metrics.departureMaeH);
+        if (metrics.energyMaeKwh !== null) m?.forecastHeldOutMae.set({ target: "energy_kwh" }, metrics.energyMaeKwh);
+        await queue.request(job.data.pk);
         return;
       }
       const outcome = await planSite(options.store, job.data.pk, options);

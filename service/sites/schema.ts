@@ -148,6 +148,10 @@ export const ForecastSettingsSchema = z.strictObject({
   minSessions: z.int({ error: "must be an integer" }).min(1, "must be at least 1").max(1_000_000).default(50),
   /** Retrain once this many more sessions have ended. @defaultValue 50 */
   retrainEvery: z.int({ error: "must be an integer" }).min(1, "must be at least 1").max(1_000_000).default(50),
+  /** Also retrain when the model is this old and any session ended since. @defaultValue 24 */
+  retrainHours: finite("a number of hours > 0")
+    .refine((x) => x > 0, { message: "must be > 0" })
+    .default(24),
   /** IANA zone in which arrival hours and weekdays are read. @defaultValue "UTC" */
   timeZone: z
     .string()
@@ -471,6 +475,55 @@ export const PlanSchema = z.object({
     .optional()
     .describe("with site.forecast, once a model is trained: what each session was planned with"),
 });
+
+const quantilesSchema = z.array(z.number());
+export const ForecastViewSchema = z.object({
+  siteId: z.string(),
+  model: z.object({
+    kind: z.literal("wattplan.forecast"),
+    version: z.number().int(),
+    trainedAt: z.string(),
+    trainedOnSessions: z.number().int(),
+    from: z.string().describe("first arrival learned from"),
+    to: z.string().describe("last arrival learned from"),
+    users: z.number().int(),
+    timeZone: z.string(),
+    metrics: z
+      .object({
+        heldOutSessions: z.number().int(),
+        departureMaeH: z.number().nullable(),
+        energyMaeKwh: z.number().nullable(),
+        departureBelowQ10: z.number().nullable(),
+        departureBelowQ90: z.number().nullable(),
+        trainingMs: z.number(),
+      })
+      .describe("the latest sessions held out of a model trained on the earlier ones"),
+  }),
+  settings: z.record(z.string(), z.unknown()),
+  from: z.string().describe("start of the current slot: predictions are given the sessions are still plugged in then"),
+  levels: quantilesSchema,
+  sessions: z.array(
+    z.object({
+      sessionId: z.string(),
+      evseId: z.string(),
+      startedAt: z.string(),
+      departure: z.array(z.string()).describe("departure quantiles, one per level"),
+      energyKwh: quantilesSchema.describe("energy quantiles (of the whole session), one per level"),
+      planned: z.object({
+        sessionId: z.string(),
+        departure: z.object({ announced: z.string().optional(), forecast: z.string(), planned: z.string() }),
+        energyKwh: z.object({ forecast: z.number(), planned: z.number() }).optional(),
+      }),
+    }),
+  ),
+  arrivals: z.object({
+    slotMinutes: z.number(),
+    slots: z.array(
+      z.object({ start: z.string(), count: quantilesSchema, meanCount: z.number(), energyKwh: quantilesSchema, meanEnergyKwh: z.number() }),
+    ),
+  }),
+});
+export const TrainQueuedSchema = z.object({ siteId: z.string(), queued: z.literal(true), endedSessions: z.number().int() });
 
 export const SessionViewSchema = z.object({
   sessionId: z.string(),

@@ -5,7 +5,7 @@
  * clock), so a slow planner can never overwrite a newer plan.
  */
 import type { ForecastModel } from "../forecast/index.js";
-import type { PlanForecast, SiteForecast } from "./forecast.js";
+import type { PlanForecast, SiteForecast, TrainingMetrics } from "./forecast.js";
 import type pg from "pg";
 import { WattplanError } from "../../engine/errors.js";
 import { canonicalJson } from "../queue/canonical.js";
@@ -292,12 +292,14 @@ export class SiteStore {
   /** The site and its active sessions, read under the site's planning lock (see {@link withPlanningLock}). */
   /** The site's forecast model, if one was trained. */
   async forecast(pk: number, client: pg.ClientBase | pg.Pool = this.pool): Promise<SiteForecast | undefined> {
-    const r = await client.query<{ trained_at: Date; sessions: number; model: ForecastModel }>(
-      "SELECT trained_at, sessions, model FROM site_forecasts WHERE site_pk = $1",
+    const r = await client.query<{ trained_at: Date; sessions: number; metrics: TrainingMetrics; model: ForecastModel }>(
+      "SELECT trained_at, sessions, metrics, model FROM site_forecasts WHERE site_pk = $1",
       [pk],
     );
     const row = r.rows[0];
-    return row === undefined ? undefined : { trainedAt: row.trained_at.toISOString(), sessions: row.sessions, model: row.model };
+    return row === undefined
+      ? undefined
+      : { trainedAt: row.trained_at.toISOString(), sessions: row.sessions, metrics: row.metrics, model: row.model };
   }
 
   /** When the site's model was trained and on how many sessions (cheap: no model). */
@@ -314,12 +316,17 @@ export class SiteStore {
   }
 
   /** Store a newly trained model; plans depend on it, so it is a new state version. */
-  async saveForecast(pk: number, sessions: number, model: ForecastModel, trainedAt: Date): Promise<void> {
+  async saveForecast(
+    pk: number,
+    trained: { sessions: number; metrics: TrainingMetrics; model: ForecastModel },
+    trainedAt: Date,
+  ): Promise<void> {
     await this.transaction(async (c) => {
       await c.query(
-        `INSERT INTO site_forecasts (site_pk, trained_at, sessions, model) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (site_pk) DO UPDATE SET trained_at = EXCLUDED.trained_at, sessions = EXCLUDED.sessions, model = EXCLUDED.model`,
-        [pk, trainedAt, sessions, JSON.stringify(model)],
+        `INSERT INTO site_forecasts (site_pk, trained_at, sessions, metrics, model) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (site_pk) DO UPDATE SET
+           trained_at = EXCLUDED.trained_at, sessions = EXCLUDED.sessions, metrics = EXCLUDED.metrics, model = EXCLUDED.model`,
+        [pk, trainedAt, trained.sessions, JSON.stringify(trained.metrics), JSON.stringify(trained.model)],
       );
       await c.query("UPDATE sites SET state_version = state_version + 1, updated_at = now() WHERE pk = $1", [pk]);
     });

@@ -14,13 +14,17 @@ import {
   EventBatchSchema,
   EventsOutcomeSchema,
   EventsQuerySchema,
+  ForecastViewSchema,
   PlanSchema,
+  TrainQueuedSchema,
   SessionListSchema,
   SiteIdParamsSchema,
   SitesQuerySchema,
   SiteViewSchema,
 } from "../../sites/schema.js";
 import type { SiteRecord } from "../../sites/state.js";
+import { slotStart } from "../../sites/compile.js";
+import { forecastView } from "../../sites/forecast.js";
 import { tenantOf } from "../auth.js";
 import type { ApiContext } from "../context.js";
 import { errorHandler } from "../errors.js";
@@ -30,7 +34,7 @@ export const SITES_PREFIX = "/v1/sites";
 
 const siteLinks = (siteId: string) => {
   const self = `${SITES_PREFIX}/${encodeURIComponent(siteId)}`;
-  return { self, events: `${self}/events`, plan: `${self}/plan`, sessions: `${self}/sessions` };
+  return { self, events: `${self}/events`, plan: `${self}/plan`, sessions: `${self}/sessions`, forecast: `${self}/forecast` };
 };
 
 function viewOf(site: SiteRecord) {
@@ -260,6 +264,76 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
           ...(s.transactionId !== undefined && { transactionId: s.transactionId }),
         })),
       };
+    },
+  );
+
+  const forecastSettings = (site: SiteRecord) => {
+    const settings = site.body.forecast;
+    if (settings === undefined)
+      throw new WattplanError(
+        "ERR_FORECAST_UNAVAILABLE",
+        `site "${site.siteId}" has no forecast setting (put one: docs/sites.md, "Forecasts")`,
+      );
+    return settings;
+  };
+
+  app.get(
+    "/:siteId/forecast",
+    {
+      schema: {
+        summary: "The site's forecast: its model, each active session's predictions, the arrivals still to come",
+        tags: ["sites"],
+        params: SiteIdParamsSchema,
+        response: { 200: ForecastViewSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const site = await siteOrThrow(tenantOf(request).id, request.params.siteId);
+      const settings = forecastSettings(site);
+      const forecast = await sites().store.forecast(site.pk);
+      if (forecast === undefined) {
+        const ended = await sites().store.endedSessionCount(site.pk);
+        throw new WattplanError(
+          "ERR_FORECAST_UNAVAILABLE",
+          `site "${site.siteId}" has no trained forecast yet: ${ended} of minSessions ${settings.minSessions} sessions have ended`,
+        );
+      }
+      const { slotMinutes, horizonHours, clock } = site.body.planning;
+      const nowMs = clock === "events" && site.clock !== undefined ? Date.parse(site.clock) : Date.now();
+      const active = await sites().store.sessions(site.pk, "active");
+      const view = forecastView(
+        forecast,
+        settings,
+        active,
+        slotStart(nowMs, slotMinutes),
+        Math.round((horizonHours * 60) / slotMinutes),
+        slotMinutes,
+      );
+      return { siteId: site.siteId, ...view, settings: settings as unknown as Record<string, unknown> };
+    },
+  );
+
+  app.post(
+    "/:siteId/forecast/train",
+    {
+      schema: {
+        summary: "Retrain the site's forecast now (a queue job); the site is re-planned with the new model",
+        tags: ["sites"],
+        params: SiteIdParamsSchema,
+        response: { 202: TrainQueuedSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const site = await siteOrThrow(tenantOf(request).id, request.params.siteId);
+      const settings = forecastSettings(site);
+      const ended = await sites().store.endedSessionCount(site.pk);
+      if (ended < settings.minSessions)
+        throw new WattplanError(
+          "ERR_FORECAST_UNAVAILABLE",
+          `site "${site.siteId}" has ${ended} ended sessions; it learns from minSessions ${settings.minSessions}`,
+        );
+      await sites().plans.train(site.pk);
+      return reply.code(202).send({ siteId: site.siteId, queued: true as const, endedSessions: ended });
     },
   );
 };
