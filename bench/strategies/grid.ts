@@ -95,6 +95,8 @@ interface CellResult {
   strategies: StrategyMetrics[];
   wallSeconds: number;
   finishedAt: string;
+  /** The commit the cell ran at (`git rev-parse --short HEAD`, flagged when the tree had uncommitted changes). */
+  commit?: string;
 }
 
 const OUT = packagePath("bench", "out", "strategies-grid");
@@ -169,6 +171,7 @@ function runCell(cell: Cell): CellResult {
     strategies: entries,
     wallSeconds: (performance.now() - started) / 1000,
     finishedAt: new Date().toISOString(),
+    commit: commit(),
   };
 }
 
@@ -371,7 +374,9 @@ function report(command: string, wallSeconds: number | undefined, failed: string
   const sessionsOf = (w: Week) => cells.find((r) => r.week === w.name)?.sessions;
   let md = `# The strategy grid: 8 weeks × 4 capacities × 2 tariffs\n\n`;
   md += "```sh\n" + command + "\n```\n\n";
-  md += `Run ${new Date().toISOString().slice(0, 10)} at commit ${commit()}, on the project's 2-core development machine (shared with other work)`;
+  const runAt = [...new Set(cells.map((r) => r.commit ?? "not recorded"))].join(", ");
+  const days = [...new Set(cells.map((r) => r.finishedAt.slice(0, 10)))].join(", ");
+  md += `Cells run ${days} at commit ${runAt}; report written at ${commit()}; on the project's 2-core development machine (shared with other work)`;
   md += wallSeconds !== undefined ? `; this run took ${(wallSeconds / 60).toFixed(1)} min of wall time.\n\n` : ".\n\n";
   md += `Cells run: ${cells.length} of ${expected.length}.${missing.length > 0 ? ` **Missing: ${missing.join(", ")}.**` : ""}${failed.length > 0 ? ` Failed in this run: ${failed.join(", ")}.` : ""}\n\n`;
   md += `Every cell is one \`wattplan simulate\` command line (docs/simulate.md), e.g.\n\n\`\`\`sh\n${cells[0]?.command ?? ""}\n\`\`\`\n\n`;
