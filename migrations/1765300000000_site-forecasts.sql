@@ -1,5 +1,6 @@
 -- The forecast model each live site learned from its ended sessions
--- (service/sites/forecast.ts), replaced by each retraining.
+-- (service/sites/forecast.ts), replaced by each retraining; and whether a
+-- session's EV has suspended charging by itself.
 
 -- Up Migration
 CREATE TABLE site_forecasts (
@@ -12,5 +13,9 @@ CREATE TABLE site_forecasts (
   model jsonb NOT NULL
 );
 
+-- The EV stopped charging by itself (OCPP SuspendedEV): planned for nothing more until it resumes.
+ALTER TABLE site_sessions ADD COLUMN ev_suspended boolean NOT NULL DEFAULT false;
+
 -- Down Migration
+ALTER TABLE site_sessions DROP COLUMN ev_suspended;
 DROP TABLE site_forecasts;

@@ -61,15 +61,20 @@ describe("simulate --meter-caps", () => {
     const grid = buildGrid(start, 24, 24, 15, { timeZone: "UTC" });
     const sessions = prepareSessions(replay, grid, { v2gShare: 0, seed: 1 });
     const options: SimulationOptions = { ...DEFAULT_SIMULATION_OPTIONS, slotMinutes: 15, horizonSlots: 24, capacityKw: 11 };
-    const delivered = (meterCaps: boolean) => {
-      const run = simulate("equalShare", sessions, grid, { ...options, meterCaps });
+    const delivered = (meterCaps: boolean, evStops: "reported" | "silent" = "silent") => {
+      const run = simulate("equalShare", sessions, grid, { ...options, meterCaps, evStops });
       return { n: run.deliveredKwh[1], share: computeMetrics(run, sessions, grid).energyDeliveredShare };
     };
+    // Stations that do not report SuspendedEV: only the meter values show that F is full.
     const open = delivered(false);
     const closed = delivered(true);
     // Open loop: N gets about half the site while F sits full; closed loop: N gets nearly all of it once F is capped.
     expect(open.n).toBeLessThan(36);
     expect(closed.n).toBeGreaterThan(open.n + 5);
     expect(closed.share).toBeGreaterThan(open.share);
+    // Stations that report it: F is planned for nothing from the slot after it stopped, without any meter loop.
+    const reported = delivered(false, "reported");
+    expect(reported.n).toBeGreaterThan(open.n + 5);
+    expect(reported.n).toBeGreaterThanOrEqual(closed.n - 1e-9);
   });
 });

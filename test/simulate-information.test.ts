@@ -37,11 +37,18 @@ writeFileSync(
   ].join("\n"),
 );
 
-function requestsOf(strategy: SimStrategy, v2gShare = 0) {
+function requestsOf(strategy: SimStrategy, v2gShare = 0, evStops: "reported" | "silent" = "silent") {
   const replay = loadSessions(FILE, { defaultMaxChargeKw: 11 }).sessions;
   const grid = buildGrid(START, 8, 24, 60, { timeZone: "UTC" });
   const sessions = prepareSessions(replay, grid, { v2gShare, seed: 3 });
-  const options: SimulationOptions = { ...DEFAULT_SIMULATION_OPTIONS, slotMinutes: 60, horizonSlots: 12, capacityKw: 100, v2gShare };
+  const options: SimulationOptions = {
+    ...DEFAULT_SIMULATION_OPTIONS,
+    slotMinutes: 60,
+    horizonSlots: 12,
+    capacityKw: 100,
+    v2gShare,
+    evStops,
+  };
   const requests: Request[] = [];
   const run = simulate(strategy, sessions, grid, options, undefined, undefined, (_k, r) => requests.push(structuredClone(r)));
   return { requests, run, sessions };
@@ -89,6 +96,29 @@ describe("online strategies plan only with what a CSMS knows", () => {
     expect(sessions.map((s) => s.requestedKwh)).toEqual([5, 12.7]);
     // J is told 60 kWh and charged at 11 kW, but stops when really full.
     expect(run.deliveredKwh[1]).toBeCloseTo(12.7, 9);
+  });
+
+  it("an EV that stopped by itself is reported from the next slot on (SuspendedEV), not before", () => {
+    const requests: { slot: number; request: Request }[] = [];
+    const replay = loadSessions(FILE, { defaultMaxChargeKw: 11 }).sessions;
+    const grid = buildGrid(START, 8, 24, 60, { timeZone: "UTC" });
+    const sessions = prepareSessions(replay, grid, { v2gShare: 0, seed: 3 });
+    const options: SimulationOptions = {
+      ...DEFAULT_SIMULATION_OPTIONS,
+      slotMinutes: 60,
+      horizonSlots: 12,
+      capacityKw: 100,
+      evStops: "reported",
+    };
+    simulate("uncontrolled", sessions, grid, options, undefined, undefined, (slot, r) =>
+      requests.push({ slot, request: structuredClone(r) }),
+    );
+    // J (told 60 kWh, really 12.7) takes 11 kWh in slot 0 and its last 1.7 in slot 1: it is known full from slot 2.
+    const j = (slot: number) => requests.find((r) => r.slot === slot)?.request.sessions.find((s) => s.id === "J");
+    expect(j(1)?.targetEnergyKwh).toBe(DEFAULT_EV_MODEL.batteryKwh);
+    expect(j(2)?.targetEnergyKwh).toBeCloseTo(12.7, 9);
+    expect(j(2)?.capacityKwh).toBeCloseTo(12.7, 9);
+    expect(requests.filter((r) => r.slot < 2).flatMap((r) => numbersTold([r.request]))).not.toContain(12.7);
   });
 
   it("the offline bound may use the truth: it is told the real energy and capacity", () => {

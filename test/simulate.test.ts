@@ -97,11 +97,11 @@ describe("simulator on a hand-computed fixture", () => {
   });
 
   it("--recompute-every keeps a plan between solves, and an arrival still forces one", () => {
-    const every = replayFixture("edf", FIXTURE, 10, { recomputeEvery: 3 });
+    const every = replayFixture("edf", FIXTURE, 10, { recomputeEvery: 3, evStops: "silent" });
     // Solves at 8:00 (A arrives) and 9:00 (B and C arrive); 10:00 runs the 9:00 plan.
     expect(every.metrics.solves).toBe(2);
     expect(Number.isNaN(every.run.solveMs[2])).toBe(true);
-    expect(Array.from(every.run.netImportKw)).toEqual(Array.from(replayFixture("edf").run.netImportKw));
+    expect(Array.from(every.run.netImportKw)).toEqual(Array.from(replayFixture("edf", FIXTURE, 10, { evStops: "silent" }).run.netImportKw));
   });
 
   it("draws V2G EVs reproducibly from the seed, with room to charge and a floor", () => {

@@ -94,6 +94,28 @@ describe("state → model request", () => {
     expect(off.notes[0]).toMatch(/unavailable/);
   });
 
+  it("plans an EV that suspended charging by itself for nothing more, until it charges again", () => {
+    const full = compileSitePlan(body, EMPTY_STATE, [session({ evSuspended: true })], T0);
+    const s = full.request.sessions[0];
+    expect(s.targetEnergyKwh).toBe(4 + 10 * 0.9);
+    expect(s.capacityKwh).toBe(4 + 10 * 0.9);
+    expect(full.notes.some((n) => /SuspendedEV/.test(n))).toBe(true);
+    const ctx = {
+      body,
+      state: EMPTY_STATE,
+      sessions: new Map([["A", session()]]),
+      activeByEvse: new Map([["e1", "A"]]),
+      profileIdsInUse: new Set([7]),
+      nextProfileId: 8,
+    };
+    const update = (chargingState: "SuspendedEV" | "Charging", over: Partial<SessionRecord> = {}) =>
+      applyBatch({ ...ctx, sessions: new Map([["A", session(over)]]) }, [
+        { eventId: `cs-${chargingState}`, type: "session.updated", at: iso(0), sessionId: "A", chargingState },
+      ]).sessions.get("A");
+    expect(update("SuspendedEV")?.evSuspended).toBe(true);
+    expect(update("Charging", { evSuspended: true })?.evSuspended).toBeUndefined();
+  });
+
   it("applies a learned cap only with meterCaps on", () => {
     const capped = session({ learnedMaxKw: 3.3 });
     expect(compileSitePlan(body, EMPTY_STATE, [capped], T0).request.sessions[0].maxChargeKw).toBe(3.3);

@@ -40,6 +40,9 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
   --forecast               add optimal+forecast: learn departures from the sessions that ended before --from and plan
                            each car to the earlier of its announced departure and that forecast's quantile
   --forecast-level Q       the quantile (default 0.5, the median; lower plans earlier departures)
+  --ev-stops reported|silent
+                           online: is an EV that stops by itself (full) reported, as stations report SuspendedEV,
+                           so that it is planned for nothing more? (default reported)
   --meter-caps             online: close the loop on meter values as a live site does (an EV taking under 70 % of its
                            setpoint for 3 slots is planned with what it takes; docs/sites.md)
   --quick-charge X         online optimal: price added per kWh per hour of delay, on top of the solver's own tie-break, spec §10 (default 0)
@@ -124,6 +127,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
         "plot-capacity-kw": { type: "string" },
         "no-png": { type: "boolean" },
         "meter-caps": { type: "boolean" },
+        "ev-stops": { type: "string" },
         forecast: { type: "boolean" },
         "forecast-level": { type: "string" },
         out: { type: "string" },
@@ -209,6 +213,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
       offlineLookaheadSlots: hoursToSlots(lookahead),
       offlineStrideSlots: hoursToSlots(stride),
       meterCaps: v["meter-caps"] === true,
+      evStops: evStops(v["ev-stops"]),
     },
     tariffFile: v.tariff,
     pricesFile: v.prices,
@@ -258,4 +263,9 @@ export function simulateCommand(args: string[]): number {
     if (error instanceof InputError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+function evStops(value: string | undefined): "reported" | "silent" {
+  if (value === undefined || value === "reported" || value === "silent") return value ?? "reported";
+  throw new UsageError(`--ev-stops must be reported or silent, not "${value}"`);
 }

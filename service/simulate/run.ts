@@ -283,6 +283,7 @@ export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutp
       recomputeEvery: config.options.recomputeEvery,
       quickChargePerKwhHour: config.options.quickChargePerKwhHour,
       meterCaps: config.options.meterCaps ?? false,
+      evStops: config.options.evStops ?? "reported",
       forecastDepartureLevel: config.forecast?.departureLevel ?? null,
       offlineLookaheadHours: (config.options.offlineLookaheadSlots * config.options.slotMinutes) / 60,
       offlineStrideHours: (config.options.offlineStrideSlots * config.options.slotMinutes) / 60,

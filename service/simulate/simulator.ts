@@ -81,6 +81,14 @@ export interface SimulationOptions {
    * slots is planned with what it takes. @defaultValue false
    */
   meterCaps?: boolean;
+  /**
+   * Online strategies: `reported`, an EV that stops by itself (it took what it
+   * really took) is reported as a station reports `SuspendedEV`, so from the
+   * next slot it is planned for nothing more and the site is re-planned;
+   * `silent`, it keeps being planned as if it still wanted energy (stations
+   * that do not report it). @defaultValue "reported"
+   */
+  evStops?: "reported" | "silent";
   /** The model `optimal+forecast` plans with; required for that strategy. */
   forecast?: SimulationForecast;
 }
@@ -439,6 +447,9 @@ export function simulate(
 
   const energy = Float64Array.from(sessions, (s) => s.initialEnergyKwh);
   const result = emptyRunResult(strategy, options.capacityKw, N, sessions.length);
+  // EVs that stopped by themselves (full, or done): a CSMS sees SuspendedEV and plans them for nothing more.
+  const suspended = new Uint8Array(sessions.length);
+  let stoppedSincePlan = false;
   const meterLoop = !offline && options.meterCaps === true;
   const caps: MeterCap[] = sessions.map(() => ({ slowReadings: 0 }));
   const dtHours = grid.slotMinutes / 60;
@@ -464,10 +475,11 @@ export function simulate(
     const period = grid.billingPeriod[k];
     const peakSoFar = peak.get(period) ?? 0;
 
-    const due = !plan || k - plan.startSlot >= stride || k - plan.startSlot >= H || (!offline && arrived);
+    const due = !plan || k - plan.startSlot >= stride || k - plan.startSlot >= H || (!offline && (arrived || stoppedSincePlan));
     if (due && (present.length > 0 || offline)) {
       const slots = Math.min(H, grid.length - k);
       const request = baseRequest(grid, k, slots, options, peakSoFar, solver, quickCharge) as Request;
+      stoppedSincePlan = false;
       const known: number[] = [];
       const tk = grid.startMs + k * slotMs;
       if (offline) {
@@ -491,13 +503,14 @@ export function simulate(
         known.push(...present);
         request.sessions = known.map((v) => {
           const s = sessions[v];
+          const full = suspended[v] === 1;
           const request = sessionRequest(
             s,
             energy[v],
             undefined,
             Math.max(plannedDeparture(s, tk), tk + slotMs),
-            s.declaredTargetKwh,
-            s.announcedCapacityKwh,
+            full ? energy[v] : s.declaredTargetKwh,
+            full ? energy[v] : s.announcedCapacityKwh,
             options,
           );
           const learned = caps[v].learnedMaxKw;
@@ -530,6 +543,13 @@ export function simulate(
         updateMeterCap(caps[v], (energy[v] - before[i]) / dtHours, Math.max(0, planned(v)), sessions[v].maxChargeKw),
       );
     if (n > peakSoFar) peak.set(period, n);
+    if (!offline && options.evStops !== "silent")
+      for (const v of present) {
+        if (suspended[v] === 0 && evStopped(sessions[v], energy[v])) {
+          suspended[v] = 1;
+          stoppedSincePlan = true;
+        }
+      }
 
     if (onProgress && performance.now() - lastReport > 1000) {
       lastReport = performance.now();
@@ -542,6 +562,18 @@ export function simulate(
   result.runMs = performance.now() - started;
   onProgress?.(N, N);
   return result;
+}
+
+/** Energy within which an EV counts as having stopped by itself (kWh). */
+const STOPPED_TOLERANCE_KWH = 1e-6;
+
+/**
+ * Whether the EV stopped taking energy by itself: it reached what it really
+ * took (its battery full, or its own limit). A station reports it
+ * (`SuspendedEV`), so online strategies are told, from the next slot on.
+ */
+export function evStopped(s: SimSession, energyKwh: number): boolean {
+  return energyKwh >= Math.min(s.physicalMaxKwh, s.capacityKwh) - STOPPED_TOLERANCE_KWH;
 }
 
 /**

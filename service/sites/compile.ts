@@ -142,9 +142,14 @@ export function compileSitePlan(
       notes.push(`session ${s.sessionId}: past its announced departure ${a.departure}; planned for the current slot`);
       departureMs = startMs + slotMs;
     }
-    const capacity = a.capacityKwh;
     const reached = a.initialEnergyKwh + s.deliveredKwh * a.chargeEfficiency;
-    const initial = capacity === undefined ? reached : Math.min(reached, capacity);
+    const initial = a.capacityKwh === undefined ? reached : Math.min(reached, a.capacityKwh);
+    // An EV that suspended charging by itself takes nothing more: its battery is full as far as the plan goes.
+    const capacity = s.evSuspended === true ? initial : a.capacityKwh;
+    if (s.evSuspended === true) {
+      targetEnergyKwh = initial;
+      notes.push(`session ${s.sessionId}: the EV suspended charging (SuspendedEV); planned to take nothing until it charges again`);
+    }
     const learned = body.planning.meterCaps ? s.learnedMaxKw : undefined;
     const maxChargeKw = Math.min(evse.maxChargeKw, learned ?? Number.POSITIVE_INFINITY);
     // A session stamped after the horizon start (an event ahead of the wall clock) charges from its start only.

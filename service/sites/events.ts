@@ -134,6 +134,8 @@ export function applyBatch(ctx: BatchContext, events: readonly SiteEvent[]): Bat
             s.announced.defaulted = s.announced.defaulted.filter((d) => d !== "targetEnergyKwh");
           }
           if (event.transactionId !== undefined) s.transactionId = event.transactionId;
+          if (event.chargingState === "SuspendedEV") s.evSuspended = true;
+          else if (event.chargingState === "Charging") delete s.evSuspended;
         } else {
           s.state = "ended";
           s.endedAt = event.at;

@@ -10,6 +10,7 @@
 import { computeMetrics, type StrategyMetrics } from "../simulate/metrics.js";
 import {
   applySlot,
+  evStopped,
   emptyRunResult,
   type RunResult,
   type SimSession,
@@ -139,6 +140,13 @@ export async function driveSite(target: ApiTarget, sessions: SimSession[], grid:
   let plans = 0;
   let serial = 0;
   const delivered = (v: number) => Math.round((energy[v] - sessions[v].initialEnergyKwh) * 1e9) / 1e9;
+  // What a station reports when the EV stops by itself (as simulate tells its online strategies).
+  const suspended = new Uint8Array(sessions.length);
+  const newlyStopped = (v: number): boolean => {
+    if (options.simulation.evStops === "silent" || suspended[v] === 1 || !evStopped(sessions[v], energy[v])) return false;
+    suspended[v] = 1;
+    return true;
+  };
 
   for (let k = 0; k < N; k++) {
     const at = isoUtc(grid.startMs + k * slotMs);
@@ -149,7 +157,14 @@ export async function driveSite(target: ApiTarget, sessions: SimSession[], grid:
       events.push(
         s.endSlot <= k
           ? { eventId: id(), type: "session.ended", at, sessionId: s.id, energyDeliveredKwh: delivered(v) }
-          : { eventId: id(), type: "session.updated", at, sessionId: s.id, energyDeliveredKwh: delivered(v) },
+          : {
+              eventId: id(),
+              type: "session.updated",
+              at,
+              sessionId: s.id,
+              energyDeliveredKwh: delivered(v),
+              ...(newlyStopped(v) && { chargingState: "SuspendedEV" }),
+            },
       );
     }
     present = present.filter((v) => sessions[v].endSlot > k);

@@ -339,6 +339,17 @@ export const SessionUpdatedSchema = z.strictObject({
   departure: timestamp().optional(),
   targetEnergyKwh: nonNegative().optional(),
   transactionId: id().optional(),
+  /**
+   * The connector's charging state (OCPP 2.x TransactionEvent chargingState;
+   * 1.6 StatusNotification). `SuspendedEV`: the EV stopped taking energy by
+   * itself (full, or its own limit), so it is planned for nothing more;
+   * `Charging` again lifts that.
+   */
+  chargingState: z
+    .enum(["Charging", "SuspendedEV", "SuspendedEVSE", "EVConnected", "Idle"], {
+      error: "must be one of Charging, SuspendedEV, SuspendedEVSE, EVConnected, Idle",
+    })
+    .optional(),
 });
 
 export const SessionEndedSchema = z.strictObject({

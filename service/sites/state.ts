@@ -75,6 +75,8 @@ export interface SessionRecord {
   profileId: number;
   transactionId?: string;
   lastProfile?: PublishedProfile;
+  /** The EV suspended charging by itself (SuspendedEV): it is planned for nothing more until it charges again. */
+  evSuspended?: boolean;
 }
 
 export interface SiteRecord {

@@ -73,6 +73,7 @@ interface SessionRow {
   profile_id: string;
   transaction_id: string | null;
   last_profile: PublishedProfile | null;
+  ev_suspended: boolean;
 }
 
 function siteOf(r: SiteRow): SiteRecord {
@@ -98,6 +99,7 @@ function sessionOf(r: SessionRow): SessionRecord {
     ...(r.ended_at !== null && { endedAt: r.ended_at.toISOString() }),
     announced: r.announced,
     deliveredKwh: r.delivered_kwh,
+    ...(r.ev_suspended && { evSuspended: true }),
     ...(r.metered_at !== null && { meteredAt: r.metered_at.toISOString() }),
     ...(r.learned_max_kw !== null && { learnedMaxKw: r.learned_max_kw }),
     slowReadings: r.slow_readings,
@@ -495,12 +497,12 @@ function invalidEvents(problems: { path: string; message: string }[]): WattplanE
 async function upsertSession(c: pg.ClientBase, pk: number, s: SessionRecord): Promise<void> {
   await c.query(
     `INSERT INTO site_sessions (site_pk, session_id, evse_id, state, started_at, ended_at, announced, delivered_kwh, metered_at,
-                                learned_max_kw, slow_readings, profile_id, transaction_id, last_profile)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                                learned_max_kw, slow_readings, profile_id, transaction_id, last_profile, ev_suspended)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
      ON CONFLICT (site_pk, session_id) DO UPDATE SET
        state = EXCLUDED.state, ended_at = EXCLUDED.ended_at, announced = EXCLUDED.announced, delivered_kwh = EXCLUDED.delivered_kwh,
        metered_at = EXCLUDED.metered_at, learned_max_kw = EXCLUDED.learned_max_kw, slow_readings = EXCLUDED.slow_readings,
-       transaction_id = EXCLUDED.transaction_id`,
+       transaction_id = EXCLUDED.transaction_id, ev_suspended = EXCLUDED.ev_suspended`,
     [
       pk,
       s.sessionId,
@@ -516,6 +518,7 @@ async function upsertSession(c: pg.ClientBase, pk: number, s: SessionRecord): Pr
       s.profileId,
       s.transactionId ?? null,
       s.lastProfile ?? null,
+      s.evSuspended === true,
     ],
   );
 }
