@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateRequest } from "../engine/model/validate.js";
+import { solve } from "../engine/scheduler/solve.js";
 import { compileSitePlan } from "../service/sites/compile.js";
 import { forecastSession, historyOf, trainSite, trainingDue } from "../service/sites/forecast.js";
 import { ForecastSettingsSchema, SiteBodySchema } from "../service/sites/schema.js";
@@ -114,6 +115,67 @@ describe("forecast units", () => {
     expect(request.sessions[0].targetEnergyKwh).toBeCloseTo(10, 6);
     expect(forecasts.map((f) => f.sessionId)).toEqual(["day-30"]);
     expect(validateRequest(request).ok).toBe(true);
+  });
+});
+
+describe("expected arrivals (golden)", () => {
+  // Every past weekday: A plugs in on e1 at 08:00 for 4 h and 20 kWh; B on e2 at 11:00 for 2 h and 20 kWh.
+  const history: SessionRecord[] = [];
+  for (let d = 0; d < 20; d++) {
+    const day = T0 + d * DAY;
+    history.push({ ...endedCar(d), sessionId: `a-${d}`, endedAt: iso(day + 4 * HOUR), deliveredKwh: 20 });
+    history.push({
+      ...endedCar(d),
+      sessionId: `b-${d}`,
+      evseId: "e2",
+      startedAt: iso(day + 3 * HOUR),
+      endedAt: iso(day + 5 * HOUR),
+      deliveredKwh: 20,
+      announced: { ...endedCar(d).announced, userId: "driver-2" },
+    });
+  }
+  const body = SiteBodySchema.parse(
+    depot({
+      tariff: { importPrice: 0.25, demandChargePerKw: 10 },
+      forecast: { minSessions: 20, arrivals: true },
+      planning: { slotMinutes: 60, horizonHours: 6, clock: "events" },
+    }),
+  );
+  const settings = body.forecast!;
+  const trained = trainSite(history, settings)!;
+  const forecast = { trainedAt: iso(T0), sessions: trained.sessions, metrics: trained.metrics, model: trained.model };
+  const today = T0 + 28 * DAY; // a Monday, like T0
+  const a: SessionRecord = {
+    ...endedCar(28),
+    sessionId: "A",
+    state: "active",
+    endedAt: undefined,
+    deliveredKwh: 0,
+    announced: { ...endedCar(28).announced, departure: iso(today + 4 * HOUR), targetEnergyKwh: 20, defaulted: [] },
+  };
+
+  it("a late-morning arrival the forecast knows of changes the morning's peak", () => {
+    const plan = (arrivals: boolean) => {
+      const { request, expected } = compileSitePlan(body, EMPTY_STATE, [a], today, { forecast, settings: { ...settings, arrivals } });
+      const v = validateRequest(request);
+      if (!v.ok) throw new Error(JSON.stringify(v.problems));
+      return { response: solve(v.request), request: v.request, expected };
+    };
+    const without = plan(false);
+    const withArrivals = plan(true);
+    expect(without.request.sessions.map((s) => s.id)).toEqual(["A"]);
+    // The 11:00 arrival stands in the request (no EVSE), with the energy and stay the history shows.
+    const b = withArrivals.request.sessions.find((s) => s.id === "expected:" + iso(today + 3 * HOUR))!;
+    expect(b).toMatchObject({ arrival: iso(today + 3 * HOUR), departure: iso(today + 5 * HOUR), targetEnergyKwh: 20 });
+    expect(b.evseId).toBeUndefined();
+    expect(withArrivals.expected?.map((e) => e.sessionId)).toContain(b.id);
+    // Without it, A spreads its 20 kWh over its 4 h to keep the peak at 5 kW; knowing B comes at 11:00 with
+    // 20 kWh to take in 2 h, A charges faster in the morning so that the two never overlap.
+    const aFirst = (r: typeof without) => r.response.sessions[0].powerKw[0];
+    expect(aFirst(without)).toBeCloseTo(5, 3);
+    expect(aFirst(withArrivals)).toBeGreaterThan(6.5);
+    const aAt11 = withArrivals.response.sessions[0].powerKw[3];
+    expect(aAt11).toBeLessThan(0.01);
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import type { PhaseName, RequestInput } from "../../engine/model/schema.js";
 import type { Evse, ForecastSettings, Series, SiteBody } from "./schema.js";
-import { forecastSession, type SessionForecastView, type SiteForecast } from "./forecast.js";
+import { expectedArrivals, forecastSession, type ExpectedArrivalView, type SessionForecastView, type SiteForecast } from "./forecast.js";
 import { compact, overlay, sample, toSteps, type Aggregate, type Step } from "./series.js";
 import type { ForecastOverlay, SessionRecord, SiteState } from "./state.js";
 
@@ -16,6 +16,8 @@ export interface SitePlanInput {
   notes: string[];
   /** With a forecast: what each session was planned with. */
   forecasts: SessionForecastView[];
+  /** With forecast.arrivals: the sessions standing for cars still to come. */
+  expected?: ExpectedArrivalView[];
 }
 
 /** A trained model and the site's settings for it. */
@@ -180,6 +182,25 @@ export function compileSitePlan(
       notes.push(`session ${s.sessionId}: capped at ${round(learned)} kW, what its meter values show it takes`);
   }
 
+  let expected: ExpectedArrivalView[] | undefined;
+  if (forecast !== undefined && forecast.settings.arrivals) {
+    const meanEvseKw = body.evses.reduce((sum, e) => sum + e.maxChargeKw, 0) / body.evses.length;
+    try {
+      const arrivals = expectedArrivals(
+        forecast.forecast,
+        startMs,
+        slots,
+        slotMinutes,
+        meanEvseKw,
+        body.sessionDefaults.shortfallPenaltyPerKwh,
+      );
+      requestSessions.push(...arrivals.sessions);
+      expected = arrivals.views;
+    } catch (error) {
+      notes.push(`no expected arrivals (${(error as Error).message})`);
+    }
+  }
+
   return {
     request: {
       horizon: { start: new Date(startMs).toISOString(), slotMinutes, slots },
@@ -192,6 +213,7 @@ export function compileSitePlan(
     },
     notes,
     forecasts,
+    ...(expected !== undefined && { expected }),
   };
 }
 

@@ -9,6 +9,7 @@
  */
 import { predictArrivals, predictSession, trainForecast, type ForecastModel } from "../forecast/index.js";
 import type { HistorySession } from "../forecast/schema.js";
+import type { RequestInput } from "../../engine/model/schema.js";
 import type { ForecastSettings } from "./schema.js";
 import type { SessionRecord } from "./state.js";
 
@@ -50,6 +51,17 @@ export interface SessionForecastView {
   energyKwh?: { forecast: number; planned: number };
 }
 
+/** A session of the request that stands for the cars expected to arrive in one slot. */
+export interface ExpectedArrivalView {
+  sessionId: string;
+  arrival: string;
+  departure: string;
+  /** Expected number of cars arriving in the slot. */
+  count: number;
+  /** Their expected energy, kWh in all. */
+  energyKwh: number;
+}
+
 /** The `forecast` section of a plan. */
 export interface PlanForecast {
   trainedAt: string;
@@ -57,6 +69,61 @@ export interface PlanForecast {
   departureLevel: number;
   energyLevel: number;
   sessions: SessionForecastView[];
+  expectedArrivals?: ExpectedArrivalView[];
+}
+
+/** Ids of expected-arrival sessions start with this (they have no EVSE and get no OCPP profile). */
+export const EXPECTED_PREFIX = "expected:";
+/** Slots expecting fewer cars than this get no expected-arrival session. */
+const MIN_EXPECTED_COUNT = 0.05;
+/** Expected cars weigh this share of the site's shortfall penalty: real cars come first. */
+const EXPECTED_PENALTY_SHARE = 0.5;
+
+/**
+ * The cars the forecast expects within the horizon, one session per slot
+ * from the next slot on (a car arriving during the current slot cannot
+ * charge in it): the slot's expected count and energy, staying the site's
+ * median stay for that arrival time, drawing up to the count × the mean EVSE
+ * power.
+ */
+export function expectedArrivals(
+  forecast: SiteForecast,
+  startMs: number,
+  slots: number,
+  slotMinutes: number,
+  meanEvseKw: number,
+  shortfallPenaltyPerKwh: number,
+): { sessions: RequestInput["sessions"]; views: ExpectedArrivalView[] } {
+  const slotMs = slotMinutes * 60_000;
+  const forecastSlots = predictArrivals(forecast.model, startMs, slots, slotMinutes, [0.5]).slots;
+  const sessions: RequestInput["sessions"] = [];
+  const views: ExpectedArrivalView[] = [];
+  for (let t = 1; t < slots; t++) {
+    const slot = forecastSlots[t];
+    if (slot.meanCount < MIN_EXPECTED_COUNT || !(slot.meanEnergyKwh > 0)) continue;
+    const arrivalMs = slot.startMs;
+    const stayH = predictSession(forecast.model, { arrivalMs, levels: [0.5] }).durationH[0];
+    // At least one whole slot of stay, ending on a slot boundary.
+    const departureMs = arrivalMs + Math.max(1, Math.round((stayH * 3_600_000) / slotMs)) * slotMs;
+    const sessionId = `${EXPECTED_PREFIX}${new Date(arrivalMs).toISOString()}`;
+    sessions.push({
+      id: sessionId,
+      arrival: new Date(arrivalMs).toISOString(),
+      departure: new Date(departureMs).toISOString(),
+      initialEnergyKwh: 0,
+      targetEnergyKwh: round(slot.meanEnergyKwh),
+      maxChargeKw: round(Math.max(slot.meanCount, MIN_EXPECTED_COUNT) * meanEvseKw),
+      shortfallPenaltyPerKwh: shortfallPenaltyPerKwh * EXPECTED_PENALTY_SHARE,
+    });
+    views.push({
+      sessionId,
+      arrival: new Date(arrivalMs).toISOString(),
+      departure: new Date(departureMs).toISOString(),
+      count: round(slot.meanCount),
+      energyKwh: round(slot.meanEnergyKwh),
+    });
+  }
+  return { sessions, views };
 }
 
 /** An ended session as a history record; undefined for one too short or unmetered to learn from. */

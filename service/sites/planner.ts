@@ -49,6 +49,7 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
       request: input,
       notes,
       forecasts,
+      expected,
     } = compileSitePlan(
       site.body,
       site.state,
@@ -81,6 +82,7 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
             departureLevel: settings.departureLevel,
             energyLevel: settings.energyLevel,
             sessions: forecasts,
+            ...(expected !== undefined && { expectedArrivals: expected }),
           },
         }),
     };

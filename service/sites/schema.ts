@@ -152,6 +152,14 @@ export const ForecastSettingsSchema = z.strictObject({
   retrainHours: finite("a number of hours > 0")
     .refine((x) => x > 0, { message: "must be > 0" })
     .default(24),
+  /**
+   * Also plan for the cars the forecast expects to arrive within the horizon
+   * (each slot's expected arrivals as one session with no EVSE and no
+   * profile), so their energy is reserved and the peak set knowing of them.
+   * Real cars come first: these weigh half the site's shortfall penalty.
+   * @defaultValue false
+   */
+  arrivals: z.boolean({ error: "must be true or false" }).default(false),
   /** IANA zone in which arrival hours and weekdays are read. @defaultValue "UTC" */
   timeZone: z
     .string()
@@ -482,6 +490,10 @@ export const PlanSchema = z.object({
           energyKwh: z.object({ forecast: z.number(), planned: z.number() }).optional(),
         }),
       ),
+      expectedArrivals: z
+        .array(z.object({ sessionId: z.string(), arrival: z.string(), departure: z.string(), count: z.number(), energyKwh: z.number() }))
+        .optional()
+        .describe("with forecast.arrivals: the sessions of the request that stand for cars still to come"),
     })
     .optional()
     .describe("with site.forecast, once a model is trained: what each session was planned with"),
