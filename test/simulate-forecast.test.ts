@@ -43,4 +43,31 @@ describe("simulate --forecast", () => {
     expect(forecast.earlyLeaverShortfallKwh).toBeLessThan(plain.earlyLeaverShortfallKwh);
     expect(forecast.energyDeliveredShare).toBeGreaterThan(plain.energyDeliveredShare);
   });
+
+  it("plans a car that announced no energy to the forecast's energy, not a full battery", () => {
+    const config = simulateConfig([...args, "--forecast"]);
+    expect(config.forecast).toEqual({ departureLevel: 0.5, energyLevel: 0.5 });
+    expect(simulateConfig([...args, "--forecast-energy-level", "none"]).forecast).toEqual({ departureLevel: 0.5 });
+    expect(() => simulateConfig([...args, "--forecast-energy-level", "2"])).toThrow(/forecast-energy-level/);
+    const prepared = prepareReplay(config);
+    const silent = prepared.sessions.filter((s) => !s.energyAnnounced);
+    expect(silent.length).toBeGreaterThan(0);
+    const told = new Map<string, number[]>();
+    const options: SimulationOptions = {
+      ...DEFAULT_SIMULATION_OPTIONS,
+      ...config.options,
+      capacityKw: 30,
+      horizonSlots: prepared.horizonSlots,
+      forecast: prepared.forecast,
+    };
+    simulate(OPTIMAL_FORECAST, prepared.sessions, prepared.grid, options, undefined, undefined, (_k, r) => {
+      for (const s of r.sessions) told.set(s.id, [...(told.get(s.id) ?? []), s.targetEnergyKwh]);
+    });
+    for (const s of silent) {
+      const targets = told.get(s.id) ?? [];
+      expect(targets.length).toBeGreaterThan(0);
+      // Not the EV model's 60 kWh battery: what the forecast expects (or, while it still charges, a slot more).
+      expect(targets[0]).toBeLessThan(s.declaredTargetKwh);
+    }
+  });
 });

@@ -40,6 +40,9 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
   --forecast               add optimal+forecast: learn departures from the sessions that ended before --from and plan
                            each car to the earlier of its announced departure and that forecast's quantile
   --forecast-level Q       the quantile (default 0.5, the median; lower plans earlier departures)
+  --forecast-energy-level Q|none
+                           and a car that announced no energy is planned to this quantile of its energy forecast
+                           (default 0.5), or with none to a full battery of the EV model
   --ev-stops reported|silent
                            online: is an EV that stops by itself (full) reported, as stations report SuspendedEV,
                            so that it is planned for nothing more? (default reported)
@@ -130,6 +133,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
         "ev-stops": { type: "string" },
         forecast: { type: "boolean" },
         "forecast-level": { type: "string" },
+        "forecast-energy-level": { type: "string" },
         out: { type: "string" },
         currency: { type: "string" },
       },
@@ -172,7 +176,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
   );
   const timeZone = v.timezone ?? "America/Los_Angeles";
   if (!isTimeZone(timeZone)) throw new UsageError(`--timezone: unknown time zone "${timeZone}" (an IANA name, e.g. Europe/Amsterdam)`);
-  const forecast = v.forecast === true || v["forecast-level"] !== undefined;
+  const forecast = v.forecast === true || v["forecast-level"] !== undefined || v["forecast-energy-level"] !== undefined;
   let strategies = v.strategies !== undefined ? parseStrategies(v.strategies) : simStrategyNames().filter((s) => s !== OPTIMAL_FORECAST);
   if (strategies.includes(OPTIMAL_FORECAST) && !forecast) throw new UsageError("--strategies: optimal+forecast needs --forecast");
   // --forecast adds it beside optimal.
@@ -230,7 +234,12 @@ export function simulateConfig(args: string[]): ReplayConfig {
     }),
     png: !v["no-png"],
     ...(forecast && {
-      forecast: { departureLevel: number(v["forecast-level"], "forecast-level", 0.5, (x) => x > 0 && x < 1, "in (0, 1)") },
+      forecast: {
+        departureLevel: number(v["forecast-level"], "forecast-level", 0.5, (x) => x > 0 && x < 1, "in (0, 1)"),
+        ...(v["forecast-energy-level"] !== "none" && {
+          energyLevel: number(v["forecast-energy-level"], "forecast-energy-level", 0.5, (x) => x > 0 && x < 1, "in (0, 1), or none"),
+        }),
+      },
     }),
     currency: v.currency ?? "$",
   };

@@ -64,7 +64,7 @@ export interface ReplayConfig {
    * file's sessions that ended before `from` and plan each car to the
    * earlier of its announced departure and this quantile of the forecast.
    */
-  forecast?: { departureLevel: number };
+  forecast?: { departureLevel: number; energyLevel?: number };
 }
 
 export interface ReplayOutput {
@@ -193,12 +193,17 @@ export function prepareReplay(config: ReplayConfig): PreparedReplay {
   const models =
     config.options.v2gShare > 0 ? (config.evSpecsFile ? loadEvModels(config.evSpecsFile) : [DEFAULT_EV_MODEL]) : [DEFAULT_EV_MODEL];
   const sessions = prepareSessions(replay, grid, config.options, models);
-  const forecast = config.forecast === undefined ? undefined : learnForecast(config, file, fromMs, config.forecast.departureLevel);
+  const forecast = config.forecast === undefined ? undefined : learnForecast(config, file, fromMs, config.forecast);
   return { file, replay, span, horizonSlots, grid, sessions, yearAligned, forecast };
 }
 
 /** The forecast of `optimal+forecast`, trained only on sessions that ended before the replay starts. */
-function learnForecast(config: ReplayConfig, file: SessionFile, fromMs: number, departureLevel: number): SimulationForecast {
+function learnForecast(
+  config: ReplayConfig,
+  file: SessionFile,
+  fromMs: number,
+  levels: { departureLevel: number; energyLevel?: number },
+): SimulationForecast {
   // loadHistory reads the same rows as loadSessions, in the same order, with the driver ids.
   const history = loadHistory(config.sessionsFile);
   const users = new Map<string, string>();
@@ -208,7 +213,7 @@ function learnForecast(config: ReplayConfig, file: SessionFile, fromMs: number, 
   });
   const past = history.filter((h) => h.departureMs < fromMs);
   if (past.length === 0) throw new InputError(`--forecast: no session of ${config.sessionsFile} ended before --from to learn from`);
-  return { model: trainForecast(past, { timeZone: config.timeZone }), departureLevel, users };
+  return { model: trainForecast(past, { timeZone: config.timeZone }), ...levels, users };
 }
 
 export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutput {
@@ -285,6 +290,7 @@ export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutp
       meterCaps: config.options.meterCaps ?? false,
       evStops: config.options.evStops ?? "reported",
       forecastDepartureLevel: config.forecast?.departureLevel ?? null,
+      forecastEnergyLevel: config.forecast?.energyLevel ?? null,
       offlineLookaheadHours: (config.options.offlineLookaheadSlots * config.options.slotMinutes) / 60,
       offlineStrideHours: (config.options.offlineStrideSlots * config.options.slotMinutes) / 60,
       yearAligned,

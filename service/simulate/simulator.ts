@@ -39,6 +39,12 @@ export interface SimulationForecast {
   model: ForecastModel;
   /** Quantile of the departure forecast planned to (lower is more cautious). */
   departureLevel: number;
+  /**
+   * Quantile of the energy forecast a car that announced no energy is planned
+   * to (instead of a full battery of the EV model); undefined keeps the full
+   * battery.
+   */
+  energyLevel?: number;
   /** Driver ids by session id, where the data has them. */
   users: ReadonlyMap<string, string>;
 }
@@ -199,6 +205,8 @@ export interface SimSession {
    * full battery of the EV model (the EV stops when it is really full).
    */
   declaredTargetKwh: number;
+  /** Whether the driver announced an energy (declaredTargetKwh is then initial + it; else the EV model's battery). */
+  energyAnnounced: boolean;
   /** The energy the replay counts as requested: min(declared, real) when declared, else real. */
   requestedKwh: number;
   /** The battery cannot take more than this (initial + real energy): it was full when it stopped. */
@@ -280,6 +288,7 @@ export function prepareSessions(
         announcedCapacityKwh: Math.max(announced ?? 0, DEFAULT_EV_MODEL.batteryKwh),
         minEnergyKwh: 0,
         declaredTargetKwh: announced ?? DEFAULT_EV_MODEL.batteryKwh,
+        energyAnnounced: announced !== undefined,
         requestedKwh: requested,
         physicalMaxKwh: s.energyKwh,
         v2g: false,
@@ -303,6 +312,7 @@ export function prepareSessions(
       announcedCapacityKwh: Math.max(model.batteryKwh, announcedTarget),
       minEnergyKwh: 0.2 * capacity,
       declaredTargetKwh: announcedTarget,
+      energyAnnounced: announced !== undefined,
       requestedKwh: requested,
       physicalMaxKwh: e0 + s.energyKwh,
       v2g: true,
@@ -427,19 +437,30 @@ export function simulate(
   const solver: StrategyName = offline || forecasting ? "optimal" : strategy;
   const forecast = options.forecast;
   if (forecasting && forecast === undefined) throw new Error("optimal+forecast needs options.forecast (simulate --forecast)");
-  /** The departure planned for an EV still plugged in at `tk`: the announced one, or the forecast's quantile when earlier. */
-  const plannedDeparture = (s: SimSession, tk: number): number => {
-    if (!forecasting || forecast === undefined) return s.declaredDepartureMs;
+  /**
+   * What an EV still plugged in at `tk` is planned with: the announced
+   * departure, or the forecast's quantile when earlier; the announced target,
+   * or, for an EV that announced no energy, the forecast's energy quantile.
+   */
+  const plannedFor = (s: SimSession, tk: number, energyNow: number): { departureMs: number; targetKwh: number } => {
+    if (!forecasting || forecast === undefined) return { departureMs: s.declaredDepartureMs, targetKwh: s.declaredTargetKwh };
     const userId = forecast.users.get(s.id);
+    const energyLevel = s.energyAnnounced ? undefined : forecast.energyLevel;
+    const levels = [...new Set([forecast.departureLevel, ...(energyLevel === undefined ? [] : [energyLevel])])].sort((a, b) => a - b);
     const predicted = predictSession(forecast.model, {
       evseId: s.stationId,
       arrivalMs: s.arrivalMs,
       ...(userId !== undefined && { userId }),
       ...(s.declaredDepartureMs > s.arrivalMs && { announcedDepartureMs: s.declaredDepartureMs }),
       nowMs: Math.max(tk, s.arrivalMs),
-      levels: [forecast.departureLevel],
-    }).departureMs[0];
-    return Math.min(s.declaredDepartureMs, predicted);
+      levels,
+    });
+    const departureMs = Math.min(s.declaredDepartureMs, predicted.departureMs[levels.indexOf(forecast.departureLevel)]);
+    if (energyLevel === undefined) return { departureMs, targetKwh: s.declaredTargetKwh };
+    // An EV still taking energy (it has not stopped by itself) wants at least one more slot of it.
+    const slotEnergy = (s.maxChargeKw * grid.slotMinutes) / 60;
+    const energy = Math.max(predicted.energyKwh[levels.indexOf(energyLevel)], energyNow - s.initialEnergyKwh + slotEnergy);
+    return { departureMs, targetKwh: Math.min(s.announcedCapacityKwh, s.initialEnergyKwh + energy) };
   };
   const H = Math.min(offline ? options.offlineLookaheadSlots : options.horizonSlots, MAX_SLOTS, grid.length);
   const stride = offline ? (N <= H ? N : Math.max(1, Math.min(options.offlineStrideSlots, H))) : Math.max(1, options.recomputeEvery);
@@ -504,12 +525,13 @@ export function simulate(
         request.sessions = known.map((v) => {
           const s = sessions[v];
           const full = suspended[v] === 1;
+          const planned = plannedFor(s, tk, energy[v]);
           const request = sessionRequest(
             s,
             energy[v],
             undefined,
-            Math.max(plannedDeparture(s, tk), tk + slotMs),
-            full ? energy[v] : s.declaredTargetKwh,
+            Math.max(planned.departureMs, tk + slotMs),
+            full ? energy[v] : planned.targetKwh,
             full ? energy[v] : s.announcedCapacityKwh,
             options,
           );
