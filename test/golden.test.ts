@@ -655,6 +655,19 @@ describe("golden: site storage (spec §12)", () => {
     }
   });
 
+  it("optimal shaves the peak to 8 kW and the battery ends at exactly its final energy", () => {
+    const all = solveAll(input);
+    expectOptimalTotal(all, 82.8);
+    const r = all.get("optimal")!;
+    expectSchedule(r, { cost: { energy: 2.8, demand: 80, degradation: 0, shortfall: 0, total: 82.8 }, peak: 8 });
+    const bess = r.storage![0];
+    expectNumber(bess.powerKw[1], -4, "optimal bess.powerKw[1]", OPTIMAL_FLOW);
+    // The EV is idle in the peak slot, and the battery ends at 5 (more would cost 0.1/kWh): 1e-4 kWh, the cost tolerance's worth.
+    expectNumber(power(r, "car")[1], 0, "optimal car.powerKw[1]", OPTIMAL_FLOW);
+    expectNumber(bess.energyKwh[3], 5, "optimal bess.energyKwh[3]", 1e-4);
+    expect(bess.energyKwh[3]).toBeGreaterThanOrEqual(5 - 1e-6);
+  });
+
   it("the checker catches a battery that ends below its final energy", () => {
     const request = valid(input);
     const r = solve(request, { strategy: "edf" });
