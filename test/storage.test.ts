@@ -169,3 +169,50 @@ describe("storage and the spec §10 tie-break", () => {
     expectFinal(request, ours);
   });
 });
+
+describe("storage under an import limit the base load breaks, and under an iteration limit", () => {
+  const site = (base: number[]) =>
+    valid({
+      horizon: { start: START, slotMinutes: 60, slots: 4 },
+      site: { importLimitKw: 10, baseLoadKw: base },
+      tariff: { importPrice: 0.1 },
+      sessions: [],
+      storage: [{ id: "bess", capacityKwh: 10, initialEnergyKwh: 5, maxChargeKw: 4, maxDischargeKw: 4 }],
+    });
+
+  it("the battery covers a base load above the limit and still ends at its final energy", async () => {
+    // Slot 1: base 12 over a 10 kW limit; the battery gives 2 kW there and takes 2 kWh back in another
+    // slot: import 5 + 10 + 5 + 5 + 2 = 27 kWh at 0.1. Baselines (battery idle) are infeasible in slot 1.
+    const request = site([5, 12, 5, 5]);
+    const { ours, objective } = await againstHighs(request);
+    expect(Math.abs(objective - 2.7)).toBeLessThanOrEqual(1e-7);
+    expect(ours.infeasibleSlots).toEqual([]);
+    expect(ours.storage![0].powerKw[1]).toBeLessThanOrEqual(-2 + 1e-6);
+    expectFinal(request, ours);
+    const edf = checked(request, "edf").response;
+    expect(edf.status).toBe("infeasible");
+    expect(edf.infeasibleSlots).toEqual([1]);
+  });
+
+  it("where even the battery cannot cover it, the slot is named and the final energy still holds", () => {
+    // Slot 1: base 16, the battery's 4 kW leave 2 kW over the limit.
+    const request = site([5, 16, 5, 5]);
+    const ours = checked(request, "optimal").response;
+    expect(ours.status).toBe("infeasible");
+    expect(ours.infeasibleSlots).toEqual([1]);
+    expect(Math.abs(ours.site.netImportKw[1] - 12)).toBeLessThanOrEqual(1e-6);
+    expectFinal(request, ours);
+  });
+
+  it("a schedule repaired from an unconverged iterate keeps every battery at or above its final energy", () => {
+    for (const maxIterations of [3, 6, 10]) {
+      const input = withStorage(GENERATORS.depotV2g({ sessions: 30, slots: 96, slotMinutes: 15, seed: 3 }), { seed: 3, powerShare: 0.3 });
+      const request = valid({ ...input, solverOptions: { maxIterations } });
+      const ours = checked(request, "optimal").response;
+      expect(ours.status, `maxIterations ${maxIterations}`).toBe("feasible");
+      // Not the safety net (a baseline, batteries idle): the repaired LP schedule, batteries working.
+      expect(ours.storage!.some((b) => b.powerKw.some((p) => Math.abs(p) > 1e-3))).toBe(true);
+      expectFinal(request, ours);
+    }
+  });
+});
