@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import type { Request, RequestInput, Response } from "../engine/model/schema.js";
 import { solve } from "../engine/scheduler/solve.js";
+import { WattplanError } from "../engine/errors.js";
 import { GENERATORS, GENERATOR_NAMES } from "../testkit/generators/index.js";
 import { withStorage } from "../testkit/generators/storage.js";
 import { HighsReference } from "../testkit/reference/highs.js";
@@ -214,5 +215,24 @@ describe("storage under an import limit the base load breaks, and under an itera
       expect(ours.storage!.some((b) => b.powerKw.some((p) => Math.abs(p) > 1e-3))).toBe(true);
       expectFinal(request, ours);
     }
+  });
+});
+
+describe("storage: a final energy above the initial needs optimal", () => {
+  it("a baseline run on such a request is a 400 naming the field, not a scheduler failure", () => {
+    const request = shaving({ finalEnergyKwh: 7 });
+    let thrown: unknown;
+    try {
+      solve(request, { strategy: "edf" });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(WattplanError);
+    const error = thrown as WattplanError;
+    expect(error.statusCode).toBe(400);
+    expect(error.code).toBe("ERR_INVALID_REQUEST");
+    expect(error.message).toMatch(/^storage\[0\]\.finalEnergyKwh: above initialEnergyKwh \(5\): strategy edf leaves storage idle/);
+    // The same request with optimal is fine, and the battery ends at 7.
+    expectFinal(request, checked(request, "optimal").response);
   });
 });
