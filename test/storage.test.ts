@@ -236,3 +236,30 @@ describe("storage: a final energy above the initial needs optimal", () => {
     expectFinal(request, checked(request, "optimal").response);
   });
 });
+
+describe("storage: the reach check never refuses what a schedule can meet", () => {
+  it("a battery behind a 0 kW circuit is charged by a V2G car on the same circuit", () => {
+    // Circuit c allows no net flow, so the grid cannot reach the battery; the car can give 2 kW for 2 h.
+    const request = valid({
+      horizon: { start: START, slotMinutes: 60, slots: 2 },
+      site: { importLimitKw: 10 },
+      circuits: [{ id: "c", limitKw: 0 }],
+      tariff: { importPrice: 0.1 },
+      sessions: [
+        {
+          id: "car",
+          circuitId: "c",
+          departure: "2026-11-23T02:00:00Z",
+          initialEnergyKwh: 20,
+          targetEnergyKwh: 0,
+          maxChargeKw: 4,
+          maxDischargeKw: 4,
+        },
+      ],
+      storage: [{ id: "bess", circuitId: "c", capacityKwh: 10, initialEnergyKwh: 2, maxChargeKw: 4, maxDischargeKw: 4, finalEnergyKwh: 6 }],
+    });
+    const ours = checked(request, "optimal").response;
+    expectFinal(request, ours);
+    expect(ours.sessions[0].deliveredKwh).toBeLessThanOrEqual(-4 + 1e-6);
+  });
+});

@@ -194,6 +194,17 @@ const cases: [name: string, edit: (r: Json) => void, path: string, reason: RegEx
     "storage[0].finalEnergyKwh",
     /strategy edf leaves storage idle/,
   ],
+  // Each alone could take 5 kW · 3 h = 15 kWh through circuits b and a; together they need 20.
+  [
+    "final energies out of reach together",
+    (r) =>
+      (r.storage = [
+        battery({ capacityKwh: 20, circuitId: "b", finalEnergyKwh: 15 }),
+        battery({ id: "bess2", capacityKwh: 20, circuitId: "b", finalEnergyKwh: 15 }),
+      ]),
+    "storage[0].finalEnergyKwh",
+    /cannot be reached together with storage\[1\]: under circuit "a" they need 20 kWh.*at most 15 kWh/,
+  ],
   ["a one-phase battery given a phase count of 2", (r) => (r.storage = [battery({ phases: 2 })]), "storage[0].phases", /must be 1 or 3/],
 ];
 

@@ -263,45 +263,111 @@ function storageIssues(
     if (final === undefined) return;
     if (final > b.capacityKwh) add(at("finalEnergyKwh"), `must not exceed capacityKwh (${b.capacityKwh})`);
     else if (final < b.minEnergyKwh) add(at("finalEnergyKwh"), `must be at least minEnergyKwh (${b.minEnergyKwh})`);
-    else if (final > b.initialEnergyKwh) {
-      const reach = b.initialEnergyKwh + ((b.chargeEfficiency * r.horizon.slotMinutes) / 60) * chargeRoom(r, b, circuitIndex);
-      if (final > reach + REACH_TOLERANCE_KWH)
-        add(
-          at("finalEnergyKwh"),
-          `cannot be reached: charging as fast as maxChargeKw, its circuits and the import limit allow, the battery holds at most ${reach} kWh at the horizon's end`,
-        );
-    }
   });
+  reachIssues(r, circuitIndex, add);
 }
 
-/** Slack (kWh) of the final-energy reach check against rounding. */
+/** Slack (kWh) of the final-energy reach checks against rounding. */
 const REACH_TOLERANCE_KWH = 1e-9;
 
-/**
- * Σ_t of the most battery b could charge in slot t (kW) on its own: its
- * maxChargeKw, the limits of the circuits on its path, and the import room
- * left by base load minus PV. A final energy beyond this cannot be met (the
- * LP would have no feasible point). Arrays of a wrong length count as 0.
- */
-function chargeRoom(r: z.output<typeof RequestShape>, b: z.output<typeof StorageSchema>, circuitIndex: Map<string, number>): number {
-  const T = r.horizon.slots;
-  const at = (x: PerSlot, t: number) => (Array.isArray(x) ? (x.length === T ? x[t] : 0) : x);
-  const path: PerSlot[] = [];
-  const seen = new Set<string>();
-  for (let c = b.circuitId; c !== undefined && !seen.has(c);) {
-    seen.add(c);
+/** Circuit indices from `circuitId` up to the grid connection (stops at an unknown id or a cycle). */
+function pathOf(r: z.output<typeof RequestShape>, circuitIndex: Map<string, number>, circuitId: string | undefined): number[] {
+  const path: number[] = [];
+  for (let c = circuitId; c !== undefined;) {
     const k = circuitIndex.get(c);
-    if (k === undefined) break;
-    path.push(r.circuits[k].limitKw);
+    if (k === undefined || path.includes(k)) break;
+    path.push(k);
     c = r.circuits[k].parentId;
   }
-  let sum = 0;
-  for (let t = 0; t < T; t++) {
-    let room = Math.min(b.maxChargeKw, Math.max(0, at(r.site.importLimitKw, t) - at(r.site.baseLoadKw, t) + at(r.site.pvKw, t)));
-    for (const limit of path) room = Math.min(room, at(limit, t));
-    sum += room;
+  return path;
+}
+
+/**
+ * Spec §12: a final energy above the initial one must be reachable, or the
+ * LP has no feasible point. Per battery, and per group of such batteries
+ * under one node (the site or a circuit): Σ_t of the most the group can
+ * charge in slot t, bounded by its maxChargeKw, and by the import room left
+ * by base load − PV and each shared circuit's limit, both widened by
+ * whatever every other session and battery under that node could discharge
+ * into them (so a request is never refused that some schedule could meet;
+ * the check is necessary, not sufficient). Arrays of a wrong length count as 0.
+ */
+function reachIssues(
+  r: z.output<typeof RequestShape>,
+  circuitIndex: Map<string, number>,
+  add: (path: (string | number)[], message: string) => void,
+): void {
+  const T = r.horizon.slots;
+  const hours = r.horizon.slotMinutes / 60;
+  const at = (x: PerSlot, t: number) => (Array.isArray(x) ? (x.length === T ? x[t] : 0) : x);
+  const needing = r.storage.flatMap((b, i) =>
+    b.finalEnergyKwh !== undefined && b.finalEnergyKwh > b.initialEnergyKwh && b.finalEnergyKwh <= b.capacityKwh ? [i] : [],
+  );
+  if (needing.length === 0) return;
+  // What could feed a node: the discharge of everything under it (availability ignored: an upper bound).
+  const feed = new Array<number>(r.circuits.length).fill(0);
+  let feedSite = 0;
+  const devices = [
+    ...r.sessions.map((x) => ({ circuitId: x.circuitId, maxDischargeKw: x.maxDischargeKw })),
+    ...r.storage.map((x) => ({ circuitId: x.circuitId, maxDischargeKw: x.maxDischargeKw })),
+  ];
+  for (const d of devices) {
+    feedSite += d.maxDischargeKw;
+    for (const c of pathOf(r, circuitIndex, d.circuitId)) feed[c] += d.maxDischargeKw;
   }
-  return sum;
+  const paths = r.storage.map((b) => pathOf(r, circuitIndex, b.circuitId));
+  /** Energy (kWh, battery side) the group can take by the end, on the circuits all its members share. */
+  const room = (group: number[], shared: number[]): { grid: number; stored: number } => {
+    const maxC = group.reduce((sum, i) => sum + r.storage[i].maxChargeKw, 0);
+    const own = group.reduce((sum, i) => sum + r.storage[i].maxDischargeKw, 0);
+    const eta = Math.max(...group.map((i) => r.storage[i].chargeEfficiency));
+    let grid = 0;
+    for (let t = 0; t < T; t++) {
+      const importRoom = Math.max(0, at(r.site.importLimitKw, t) - at(r.site.baseLoadKw, t) + at(r.site.pvKw, t));
+      let kw = Math.min(maxC, importRoom + feedSite - own);
+      for (const c of shared) kw = Math.min(kw, at(r.circuits[c].limitKw, t) + feed[c] - own);
+      grid += Math.max(0, kw) * hours;
+    }
+    return { grid, stored: eta * grid };
+  };
+  const alone = new Set<number>();
+  for (const i of needing) {
+    const b = r.storage[i];
+    const reach = b.initialEnergyKwh + room([i], paths[i]).stored;
+    if (b.finalEnergyKwh! > reach + REACH_TOLERANCE_KWH) {
+      alone.add(i);
+      add(
+        ["storage", i, "finalEnergyKwh"],
+        `cannot be reached: charging as fast as maxChargeKw, its circuits and the import limit allow, the battery holds at most ${reach} kWh at the horizon's end`,
+      );
+    }
+  }
+  // Groups under the site and under each circuit (a group under several nodes is checked at each: the
+  // deeper, the more circuits it shares), each reported once.
+  const reported = new Set<string>();
+  const nodes: (number | undefined)[] = [undefined, ...r.circuits.map((_, k) => k)];
+  for (const node of nodes) {
+    const group = needing.filter((i) => !alone.has(i) && (node === undefined || paths[i].includes(node)));
+    const key = group.join(",");
+    if (group.length < 2 || reported.has(key)) continue;
+    const shared = node === undefined ? [] : paths[group[0]].slice(paths[group[0]].indexOf(node));
+    const need = group.reduce(
+      (sum, i) => sum + (r.storage[i].finalEnergyKwh! - r.storage[i].initialEnergyKwh) / r.storage[i].chargeEfficiency,
+      0,
+    );
+    const { grid } = room(group, shared);
+    if (need > grid + REACH_TOLERANCE_KWH) {
+      reported.add(key);
+      const where = node === undefined ? "at the grid connection" : `under circuit "${r.circuits[node].id}"`;
+      add(
+        ["storage", group[0], "finalEnergyKwh"],
+        `cannot be reached together with ${group
+          .slice(1)
+          .map((i) => `storage[${i}]`)
+          .join(", ")}: ${where} they need ${need} kWh from the grid by the horizon's end, at most ${grid} kWh can reach them`,
+      );
+    }
+  }
 }
 
 /**
