@@ -9,7 +9,7 @@ import {
   slots, sessions, circuits, ptr, f64At, setF64, i32At, setI32, setting,
   windowStart, windowEnd, windowOffset, sessionCircuit, circuitParent,
   sessionValue, slotValue, circuitLimit, phaseLimit, unbalanceLimit, sessionPhase,
-  ampsPerKw, phaseShare,
+  ampsPerKw, phaseShare, isStorage,
 } from "./problem";
 import { stepEnergy } from "./evaluate";
 import * as arena from "./arena";
@@ -81,6 +81,8 @@ export function runBaseline(strategy: StrategyId): void {
   for (let v = 0; v < V; v++) {
     const c = sessionCircuit(v);
     setI32(nodeOf, v, c >= 0 ? c : C);
+    // Spec §12: baselines leave storage idle (also when `optimal` falls back here after writing powers).
+    if (isStorage(v)) memory.fill(power + (<usize>windowOffset(v) << 3), 0, <usize>(windowEnd(v) - windowStart(v)) << 3);
     setF64(energyNow, v, sessionValue(Field.InitialEnergy, v));
   }
 
@@ -143,7 +145,7 @@ export function runBaseline(strategy: StrategyId): void {
 function collectActive(t: i32, dt: f64): void {
   activeCount = 0;
   for (let v = 0; v < sessions; v++) {
-    if (t < windowStart(v) || t >= windowEnd(v)) continue;
+    if (t < windowStart(v) || t >= windowEnd(v) || isStorage(v)) continue;
     const e = f64At(energyNow, v);
     const etaC = sessionValue(Field.ChargeEfficiency, v);
     const room = (sessionValue(Field.Capacity, v) - e) / (etaC * dt);

@@ -7,7 +7,7 @@ import { Field, Setting, Info } from "./layout";
 import {
   slots, sessions, circuits, ptr, f64At, setF64, setInfo, setting,
   windowStart, windowEnd, windowOffset, sessionCircuit, circuitParent,
-  sessionValue, slotValue, circuitLimit,
+  sessionValue, slotValue, circuitLimit, finalEnergy,
 } from "./problem";
 import * as arena from "./arena";
 import { addSessionCurrent, sumSubtrees, phaseExcess, clearCurrents } from "./phases";
@@ -71,7 +71,11 @@ export function evaluate(): void {
       if (circuit >= 0) setF64(circuitSum, circuit * T + t, f64At(circuitSum, circuit * T + t) + p);
     }
     let short: f64 = 0;
-    if (b > a) short = pos(sessionValue(Field.RequiredEnergy, v) - e);
+    if (b > a) {
+      short = pos(sessionValue(Field.RequiredEnergy, v) - e);
+      // Spec §12: a battery's energy after the last slot is at least its final energy (hard).
+      violation = max(violation, finalEnergy(v) - e);
+    }
     setF64(ptr(Field.Shortfall), v, short);
     shortfallCost += sessionValue(Field.ShortfallPenalty, v) * short;
   }

@@ -74,7 +74,12 @@ export enum Field {
   SessionPhase = 34,
   /** f64[sessions]: A per kW on one phase (1000 / the session's voltage). */
   AmpsPerKw = 35,
-  Count = 36,
+  // --- spec §12, site storage: batteries are sessions present in every slot
+  /** f64[sessions]: hard lower bound on the energy after the last window slot (the floor for EV sessions). */
+  FinalEnergy = 36,
+  /** i32[sessions]: 1 for a site battery, 0 for an EV session. */
+  SessionStorage = 37,
+  Count = 38,
 }
 
 /** Scalars written by the host into `Field.Settings`. */

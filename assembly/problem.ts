@@ -80,6 +80,8 @@ export function layout(T: i32, V: i32, C: i32, W: i32): void {
   place(Field.UnbalanceLimit, <usize>(C + 1) << 3);
   place(Field.SessionPhase, v4);
   place(Field.AmpsPerKw, v8);
+  place(Field.FinalEnergy, v8);
+  place(Field.SessionStorage, v4);
   place(Field.Info, <usize>Info.Count << 3);
   place(Field.Settings, <usize>Setting.Count << 3);
 }
@@ -104,6 +106,10 @@ export function layout(T: i32, V: i32, C: i32, W: i32): void {
 /** -1 three-phase, 0-2 one-phase on L1-L3, 3 one-phase on an unknown phase. */
 @inline export function sessionPhase(v: i32): i32 { return i32At(ptr(Field.SessionPhase), v); }
 @inline export function ampsPerKw(v: i32): f64 { return f64At(ptr(Field.AmpsPerKw), v); }
+/** Spec §12: the hard lower bound on session v's energy after its last window slot. */
+@inline export function finalEnergy(v: i32): f64 { return f64At(ptr(Field.FinalEnergy), v); }
+/** Spec §12: true when session v is a site battery. */
+@inline export function isStorage(v: i32): bool { return i32At(ptr(Field.SessionStorage), v) != 0; }
 /** a_v,φ of spec §11: the share of session v's current on phase φ. */
 @inline export function phaseShare(v: i32, phi: i32): f64 {
   const p = sessionPhase(v);

@@ -613,3 +613,70 @@ describe("the shipped examples", () => {
     }
   });
 });
+
+describe("golden: site storage (spec §12)", () => {
+  // Four 1 h slots, base load [4, 12, 4, 4] kW, flat 0.1/kWh, demand charge 10/kW above 0.
+  // One EV: empty, 4 kWh by 04:00, 2 kW. One battery: 10 kWh, holding 5, ±4 kW, lossless.
+  // Baselines: the battery stays idle at 5 kWh; the EV charges 2 kW in slots 0 and 1 (nothing competes),
+  //   net [6, 14, 4, 4]: energy 28 · 0.1 = 2.8, peak 14, demand 140, total 142.8.
+  // optimal: slot 1 cannot go below 12 − 4 = 8 (the battery's most), so the least peak is 8, with the EV
+  //   idle in slot 1; the other slots hold 4 + EV + battery ≤ 8 and must take the EV's 4 kWh and the
+  //   4 kWh the battery gave (its final energy ≥ its initial 5): 12 + 8 = 20 ≤ 3 · 8. Lossless, so
+  //   the energy bought is 28 kWh whatever the split: 2.8 + 80 = 82.8. The battery ends at exactly 5
+  //   (more would cost 0.1/kWh).
+  const input: RequestInput = {
+    horizon: { ...HOURLY, slots: 4 },
+    site: { importLimitKw: 20, baseLoadKw: [4, 12, 4, 4] },
+    tariff: { importPrice: 0.1, demandChargePerKw: 10 },
+    sessions: [{ id: "car", departure: "2026-11-23T04:00:00Z", targetEnergyKwh: 4, maxChargeKw: 2 }],
+    storage: [{ id: "bess", capacityKwh: 10, initialEnergyKwh: 5, maxChargeKw: 4, maxDischargeKw: 4 }],
+  };
+
+  it("baselines leave the battery idle and report it under storage, not sessions", () => {
+    const all = solveAll(input);
+    for (const s of BASELINES) {
+      const r = all.get(s)!;
+      expect(
+        r.sessions.map((x) => x.id),
+        s,
+      ).toEqual(["car"]);
+      expect(
+        r.storage?.map((x) => x.id),
+        s,
+      ).toEqual(["bess"]);
+      expectNumbers(r.storage![0].powerKw, [0, 0, 0, 0], `${s} bess.powerKw`);
+      expectNumbers(r.storage![0].energyKwh, [5, 5, 5, 5], `${s} bess.energyKwh`);
+      expectSchedule(r, {
+        powers: { car: [2, 2, 0, 0] },
+        net: [6, 14, 4, 4],
+        cost: { energy: 2.8, demand: 140, degradation: 0, shortfall: 0, total: 142.8 },
+        peak: 14,
+      });
+    }
+  });
+
+  it("optimal shaves the peak to 8 kW and the battery ends at exactly its final energy", () => {
+    const all = solveAll(input);
+    expectOptimalTotal(all, 82.8);
+    const r = all.get("optimal")!;
+    expectSchedule(r, { cost: { energy: 2.8, demand: 80, degradation: 0, shortfall: 0, total: 82.8 }, peak: 8 });
+    const bess = r.storage![0];
+    expectNumber(bess.powerKw[1], -4, "optimal bess.powerKw[1]", OPTIMAL_FLOW);
+    // The EV is idle in the peak slot, and the battery ends at 5 (more would cost 0.1/kWh): 1e-4 kWh, the cost tolerance's worth.
+    expectNumber(power(r, "car")[1], 0, "optimal car.powerKw[1]", OPTIMAL_FLOW);
+    expectNumber(bess.energyKwh[3], 5, "optimal bess.energyKwh[3]", 1e-4);
+    expect(bess.energyKwh[3]).toBeGreaterThanOrEqual(5 - 1e-6);
+  });
+
+  it("the checker catches a battery that ends below its final energy", () => {
+    const request = valid(input);
+    const r = solve(request, { strategy: "edf" });
+    // Drain the battery by 1 kWh in the last slot: peak and costs recomputed, rule 7 broken.
+    const tampered: Response = structuredClone(r);
+    tampered.storage![0].powerKw[3] = -1;
+    tampered.storage![0].energyKwh[3] = 4;
+    const check = checkSchedule(request, tampered);
+    expect(check.errors.map((v) => v.rule)).toContain(7);
+    expect(check.errors.find((v) => v.rule === 7)?.amount).toBeCloseTo(1, 12);
+  });
+});

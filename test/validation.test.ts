@@ -126,7 +126,97 @@ const cases: [name: string, edit: (r: Json) => void, path: string, reason: RegEx
   ["a missing departure", (r) => delete r.sessions[0].departure, "sessions[0].departure", /^required$/],
   ["a missing importLimitKw", (r) => delete r.site.importLimitKw, "site.importLimitKw", /^required$/],
   ["an unknown strategy", (r) => (r.strategy = "fastest"), "strategy", /one of optimal, uncontrolled, equalShare, edf, llf/],
+  // Site storage (spec §12).
+  ["a battery without capacity", (r) => (r.storage = [battery({ capacityKwh: undefined })]), "storage[0].capacityKwh", /^required$/],
+  [
+    "a battery without maxDischargeKw",
+    (r) => (r.storage = [battery({ maxDischargeKw: undefined })]),
+    "storage[0].maxDischargeKw",
+    /^required$/,
+  ],
+  ["a negative battery charge power", (r) => (r.storage = [battery({ maxChargeKw: -1 })]), "storage[0].maxChargeKw", /≥ 0/],
+  [
+    "a battery efficiency above 1",
+    (r) => (r.storage = [battery({ dischargeEfficiency: 1.2 })]),
+    "storage[0].dischargeEfficiency",
+    /\(0, 1\]/,
+  ],
+  ["an unknown battery field", (r) => (r.storage = [battery({ soc: 0.5 })]), "storage[0]", /unknown field "soc"/],
+  [
+    "a battery on an unknown circuit",
+    (r) => (r.storage = [battery({ circuitId: "zz" })]),
+    "storage[0].circuitId",
+    /unknown circuit id "zz"/,
+  ],
+  ["a duplicate battery id", (r) => (r.storage = [battery({}), battery({})]), "storage[1].id", /duplicate storage id "bess"/],
+  ["a battery named like a session", (r) => (r.storage = [battery({ id: "s" })]), "storage[0].id", /already a session id/],
+  [
+    "a battery holding more than its capacity",
+    (r) => (r.storage = [battery({ initialEnergyKwh: 11 })]),
+    "storage[0].initialEnergyKwh",
+    /must not exceed capacityKwh \(10\)/,
+  ],
+  [
+    "a battery below its minimum",
+    (r) => (r.storage = [battery({ minEnergyKwh: 6 })]),
+    "storage[0].minEnergyKwh",
+    /must not exceed initialEnergyKwh \(5\)/,
+  ],
+  [
+    "a final energy above capacity",
+    (r) => (r.storage = [battery({ finalEnergyKwh: 12 })]),
+    "storage[0].finalEnergyKwh",
+    /must not exceed capacityKwh/,
+  ],
+  [
+    "a final energy below the minimum",
+    (r) => (r.storage = [battery({ minEnergyKwh: 2, finalEnergyKwh: 1 })]),
+    "storage[0].finalEnergyKwh",
+    /at least minEnergyKwh \(2\)/,
+  ],
+  // 3 h at 1 kW (its own limit) from 5 kWh reaches 8, not 9.
+  [
+    "a final energy out of reach",
+    (r) => (r.storage = [battery({ maxChargeKw: 1, finalEnergyKwh: 9 })]),
+    "storage[0].finalEnergyKwh",
+    /cannot be reached.*at most 8 kWh/,
+  ],
+  // The site has 10 kW of import: 4 kW of base load leaves 6, and circuit a caps it at 5 (3 h: 15 + 5 > 19).
+  [
+    "a final energy beyond the circuit's room",
+    (r) => ((r.site.baseLoadKw = 4), (r.storage = [battery({ capacityKwh: 30, maxChargeKw: 20, circuitId: "b", finalEnergyKwh: 21 })])),
+    "storage[0].finalEnergyKwh",
+    /at most 20 kWh/,
+  ],
+  [
+    "a final energy above the initial for a baseline",
+    (r) => ((r.strategy = "edf"), (r.storage = [battery({ finalEnergyKwh: 6 })])),
+    "storage[0].finalEnergyKwh",
+    /strategy edf leaves storage idle/,
+  ],
+  // Each alone could take 5 kW · 3 h = 15 kWh through circuits b and a; together they need 20.
+  [
+    "final energies out of reach together",
+    (r) =>
+      (r.storage = [
+        battery({ capacityKwh: 20, circuitId: "b", finalEnergyKwh: 15 }),
+        battery({ id: "bess2", capacityKwh: 20, circuitId: "b", finalEnergyKwh: 15 }),
+      ]),
+    "storage[0].finalEnergyKwh",
+    /cannot be reached together with storage\[1\]: under circuit "a" they need 20 kWh.*at most 15 kWh/,
+  ],
+  ["a one-phase battery given a phase count of 2", (r) => (r.storage = [battery({ phases: 2 })]), "storage[0].phases", /must be 1 or 3/],
 ];
+
+/** A valid site battery (spec §12) with some fields replaced; undefined removes one. */
+function battery(edit: Json): Json {
+  const b: Json = { id: "bess", capacityKwh: 10, initialEnergyKwh: 5, maxChargeKw: 4, maxDischargeKw: 4 };
+  for (const [k, x] of Object.entries(edit)) {
+    if (x === undefined) delete b[k];
+    else b[k] = x;
+  }
+  return b;
+}
 
 describe("validation: one problem, at the right path, with the reason", () => {
   it.each(cases)("%s", (_name, edit, path, reason) => {

@@ -3,7 +3,10 @@
 // with A never stored: `multiplyA` and `multiplyAT` walk its structure.
 //
 // Columns (offsets into the flat variable vector, W = Σ window lengths):
-//   charge c, energy e ..................... per window slot (W each)
+//   charge c, energy e ..................... per window slot (W each; a
+//                                            site battery's window is the
+//                                            horizon, its last e boxed below
+//                                            by its final energy, spec §12)
 //   discharge d ............................ per window slot of sessions
 //                                            that can discharge (WD)
 //   shortfall s, surplus σ ................. per session (V each)
@@ -31,7 +34,7 @@ import {
   slots, sessions, circuits, windowSlots, setting,
   windowStart, windowEnd, windowOffset, sessionCircuit, circuitParent,
   sessionValue, slotValue, circuitLimit, phaseLimit, unbalanceLimit, sessionPhase,
-  ampsPerKw, phaseShare,
+  ampsPerKw, phaseShare, finalEnergy,
 } from "../problem";
 import * as arena from "../arena";
 
@@ -316,7 +319,10 @@ export function build(): void {
         st(up, d, sessionValue(Field.MaxDischarge, v));
         st(cost, d, dt * degr);
       }
-      st(lo, oE + j, floor);
+      // Spec §12: the energy after the last slot is at least the final energy
+      // (a battery's finalEnergyKwh; the floor itself for an EV): a box, so
+      // the rows, their structure and the dual bound are unchanged.
+      st(lo, oE + j, i == b - a - 1 ? max(floor, finalEnergy(v)) : floor);
       st(up, oE + j, cap);
       st(rhs, rE + j, i == 0 ? sessionValue(Field.InitialEnergy, v) : 0);
     }

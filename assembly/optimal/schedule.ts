@@ -15,7 +15,7 @@ import { Field, Info, Setting } from "../layout";
 import {
   ptr, setting, info, windowStart, windowEnd, windowOffset, sessionCircuit, circuitParent,
   sessionValue, slotValue, circuitLimit, phaseLimit, unbalanceLimit, sessionPhase, ampsPerKw,
-  phaseShare,
+  phaseShare, finalEnergy, isStorage,
 } from "../problem";
 import { stepEnergy, evaluate } from "../evaluate";
 import { addSessionCurrent, sumSubtrees, clearCurrents } from "../phases";
@@ -449,6 +449,8 @@ function coverOverrun(): void {
         if (k >= i) lowest = min(lowest, e);
       }
       add = min(add, max(0, (lowest - floor) * etaD / dt) * INSIDE);
+      // Spec §12: nor the energy after the last slot below the final energy (the floor for EVs).
+      add = min(add, max(0, (e - finalEnergy(v)) * etaD / dt) * INSIDE);
       // Circuits: discharging more makes each sum on the path more negative.
       let c = sessionCircuit(v);
       while (c >= 0 && add > 0) {
@@ -458,6 +460,57 @@ function coverOverrun(): void {
       if (!(add > 0)) continue;
       st(power, off + i, p - add);
       over -= add;
+    }
+  }
+}
+
+/**
+ * Spec §12: the repair's scaling of charging (limit pass) can leave a site
+ * battery a rounding short of its final energy, which the interior point
+ * kept strictly above. Raise its power where every limit has room, latest
+ * slots first: less discharging first (each kW gives Δ/η_d kWh), then more
+ * charging (Δ·η_c), within maxChargeKw, the capacity over the later slots,
+ * the circuits on its path and the import limit. Skipped under phase
+ * limits (left to the evaluator, which then falls back to a baseline).
+ */
+function holdFinalEnergy(): void {
+  if (phased) return;
+  const power = ptr(Field.Power);
+  for (let v = 0; v < V; v++) {
+    if (!isStorage(v)) continue;
+    const a = windowStart(v);
+    const w = windowEnd(v) - a;
+    if (w <= 0) continue;
+    const off = windowOffset(v);
+    const etaC = sessionValue(Field.ChargeEfficiency, v);
+    const etaD = sessionValue(Field.DischargeEfficiency, v);
+    const cap = sessionValue(Field.Capacity, v);
+    const maxC = sessionValue(Field.MaxCharge, v);
+    const final = finalEnergy(v);
+    for (let i = w - 1; i >= 0; i--) {
+      // The trajectory now: the deficit, and the highest energy from slot i on (the capacity's room).
+      let e = sessionValue(Field.InitialEnergy, v);
+      let highest: f64 = -Infinity;
+      for (let k = 0; k < w; k++) {
+        e = stepEnergy(e, ld(power, off + k), dt, etaC, etaD);
+        if (k >= i) highest = max(highest, e);
+      }
+      const deficit = final - e;
+      if (!(deficit > 0)) break;
+      const t = a + i;
+      const p = ld(power, off + i);
+      // One regime per slot: undo discharging, or add charging.
+      const gain = p < 0 ? dt / etaD : dt * etaC;
+      let raise = p < 0 ? -p : maxC - p;
+      raise = min(raise, deficit / gain / INSIDE);
+      raise = min(raise, max(0, (cap - highest) / gain) * INSIDE);
+      raise = min(raise, max(0, importLimit(t) - netImport(t)) * INSIDE);
+      let c = sessionCircuit(v);
+      while (c >= 0 && raise > 0) {
+        raise = min(raise, max(0, circuitLimit(c, t) - subtreeSum(c, t)) * INSIDE);
+        c = circuitParent(c);
+      }
+      if (raise > 0) st(power, off + i, p + raise);
     }
   }
 }
@@ -1101,6 +1154,7 @@ function repairWith(x: usize, patterned: bool): void {
     memory.copy(power, bestPower, <usize>W << 3);
     memory.copy(curtail, bestCurtail, <usize>T << 3);
   }
+  holdFinalEnergy();
   coverOverrun();
   enforceMin = false;
   arena.release(mark);

@@ -36,6 +36,7 @@ import * as arena from "../arena";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
 import { ld, st, ldi, sti } from "./lp";
+import { isStorage, windowOffset, windowStart, windowEnd } from "../problem";
 
 /** How far (share of its box) a column may sit from the end it is fixed at. */
 const FIX_DISTANCE: f64 = 1e-5;
@@ -139,8 +140,19 @@ function restrictToFace(room: f64): bool {
   return true;
 }
 
-/** Stage 2's costs: −1 on every energy column, zero elsewhere. */
+/**
+ * Stage 2's costs: −1 on every EV energy column, zero elsewhere. A site
+ * battery (spec §12) has no "earlier" to reach: weighed like a car it would
+ * be filled early at the cars' expense wherever a limit makes them compete,
+ * so its energy is free in stage 2 (still inside the face, so the cost
+ * stays within the room and the certificate is stage 1's).
+ */
 function setEarliestObjective(): void {
   memory.fill(lp.cost, 0, <usize>lp.nPad << 3);
-  for (let j = 0; j < lp.W; j++) st(lp.cost, lp.oE + j, -1);
+  for (let v = 0; v < lp.V; v++) {
+    if (isStorage(v)) continue;
+    const off = windowOffset(v);
+    const w = windowEnd(v) - windowStart(v);
+    for (let i = 0; i < w; i++) st(lp.cost, lp.oE + off + i, -1);
+  }
 }

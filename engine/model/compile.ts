@@ -47,7 +47,10 @@ export const THREE_PHASE = -1;
 export const UNKNOWN_PHASE = 3;
 
 export interface CompiledSessions {
+  /** EV sessions and site batteries (spec §12): the request's sessions first, then its storage. */
   count: number;
+  /** The request's EV sessions: indices 0..evCount−1; storage follows from evCount. */
+  evCount: number;
   /** Σ window lengths: the size of the window-slot arrays. */
   windowSlots: number;
   start: Int32Array;
@@ -72,6 +75,13 @@ export interface CompiledSessions {
   phase: Int32Array;
   /** 1000 / the session's voltage: A per kW on one phase. */
   ampsPerKw: Float64Array;
+  /**
+   * Hard lower bound on the energy after the last window slot: the battery's
+   * finalEnergyKwh (spec §12) for storage, the energy floor for EV sessions.
+   */
+  finalEnergy: Float64Array;
+  /** 1 for a site battery (spec §12), 0 for an EV session. */
+  storage: Int32Array;
 }
 
 export function perSlotArray(value: PerSlot, slots: number): Float64Array {
@@ -132,10 +142,11 @@ export function compile(request: Request): CompiledProblem {
   if (request.site.phaseLimitA !== undefined) phaseLimit.set(perSlotArray(request.site.phaseLimitA, T), C * T);
   const siteVoltage = request.site.voltageV ?? DEFAULT_VOLTAGE_V;
 
-  const V = request.sessions.length;
+  const V = request.sessions.length + request.storage.length;
   const f = () => new Float64Array(V);
   const s: CompiledSessions = {
     count: V,
+    evCount: request.sessions.length,
     windowSlots: 0,
     start: new Int32Array(V),
     end: new Int32Array(V),
@@ -156,6 +167,8 @@ export function compile(request: Request): CompiledProblem {
     departure: f(),
     phase: new Int32Array(V),
     ampsPerKw: f(),
+    finalEnergy: f(),
+    storage: new Int32Array(V),
   };
   let offset = 0;
   request.sessions.forEach((session, v) => {
@@ -188,6 +201,37 @@ export function compile(request: Request): CompiledProblem {
     // Spec §6: what cannot be delivered after the horizon must be delivered within it.
     const hoursAfter = departure.floor >= T ? Math.max(0, departure.value - T) * slotHours : 0;
     s.requiredEnergy[v] = eT - session.chargeEfficiency * session.maxChargeKw * hoursAfter;
+    s.finalEnergy[v] = s.energyFloor[v];
+  });
+  // Spec §12: a battery is a session present in every slot, with no shortfall
+  // term (required energy at its floor, no penalty) and a hard final energy.
+  // Its target is its initial energy: a baseline charging "to the target"
+  // leaves it idle.
+  request.storage.forEach((battery, i) => {
+    const v = request.sessions.length + i;
+    const e0 = battery.initialEnergyKwh;
+    s.start[v] = 0;
+    s.end[v] = T;
+    s.offset[v] = offset;
+    offset += T;
+    s.circuit[v] = battery.circuitId === undefined ? -1 : position.get(battery.circuitId)!;
+    s.initialEnergy[v] = e0;
+    s.targetEnergy[v] = e0;
+    s.capacity[v] = battery.capacityKwh;
+    s.energyFloor[v] = Math.min(battery.minEnergyKwh, e0);
+    s.requiredEnergy[v] = s.energyFloor[v];
+    s.finalEnergy[v] = battery.finalEnergyKwh ?? e0;
+    s.maxCharge[v] = battery.maxChargeKw;
+    s.minCharge[v] = 0;
+    s.maxDischarge[v] = battery.maxDischargeKw;
+    s.chargeEfficiency[v] = battery.chargeEfficiency;
+    s.dischargeEfficiency[v] = battery.dischargeEfficiency;
+    s.degradationCost[v] = battery.degradationCostPerKwh;
+    s.shortfallPenalty[v] = 0;
+    s.departure[v] = T;
+    s.phase[v] = battery.phases === 1 ? UNKNOWN_PHASE : THREE_PHASE;
+    s.ampsPerKw[v] = 1000 / (battery.voltageV ?? siteVoltage);
+    s.storage[v] = 1;
   });
   s.windowSlots = offset;
 

@@ -10,6 +10,7 @@ export const MAX_SLOTS = 2016;
 export const MAX_SLOT_MINUTES = 60;
 export const MAX_SESSIONS = 10_000;
 export const MAX_CIRCUITS = 1_000;
+export const MAX_STORAGE = 100;
 
 const finite = (what = "a finite number") =>
   z
@@ -99,6 +100,32 @@ export const SessionSchema = z.strictObject({
   voltageV: positive().optional(),
 });
 
+/**
+ * Spec §12: a stationary battery on site, a session plugged in for the whole
+ * horizon with no shortfall term and a hard final energy.
+ */
+export const StorageSchema = z.strictObject({
+  id: id(),
+  circuitId: id().optional(),
+  capacityKwh: positive(),
+  initialEnergyKwh: nonNegative(),
+  minEnergyKwh: nonNegative().default(0),
+  maxChargeKw: nonNegative(),
+  maxDischargeKw: nonNegative(),
+  chargeEfficiency: efficiency().default(1),
+  dischargeEfficiency: efficiency().default(1),
+  degradationCostPerKwh: nonNegative().default(0),
+  /** Hard: the energy after the last slot is at least this; default initialEnergyKwh. */
+  finalEnergyKwh: nonNegative().optional(),
+  /** Spec §11: 1 or 3 (default 3); a one-phase battery counts on every phase (its phase is not stated). */
+  phases: z
+    .number({ error: "must be 1 or 3" })
+    .refine((x) => x === 1 || x === 3, { message: "must be 1 or 3" })
+    .optional(),
+  /** Spec §11: phase-to-neutral voltage (V), default site.voltageV. */
+  voltageV: positive().optional(),
+});
+
 export const STRATEGY_NAMES = ["optimal", "uncontrolled", "equalShare", "edf", "llf"] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 export const StrategyNameSchema = z.enum(STRATEGY_NAMES, {
@@ -124,6 +151,7 @@ const RequestShape = z.strictObject({
   circuits: z.array(CircuitSchema).max(MAX_CIRCUITS, `at most ${MAX_CIRCUITS} circuits`).default([]),
   tariff: TariffSchema,
   sessions: z.array(SessionSchema).max(MAX_SESSIONS, `at most ${MAX_SESSIONS} sessions`),
+  storage: z.array(StorageSchema).max(MAX_STORAGE, `at most ${MAX_STORAGE} batteries`).default([]),
   strategy: StrategyNameSchema.default("optimal"),
   solverOptions: SolverOptionsSchema.optional(),
 });
@@ -211,13 +239,160 @@ export function semanticIssues(r: z.output<typeof RequestShape>): Issue[] {
     if (s.phase !== undefined && s.phases !== 1)
       add(at("phase"), `applies only to one-phase sessions: set phases to 1 (phases ${s.phases === undefined ? "defaults to 3" : "is 3"})`);
   });
+  storageIssues(r, circuitIndex, sessionIds, add);
+  return issues;
+}
+
+/** Spec §12: energies of each battery, its circuit, unique ids, a final energy it can reach. */
+function storageIssues(
+  r: z.output<typeof RequestShape>,
+  circuitIndex: Map<string, number>,
+  sessionIds: Set<string>,
+  add: (path: (string | number)[], message: string) => void,
+): void {
+  const ids = new Set<string>();
+  r.storage.forEach((b, i) => {
+    const at = (field: string) => ["storage", i, field];
+    if (ids.has(b.id)) add(at("id"), `duplicate storage id "${b.id}"`);
+    else if (sessionIds.has(b.id)) add(at("id"), `"${b.id}" is already a session id`);
+    ids.add(b.id);
+    if (b.circuitId !== undefined && !circuitIndex.has(b.circuitId)) add(at("circuitId"), `unknown circuit id "${b.circuitId}"`);
+    if (b.initialEnergyKwh > b.capacityKwh) add(at("initialEnergyKwh"), `must not exceed capacityKwh (${b.capacityKwh})`);
+    if (b.minEnergyKwh > b.initialEnergyKwh) add(at("minEnergyKwh"), `must not exceed initialEnergyKwh (${b.initialEnergyKwh})`);
+    const final = b.finalEnergyKwh;
+    if (final === undefined) return;
+    if (final > b.capacityKwh) add(at("finalEnergyKwh"), `must not exceed capacityKwh (${b.capacityKwh})`);
+    else if (final < b.minEnergyKwh) add(at("finalEnergyKwh"), `must be at least minEnergyKwh (${b.minEnergyKwh})`);
+  });
+  reachIssues(r, circuitIndex, add);
+}
+
+/** Slack (kWh) of the final-energy reach checks against rounding. */
+const REACH_TOLERANCE_KWH = 1e-9;
+
+/** Circuit indices from `circuitId` up to the grid connection (stops at an unknown id or a cycle). */
+function pathOf(r: z.output<typeof RequestShape>, circuitIndex: Map<string, number>, circuitId: string | undefined): number[] {
+  const path: number[] = [];
+  for (let c = circuitId; c !== undefined;) {
+    const k = circuitIndex.get(c);
+    if (k === undefined || path.includes(k)) break;
+    path.push(k);
+    c = r.circuits[k].parentId;
+  }
+  return path;
+}
+
+/**
+ * Spec §12: a final energy above the initial one must be reachable, or the
+ * LP has no feasible point. Per battery, and per group of such batteries
+ * under one node (the site or a circuit): Σ_t of the most the group can
+ * charge in slot t, bounded by its maxChargeKw, and by the import room left
+ * by base load − PV and each shared circuit's limit, both widened by
+ * whatever every other session and battery under that node could discharge
+ * into them (so a request is never refused that some schedule could meet;
+ * the check is necessary, not sufficient). Arrays of a wrong length count as 0.
+ */
+function reachIssues(
+  r: z.output<typeof RequestShape>,
+  circuitIndex: Map<string, number>,
+  add: (path: (string | number)[], message: string) => void,
+): void {
+  const T = r.horizon.slots;
+  const hours = r.horizon.slotMinutes / 60;
+  const at = (x: PerSlot, t: number) => (Array.isArray(x) ? (x.length === T ? x[t] : 0) : x);
+  const needing = r.storage.flatMap((b, i) =>
+    b.finalEnergyKwh !== undefined && b.finalEnergyKwh > b.initialEnergyKwh && b.finalEnergyKwh <= b.capacityKwh ? [i] : [],
+  );
+  if (needing.length === 0) return;
+  // What could feed a node: the discharge of everything under it (availability ignored: an upper bound).
+  const feed = new Array<number>(r.circuits.length).fill(0);
+  let feedSite = 0;
+  const devices = [
+    ...r.sessions.map((x) => ({ circuitId: x.circuitId, maxDischargeKw: x.maxDischargeKw })),
+    ...r.storage.map((x) => ({ circuitId: x.circuitId, maxDischargeKw: x.maxDischargeKw })),
+  ];
+  for (const d of devices) {
+    feedSite += d.maxDischargeKw;
+    for (const c of pathOf(r, circuitIndex, d.circuitId)) feed[c] += d.maxDischargeKw;
+  }
+  const paths = r.storage.map((b) => pathOf(r, circuitIndex, b.circuitId));
+  /** Energy (kWh, battery side) the group can take by the end, on the circuits all its members share. */
+  const room = (group: number[], shared: number[]): { grid: number; stored: number } => {
+    const maxC = group.reduce((sum, i) => sum + r.storage[i].maxChargeKw, 0);
+    const own = group.reduce((sum, i) => sum + r.storage[i].maxDischargeKw, 0);
+    const eta = Math.max(...group.map((i) => r.storage[i].chargeEfficiency));
+    let grid = 0;
+    for (let t = 0; t < T; t++) {
+      const importRoom = Math.max(0, at(r.site.importLimitKw, t) - at(r.site.baseLoadKw, t) + at(r.site.pvKw, t));
+      let kw = Math.min(maxC, importRoom + feedSite - own);
+      for (const c of shared) kw = Math.min(kw, at(r.circuits[c].limitKw, t) + feed[c] - own);
+      grid += Math.max(0, kw) * hours;
+    }
+    return { grid, stored: eta * grid };
+  };
+  const alone = new Set<number>();
+  for (const i of needing) {
+    const b = r.storage[i];
+    const reach = b.initialEnergyKwh + room([i], paths[i]).stored;
+    if (b.finalEnergyKwh! > reach + REACH_TOLERANCE_KWH) {
+      alone.add(i);
+      add(
+        ["storage", i, "finalEnergyKwh"],
+        `cannot be reached: charging as fast as maxChargeKw, its circuits and the import limit allow, the battery holds at most ${reach} kWh at the horizon's end`,
+      );
+    }
+  }
+  // Groups under the site and under each circuit (a group under several nodes is checked at each: the
+  // deeper, the more circuits it shares), each reported once.
+  const reported = new Set<string>();
+  const nodes: (number | undefined)[] = [undefined, ...r.circuits.map((_, k) => k)];
+  for (const node of nodes) {
+    const group = needing.filter((i) => !alone.has(i) && (node === undefined || paths[i].includes(node)));
+    const key = group.join(",");
+    if (group.length < 2 || reported.has(key)) continue;
+    const shared = node === undefined ? [] : paths[group[0]].slice(paths[group[0]].indexOf(node));
+    const need = group.reduce(
+      (sum, i) => sum + (r.storage[i].finalEnergyKwh! - r.storage[i].initialEnergyKwh) / r.storage[i].chargeEfficiency,
+      0,
+    );
+    const { grid } = room(group, shared);
+    if (need > grid + REACH_TOLERANCE_KWH) {
+      reported.add(key);
+      const where = node === undefined ? "at the grid connection" : `under circuit "${r.circuits[node].id}"`;
+      add(
+        ["storage", group[0], "finalEnergyKwh"],
+        `cannot be reached together with ${group
+          .slice(1)
+          .map((i) => `storage[${i}]`)
+          .join(", ")}: ${where} they need ${need} kWh from the grid by the horizon's end, at most ${grid} kWh can reach them`,
+      );
+    }
+  }
+}
+
+/**
+ * Spec §12: baselines leave storage idle, so its energy stays at
+ * initialEnergyKwh; a finalEnergyKwh above that only `optimal` can meet.
+ * Returns the issues for running `strategy` on the request.
+ */
+export function strategyIssues(r: Pick<z.output<typeof RequestShape>, "storage">, strategy: StrategyName): Issue[] {
+  if (strategy === "optimal") return [];
+  const issues: Issue[] = [];
+  r.storage.forEach((b, i) => {
+    if (b.finalEnergyKwh !== undefined && b.finalEnergyKwh > b.initialEnergyKwh)
+      issues.push({
+        path: ["storage", i, "finalEnergyKwh"],
+        message: `above initialEnergyKwh (${b.initialEnergyKwh}): strategy ${strategy} leaves storage idle (spec §12), only optimal can charge it`,
+      });
+  });
   return issues;
 }
 
 /** A valid scheduling request (spec §1-4, 8), defaults applied. */
 export const RequestSchema = RequestShape.superRefine(
   (r, ctx) => {
-    for (const issue of semanticIssues(r)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message, input: undefined });
+    for (const issue of [...semanticIssues(r), ...strategyIssues(r, r.strategy)])
+      ctx.addIssue({ code: "custom", path: issue.path, message: issue.message, input: undefined });
   },
   {
     // The cross-field rules read the whole request: they run once its shape is right.
@@ -229,6 +404,7 @@ export type RequestInput = z.input<typeof RequestSchema>;
 export type Request = z.output<typeof RequestSchema>;
 export type Session = z.output<typeof SessionSchema>;
 export type Circuit = z.output<typeof CircuitSchema>;
+export type Storage = z.output<typeof StorageSchema>;
 
 export const STATUSES = ["optimal", "feasible", "infeasible"] as const;
 export type Status = (typeof STATUSES)[number];
@@ -259,6 +435,16 @@ export const ResponseSchema = z.object({
   warnings: z.array(z.string()),
   infeasibleSlots: z.array(z.number().int()).describe("slots whose net import still exceeds the import limit (status infeasible)"),
   sessions: z.array(SessionResultSchema),
+  storage: z
+    .array(
+      z.object({
+        id: z.string(),
+        powerKw: z.array(z.number()).describe("signed power per slot, kW (+ charging, − discharging)"),
+        energyKwh: z.array(z.number()).describe("battery energy after each slot, kWh"),
+      }),
+    )
+    .optional()
+    .describe("spec §12: site batteries, in request order (always present in a scheduler response)"),
   site: z.object({
     netImportKw: z.array(z.number()),
     curtailedPvKw: z.array(z.number()),

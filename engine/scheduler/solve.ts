@@ -5,7 +5,8 @@
  */
 import { Info, SolveStatus, TieBreak } from "../../assembly/layout.js";
 import { compile, type CompiledProblem } from "../model/compile.js";
-import type { Request, Response, Status, StrategyName } from "../model/schema.js";
+import { strategyIssues, type Request, type Response, type Status, type StrategyName } from "../model/schema.js";
+import { jsonPath } from "../model/validate.js";
 import { WattplanError } from "../errors.js";
 import { DEFAULT_SOLVER_SETTINGS, Scheduler, type RawSchedule, type SolverSettings } from "./wasm.js";
 import { STRATEGIES } from "./strategies.js";
@@ -30,6 +31,12 @@ export function solve(request: Request, options: SolveOptions = {}): Response {
   const strategy = Object.hasOwn(STRATEGIES, name) ? STRATEGIES[name] : undefined;
   // Typed callers cannot get here; untyped ones (JSON from elsewhere) get a clear error, not a TypeError.
   if (strategy === undefined) throw new WattplanError("ERR_INVALID_REQUEST", `unknown strategy "${String(name)}"`);
+  // Spec §12: a request may be valid for `optimal` and not for a baseline run on it (a final energy above the initial).
+  const issues = strategyIssues(request, strategy.name);
+  if (issues.length > 0) {
+    const problems = issues.map((i) => ({ path: jsonPath(i.path), message: i.message }));
+    throw new WattplanError("ERR_INVALID_REQUEST", problems.map((p) => `${p.path}: ${p.message}`).join("\n"), { problems });
+  }
   const problem = compile(request);
   const settings: SolverSettings = {
     ...DEFAULT_SOLVER_SETTINGS,
@@ -80,7 +87,7 @@ function assemble(request: Request, problem: CompiledProblem, raw: RawSchedule, 
   const s = problem.sessions;
   const warnings: string[] = [];
 
-  const sessions = request.sessions.map((session, v) => {
+  const trajectory = (v: number) => {
     const powerKw = new Array<number>(T).fill(0);
     const energyKwh = new Array<number>(T);
     const a = s.start[v];
@@ -93,6 +100,10 @@ function assemble(request: Request, problem: CompiledProblem, raw: RawSchedule, 
       }
       energyKwh[t] = e;
     }
+    return { powerKw, energyKwh, e };
+  };
+  const sessions = request.sessions.map((session, v) => {
+    const { powerKw, energyKwh, e } = trajectory(v);
     return {
       id: session.id,
       ...(session.evseId !== undefined && { evseId: session.evseId }),
@@ -101,6 +112,12 @@ function assemble(request: Request, problem: CompiledProblem, raw: RawSchedule, 
       deliveredKwh: e - s.initialEnergy[v],
       shortfallKwh: raw.shortfall[v],
     };
+  });
+
+  // Spec §12: batteries follow the sessions in the compiled arrays.
+  const storage = request.storage.map((battery, i) => {
+    const { powerKw, energyKwh } = trajectory(s.evCount + i);
+    return { id: battery.id, powerKw, energyKwh };
   });
 
   // Rule 5 is judged slot by slot within the tolerance, so the status follows the slots named here
@@ -150,6 +167,7 @@ function assemble(request: Request, problem: CompiledProblem, raw: RawSchedule, 
     warnings,
     infeasibleSlots,
     sessions,
+    storage,
     site: {
       netImportKw: Array.from(raw.netImport),
       curtailedPvKw: Array.from(raw.curtailment),

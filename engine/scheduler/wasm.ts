@@ -115,6 +115,8 @@ export class Scheduler {
     this.f64(Field.UnbalanceLimit, C + 1).set(problem.unbalanceLimit);
     this.i32(Field.SessionPhase, s.count).set(s.phase);
     this.f64(Field.AmpsPerKw, s.count).set(s.ampsPerKw);
+    this.f64(Field.FinalEnergy, s.count).set(s.finalEnergy);
+    this.i32(Field.SessionStorage, s.count).set(s.storage);
     const perSession: [Field, Float64Array][] = [
       [Field.InitialEnergy, s.initialEnergy],
       [Field.RequiredEnergy, s.requiredEnergy],

@@ -376,6 +376,7 @@ function baseRequest(
       pvKw: Array.from(grid.pvKw.subarray(k, k + slots)),
     },
     circuits: [],
+    storage: [],
     tariff: {
       importPrice,
       exportPrice: Array.from(grid.exportPrice.subarray(k, k + slots)),

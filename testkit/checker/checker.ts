@@ -16,8 +16,8 @@ export const TOLERANCE = 1e-6;
 /** Reported numbers must match the recomputation to this, relative or absolute. */
 export const MATCH_TOLERANCE = 1e-6;
 
-/** Rules 1-5 of spec §5; 6 is spec §11 (phase currents and unbalance). */
-export type Rule = 1 | 2 | 3 | 4 | 5 | 6;
+/** Rules 1-5 of spec §5; 6 is spec §11 (phase currents and unbalance); 7 is spec §12 (a battery's final energy). */
+export type Rule = 1 | 2 | 3 | 4 | 5 | 6 | 7;
 
 /** A broken rule of feasibility, located by session, circuit and slot. */
 export interface Violation {
@@ -48,8 +48,16 @@ export interface RecomputedSession {
   shortfallKwh: number;
 }
 
+/** Spec §12: a site battery's recomputed trajectory. */
+export interface RecomputedStorage {
+  id: string;
+  energyKwh: number[];
+  finalEnergyKwh: number;
+}
+
 export interface Recomputed {
   sessions: RecomputedSession[];
+  storage: RecomputedStorage[];
   netImportKw: number[];
   peakImportKw: number;
   /** Slots where the net import exceeds the import limit beyond tolerance. */
@@ -215,6 +223,70 @@ export function checkSchedule(request: Request, response: Response): CheckResult
     return { id: s.id, available, energyKwh: energy, deliveredKwh: delivered, requiredKwh: required, shortfallKwh: shortfall };
   });
 
+  // Spec §12: each battery is a session present in every slot, without a shortfall and with a hard final energy.
+  const reportedStorage = response.storage ?? [];
+  if (reportedStorage.length !== request.storage.length)
+    mismatch("storage", reportedStorage.length, request.storage.length, "one result per request battery, in request order");
+  const storage: RecomputedStorage[] = request.storage.map((b, i) => {
+    const out = reportedStorage[i];
+    const at = `storage[${i}]`;
+    const final = b.finalEnergyKwh ?? b.initialEnergyKwh;
+    if (out === undefined) return { id: b.id, energyKwh: [], finalEnergyKwh: final };
+    if (out.id !== b.id) mismatch(`${at}.id`, out.id, b.id);
+    const p = slotArray(`${at}.powerKw`, out.powerKw);
+    const floor = Math.min(b.minEnergyKwh, b.initialEnergyKwh);
+    const energy: number[] = [];
+    let e = b.initialEnergyKwh;
+    for (let t = 0; t < T; t++) {
+      const x = p[t];
+      const where = { slot: t, session: b.id };
+      if (x > b.maxChargeKw + TOLERANCE)
+        violations.push({
+          rule: 1,
+          ...where,
+          amount: x - b.maxChargeKw,
+          message: `battery power ${x} kW above maxChargeKw ${b.maxChargeKw}`,
+        });
+      if (x < -b.maxDischargeKw - TOLERANCE)
+        violations.push({
+          rule: 1,
+          ...where,
+          amount: -b.maxDischargeKw - x,
+          message: `battery power ${x} kW below −maxDischargeKw ${-b.maxDischargeKw}`,
+        });
+      e += dt * (b.chargeEfficiency * Math.max(x, 0) - Math.max(-x, 0) / b.dischargeEfficiency);
+      energy.push(e);
+      if (e > b.capacityKwh + TOLERANCE)
+        violations.push({
+          rule: 3,
+          ...where,
+          amount: e - b.capacityKwh,
+          message: `battery energy ${e} kWh above capacity ${b.capacityKwh}`,
+        });
+      if (e < floor - TOLERANCE)
+        violations.push({ rule: 3, ...where, amount: floor - e, message: `battery energy ${e} kWh below minEnergyKwh ${floor}` });
+      degradation += dt * b.degradationCostPerKwh * Math.max(-x, 0);
+      sessionSum[t] += x;
+      if (b.circuitId !== undefined) circuitOwn.get(b.circuitId)![t] += x;
+      const amps = (x * 1000) / (b.voltageV ?? siteVolts);
+      const own = phaseOwn.get(b.circuitId ?? "")!;
+      for (let phi = 0; phi < 3; phi++) own.phase[phi][t] += (b.phases === 1 ? 1 : 1 / 3) * amps;
+      if (b.phases === 1) own.unknown[t] += Math.abs(amps);
+    }
+    const last = T === 0 ? b.initialEnergyKwh : energy[T - 1];
+    if (last < final - TOLERANCE)
+      violations.push({
+        rule: 7,
+        slot: T - 1,
+        session: b.id,
+        amount: final - last,
+        message: `battery energy ${last} kWh after the last slot below finalEnergyKwh ${final}`,
+      });
+    const reportedEnergy = slotArray(`${at}.energyKwh`, out.energyKwh);
+    for (let t = 0; t < T; t++) compare(`${at}.energyKwh[${t}]`, reportedEnergy[t], energy[t]);
+    return { id: b.id, energyKwh: energy, finalEnergyKwh: final };
+  });
+
   // Rule 4 over subtrees: each circuit's own sessions plus its descendants'.
   const children = new Map<string, string[]>();
   for (const c of request.circuits) if (c.parentId !== undefined) children.set(c.parentId, [...(children.get(c.parentId) ?? []), c.id]);
@@ -367,7 +439,7 @@ export function checkSchedule(request: Request, response: Response): CheckResult
     violations,
     errors,
     mismatches,
-    recomputed: { sessions, netImportKw: net, peakImportKw: peak, overImportSlots, baseOverImportSlots, cost, clampedExportSlots },
+    recomputed: { sessions, storage, netImportKw: net, peakImportKw: peak, overImportSlots, baseOverImportSlots, cost, clampedExportSlots },
     ok: errors.length === 0 && mismatches.length === 0,
   };
 }

@@ -312,6 +312,8 @@ export function buildLp(p: CompiledProblem, overflow = false, minCharge: MinChar
       objective.add(s.shortfallPenalty[v], sv);
       row(`R${v}`, new Expression().add(1, sv).add(1, `b${v}_${w - 1}`), ">=", s.requiredEnergy[v]);
     }
+    // Spec §12: a site battery's hard final energy, as a row of its own.
+    if (s.storage[v]) row(`F${v}`, new Expression().add(1, `b${v}_${w - 1}`), ">=", s.finalEnergy[v]);
   }
 
   // Who is plugged in where, per slot.
