@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OPENAPI_FILE, openapiDocument, openapiText } from "../service/api/openapi-file.js";
+import { CLIENT_TYPES_FILE, clientTypesText, OPENAPI_FILE, openapiDocument, openapiText } from "../service/api/openapi-file.js";
 import { buildEventPayload } from "../service/webhooks/payload.js";
 import { OptimizationCompletedEventSchema, OptimizationFailedEventSchema, SitePlanUpdatedEventSchema } from "../service/webhooks/schema.js";
 import { solve } from "../engine/scheduler/solve.js";
@@ -43,7 +43,10 @@ describe("openapi.json", () => {
     const served = await api<Doc>(t.url, "GET", "/docs/json");
     expect(served.status).toBe(200);
     expect(served.body).toEqual(file);
-    expect(openapiText(await openapiDocument())).toBe(fileText);
+    const generated = await openapiDocument();
+    expect(openapiText(generated)).toBe(fileText);
+    // The typed client's types are openapi-typescript's for this document.
+    expect(await clientTypesText(generated)).toBe(readFileSync(CLIENT_TYPES_FILE, "utf8"));
   });
 
   it("passes redocly lint with the recommended ruleset: no error, no warning", () => {

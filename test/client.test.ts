@@ -1,0 +1,156 @@
+/**
+ * The contract from the outside: every operation of openapi.json, called
+ * through the typed client (service/client, generated from the document)
+ * against a real service over real Redis and PostgreSQL. A request or an
+ * answer that drifts from the document fails to compile or fails here.
+ */
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OPENAPI_FILE } from "../service/api/openapi-file.js";
+import { wattplanClient, type Schemas, type WattplanClient } from "../service/client/index.js";
+import { depot, eventId, startSitesService, type SitesService } from "./sites-helpers.js";
+import { exampleRequest } from "./service-helpers.js";
+import { startReceiver, waitFor, type Receiver } from "./webhooks-helpers.js";
+
+const doc = JSON.parse(readFileSync(OPENAPI_FILE, "utf8")) as { paths: Record<string, Record<string, { operationId: string }>> };
+/** Every operation of the document, as a matcher of the requests that reach it. */
+const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+  Object.entries(item).map(([method, op]) => ({
+    id: op.operationId,
+    method: method.toUpperCase(),
+    pattern: new RegExp(`^${path.replace(/\./g, "\\.").replace(/\{[^}]+\}/g, "[^/]+")}$`),
+  })),
+);
+
+describe("the typed client", () => {
+  let t: SitesService;
+  let hooks: Receiver;
+  let wp: WattplanClient;
+  const reached = new Set<string>();
+  const recording = (request: Request) => {
+    const path = new URL(request.url).pathname;
+    for (const op of operations) if (op.method === request.method && op.pattern.test(path)) reached.add(op.id);
+    return fetch(request);
+  };
+
+  beforeAll(async () => {
+    t = await startSitesService("client");
+    hooks = await startReceiver();
+    wp = wattplanClient({ baseUrl: t.url, apiKey: t.acme.key, fetch: recording });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await hooks?.close();
+  });
+
+  it("reaches the health operations", async () => {
+    const live = await wp.GET("/health/live");
+    expect(live.data?.status).toBe("live");
+    const ready = await wp.GET("/health/ready");
+    expect([200, 503]).toContain(ready.response.status);
+    const readiness: Schemas["Readiness"] | undefined = ready.data ?? (ready.error as Schemas["Readiness"] | undefined);
+    expect(readiness?.redis).toBe(true);
+    const metrics = await wp.GET("/metrics", { parseAs: "text" });
+    expect(metrics.data).toContain("wattplan_queue_depth");
+  });
+
+  it("submits, reads, lists, charts, exports to OCPP and redelivers an optimization", async () => {
+    const body = { ...(exampleRequest("edf") as Schemas["OptimizationSubmissionInput"]), webhook: { url: hooks.url() } };
+    const submitted = await wp.POST("/v1/optimizations", { body, params: { query: { wait: 20 } } });
+    expect(submitted.response.status).toBe(200);
+    const job = submitted.data as Schemas["Optimization"];
+    expect(job.status).toBe("completed");
+    expect(job.result?.strategy).toBe("edf");
+    expect(job.result?.sessions.length).toBe(body.sessions.length);
+
+    const got = await wp.GET("/v1/optimizations/{id}", { params: { path: { id: job.id } } });
+    expect(got.data?.result?.cost.total).toBe(job.result?.cost.total);
+    const list = await wp.GET("/v1/optimizations", { params: { query: { limit: 5 } } });
+    expect(list.data?.items.map((i) => i.id)).toContain(job.id);
+
+    const chart = await wp.GET("/v1/optimizations/{id}/chart.svg", { params: { path: { id: job.id } }, parseAs: "text" });
+    expect(chart.response.headers.get("content-type")).toContain("image/svg+xml");
+    expect(chart.data).toContain("<svg");
+
+    const ocpp = await wp.GET("/v1/optimizations/{id}/ocpp", {
+      params: { path: { id: job.id }, query: { version: "2.0.1", unit: "A", maxPeriods: 12 } },
+    });
+    expect(ocpp.data?.version).toBe("2.0.1");
+    const payload = ocpp.data?.ocpp[0].payload;
+    expect(payload && "chargingProfile" in payload ? payload.chargingProfile.chargingSchedule[0].chargingRateUnit : undefined).toBe("A");
+
+    const canceled = await wp.DELETE("/v1/optimizations/{id}", { params: { path: { id: job.id } } });
+    expect(canceled.response.status).toBe(409);
+    expect(canceled.error?.code).toBe("ERR_NOT_CANCELABLE");
+
+    const deliveries = await waitFor(
+      () => wp.GET("/v1/optimizations/{id}/deliveries", { params: { path: { id: job.id } } }),
+      (r) => r.data?.items[0]?.status === "succeeded",
+    );
+    const delivery = deliveries.data!.items[0];
+    expect(delivery.event).toBe("optimization.completed");
+    const again = await wp.POST("/v1/optimizations/{id}/deliveries/{deliveryId}/redeliver", {
+      params: { path: { id: job.id, deliveryId: delivery.id } },
+    });
+    expect(again.response.status).toBe(202);
+    expect(again.data?.cycle).toBe(2);
+  });
+
+  it("types the error shape of every failure", async () => {
+    const missing = await wp.GET("/v1/optimizations/{id}", { params: { path: { id: "opt_missing" } } });
+    expect(missing.data).toBeUndefined();
+    expect([missing.response.status, missing.error?.code, missing.error?.statusCode]).toEqual([404, "ERR_NOT_FOUND", 404]);
+    const invalid = await wp.POST("/v1/optimizations", {
+      body: {
+        ...(exampleRequest() as Schemas["OptimizationSubmissionInput"]),
+        horizon: { start: "2026-01-01T00:00:00Z", slotMinutes: 15, slots: 0 },
+      },
+    });
+    expect(invalid.error?.code).toBe("ERR_INVALID_REQUEST");
+    const anonymous = await wattplanClient({ baseUrl: t.url, fetch: recording }).GET("/v1/optimizations");
+    expect(anonymous.error?.code).toBe("ERR_UNAUTHORIZED");
+  });
+
+  it("puts a live site, posts events, reads its plan and sessions, and deletes it", async () => {
+    const siteId = "client-depot";
+    const put = await wp.PUT("/v1/sites/{siteId}", { params: { path: { siteId } }, body: depot() as Schemas["SiteBodyInput"] });
+    expect(put.response.status).toBe(201);
+    expect(put.data?.siteId).toBe(siteId);
+    const site = await wp.GET("/v1/sites/{siteId}", { params: { path: { siteId } } });
+    expect(site.data?.body.evses.map((e) => e.id)).toEqual(["e1", "e2", "e3"]);
+
+    const events: Schemas["SiteEventInput"][] = [
+      {
+        eventId: eventId(),
+        type: "session.started",
+        at: "2026-12-07T08:00:00Z",
+        sessionId: "s1",
+        evseId: "e1",
+        departure: "2026-12-07T12:00:00Z",
+        targetEnergyKwh: 20,
+      },
+    ];
+    const posted = await wp.POST("/v1/sites/{siteId}/events", { params: { path: { siteId }, query: { wait: 20 } }, body: { events } });
+    expect(posted.response.status).toBe(200);
+    expect(posted.data?.applied).toEqual([events[0].eventId]);
+
+    const plan = await wp.GET("/v1/sites/{siteId}/plan", { params: { path: { siteId } } });
+    expect(plan.data?.request.sessions.map((s) => s.id)).toEqual(["s1"]);
+    expect(plan.data?.response.sessions[0].powerKw.length).toBe(plan.data?.request.horizon.slots);
+    const message = plan.data?.ocpp.find((m) => m.sessionId === "s1");
+    expect(message?.payload && "chargingProfile" in message.payload ? message.payload.chargingProfile.id : undefined).toBeGreaterThan(0);
+
+    const sessions = await wp.GET("/v1/sites/{siteId}/sessions", { params: { path: { siteId }, query: { state: "all" } } });
+    expect(sessions.data?.sessions.map((s) => [s.sessionId, s.state])).toEqual([["s1", "active"]]);
+
+    const deleted = await wp.DELETE("/v1/sites/{siteId}", { params: { path: { siteId }, query: { purge: "true" } } });
+    expect(deleted.data).toEqual({ siteId, deleted: true, purged: true });
+    const gone = await wp.GET("/v1/sites/{siteId}", { params: { path: { siteId } } });
+    expect(gone.error?.code).toBe("ERR_SITE_NOT_FOUND");
+  });
+
+  it("has reached every operation of the document", () => {
+    expect(operations.length).toBe(17);
+    expect(operations.map((o) => o.id).filter((id) => !reached.has(id))).toEqual([]);
+  });
+});
