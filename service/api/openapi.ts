@@ -156,6 +156,18 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
   503: "A backing store (Redis, PostgreSQL) is unreachable; retry later",
 };
 
+const header = (description: string, type = "string") => ({ description, schema: { type } });
+const LOCATION = header("the resource's URL");
+/** Response headers worth a client's attention, by operation and status. */
+const RESPONSE_HEADERS: Record<string, Record<string, Json>> = {
+  submitOptimization: {
+    200: { location: LOCATION, "idempotent-replayed": header("true when an Idempotency-Key returned an earlier job") },
+    202: { location: LOCATION, "idempotent-replayed": header("true when an Idempotency-Key returned an earlier job") },
+  },
+  putSite: { 200: { location: LOCATION }, 201: { location: LOCATION } },
+};
+const RETRY_AFTER = { "retry-after": header("seconds to wait before retrying", "integer") };
+
 const jsonTransform = createJsonSchemaTransform({ zodToJsonConfig });
 type TransformArgs = Parameters<typeof jsonTransform>[0];
 
@@ -237,6 +249,8 @@ function tidyComponents(doc: Json): Json {
       for (const [status, response] of Object.entries((operation.responses ?? {}) as Record<string, Json>)) {
         const media = Object.values((response.content ?? {}) as Record<string, { schema?: Json }>)[0];
         const ref = media?.schema?.$ref;
+        const headers = status === "429" ? RETRY_AFTER : RESPONSE_HEADERS[String(operation.operationId)]?.[status];
+        if (headers !== undefined) response.headers = headers;
         if (ref === `${SCHEMAS}Error` && ERROR_DESCRIPTIONS[status] !== undefined) response.description = ERROR_DESCRIPTIONS[status];
         else if (response.description === "Default Response" && typeof ref === "string") {
           const description = kept[ref.slice(SCHEMAS.length)]?.description;

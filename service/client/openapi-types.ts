@@ -1660,6 +1660,8 @@ export interface operations {
             /** @description Rate limited (ERR_RATE_LIMITED); retry after the retry-after header */
             429: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1693,6 +1695,7 @@ export interface operations {
                 wait?: number;
             };
             header?: {
+                /** @description makes the submission repeatable: the same key and body return the same job; another body is a 409 */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -1707,6 +1710,10 @@ export interface operations {
             /** @description an optimization job, with its result once completed */
             200: {
                 headers: {
+                    /** @description the resource's URL */
+                    location?: string;
+                    /** @description true when an Idempotency-Key returned an earlier job */
+                    "idempotent-replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1716,6 +1723,10 @@ export interface operations {
             /** @description the job was queued */
             202: {
                 headers: {
+                    /** @description the resource's URL */
+                    location?: string;
+                    /** @description true when an Idempotency-Key returned an earlier job */
+                    "idempotent-replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1770,6 +1781,8 @@ export interface operations {
             /** @description Rate limited (ERR_RATE_LIMITED); retry after the retry-after header */
             429: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1846,6 +1859,8 @@ export interface operations {
             /** @description Rate limited (ERR_RATE_LIMITED); retry after the retry-after header */
             429: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1931,6 +1946,8 @@ export interface operations {
             /** @description Rate limited (ERR_RATE_LIMITED); retry after the retry-after header */
             429: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2007,6 +2024,8 @@ export interface operations {
             /** @description Rate limited (ERR_RATE_LIMITED); retry after the retry-after header */
             429: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2093,6 +2112,8 @@ export interface operations {
             /** @description Rate limited (ERR_RATE_LIMITED); retry after the retry-after header */
             429: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2178,6 +2199,8 @@ export interface operations {
             /** @description Rate limited (ERR_RATE_LIMITED); retry after the retry-after header */
             429: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2274,6 +2297,8 @@ export interface operations {
             /** @description Rate limited (ERR_RATE_LIMITED); retry after the retry-after header */
             429: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2359,6 +2384,8 @@ export interface operations {
             /** @description Rate limited (ERR_RATE_LIMITED); retry after the retry-after header */
             429: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2403,6 +2430,8 @@ export interface operations {
             /** @description a live site, its state and links */
             200: {
                 headers: {
+                    /** @description the resource's URL */
+                    location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2412,6 +2441,8 @@ export interface operations {
             /** @description a live site, its state and links */
             201: {
                 headers: {
+                    /** @description the resource's URL */
+                    location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2475,6 +2506,8 @@ export interface operations {
             /** @description Rate limited (ERR_RATE_LIMITED); retry after the retry-after header */
             429: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2562,6 +2595,8 @@ export interface operations {
             /** @description Rate limited (ERR_RATE_LIMITED); retry after the retry-after header */
             429: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2680,6 +2715,8 @@ export interface operations {
             /** @description Rate limited (ERR_RATE_LIMITED); retry after the retry-after header */
             429: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2765,6 +2802,8 @@ export interface operations {
             /** @description Rate limited (ERR_RATE_LIMITED); retry after the retry-after header */
             429: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2852,6 +2891,8 @@ export interface operations {
             /** @description Rate limited (ERR_RATE_LIMITED); retry after the retry-after header */
             429: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "retry-after"?: number;
                     [name: string]: unknown;
                 };
                 content: {

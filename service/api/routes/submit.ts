@@ -24,7 +24,14 @@ export const submitRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
         body: SubmitBodySchema,
         querystring: SubmitQuerySchema,
         // Loose: the validated value replaces request.headers, and the other headers must survive.
-        headers: z.looseObject({ "idempotency-key": z.string().min(1).max(IDEMPOTENCY_KEY_MAX).optional() }),
+        headers: z.looseObject({
+          "idempotency-key": z
+            .string()
+            .min(1)
+            .max(IDEMPOTENCY_KEY_MAX)
+            .optional()
+            .describe("makes the submission repeatable: the same key and body return the same job; another body is a 409"),
+        }),
         response: {
           200: JobViewSchema,
           202: AcceptedSchema,
