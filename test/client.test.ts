@@ -2,9 +2,13 @@
  * The contract from the outside: every operation of openapi.json, called
  * through the typed client (service/client, generated from the document)
  * against a real service over real Redis and PostgreSQL. A request or an
- * answer that drifts from the document fails to compile or fails here.
+ * answer that drifts from the document fails to compile or fails here:
+ * every answer's status must be declared, and every JSON answer must be
+ * valid against its declared schema (ajv, from the document itself).
  */
 import { readFileSync } from "node:fs";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPENAPI_FILE } from "../service/api/openapi-file.js";
 import { wattplanClient, type Schemas, type WattplanClient } from "../service/client/index.js";
@@ -12,13 +16,22 @@ import { depot, eventId, startSitesService, type SitesService } from "./sites-he
 import { exampleRequest } from "./service-helpers.js";
 import { startReceiver, waitFor, type Receiver } from "./webhooks-helpers.js";
 
-const doc = JSON.parse(readFileSync(OPENAPI_FILE, "utf8")) as { paths: Record<string, Record<string, { operationId: string }>> };
+type Declared = Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+const doc = JSON.parse(readFileSync(OPENAPI_FILE, "utf8")) as {
+  paths: Record<string, Record<string, { operationId: string; responses: Declared }>>;
+};
+// ajv-formats is CommonJS: its default export is the function. OCPP limits are `multipleOf: 0.1`, which
+// plain ajv tests in binary floating point (4140.7 would fail): compare to 6 decimals, as OCPP validators do.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true, multipleOfPrecision: 6 }));
+ajv.addSchema(doc, "openapi.json");
 /** Every operation of the document, as a matcher of the requests that reach it. */
 const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
   Object.entries(item).map(([method, op]) => ({
     id: op.operationId,
     method: method.toUpperCase(),
     pattern: new RegExp(`^${path.replace(/\./g, "\\.").replace(/\{[^}]+\}/g, "[^/]+")}$`),
+    responses: op.responses,
   })),
 );
 
@@ -27,10 +40,24 @@ describe("the typed client", () => {
   let hooks: Receiver;
   let wp: WattplanClient;
   const reached = new Set<string>();
-  const recording = (request: Request) => {
+  const violations: string[] = [];
+  let validated = 0;
+  /** The client's fetch: records the operation, and checks the answer against the document. */
+  const recording = async (request: Request) => {
     const path = new URL(request.url).pathname;
-    for (const op of operations) if (op.method === request.method && op.pattern.test(path)) reached.add(op.id);
-    return fetch(request);
+    const op = operations.find((o) => o.method === request.method && o.pattern.test(path));
+    const response = await fetch(request);
+    if (op === undefined) return response;
+    reached.add(op.id);
+    const declared = op.responses[String(response.status)];
+    const ref = declared?.content?.["application/json"]?.schema?.$ref;
+    if (declared === undefined) violations.push(`${op.id}: status ${response.status} is not declared`);
+    else if (ref !== undefined && (response.headers.get("content-type") ?? "").includes("json")) {
+      const validate = ajv.getSchema(`openapi.json${ref}`)!;
+      if (!validate(await response.clone().json())) violations.push(`${op.id} ${response.status}: ${ajv.errorsText(validate.errors)}`);
+      validated++;
+    }
+    return response;
   };
 
   beforeAll(async () => {
@@ -89,6 +116,9 @@ describe("the typed client", () => {
     );
     const delivery = deliveries.data!.items[0];
     expect(delivery.event).toBe("optimization.completed");
+    // The webhook as received is the document's webhook payload.
+    const event = ajv.getSchema("openapi.json#/components/schemas/OptimizationCompletedEvent")!;
+    expect(event(JSON.parse(hooks.requests[0].body)), ajv.errorsText(event.errors)).toBe(true);
     const again = await wp.POST("/v1/optimizations/{id}/deliveries/{deliveryId}/redeliver", {
       params: { path: { id: job.id, deliveryId: delivery.id } },
     });
@@ -149,8 +179,10 @@ describe("the typed client", () => {
     expect(gone.error?.code).toBe("ERR_SITE_NOT_FOUND");
   });
 
-  it("has reached every operation of the document", () => {
+  it("has reached every operation of the document, and every answer was as declared", () => {
     expect(operations.length).toBe(17);
     expect(operations.map((o) => o.id).filter((id) => !reached.has(id))).toEqual([]);
+    expect(violations).toEqual([]);
+    expect(validated).toBeGreaterThanOrEqual(15);
   });
 });

@@ -543,18 +543,6 @@ export interface components {
             status: "live";
         };
         /** @description the grid connection: limits, base load and PV (kW), one value or one per slot */
-        ModelSite: {
-            importLimitKw: number | number[];
-            /** @default 0 */
-            exportLimitKw: number | number[];
-            /** @default 0 */
-            baseLoadKw: number | number[];
-            /** @default 0 */
-            pvKw: number | number[];
-            voltageV?: number;
-            phaseLimitA?: number | number[];
-        };
-        /** @description the grid connection: limits, base load and PV (kW), one value or one per slot */
         ModelSiteInput: {
             importLimitKw: number | number[];
             /** @default 0 */
@@ -711,15 +699,15 @@ export interface components {
             nextCursor?: string;
         };
         /** @description a scheduling request (docs/model.md) */
-        OptimizationRequest: {
+        OptimizationRequestInput: {
             horizon: components["schemas"]["Horizon"];
-            site: components["schemas"]["ModelSite"];
+            site: components["schemas"]["ModelSiteInput"];
             /** @default [] */
-            circuits: components["schemas"]["Circuit"][];
-            tariff: components["schemas"]["Tariff"];
-            sessions: components["schemas"]["Session"][];
+            circuits?: components["schemas"]["Circuit"][];
+            tariff: components["schemas"]["TariffInput"];
+            sessions: components["schemas"]["SessionInput"][];
             /** @default optimal */
-            strategy: components["schemas"]["StrategyName"];
+            strategy?: components["schemas"]["StrategyName"];
             solverOptions?: components["schemas"]["SolverOptions"];
         };
         /** @description the schedule and its costs (spec §9) */
@@ -847,41 +835,6 @@ export interface components {
             redis: boolean;
             /** @description worker connections BullMQ sees on the queue */
             workers: number;
-        };
-        /** @description one EV session to schedule */
-        Session: {
-            id: string;
-            evseId?: string;
-            circuitId?: string;
-            /** Format: date-time */
-            arrival?: string;
-            /** Format: date-time */
-            departure: string;
-            /** @default 0 */
-            initialEnergyKwh: number;
-            targetEnergyKwh: number;
-            capacityKwh?: number;
-            /** @default 0 */
-            minEnergyKwh: number;
-            maxChargeKw: number;
-            /** @default 0 */
-            minChargeKw: number;
-            /** @default 0 */
-            maxDischargeKw: number;
-            /** @default 1 */
-            chargeEfficiency: number;
-            /** @default 1 */
-            dischargeEfficiency: number;
-            /** @default 0 */
-            degradationCostPerKwh: number;
-            /** @default 1000 */
-            shortfallPenaltyPerKwh: number;
-            connectorId?: number;
-            transactionId?: string;
-            phases?: 1 | 3;
-            /** @enum {string} */
-            phase?: "L1" | "L2" | "L3";
-            voltageV?: number;
         };
         /** @description what a session that announces nothing is assumed to want */
         SessionDefaults: {
@@ -1362,7 +1315,7 @@ export interface components {
             stateVersion: number;
             computedAt: string;
             /** @description the model request (docs/model.md) this plan solved */
-            request: components["schemas"]["OptimizationRequest"];
+            request: components["schemas"]["OptimizationRequestInput"];
             /** @description its response (spec §9) */
             response: components["schemas"]["OptimizationResult"];
             ocpp: components["schemas"]["SiteOcppMessage"][];
@@ -1455,16 +1408,6 @@ export interface components {
          * @enum {string}
          */
         StrategyName: "optimal" | "uncontrolled" | "equalShare" | "edf" | "llf";
-        /** @description prices per kWh (one value or one per slot) and the demand charge */
-        Tariff: {
-            importPrice: number | number[];
-            /** @default 0 */
-            exportPrice: number | number[];
-            /** @default 0 */
-            demandChargePerKw: number;
-            /** @default 0 */
-            peakThresholdKw: number;
-        };
         /** @description prices per kWh (one value or one per slot) and the demand charge */
         TariffInput: {
             importPrice: number | number[];

@@ -393,7 +393,7 @@ export const PlanSchema = z.object({
   computedAt: z.string(),
   request: z
     .record(z.string(), z.unknown())
-    .meta({ description: "the model request (docs/model.md) this plan solved", ...documentedAs("OptimizationRequest") }),
+    .meta({ description: "the model request (docs/model.md) this plan solved", ...documentedAs("OptimizationRequestInput") }),
   response: z.record(z.string(), z.unknown()).meta({ description: "its response (spec §9)", ...documentedAs("OptimizationResult") }),
   ocpp: z.array(OcppEntrySchema),
   changedSessions: z.array(z.string()),
