@@ -105,6 +105,13 @@ describe("the typed client", () => {
     expect(ocpp.data?.version).toBe("2.0.1");
     const payload = ocpp.data?.ocpp[0].payload;
     expect(payload && "chargingProfile" in payload ? payload.chargingProfile.chargingSchedule[0].chargingRateUnit : undefined).toBe("A");
+    // The other versions' payloads, with fallback profiles (each answer is validated against the document).
+    for (const version of ["1.6", "2.1"] as const) {
+      const other = await wp.GET("/v1/optimizations/{id}/ocpp", { params: { path: { id: job.id }, query: { version, fallback: "true" } } });
+      expect(other.data?.ocpp.some((m) => m.sessionId === null)).toBe(true);
+      const first = other.data?.ocpp[0].payload;
+      expect(first !== undefined && (version === "1.6" ? "csChargingProfiles" in first : "chargingProfile" in first)).toBe(true);
+    }
 
     const canceled = await wp.DELETE("/v1/optimizations/{id}", { params: { path: { id: job.id } } });
     expect(canceled.response.status).toBe(409);
