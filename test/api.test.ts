@@ -209,7 +209,7 @@ describe("API with queued jobs only (no worker)", () => {
     expect(metrics.body).toContain("wattplan_queue_depth");
     expect(metrics.body).toContain("wattplan_jobs_submitted_total");
     const doc = await api<{ paths: Record<string, unknown> }>(t.url, "GET", "/docs/json");
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(["/v1/optimizations/", "/v1/optimizations/{id}"]));
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(["/v1/optimizations", "/v1/optimizations/{id}"]));
     const ui = await fetch(`${t.url}/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain("swagger");

@@ -16,17 +16,20 @@ const finite = (what = "a finite number") =>
   z
     .number({ error: (i) => (i.input === undefined ? "required" : `must be ${what}`) })
     .refine(Number.isFinite, { message: `must be ${what}` });
-const nonNegative = () => finite("a finite number ≥ 0").refine((x) => x >= 0, { message: "must be ≥ 0" });
-const positive = () => finite("a finite number > 0").refine((x) => x > 0, { message: "must be > 0" });
-const efficiency = () => finite().refine((x) => x > 0 && x <= 1, { message: "must be in (0, 1]" });
+// Checks, not refinements, so that the OpenAPI document carries the bounds.
+const nonNegative = () => finite("a finite number ≥ 0").min(0, "must be ≥ 0");
+const positive = () => finite("a finite number > 0").gt(0, "must be > 0");
+const efficiency = () => finite().gt(0, "must be in (0, 1]").max(1, "must be in (0, 1]");
 const timestamp = () => z.iso.datetime({ offset: true, error: "must be an RFC 3339 timestamp with an offset, e.g. 2026-11-23T18:00:00Z" });
 const id = () => z.string({ error: "must be a string" }).min(1, "must not be empty").max(200, "must be at most 200 characters");
 
 /** A per-slot quantity: one number for every slot, or exactly `slots` numbers. */
 const perSlot = (element: z.ZodType<number>) =>
-  z.union([element, z.array(element)], {
-    error: "must be a number or an array of numbers, one per slot",
-  });
+  z.union(
+    // horizon.slots values exactly (semanticIssues checks the length); the bounds are for the OpenAPI document.
+    [element, z.array(element).meta({ minItems: 1, maxItems: MAX_SLOTS, description: "one value per slot (horizon.slots values)" })],
+    { error: "must be a number or an array of numbers, one per slot" },
+  );
 export type PerSlot = number | number[];
 
 export const HorizonSchema = z.strictObject({

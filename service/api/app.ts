@@ -6,13 +6,15 @@ import Fastify, { type FastifyInstance } from "fastify";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { WattplanError } from "../../engine/errors.js";
 import { authenticate, tenantOf } from "./auth.js";
 import { ocppRoute } from "./ocpp-route.js";
 import { completedOptimization } from "./owned-job.js";
 import { API_PREFIX, type ApiContext } from "./context.js";
 import { errorHandler, notFoundHandler, zodValidatorCompiler } from "./errors.js";
+import { swaggerOptions } from "./openapi.js";
+import { COMMON_ERRORS, errorResponses } from "./schemas.js";
 import { cancelRoutes } from "./routes/cancel.js";
 import { chartRoutes } from "./routes/chart.js";
 import { deliveryRoutes } from "./routes/deliveries.js";
@@ -40,18 +42,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   // JSON only: without this, a text/plain body would reach validation and get a 400 instead of a 415.
   app.removeContentTypeParser("text/plain");
 
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: "Wattplan job service",
-        version: "1.0.0",
-        description: "EV smart-charging optimization jobs with signed webhooks. Errors: docs/errors.md.",
-      },
-      components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer" } } },
-      security: [{ apiKey: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
+  await app.register(swagger, swaggerOptions());
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
   await app.register(healthRoutes, ctx);
@@ -80,7 +71,10 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
       await v1.register(cancelRoutes, ctx);
       await v1.register(deliveryRoutes, ctx);
       await v1.register(chartRoutes, ctx);
-      await v1.register(ocppRoute, { loadOptimization: (id, request) => completedOptimization(ctx, tenantOf(request).id, id) });
+      await v1.register(ocppRoute, {
+        loadOptimization: (id, request) => completedOptimization(ctx, tenantOf(request).id, id),
+        errorResponses: errorResponses(...COMMON_ERRORS, 404, 409),
+      });
     },
     { prefix: API_PREFIX },
   );

@@ -27,6 +27,11 @@ export interface OcppRouteOptions {
    * service can scope the look-up to the caller's tenant.
    */
   loadOptimization: (id: string, request: FastifyRequest) => Promise<StoredOptimization> | StoredOptimization;
+  /**
+   * Response schemas of the error statuses, when the app's error handler
+   * gives its errors one shape (the service's Error). @defaultValue none
+   */
+  errorResponses?: Record<number, z.ZodType>;
 }
 
 export const ocppRoute: FastifyPluginAsync<OcppRouteOptions> = async (app, options) => {
@@ -37,6 +42,7 @@ export const ocppRoute: FastifyPluginAsync<OcppRouteOptions> = async (app, optio
     OCPP_ROUTE_PATH,
     {
       schema: {
+        operationId: "getOcppProfiles",
         summary: "The schedule as OCPP SetChargingProfile messages",
         description: [
           "One TxProfile per session (Absolute, starting at the horizon start, covering the horizon) in OCPP 1.6J, 2.0.1 or 2.1,",
@@ -48,7 +54,7 @@ export const ocppRoute: FastifyPluginAsync<OcppRouteOptions> = async (app, optio
         tags: ["optimizations"],
         params: z.object({ id: z.string().min(1).describe("optimization id") }),
         querystring: OcppQuerySchema,
-        response: { 200: OcppBodySchema },
+        response: { 200: OcppBodySchema, ...options.errorResponses },
       },
     },
     async (req): Promise<OcppBody> => {

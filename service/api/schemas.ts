@@ -3,6 +3,7 @@
  * RequestSchema (engine/model/schema.ts), extended with the job envelope.
  */
 import { z } from "zod";
+import { ERRORS, type ErrorCode } from "../../engine/errors.js";
 import { RequestSchema, ResponseSchema, semanticIssues } from "../../engine/model/schema.js";
 import { JOB_STATUSES } from "../queue/store.js";
 import { DeliverySchema } from "../webhooks/index.js";
@@ -86,11 +87,32 @@ export const JobListSchema = z.object({
   nextCursor: z.string().optional().describe("pass as ?cursor= for the next (older) page; absent on the last page"),
 });
 
-export const ErrorBodySchema = z.object({
-  statusCode: z.number().int(),
-  code: z.string().describe("stable error code (docs/errors.md)"),
+export const ERROR_CODES = Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]];
+
+export const ProblemSchema = z.object({
+  path: z.string().describe('JSON path of the invalid value, e.g. sessions[1].maxChargeKw, or "(root)"'),
   message: z.string(),
-  details: z.unknown().optional(),
 });
+
+export const ErrorBodySchema = z.object({
+  statusCode: z.int().min(400).max(599).describe("the HTTP status"),
+  code: z.enum(ERROR_CODES).describe("stable error code (docs/errors.md)"),
+  message: z.string().describe("for people; may be reworded"),
+  details: z
+    .unknown()
+    .optional()
+    .meta({
+      description: "ERR_INVALID_REQUEST: { problems: Problem[] }, every invalid value with its JSON path",
+      examples: [{ problems: [{ path: "sessions[1].maxChargeKw", message: "must be > 0" }] }],
+    }),
+});
+
+/** Error responses (the Error component) for these statuses. */
+export function errorResponses<S extends number>(...statuses: S[]): Record<S, typeof ErrorBodySchema> {
+  return Object.fromEntries(statuses.map((s) => [s, ErrorBodySchema])) as Record<S, typeof ErrorBodySchema>;
+}
+
+/** What every authenticated route may answer besides its own errors: invalid input, no key, rate limit, internal, Redis away. */
+export const COMMON_ERRORS = [400, 401, 429, 500, 503] as const;
 
 export const DeliveriesSchema = z.object({ items: z.array(DeliverySchema) });

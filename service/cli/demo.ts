@@ -2,7 +2,8 @@
  * `wattplan demo`: start the service in this process (with a private Redis
  * when none answers), submit examples/depot-v2g.json with a webhook to a
  * receiver on 127.0.0.1, verify the webhook's signature the way a customer
- * would (standardwebhooks) and print a summary.
+ * would (standardwebhooks) and print a summary. It calls the API through
+ * the typed client (service/client), as a customer's code would.
  */
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import { deleteKeysWithPrefix } from "../redis.js";
@@ -16,6 +17,7 @@ import { startService } from "../runtime.js";
 import { devTenant, TenantStore } from "../tenants.js";
 import { ensureRedis } from "./serve.js";
 import { EXIT, UsageError } from "./io.js";
+import { wattplanClient, type Schemas } from "../client/index.js";
 
 const WEBHOOK_WAIT_MS = 20_000;
 
@@ -61,13 +63,6 @@ function receiver(): Promise<{ url: string; next: () => Promise<Received>; close
   });
 }
 
-interface JobJson {
-  id: string;
-  status: string;
-  error?: { code: string; message: string };
-  result?: { status: string; strategy: string; cost: { total: number }; peakImportKw: number; solver: { solveMs: number } };
-}
-
 export async function demoCommand(args: string[]): Promise<number> {
   let parsed;
   try {
@@ -91,23 +86,23 @@ export async function demoCommand(args: string[]): Promise<number> {
   const dev = devTenant();
   const hooks = await receiver();
   const service = await startService({ config, tenants: new TenantStore([dev.tenant]), log: () => {} });
-  const auth = { authorization: `Bearer ${dev.key}`, "content-type": "application/json" };
   try {
+    const wp = wattplanClient({ baseUrl: service.url!, apiKey: dev.key });
     console.log(`service up at ${service.url} (in this process; Redis ${config.redisUrl})`);
-    const submit = async (strategy: string | undefined): Promise<JobJson> => {
+    const submit = async (strategy: string | undefined): Promise<Schemas["Optimization"] | Schemas["OptimizationAccepted"]> => {
+      // The example is the model's JSON; the service validates it (an invalid one is a 400 with every problem).
       const body = {
-        ...example,
-        ...(strategy && { strategy }),
+        ...(example as Schemas["OptimizationSubmissionInput"]),
+        ...(strategy && { strategy: strategy as Schemas["StrategyName"] }),
         webhook: { url: hooks.url },
         metadata: { demo: true, example: examplePath.split("/").pop() },
       };
-      const res = await fetch(`${service.url}/v1/optimizations?wait=20`, { method: "POST", headers: auth, body: JSON.stringify(body) });
-      const json = (await res.json()) as JobJson;
-      if (res.status !== 200 && res.status !== 202) throw new Error(`submit failed: HTTP ${res.status} ${JSON.stringify(json)}`);
+      const { data, error, response } = await wp.POST("/v1/optimizations", { body, params: { query: { wait: 20 } } });
+      if (data === undefined) throw new Error(`submit failed: HTTP ${response.status} ${error?.code}: ${error?.message}`);
       console.log(
-        `submitted ${json.id} (strategy ${strategy ?? String(example.strategy ?? "optimal")}): HTTP ${res.status}, ${json.status}`,
+        `submitted ${data.id} (strategy ${strategy ?? String(example.strategy ?? "optimal")}): HTTP ${response.status}, ${data.status}`,
       );
-      return json;
+      return data;
     };
     const job = await submit(parsed.values.strategy);
     const webhook = await hooks.next();
@@ -116,13 +111,13 @@ export async function demoCommand(args: string[]): Promise<number> {
       type: string;
       data: { id: string };
     };
-    const deliveries = (await (await fetch(`${service.url}/v1/optimizations/${job.id}/deliveries`, { headers: auth })).json()) as {
-      items: { attempts?: unknown[] }[];
-    };
-    const attempts = deliveries.items.reduce((n, d) => n + (Array.isArray(d.attempts) ? d.attempts.length : 1), 0);
-    const r = job.result;
+    const listed = await wp.GET("/v1/optimizations/{id}/deliveries", { params: { path: { id: job.id } } });
+    const deliveries = listed.data ?? { items: [] };
+    const attempts = deliveries.items.reduce((n, d) => n + d.attempts.length, 0);
+    const r = "result" in job ? job.result : undefined;
+    const jobError = "error" in job ? job.error : undefined;
     console.log("");
-    console.log(`job            ${job.id}: ${job.status}${job.error ? ` (${job.error.code})` : ""}`);
+    console.log(`job            ${job.id}: ${job.status}${jobError ? ` (${jobError.code})` : ""}`);
     if (r) {
       console.log(`schedule       ${r.status} by ${r.strategy}`);
       console.log(`total cost     ${r.cost.total.toFixed(2)}`);

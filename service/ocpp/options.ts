@@ -78,7 +78,12 @@ export const OcppOptionsSchema = z.strictObject({
 export type OcppOptionsInput = z.input<typeof OcppOptionsSchema>;
 export type OcppOptions = z.output<typeof OcppOptionsSchema>;
 
-const intString = (name: string) => z.string().regex(/^\d+$/, `${name} must be a positive integer`).transform(Number);
+/** A whole number in a query string (the OpenAPI document says integer); OcppOptionsSchema checks the range. */
+const intString = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a positive integer` })
+    .int(`${name} must be a positive integer`)
+    .min(0, `${name} must be a positive integer`);
 
 const boolString = z.enum(["true", "false", "1", "0"], { error: "must be true or false" }).transform((s) => s === "true" || s === "1");
 

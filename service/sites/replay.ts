@@ -5,7 +5,8 @@
  * what a CSMS knows (arrivals with the driver's announcements, meter values,
  * departures), waits for the plan, and applies the plan's first slot to the
  * real EVs exactly as `simulate` does (service/simulate/simulator.ts): the
- * two must agree, since they are one engine.
+ * two must agree, since they are one engine. It speaks to the API through
+ * the typed client (service/client), as a CSMS would, from the outside.
  */
 import { computeMetrics, type StrategyMetrics } from "../simulate/metrics.js";
 import {
@@ -19,7 +20,7 @@ import {
 } from "../simulate/simulator.js";
 import { isoUtc, MINUTE_MS } from "../simulate/time.js";
 import type { StrategyName } from "../../engine/model/schema.js";
-import type { SiteBodyInput } from "./schema.js";
+import { wattplanClient, type Schemas, type WattplanClient } from "../client/index.js";
 
 export interface ApiTarget {
   baseUrl: string;
@@ -51,28 +52,25 @@ export interface DriveResult {
 
 export class ReplayError extends Error {}
 
-/** One API call; a 429 is waited out (retry-after) and retried, as a well-behaved CSMS would. Events are idempotent, so retries are safe. */
-async function call<T>(target: ApiTarget, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+/** fetch that waits out a 429 (retry-after) and retries, as a well-behaved CSMS would. Events are idempotent, so retries are safe. */
+async function fetchRetrying(request: Request): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
-    const res = await fetch(`${target.baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${target.apiKey}`, ...(body !== undefined && { "content-type": "application/json" }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (res.status === 429 && attempt < 10) {
-      const seconds = Number(res.headers.get("retry-after") ?? "1");
-      await new Promise((r) => setTimeout(r, 1000 * Math.min(60, Number.isFinite(seconds) ? seconds : 1)));
-      continue;
-    }
-    return { status: res.status, body: (text === "" ? undefined : JSON.parse(text)) as T };
+    const res = await fetch(request.clone());
+    if (res.status !== 429 || attempt >= 10) return res;
+    await res.body?.cancel();
+    const seconds = Number(res.headers.get("retry-after") ?? "1");
+    await new Promise((r) => setTimeout(r, 1000 * Math.min(60, Number.isFinite(seconds) ? seconds : 1)));
   }
 }
 
+function clientOf(target: ApiTarget): WattplanClient {
+  return wattplanClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, fetch: fetchRetrying });
+}
+
 /** EVSEs for the replay: a session takes the first free EVSE of its power, so EVSEs are reused as cars come and go. */
-function assignEvses(sessions: readonly SimSession[]): { evseOf: string[]; evses: SiteBodyInput["evses"] } {
+function assignEvses(sessions: readonly SimSession[]): { evseOf: string[]; evses: Schemas["EvseInput"][] } {
   const pools = new Map<string, { id: string; freeFrom: number }[]>();
-  const evses: SiteBodyInput["evses"] = [];
+  const evses: Schemas["EvseInput"][] = [];
   const evseOf = new Array<string>(sessions.length);
   const order = sessions.map((_, v) => v).sort((a, b) => sessions[a].firstSlot - sessions[b].firstSlot);
   for (const v of order) {
@@ -99,12 +97,6 @@ function assignEvses(sessions: readonly SimSession[]): { evseOf: string[]; evses
   return { evseOf, evses };
 }
 
-interface PlanView {
-  stateVersion: number;
-  request: { horizon: { start: string } };
-  response: { sessions: { id: string; powerKw: number[] }[]; solver: { solveMs: number } };
-}
-
 export async function driveSite(target: ApiTarget, sessions: SimSession[], grid: SiteGrid, options: DriveOptions): Promise<DriveResult> {
   const started = performance.now();
   const o = options.simulation;
@@ -112,7 +104,8 @@ export async function driveSite(target: ApiTarget, sessions: SimSession[], grid:
     throw new ReplayError("the replay driver sends meter values as energy delivered, so it replays charging only (v2g-share 0)");
   const slotMs = grid.slotMinutes * MINUTE_MS;
   const { evseOf, evses } = assignEvses(sessions);
-  const site: SiteBodyInput = {
+  const wp = clientOf(target);
+  const site: Schemas["SiteBodyInput"] = {
     site: { importLimitKw: o.capacityKw, exportLimitKw: o.exportLimitKw },
     tariff: { importPrice: 0 },
     evses,
@@ -126,8 +119,9 @@ export async function driveSite(target: ApiTarget, sessions: SimSession[], grid:
     sessionDefaults: { shortfallPenaltyPerKwh: o.shortfallPenaltyPerKwh },
   };
   const siteUrl = `/v1/sites/${encodeURIComponent(options.siteId)}`;
-  const put = await call<{ code?: string; message?: string }>(target, "PUT", siteUrl, site);
-  if (put.status >= 300) throw new ReplayError(`PUT ${siteUrl}: ${put.status} ${put.body.message ?? ""}`);
+  const path = { siteId: options.siteId };
+  const put = await wp.PUT("/v1/sites/{siteId}", { params: { path }, body: site });
+  if (put.error) throw new ReplayError(`PUT ${siteUrl}: ${put.response.status} ${put.error.message}`);
 
   const N = grid.slots;
   const energy = Float64Array.from(sessions, (s) => s.initialEnergyKwh);
@@ -150,7 +144,7 @@ export async function driveSite(target: ApiTarget, sessions: SimSession[], grid:
 
   for (let k = 0; k < N; k++) {
     const at = isoUtc(grid.startMs + k * slotMs);
-    const events: Record<string, unknown>[] = [];
+    const events: Schemas["SiteEventInput"][] = [];
     const id = () => `${options.siteId}-${++serial}`;
     for (const v of present) {
       const s = sessions[v];
@@ -189,19 +183,19 @@ export async function driveSite(target: ApiTarget, sessions: SimSession[], grid:
     result.pluggedIn[k] = present.length;
     let power = new Map<string, number>();
     if (events.length > 0) {
-      const posted = await call<{ plan?: { version: number }; message?: string }>(target, "POST", `${siteUrl}/events?wait=30`, { events });
-      if (posted.status !== 200)
-        throw new ReplayError(`POST events at ${at}: ${posted.status} ${posted.body.message ?? "(no plan within 30 s)"}`);
+      const posted = await wp.POST("/v1/sites/{siteId}/events", { params: { path, query: { wait: 30 } }, body: { events } });
+      if (posted.response.status !== 200)
+        throw new ReplayError(`POST events at ${at}: ${posted.response.status} ${posted.error?.message ?? "(no plan within 30 s)"}`);
       eventsSent += events.length;
       if (present.length > 0) {
-        const plan = await call<PlanView>(target, "GET", `${siteUrl}/plan`);
-        if (plan.status !== 200 || plan.body.request.horizon.start !== new Date(grid.startMs + k * slotMs).toISOString())
-          throw new ReplayError(`GET plan at ${at}: ${plan.status}, not the plan of this slot`);
+        const plan = await wp.GET("/v1/sites/{siteId}/plan", { params: { path } });
+        if (plan.data === undefined || plan.data.request.horizon.start !== new Date(grid.startMs + k * slotMs).toISOString())
+          throw new ReplayError(`GET plan at ${at}: ${plan.response.status}, not the plan of this slot`);
         plans++;
-        options.onPlan?.(plan.body);
+        options.onPlan?.(plan.data);
         result.solves++;
-        result.solveMs[k] = plan.body.response.solver.solveMs;
-        power = new Map(plan.body.response.sessions.map((s) => [s.id, s.powerKw[0]]));
+        result.solveMs[k] = plan.data.response.solver.solveMs;
+        power = new Map(plan.data.response.sessions.map((s) => [s.id, s.powerKw[0]]));
       }
     }
     applySlot(k, present, (v) => power.get(sessions[v].id) ?? 0, sessions, energy, grid, o, result);
@@ -210,26 +204,27 @@ export async function driveSite(target: ApiTarget, sessions: SimSession[], grid:
   // Cars still plugged in at the end leave now.
   if (present.length > 0) {
     const at = isoUtc(grid.startMs + N * slotMs);
-    const events = present.map((v) => ({
+    const events = present.map((v): Schemas["SiteEventInput"] => ({
       eventId: `${options.siteId}-${++serial}`,
       type: "session.ended",
       at,
       sessionId: sessions[v].id,
       energyDeliveredKwh: delivered(v),
     }));
-    const posted = await call<{ message?: string }>(target, "POST", `${siteUrl}/events`, { events });
-    if (posted.status >= 300) throw new ReplayError(`POST final events: ${posted.status} ${posted.body.message ?? ""}`);
+    const posted = await wp.POST("/v1/sites/{siteId}/events", { params: { path }, body: { events } });
+    if (posted.error) throw new ReplayError(`POST final events: ${posted.response.status} ${posted.error.message}`);
     eventsSent += events.length;
   }
   sessions.forEach((s, v) => (result.deliveredKwh[v] = energy[v] - s.initialEnergyKwh));
   result.runMs = performance.now() - started;
-  const ended = await call<{ sessions: unknown[] }>(target, "GET", `${siteUrl}/sessions?state=ended`);
+  const ended = await wp.GET("/v1/sites/{siteId}/sessions", { params: { path, query: { state: "ended" } } });
+  if (ended.data === undefined) throw new ReplayError(`GET sessions: ${ended.response.status} ${ended.error?.message ?? ""}`);
   return {
     run: result,
     metrics: computeMetrics(result, sessions, grid),
     eventsSent,
     sessionsStarted,
-    sessionsEnded: ended.body.sessions.length,
+    sessionsEnded: ended.data.sessions.length,
     plans,
   };
 }

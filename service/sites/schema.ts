@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { MAX_SLOT_MINUTES, MAX_SLOTS, PHASE_NAMES, StrategyNameSchema } from "../../engine/model/schema.js";
 import { OcppVersionSchema, ChargingRateUnitSchema } from "../ocpp/options.js";
+import { documentedAs } from "../openapi-meta.js";
 
 export const MAX_EVSES = 2000;
 export const MAX_EVENTS_PER_BATCH = 1000;
@@ -15,10 +16,23 @@ const finite = (what = "a finite number") =>
   z
     .number({ error: (i) => (i.input === undefined ? "required" : `must be ${what}`) })
     .refine(Number.isFinite, { message: `must be ${what}` });
-const nonNegative = () => finite("a finite number ≥ 0").refine((x) => x >= 0, { message: "must be ≥ 0" });
-const positive = () => finite("a finite number > 0").refine((x) => x > 0, { message: "must be > 0" });
-const efficiency = () => finite().refine((x) => x > 0 && x <= 1, { message: "must be in (0, 1]" });
-const fraction = () => finite().refine((x) => x >= 0 && x <= 1, { message: "must be in [0, 1]" });
+// The meta bounds say in the OpenAPI document what the refinements check.
+const nonNegative = () =>
+  finite("a finite number ≥ 0")
+    .refine((x) => x >= 0, { message: "must be ≥ 0" })
+    .meta({ minimum: 0 });
+const positive = () =>
+  finite("a finite number > 0")
+    .refine((x) => x > 0, { message: "must be > 0" })
+    .meta({ exclusiveMinimum: 0 });
+const efficiency = () =>
+  finite()
+    .refine((x) => x > 0 && x <= 1, { message: "must be in (0, 1]" })
+    .meta({ exclusiveMinimum: 0, maximum: 1 });
+const fraction = () =>
+  finite()
+    .refine((x) => x >= 0 && x <= 1, { message: "must be in [0, 1]" })
+    .meta({ minimum: 0, maximum: 1 });
 const timestamp = () => z.iso.datetime({ offset: true, error: "must be an RFC 3339 timestamp with an offset, e.g. 2026-11-23T18:00:00Z" });
 /** Site, EVSE, session and event ids: no control characters, at most 200 characters. */
 const id = () =>
@@ -421,7 +435,7 @@ export const OcppEntrySchema = z.object({
   evseId: z.string(),
   stationId: z.string(),
   action: z.literal("SetChargingProfile"),
-  payload: z.record(z.string(), z.unknown()),
+  payload: z.record(z.string(), z.unknown()).meta(documentedAs("SetChargingProfilePayload")),
 });
 export type OcppEntry = z.infer<typeof OcppEntrySchema>;
 
@@ -446,7 +460,7 @@ export const SiteViewSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   clock: z.string().optional().describe("latest event time"),
-  body: z.record(z.string(), z.unknown()).describe("the site as put, defaults applied"),
+  body: z.record(z.string(), z.unknown()).meta({ description: "the site as put, defaults applied", ...documentedAs("SiteBody") }),
   state: z.object({
     unavailableEvses: z.array(z.string()),
     limits: z.array(z.record(z.string(), z.unknown())),
@@ -471,8 +485,10 @@ export const PlanSchema = z.object({
   version: z.number().int(),
   stateVersion: z.number().int(),
   computedAt: z.string(),
-  request: z.record(z.string(), z.unknown()).describe("the model request (docs/model.md) this plan solved"),
-  response: z.record(z.string(), z.unknown()).describe("its response (spec §9)"),
+  request: z
+    .record(z.string(), z.unknown())
+    .meta({ description: "the model request (docs/model.md) this plan solved", ...documentedAs("OptimizationRequestInput") }),
+  response: z.record(z.string(), z.unknown()).meta({ description: "its response (spec §9)", ...documentedAs("OptimizationResult") }),
   ocpp: z.array(OcppEntrySchema),
   changedSessions: z.array(z.string()),
   changedFallbacks: z.array(z.string()).describe("EVSEs whose fallback profile changed"),

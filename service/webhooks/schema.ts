@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { EVENT_TYPES } from "./payload.js";
+import { CostSchema, ResponseSchema, STATUSES, StrategyNameSchema } from "../../engine/model/schema.js";
+import { OcppEntrySchema } from "../sites/schema.js";
+import { EVENT_TYPES, type SitePlanWebhookPayload, type WebhookPayload } from "./payload.js";
 import { ATTEMPT_OUTCOMES, DELIVERY_STATUSES } from "./types.js";
 
 /** Zod schema of {@link DeliveryAttempt}, for API response schemas. */
@@ -28,3 +30,60 @@ export const DeliverySchema = z.object({
   nextAttemptAt: z.string().optional().describe("when the next attempt is due (pending only)"),
   attempts: z.array(DeliveryAttemptSchema),
 });
+
+const timestamp = () => z.string().describe("when the event happened (ISO 8601); the same on every attempt and redelivery");
+const links = () => z.record(z.string(), z.string()).describe("where to fetch the job and its full result");
+
+/** The body of `optimization.completed` (Standard Webhooks `{ type, timestamp, data }`). */
+export const OptimizationCompletedEventSchema = z.object({
+  type: z.literal("optimization.completed"),
+  timestamp: timestamp(),
+  data: z.object({
+    id: z.string().describe("the optimization id"),
+    status: z.literal("completed"),
+    solveStatus: z.enum(STATUSES).describe("the solve status of spec §9"),
+    strategy: StrategyNameSchema,
+    cost: CostSchema,
+    peakImportKw: z.number().describe("highest net import, kW"),
+    links: links(),
+    result: ResponseSchema.optional().describe("the full §9 response, when the job asked for it (webhook.includeResult) and it fits"),
+    resultOmitted: z.literal("too_large").optional().describe("set when the result was asked for but left out because it is too large"),
+  }),
+});
+
+/** The body of `optimization.failed`. */
+export const OptimizationFailedEventSchema = z.object({
+  type: z.literal("optimization.failed"),
+  timestamp: timestamp(),
+  data: z.object({
+    id: z.string().describe("the optimization id"),
+    status: z.literal("failed"),
+    error: z.object({ code: z.string(), message: z.string() }).describe("why the job failed: a stable error code and a message"),
+    links: links(),
+  }),
+});
+
+/** The body of `site.plan.updated` (docs/sites.md). */
+export const SitePlanUpdatedEventSchema = z.object({
+  type: z.literal("site.plan.updated"),
+  timestamp: timestamp(),
+  data: z.object({
+    siteId: z.string(),
+    version: z.int().describe("the plan's version"),
+    stateVersion: z.int().describe("the site state the plan was computed from"),
+    horizonStart: z.string(),
+    changedSessions: z.array(z.string()).describe("sessions whose profile changed"),
+    changedFallbacks: z.array(z.string()).describe("EVSEs whose fallback profile (sessionId null in ocpp) changed"),
+    ocpp: z.array(OcppEntrySchema).optional().describe("the messages of the changed profiles only; absent when too large (ocppOmitted)"),
+    ocppOmitted: z.literal("too_large").optional().describe("fetch the changed sessions' messages from the plan"),
+    links: z.record(z.string(), z.string()),
+  }),
+});
+
+// Every payload the schemas describe is one the builders may produce.
+const fits: [
+  z.output<typeof OptimizationCompletedEventSchema> extends WebhookPayload ? true : false,
+  z.output<typeof OptimizationFailedEventSchema> extends WebhookPayload ? true : false,
+  z.output<typeof SitePlanUpdatedEventSchema> extends SitePlanWebhookPayload ? true : false,
+] = [true, true, true];
+void fits;

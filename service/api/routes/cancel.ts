@@ -4,18 +4,19 @@ import { WattplanError } from "../../../engine/errors.js";
 import { isJobId } from "../../queue/keys.js";
 import { tenantOf } from "../auth.js";
 import { viewOf, type ApiContext } from "../context.js";
-import { ErrorBodySchema, JobIdParamsSchema, JobViewSchema } from "../schemas.js";
+import { COMMON_ERRORS, errorResponses, JobIdParamsSchema, JobViewSchema } from "../schemas.js";
 
 export const cancelRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
   app.delete(
     "/:id",
     {
       schema: {
+        operationId: "cancelOptimization",
         summary: "Cancel a queued optimization",
         description: "409 ERR_NOT_CANCELABLE once a worker has started it or it has finished.",
         tags: ["optimizations"],
         params: JobIdParamsSchema,
-        response: { 200: JobViewSchema, 401: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema },
+        response: { 200: JobViewSchema, ...errorResponses(...COMMON_ERRORS, 404, 409) },
       },
     },
     async (request) => {

@@ -6,17 +6,18 @@ import { tenantOf } from "../auth.js";
 import { ownedJob } from "../owned-job.js";
 import type { ApiContext } from "../context.js";
 import { DeliverySchema } from "../../webhooks/index.js";
-import { DeliveriesSchema, ErrorBodySchema, JobIdParamsSchema } from "../schemas.js";
+import { COMMON_ERRORS, DeliveriesSchema, errorResponses, JobIdParamsSchema } from "../schemas.js";
 
 export const deliveryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
   app.get(
     "/:id/deliveries",
     {
       schema: {
+        operationId: "listDeliveries",
         summary: "List the webhook deliveries of an optimization, with every attempt",
         tags: ["webhooks"],
         params: JobIdParamsSchema,
-        response: { 200: DeliveriesSchema, 401: ErrorBodySchema, 404: ErrorBodySchema },
+        response: { 200: DeliveriesSchema, ...errorResponses(...COMMON_ERRORS, 404) },
       },
     },
     async (request) => {
@@ -30,10 +31,11 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
     "/:id/deliveries/:deliveryId/redeliver",
     {
       schema: {
+        operationId: "redeliverDelivery",
         summary: "Send a finished webhook delivery again (same webhook-id)",
         tags: ["webhooks"],
         params: JobIdParamsSchema.extend({ deliveryId: z.string().max(100) }),
-        response: { 202: DeliverySchema, 401: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema },
+        response: { 202: DeliverySchema, ...errorResponses(...COMMON_ERRORS, 404, 409) },
       },
     },
     async (request, reply) => {

@@ -2,18 +2,27 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ApiContext } from "../context.js";
+import { errorResponses } from "../schemas.js";
 
-const ReadySchema = z.object({
-  status: z.enum(["ready", "not ready"]),
-  redis: z.boolean(),
-  workers: z.number().int().describe("worker connections BullMQ sees on the queue"),
-});
+const ReadySchema = z
+  .object({
+    status: z.enum(["ready", "not ready"]),
+    redis: z.boolean(),
+    workers: z.number().int().describe("worker connections BullMQ sees on the queue"),
+  })
+  .meta({ id: "Readiness", description: "ready when Redis answers and a worker is connected (else 503)" });
 
 export const healthRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
   app.get(
     "/health/live",
     {
-      schema: { summary: "The process is up", tags: ["health"], response: { 200: z.object({ status: z.literal("live") }) } },
+      schema: {
+        operationId: "getLiveness",
+        summary: "The process is up",
+        tags: ["health"],
+        security: [],
+        response: { 200: z.object({ status: z.literal("live") }).meta({ id: "Liveness" }), ...errorResponses(400, 500) },
+      },
     },
     async () => ({ status: "live" as const }),
   );
@@ -22,9 +31,11 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
     "/health/ready",
     {
       schema: {
+        operationId: "getReadiness",
         summary: "Redis answers and at least one worker is connected",
         tags: ["health"],
-        response: { 200: ReadySchema, 503: ReadySchema },
+        security: [],
+        response: { 200: ReadySchema, 503: ReadySchema, ...errorResponses(400, 500) },
       },
     },
     async (_request, reply) => {
@@ -35,7 +46,17 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
     },
   );
 
-  app.get("/metrics", { schema: { summary: "Prometheus metrics", tags: ["health"] } }, async (_request, reply) => {
+  const metricsSchema = {
+    operationId: "getMetrics",
+    summary: "Prometheus metrics",
+    tags: ["health"],
+    security: [],
+    response: {
+      200: { description: "Prometheus text exposition format", content: { "text/plain": { schema: z.string() } } },
+      ...errorResponses(400, 500),
+    },
+  };
+  app.get("/metrics", { schema: metricsSchema }, async (_request, reply) => {
     const text = await ctx.metrics.registry.metrics();
     return reply.type(ctx.metrics.registry.contentType).send(text);
   });

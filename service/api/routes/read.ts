@@ -5,17 +5,26 @@ import { isJobId } from "../../queue/keys.js";
 import { tenantOf } from "../auth.js";
 import { ownedJob } from "../owned-job.js";
 import { viewJson, viewOf, type ApiContext } from "../context.js";
-import { type JobView, ErrorBodySchema, JobIdParamsSchema, JobListSchema, JobViewSchema, ListQuerySchema } from "../schemas.js";
+import {
+  type JobView,
+  COMMON_ERRORS,
+  errorResponses,
+  JobIdParamsSchema,
+  JobListSchema,
+  JobViewSchema,
+  ListQuerySchema,
+} from "../schemas.js";
 
 export const readRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
   app.get(
     "/:id",
     {
       schema: {
+        operationId: "getOptimization",
         summary: "Get an optimization (with its result once completed)",
         tags: ["optimizations"],
         params: JobIdParamsSchema,
-        response: { 200: JobViewSchema, 401: ErrorBodySchema, 404: ErrorBodySchema },
+        response: { 200: JobViewSchema, ...errorResponses(...COMMON_ERRORS, 404) },
       },
     },
     async (request, reply) => {
@@ -31,10 +40,11 @@ export const readRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
     "/",
     {
       schema: {
+        operationId: "listOptimizations",
         summary: "List the tenant's optimizations, newest first",
         tags: ["optimizations"],
         querystring: ListQuerySchema,
-        response: { 200: JobListSchema, 400: ErrorBodySchema, 401: ErrorBodySchema },
+        response: { 200: JobListSchema, ...errorResponses(...COMMON_ERRORS) },
       },
     },
     async (request) => {

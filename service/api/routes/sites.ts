@@ -28,7 +28,7 @@ import { forecastView } from "../../sites/forecast.js";
 import { tenantOf } from "../auth.js";
 import type { ApiContext } from "../context.js";
 import { errorHandler } from "../errors.js";
-import { ErrorBodySchema } from "../schemas.js";
+import { errorResponses } from "../schemas.js";
 
 export const SITES_PREFIX = "/v1/sites";
 
@@ -54,14 +54,13 @@ function viewOf(site: SiteRecord) {
   };
 }
 
-const errors = {
-  400: ErrorBodySchema,
-  401: ErrorBodySchema,
-  404: ErrorBodySchema,
-  409: ErrorBodySchema,
-  429: ErrorBodySchema,
-  503: ErrorBodySchema,
-};
+const errors = errorResponses(400, 401, 404, 409, 429, 500, 503);
+/** Routes with a body may also answer these. */
+const bodyErrors = errorResponses(413, 415);
+
+const SiteDeletedSchema = z
+  .object({ siteId: z.string(), deleted: z.literal(true), purged: z.boolean() })
+  .meta({ id: "SiteDeleted", description: "the site is gone (with purged: its sessions, events and plans too)" });
 
 /** PostgreSQL unreachable or restarting (connection errors, class 08 and 57P0x): a 503 the client retries, not a 500. */
 function databaseDown(error: unknown): boolean {
@@ -112,13 +111,14 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
     "/:siteId",
     {
       schema: {
+        operationId: "putSite",
         summary: "Create or replace a live site",
         description:
           "Limits, circuits, tariff and forecasts as time series; EVSEs; planning settings; webhook; OCPP profile policy (docs/sites.md).",
         tags: ["sites"],
         params: SiteIdParamsSchema,
         body: SiteBodySchema,
-        response: { 200: SiteViewSchema, 201: SiteViewSchema, ...errors },
+        response: { 200: SiteViewSchema, 201: SiteViewSchema, ...errors, ...bodyErrors },
       },
     },
     async (request, reply) => {
@@ -142,7 +142,15 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
 
   app.get(
     "/:siteId",
-    { schema: { summary: "Get a live site", tags: ["sites"], params: SiteIdParamsSchema, response: { 200: SiteViewSchema, ...errors } } },
+    {
+      schema: {
+        operationId: "getSite",
+        summary: "Get a live site",
+        tags: ["sites"],
+        params: SiteIdParamsSchema,
+        response: { 200: SiteViewSchema, ...errors },
+      },
+    },
     async (request) => viewOf(await siteOrThrow(tenantOf(request).id, request.params.siteId)),
   );
 
@@ -150,13 +158,14 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
     "/:siteId",
     {
       schema: {
+        operationId: "deleteSite",
         summary: "Delete a live site",
         description:
           "Without purge the site leaves the API but its sessions, events and plans are kept (a PUT brings it back); ?purge=true deletes them.",
         tags: ["sites"],
         params: SiteIdParamsSchema,
         querystring: DeleteQuerySchema,
-        response: { 200: z.object({ siteId: z.string(), deleted: z.literal(true), purged: z.boolean() }), ...errors },
+        response: { 200: SiteDeletedSchema, ...errors },
       },
     },
     async (request, reply) => {
@@ -170,15 +179,17 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
     "/:siteId/events",
     {
       schema: {
+        operationId: "postSiteEvents",
         summary: "Post a batch of site events",
         description:
           "All or nothing: a batch with one invalid event changes nothing (400 with each problem's path). An eventId applied before is " +
-          "reported in `duplicates` and not applied again. ?wait=S waits up to S seconds for the plan that includes the batch.",
+          "reported in `duplicates` and not applied again. ?wait=S waits up to S seconds for the plan that includes the batch: " +
+          "200 with `plan` when it came in time, else 202.",
         tags: ["sites"],
         params: SiteIdParamsSchema,
         querystring: EventsQuerySchema,
         body: EventBatchSchema,
-        response: { 200: EventsOutcomeSchema.describe("applied and planned within ?wait="), 202: EventsOutcomeSchema, ...errors },
+        response: { 200: EventsOutcomeSchema, 202: EventsOutcomeSchema, ...errors, ...bodyErrors },
       },
     },
     async (request, reply) => {
@@ -206,7 +217,13 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
   app.get(
     "/:siteId/plan",
     {
-      schema: { summary: "The site's current plan", tags: ["sites"], params: SiteIdParamsSchema, response: { 200: PlanSchema, ...errors } },
+      schema: {
+        operationId: "getSitePlan",
+        summary: "The site's current plan",
+        tags: ["sites"],
+        params: SiteIdParamsSchema,
+        response: { 200: PlanSchema, ...errors },
+      },
     },
     async (request) => {
       const site = await siteOrThrow(tenantOf(request).id, request.params.siteId);
@@ -239,6 +256,7 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
     "/:siteId/sessions",
     {
       schema: {
+        operationId: "listSiteSessions",
         summary: "The site's sessions, with the energy each received",
         tags: ["sites"],
         params: SiteIdParamsSchema,

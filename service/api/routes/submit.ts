@@ -4,7 +4,7 @@ import { WattplanError } from "../../../engine/errors.js";
 import { canonicalHash } from "../../queue/canonical.js";
 import { tenantOf } from "../auth.js";
 import { API_PREFIX, linksOf, viewJson, type ApiContext } from "../context.js";
-import { type JobView, AcceptedSchema, ErrorBodySchema, JobViewSchema, SubmitBodySchema, SubmitQuerySchema } from "../schemas.js";
+import { type JobView, AcceptedSchema, errorResponses, JobViewSchema, SubmitBodySchema, SubmitQuerySchema } from "../schemas.js";
 import { z } from "zod";
 
 const IDEMPOTENCY_KEY_MAX = 200;
@@ -14,25 +14,28 @@ export const submitRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
     "/",
     {
       schema: {
+        operationId: "submitOptimization",
         summary: "Submit an optimization",
         description:
           "Queues a scheduling request (the model of docs/model.md) plus an optional webhook and metadata. " +
-          "The same Idempotency-Key with the same body returns the same job; with a different body, 409 ERR_IDEMPOTENCY_CONFLICT.",
+          "The same Idempotency-Key with the same body returns the same job; with a different body, 409 ERR_IDEMPOTENCY_CONFLICT. " +
+          "With ?wait=S the answer is 200 with the finished job when it finishes within S seconds, else 202.",
         tags: ["optimizations"],
         body: SubmitBodySchema,
         querystring: SubmitQuerySchema,
         // Loose: the validated value replaces request.headers, and the other headers must survive.
-        headers: z.looseObject({ "idempotency-key": z.string().min(1).max(IDEMPOTENCY_KEY_MAX).optional() }),
+        headers: z.looseObject({
+          "idempotency-key": z
+            .string()
+            .min(1)
+            .max(IDEMPOTENCY_KEY_MAX)
+            .optional()
+            .describe("makes the submission repeatable: the same key and body return the same job; another body is a 409"),
+        }),
         response: {
-          200: JobViewSchema.describe("finished within ?wait="),
+          200: JobViewSchema,
           202: AcceptedSchema,
-          400: ErrorBodySchema,
-          401: ErrorBodySchema,
-          409: ErrorBodySchema,
-          413: ErrorBodySchema,
-          415: ErrorBodySchema,
-          429: ErrorBodySchema,
-          503: ErrorBodySchema,
+          ...errorResponses(400, 401, 409, 413, 415, 429, 500, 503),
         },
       },
     },
