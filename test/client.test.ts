@@ -180,6 +180,12 @@ describe("the typed client", () => {
     const sessions = await wp.GET("/v1/sites/{siteId}/sessions", { params: { path: { siteId }, query: { state: "all" } } });
     expect(sessions.data?.sessions.map((s) => [s.sessionId, s.state])).toEqual([["s1", "active"]]);
 
+    // The site has no forecast setting: both forecast operations answer their declared 409.
+    const forecast = await wp.GET("/v1/sites/{siteId}/forecast", { params: { path: { siteId } } });
+    expect(forecast.error?.code).toBe("ERR_FORECAST_UNAVAILABLE");
+    const train = await wp.POST("/v1/sites/{siteId}/forecast/train", { params: { path: { siteId } } });
+    expect(train.error?.code).toBe("ERR_FORECAST_UNAVAILABLE");
+
     const deleted = await wp.DELETE("/v1/sites/{siteId}", { params: { path: { siteId }, query: { purge: "true" } } });
     expect(deleted.data).toEqual({ siteId, deleted: true, purged: true });
     const gone = await wp.GET("/v1/sites/{siteId}", { params: { path: { siteId } } });
@@ -187,7 +193,7 @@ describe("the typed client", () => {
   });
 
   it("has reached every operation of the document, and every answer was as declared", () => {
-    expect(operations.length).toBe(17);
+    expect(operations.length).toBe(19);
     expect(operations.map((o) => o.id).filter((id) => !reached.has(id))).toEqual([]);
     expect(violations).toEqual([]);
     expect(validated).toBeGreaterThanOrEqual(15);

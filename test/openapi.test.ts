@@ -64,7 +64,7 @@ describe("openapi.json", () => {
     expect(file.openapi).toMatch(/^3\.1\./);
     expect(file.servers.length).toBeGreaterThan(0);
     const operations = Object.values(file.paths).flatMap((item) => Object.values(item));
-    expect(operations.length).toBe(17);
+    expect(operations.length).toBe(19);
     const ids = operations.map((o) => o.operationId);
     expect(ids.every((id) => typeof id === "string")).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);

@@ -27,7 +27,9 @@ import {
   EventsOutcomeSchema,
   EvseAvailabilitySchema,
   EvseSchema,
+  ForecastSettingsSchema,
   ForecastUpdatedSchema,
+  ForecastViewSchema,
   LimitChangedSchema,
   OcppEntrySchema,
   OcppProfilesSchema,
@@ -42,6 +44,7 @@ import {
   SiteBodySchema,
   SiteEventSchema,
   SiteViewSchema,
+  TrainQueuedSchema,
 } from "../sites/schema.js";
 import {
   DeliveryAttemptSchema,
@@ -118,6 +121,9 @@ const COMPONENTS: [z.ZodType, string, string?][] = [
   [OcppEntrySchema, "SiteOcppMessage", "one SetChargingProfile call to a charging station"],
   [SessionViewSchema, "SiteSession", "a session of a live site"],
   [SessionListSchema, "SiteSessionList"],
+  [ForecastSettingsSchema, "SiteForecastSettings", "plan with forecasts learned from the site's ended sessions"],
+  [ForecastViewSchema, "SiteForecast", "a site's forecast model, each active session's quantiles and the arrivals still to come"],
+  [TrainQueuedSchema, "SiteForecastTrainingQueued", "a retraining was queued"],
   // Webhooks (docs/webhooks.md).
   [OptimizationCompletedEventSchema, "OptimizationCompletedEvent", "an optimization completed"],
   [OptimizationFailedEventSchema, "OptimizationFailedEvent", "an optimization failed"],

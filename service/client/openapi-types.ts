@@ -250,6 +250,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sites/{siteId}/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The site's forecast: its model, each active session's predictions, the arrivals still to come */
+        get: operations["getSiteForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sites/{siteId}/forecast/train": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retrain the site's forecast now (a queue job); the site is re-planned with the new model */
+        post: operations["trainSiteForecast"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "optimization.completed": {
@@ -379,7 +413,7 @@ export interface components {
              * @description stable error code (docs/errors.md)
              * @enum {string}
              */
-            code: "ERR_INVALID_REQUEST" | "ERR_INVALID_JSON" | "ERR_PROBLEM_TOO_LARGE" | "ERR_SCHEDULER_FAILED" | "ERR_BAD_REQUEST" | "ERR_UNAUTHORIZED" | "ERR_NOT_FOUND" | "ERR_ROUTE_NOT_FOUND" | "ERR_NOT_CANCELABLE" | "ERR_NOT_COMPLETED" | "ERR_IDEMPOTENCY_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_UNAVAILABLE" | "ERR_INTERNAL" | "ERR_JOB_TIMEOUT" | "ERR_WORKER_CRASHED" | "ERR_JOB_EXPIRED" | "ERR_WEBHOOK_URL_REFUSED" | "ERR_WEBHOOK_PAYLOAD_TOO_LARGE" | "ERR_WEBHOOK_DELIVERY_PENDING" | "ERR_WEBHOOK_ENDPOINT_DISABLED" | "ERR_SITE_NOT_FOUND" | "ERR_PLAN_PENDING" | "ERR_SITE_CONFLICT" | "ERR_SITES_UNAVAILABLE";
+            code: "ERR_INVALID_REQUEST" | "ERR_INVALID_JSON" | "ERR_PROBLEM_TOO_LARGE" | "ERR_SCHEDULER_FAILED" | "ERR_BAD_REQUEST" | "ERR_UNAUTHORIZED" | "ERR_NOT_FOUND" | "ERR_ROUTE_NOT_FOUND" | "ERR_NOT_CANCELABLE" | "ERR_NOT_COMPLETED" | "ERR_IDEMPOTENCY_CONFLICT" | "ERR_BODY_TOO_LARGE" | "ERR_UNSUPPORTED_MEDIA_TYPE" | "ERR_RATE_LIMITED" | "ERR_UNAVAILABLE" | "ERR_INTERNAL" | "ERR_JOB_TIMEOUT" | "ERR_WORKER_CRASHED" | "ERR_JOB_EXPIRED" | "ERR_WEBHOOK_URL_REFUSED" | "ERR_WEBHOOK_PAYLOAD_TOO_LARGE" | "ERR_WEBHOOK_DELIVERY_PENDING" | "ERR_WEBHOOK_ENDPOINT_DISABLED" | "ERR_SITE_NOT_FOUND" | "ERR_PLAN_PENDING" | "ERR_SITE_CONFLICT" | "ERR_FORECAST_UNAVAILABLE" | "ERR_SITES_UNAVAILABLE";
             /** @description for people; may be reworded */
             message: string;
             /**
@@ -424,6 +458,8 @@ export interface components {
             /** @default 0 */
             maxDischargeKw: number;
             phases?: 1 | 3;
+            /** @enum {string} */
+            phase?: "L1" | "L2" | "L3";
             voltageV?: number;
             ocpp: {
                 /** @enum {string} */
@@ -434,6 +470,8 @@ export interface components {
                  */
                 unit: "W" | "A";
                 maxPeriods?: number;
+                /** @default false */
+                acPhaseSwitchingSupported: boolean;
             };
         };
         /** @description an EVSE went out of service or came back */
@@ -457,6 +495,8 @@ export interface components {
             /** @default 0 */
             maxDischargeKw?: number;
             phases?: 1 | 3;
+            /** @enum {string} */
+            phase?: "L1" | "L2" | "L3";
             voltageV?: number;
             ocpp: {
                 /** @enum {string} */
@@ -467,6 +507,8 @@ export interface components {
                  */
                 unit?: "W" | "A";
                 maxPeriods?: number;
+                /** @default false */
+                acPhaseSwitchingSupported?: boolean;
             };
         };
         /** @description new price, base load or PV forecasts */
@@ -535,7 +577,8 @@ export interface components {
             start: string;
             /** Format: date-time */
             end: string;
-            importLimitKw: number;
+            importLimitKw?: number;
+            phaseLimitA?: number;
             circuitId?: string;
         };
         Liveness: {
@@ -706,6 +749,26 @@ export interface components {
             circuits?: components["schemas"]["Circuit"][];
             tariff: components["schemas"]["TariffInput"];
             sessions: components["schemas"]["SessionInput"][];
+            /** @default [] */
+            storage?: {
+                id: string;
+                circuitId?: string;
+                capacityKwh: number;
+                initialEnergyKwh: number;
+                /** @default 0 */
+                minEnergyKwh?: number;
+                maxChargeKw: number;
+                maxDischargeKw: number;
+                /** @default 1 */
+                chargeEfficiency?: number;
+                /** @default 1 */
+                dischargeEfficiency?: number;
+                /** @default 0 */
+                degradationCostPerKwh?: number;
+                finalEnergyKwh?: number;
+                phases?: number;
+                voltageV?: number;
+            }[];
             /** @default optimal */
             strategy?: components["schemas"]["StrategyName"];
             solverOptions?: components["schemas"]["SolverOptions"];
@@ -721,6 +784,14 @@ export interface components {
             /** @description slots whose net import still exceeds the import limit (status infeasible) */
             infeasibleSlots: number[];
             sessions: components["schemas"]["SessionResult"][];
+            /** @description spec §12: site batteries, in request order (always present in a scheduler response) */
+            storage?: {
+                id: string;
+                /** @description signed power per slot, kW (+ charging, − discharging) */
+                powerKw: number[];
+                /** @description battery energy after each slot, kWh */
+                energyKwh: number[];
+            }[];
             site: {
                 netImportKw: number[];
                 curtailedPvKw: number[];
@@ -745,6 +816,26 @@ export interface components {
             circuits?: components["schemas"]["Circuit"][];
             tariff: components["schemas"]["TariffInput"];
             sessions: components["schemas"]["SessionInput"][];
+            /** @default [] */
+            storage?: {
+                id: string;
+                circuitId?: string;
+                capacityKwh: number;
+                initialEnergyKwh: number;
+                /** @default 0 */
+                minEnergyKwh?: number;
+                maxChargeKw: number;
+                maxDischargeKw: number;
+                /** @default 1 */
+                chargeEfficiency?: number;
+                /** @default 1 */
+                dischargeEfficiency?: number;
+                /** @default 0 */
+                degradationCostPerKwh?: number;
+                finalEnergyKwh?: number;
+                phases?: number;
+                voltageV?: number;
+            }[];
             /** @default optimal */
             strategy?: components["schemas"]["StrategyName"];
             solverOptions?: components["schemas"]["SolverOptions"];
@@ -940,6 +1031,8 @@ export interface components {
             shortfallPenaltyPerKwh?: number;
             /** @default false */
             v2g?: boolean;
+            userId?: string;
+            phases?: 1 | 3;
         };
         /** @description a meter value, or a new departure or target */
         SessionUpdatedEvent: {
@@ -955,6 +1048,8 @@ export interface components {
             departure?: string;
             targetEnergyKwh?: number;
             transactionId?: string;
+            /** @enum {string} */
+            chargingState?: "Charging" | "SuspendedEV" | "SuspendedEVSE" | "EVConnected" | "Idle";
         };
         /** @description OCPP 1.6J SetChargingProfile.req */
         SetChargingProfile16: {
@@ -1109,6 +1204,17 @@ export interface components {
                     stepMinutes: number;
                     values: number[];
                 };
+                voltageV?: number;
+                phaseLimitA?: number | {
+                    /** Format: date-time */
+                    start: string;
+                    value: number;
+                }[] | {
+                    /** Format: date-time */
+                    start: string;
+                    stepMinutes: number;
+                    values: number[];
+                };
             };
             /** @default [] */
             circuits: {
@@ -1124,6 +1230,17 @@ export interface components {
                     stepMinutes: number;
                     values: number[];
                 };
+                phaseLimitA?: number | {
+                    /** Format: date-time */
+                    start: string;
+                    value: number;
+                }[] | {
+                    /** Format: date-time */
+                    start: string;
+                    stepMinutes: number;
+                    values: number[];
+                };
+                unbalanceLimitA?: number;
             }[];
             tariff: {
                 importPrice: number | {
@@ -1175,6 +1292,7 @@ export interface components {
              *     }
              */
             ocppProfiles: components["schemas"]["OcppProfilePolicy"];
+            forecast?: components["schemas"]["SiteForecastSettings"];
         };
         /** @description a live site: limits, tariff and forecasts as time series, EVSEs, planning, webhook, OCPP policy */
         SiteBodyInput: {
@@ -1222,6 +1340,17 @@ export interface components {
                     stepMinutes: number;
                     values: number[];
                 };
+                voltageV?: number;
+                phaseLimitA?: number | {
+                    /** Format: date-time */
+                    start: string;
+                    value: number;
+                }[] | {
+                    /** Format: date-time */
+                    start: string;
+                    stepMinutes: number;
+                    values: number[];
+                };
             };
             /** @default [] */
             circuits?: {
@@ -1237,6 +1366,17 @@ export interface components {
                     stepMinutes: number;
                     values: number[];
                 };
+                phaseLimitA?: number | {
+                    /** Format: date-time */
+                    start: string;
+                    value: number;
+                }[] | {
+                    /** Format: date-time */
+                    start: string;
+                    stepMinutes: number;
+                    values: number[];
+                };
+                unbalanceLimitA?: number;
             }[];
             tariff: {
                 importPrice: number | {
@@ -1288,6 +1428,7 @@ export interface components {
              *     }
              */
             ocppProfiles?: components["schemas"]["OcppProfilePolicyInput"];
+            forecast?: components["schemas"]["SiteForecastSettingsInput"];
         };
         /** @description the site is gone (with purged: its sessions, events and plans too) */
         SiteDeleted: {
@@ -1298,6 +1439,110 @@ export interface components {
         };
         /** @description one site event, told apart by `type` */
         SiteEventInput: components["schemas"]["SessionStartedEventInput"] | components["schemas"]["SessionUpdatedEvent"] | components["schemas"]["SessionEndedEvent"] | components["schemas"]["EvseAvailabilityEvent"] | components["schemas"]["LimitChangedEvent"] | components["schemas"]["ForecastUpdatedEvent"];
+        /** @description a site's forecast model, each active session's quantiles and the arrivals still to come */
+        SiteForecast: {
+            siteId: string;
+            model: {
+                /** @constant */
+                kind: "wattplan.forecast";
+                version: number;
+                trainedAt: string;
+                trainedOnSessions: number;
+                /** @description first arrival learned from */
+                from: string;
+                /** @description last arrival learned from */
+                to: string;
+                users: number;
+                timeZone: string;
+                /** @description the latest sessions held out of a model trained on the earlier ones */
+                metrics: {
+                    heldOutSessions: number;
+                    departureMaeH: number | null;
+                    energyMaeKwh: number | null;
+                    departureBelowQ10: number | null;
+                    departureBelowQ90: number | null;
+                    trainingMs: number;
+                };
+            };
+            settings: {
+                [key: string]: unknown;
+            };
+            /** @description start of the current slot: predictions are given the sessions are still plugged in then */
+            from: string;
+            levels: number[];
+            sessions: {
+                sessionId: string;
+                evseId: string;
+                startedAt: string;
+                /** @description departure quantiles, one per level */
+                departure: string[];
+                /** @description energy quantiles (of the whole session), one per level */
+                energyKwh: number[];
+                planned: {
+                    sessionId: string;
+                    departure: {
+                        announced?: string;
+                        forecast: string;
+                        planned: string;
+                    };
+                    energyKwh?: {
+                        forecast: number;
+                        planned: number;
+                    };
+                };
+            }[];
+            arrivals: {
+                slotMinutes: number;
+                slots: {
+                    start: string;
+                    count: number[];
+                    meanCount: number;
+                    energyKwh: number[];
+                    meanEnergyKwh: number;
+                }[];
+            };
+        };
+        /** @description plan with forecasts learned from the site's ended sessions */
+        SiteForecastSettings: {
+            /** @default 0.5 */
+            departureLevel: number;
+            /** @default 0.5 */
+            energyLevel: number;
+            /** @default 50 */
+            minSessions: number;
+            /** @default 50 */
+            retrainEvery: number;
+            /** @default 24 */
+            retrainHours: number;
+            /** @default false */
+            arrivals: boolean;
+            /** @default UTC */
+            timeZone: string;
+        };
+        /** @description plan with forecasts learned from the site's ended sessions */
+        SiteForecastSettingsInput: {
+            /** @default 0.5 */
+            departureLevel?: number;
+            /** @default 0.5 */
+            energyLevel?: number;
+            /** @default 50 */
+            minSessions?: number;
+            /** @default 50 */
+            retrainEvery?: number;
+            /** @default 24 */
+            retrainHours?: number;
+            /** @default false */
+            arrivals?: boolean;
+            /** @default UTC */
+            timeZone?: string;
+        };
+        /** @description a retraining was queued */
+        SiteForecastTrainingQueued: {
+            siteId: string;
+            /** @constant */
+            queued: true;
+            endedSessions: number;
+        };
         /** @description one SetChargingProfile call to a charging station */
         SiteOcppMessage: {
             /** @description null for an EVSE's fallback profile */
@@ -1323,6 +1568,33 @@ export interface components {
             /** @description EVSEs whose fallback profile changed */
             changedFallbacks: string[];
             warnings: string[];
+            /** @description with site.forecast, once a model is trained: what each session was planned with */
+            forecast?: {
+                trainedAt: string;
+                trainedOnSessions: number;
+                departureLevel: number;
+                energyLevel: number;
+                sessions: {
+                    sessionId: string;
+                    departure: {
+                        announced?: string;
+                        forecast: string;
+                        planned: string;
+                    };
+                    energyKwh?: {
+                        forecast: number;
+                        planned: number;
+                    };
+                }[];
+                /** @description with forecast.arrivals: the sessions of the request that stand for cars still to come */
+                expectedArrivals?: {
+                    sessionId: string;
+                    arrival: string;
+                    departure: string;
+                    count: number;
+                    energyKwh: number;
+                }[];
+            };
         };
         /** @description a live site published a new plan */
         SitePlanUpdatedEvent: {
@@ -2182,6 +2454,7 @@ export interface operations {
                 stackLevel?: number;
                 profileIdBase?: number;
                 defaultEvseId?: number;
+                phaseToUse?: "0" | "1" | "true" | "false";
             };
             header?: never;
             path: {
@@ -2793,6 +3066,180 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SiteSessionList"];
+                };
+            };
+            /** @description The request is invalid (ERR_INVALID_REQUEST lists every problem with its JSON path in details.problems) or malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key (ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource is not in a state that allows this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (ERR_RATE_LIMITED); retry after the retry-after header */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (ERR_INTERNAL) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A backing store (Redis, PostgreSQL) is unreachable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSiteForecast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a site's forecast model, each active session's quantiles and the arrivals still to come */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteForecast"];
+                };
+            };
+            /** @description The request is invalid (ERR_INVALID_REQUEST lists every problem with its JSON path in details.problems) or malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key (ERR_UNAUTHORIZED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The resource is not in a state that allows this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited (ERR_RATE_LIMITED); retry after the retry-after header */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (ERR_INTERNAL) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A backing store (Redis, PostgreSQL) is unreachable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trainSiteForecast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a retraining was queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteForecastTrainingQueued"];
                 };
             };
             /** @description The request is invalid (ERR_INVALID_REQUEST lists every problem with its JSON path in details.problems) or malformed */

@@ -299,6 +299,7 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
     "/:siteId/forecast",
     {
       schema: {
+        operationId: "getSiteForecast",
         summary: "The site's forecast: its model, each active session's predictions, the arrivals still to come",
         tags: ["sites"],
         params: SiteIdParamsSchema,
@@ -335,6 +336,7 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
     "/:siteId/forecast/train",
     {
       schema: {
+        operationId: "trainSiteForecast",
         summary: "Retrain the site's forecast now (a queue job); the site is re-planned with the new model",
         tags: ["sites"],
         params: SiteIdParamsSchema,
