@@ -11,6 +11,8 @@ import {
   ocppBody,
   ocppEvseId,
   ocppMessages,
+  OcppQuerySchema,
+  optionsFromQuery,
   type OcppMessage,
   type OcppOptionsInput,
   type OcppVersion,
@@ -358,6 +360,28 @@ describe("ids, targets, transactions and the fallback", () => {
       profiles.slice(12).every((p) => p.stackLevel === 0 && p.purpose === "TxDefaultProfile" && p.schedules[0].duration === undefined),
     ).toBe(true);
     expect(r.messages.slice(12).map((m) => [m.sessionId, m.evseId])).toEqual(depot.sessions.map((s) => [null, s.evseId]));
+  });
+
+  it("purpose TxDefaultProfile: session profiles name no transaction, warn of none missing, and stay valid", () => {
+    const withTx: Request = { ...depot, sessions: depot.sessions.map((x, i) => ({ ...x, transactionId: String(100 + i) })) };
+    for (const version of ["1.6", "2.0.1", "2.1"] as const) {
+      const tx = ocppMessages(withTx, depotEdf, { version });
+      expect(profileOf(version, tx.messages[0].payload)).toMatchObject({
+        purpose: "TxProfile",
+        transactionId: version === "1.6" ? 100 : "100",
+      });
+      const r = ocppMessages(withTx, depotEdf, { version, purpose: "TxDefaultProfile", fallback: true });
+      const profiles = r.messages.map((m) => profileOf(version, m.payload));
+      expect(profiles.every((p) => p.purpose === "TxDefaultProfile" && p.transactionId === undefined)).toBe(true);
+      // The session profiles sit above the fallbacks, so neither replaces the other.
+      expect(new Set(profiles.slice(0, 12).map((p) => p.stackLevel))).toEqual(new Set([1]));
+      expect(new Set(profiles.slice(12).map((p) => p.stackLevel))).toEqual(new Set([0]));
+      expectValid(version, r.messages);
+      const none = ocppMessages(depot, depotEdf, { version, purpose: "TxDefaultProfile" });
+      expect(none.warnings.filter((w) => /transactionId/.test(w))).toEqual([]);
+    }
+    expect(optionsFromQuery(OcppQuerySchema.parse({ version: "1.6", purpose: "TxDefaultProfile" })).purpose).toBe("TxDefaultProfile");
+    expect(OcppQuerySchema.safeParse({ version: "1.6", purpose: "ChargePointMaxProfile" }).success).toBe(false);
   });
 
   it("fallback caps: all EVSEs at their cap together stay within every circuit and the site headroom", () => {

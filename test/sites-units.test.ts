@@ -11,7 +11,7 @@ import { compileSitePlan } from "../service/sites/compile.js";
 import { applyBatch } from "../service/sites/events.js";
 import { createPool, dropSchema, migrate } from "../service/sites/db.js";
 import { profileChanged } from "../service/sites/planner.js";
-import { SiteBodySchema } from "../service/sites/schema.js";
+import { SiteBodySchema, siteBodyIssues } from "../service/sites/schema.js";
 import { overlay, sample, toSteps } from "../service/sites/series.js";
 import { EMPTY_STATE, type PublishedProfile, type SessionRecord } from "../service/sites/state.js";
 import { SiteStore, type PlanBody } from "../service/sites/store.js";
@@ -196,6 +196,24 @@ describe("publishing plans", () => {
     expect(await publish(5, iso(15))).toBe(2);
     expect(await publish(6, iso(0))).toBe(3);
     expect((await store.latestPlan(site.pk))?.stateVersion).toBe(6);
+  });
+});
+
+describe("OCPP profile policy", () => {
+  it("refuses TxDefaultProfile session profiles at or below the fallback's stack level", () => {
+    const body = (fallbackLevel: number) =>
+      SiteBodySchema.parse(
+        depot({ ocppProfiles: { purpose: "TxDefaultProfile", stackLevel: 2, fallback: { idBase: 10, stackLevel: fallbackLevel } } }),
+      );
+    expect(siteBodyIssues(body(2))).toEqual([
+      {
+        path: ["ocppProfiles", "fallback", "stackLevel"],
+        message:
+          "must be below stackLevel (2) when the session profiles are TxDefaultProfiles too: the same purpose and stack level replace each other",
+      },
+    ]);
+    expect(siteBodyIssues(body(1))).toEqual([]);
+    expect(SiteBodySchema.parse(depot()).ocppProfiles.purpose).toBe("TxProfile");
   });
 });
 

@@ -614,6 +614,11 @@ export interface components {
             idMin: number;
             /** @default 1999999 */
             idMax: number;
+            /**
+             * @default TxProfile
+             * @enum {string}
+             */
+            purpose: "TxProfile" | "TxDefaultProfile";
             /** @default 1 */
             stackLevel: number;
             fallback?: {
@@ -628,6 +633,11 @@ export interface components {
             idMin?: number;
             /** @default 1999999 */
             idMax?: number;
+            /**
+             * @default TxProfile
+             * @enum {string}
+             */
+            purpose?: "TxProfile" | "TxDefaultProfile";
             /** @default 1 */
             stackLevel?: number;
             fallback?: {
@@ -1288,7 +1298,8 @@ export interface components {
              * @default {
              *       "idMin": 1000000,
              *       "idMax": 1999999,
-             *       "stackLevel": 1
+             *       "stackLevel": 1,
+             *       "purpose": "TxProfile"
              *     }
              */
             ocppProfiles: components["schemas"]["OcppProfilePolicy"];
@@ -1424,7 +1435,8 @@ export interface components {
              * @default {
              *       "idMin": 1000000,
              *       "idMax": 1999999,
-             *       "stackLevel": 1
+             *       "stackLevel": 1,
+             *       "purpose": "TxProfile"
              *     }
              */
             ocppProfiles?: components["schemas"]["OcppProfilePolicyInput"];
@@ -2455,6 +2467,7 @@ export interface operations {
                 profileIdBase?: number;
                 defaultEvseId?: number;
                 phaseToUse?: "0" | "1" | "true" | "false";
+                purpose?: "TxProfile" | "TxDefaultProfile";
             };
             header?: never;
             path: {

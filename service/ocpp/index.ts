@@ -214,14 +214,17 @@ export function ocppMessages(request: Request, response: Response, options: Ocpp
     if (canDischarge && u.unit === "A" && periods.some((p) => p.value < 0)) perPhaseSetpoints.push(session.id);
     if (periods.length < merged.length)
       reduced.push(`${session.id} (${merged.length} → ${periods.length} periods, ${kwh(e.reductionKwh)} kWh)`);
-    if (o.version !== "1.6" ? session.transactionId === undefined : integerTransactionId(session.transactionId) === undefined) {
+    if (
+      o.purpose === "TxProfile" &&
+      (o.version !== "1.6" ? session.transactionId === undefined : integerTransactionId(session.transactionId) === undefined)
+    ) {
       noTransaction.push(session.id);
     }
 
     const spec: ProfileSpec = {
       id: o.profileIdBase + i,
       stackLevel: o.stackLevel,
-      purpose: "TxProfile",
+      purpose: o.purpose,
       startSchedule,
       durationS: T * slotSeconds,
       slotSeconds,

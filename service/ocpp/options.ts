@@ -73,6 +73,15 @@ export const OcppOptionsSchema = z.strictObject({
    * @defaultValue true
    */
   phaseToUse: z.boolean({ error: "must be true or false" }).default(true),
+  /**
+   * `chargingProfilePurpose` of the session profiles. `TxDefaultProfile`
+   * suits stations that handle TxProfiles poorly or CSMSs that send profiles
+   * before the transaction id is known: it names no transaction and stays on
+   * the EVSE after the session, until the next profile of the same stack
+   * level replaces it.
+   * @defaultValue "TxProfile"
+   */
+  purpose: z.enum(["TxProfile", "TxDefaultProfile"], { error: "must be TxProfile or TxDefaultProfile" }).default("TxProfile"),
 });
 
 export type OcppOptionsInput = z.input<typeof OcppOptionsSchema>;
@@ -118,6 +127,7 @@ export const OcppQuerySchema = z.strictObject({
   profileIdBase: intString("profileIdBase").optional(),
   defaultEvseId: intString("defaultEvseId").optional(),
   phaseToUse: boolString.optional(),
+  purpose: z.enum(["TxProfile", "TxDefaultProfile"], { error: "must be TxProfile or TxDefaultProfile" }).optional(),
 });
 export type OcppQuery = z.output<typeof OcppQuerySchema>;
 
@@ -133,5 +143,6 @@ export function optionsFromQuery(q: OcppQuery): OcppOptionsInput {
     ...(q.profileIdBase !== undefined && { profileIdBase: q.profileIdBase }),
     ...(q.defaultEvseId !== undefined && { defaultEvseId: q.defaultEvseId }),
     ...(q.phaseToUse !== undefined && { phaseToUse: q.phaseToUse }),
+    ...(q.purpose !== undefined && { purpose: q.purpose }),
   };
 }

@@ -34,7 +34,8 @@ export function integerTransactionId(id: string | undefined): number | undefined
 }
 
 export function buildV16(spec: ProfileSpec, connectorId: number): SetChargingProfileReq16 {
-  const transactionId = integerTransactionId(spec.transactionId);
+  // Only a TxProfile names a transaction (1.6: "only valid if ChargingProfilePurpose is TxProfile").
+  const transactionId = spec.purpose === "TxProfile" ? integerTransactionId(spec.transactionId) : undefined;
   return {
     connectorId,
     csChargingProfiles: {

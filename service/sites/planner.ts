@@ -189,6 +189,7 @@ function profilesOf(
           ...(evse.ocpp.maxPeriods !== undefined && { maxPeriods: evse.ocpp.maxPeriods }),
           phaseToUse: evse.ocpp.acPhaseSwitchingSupported,
           stackLevel: site.body.ocppProfiles.stackLevel,
+          purpose: site.body.ocppProfiles.purpose,
           profileIdBase: stored.profileId,
         },
       );

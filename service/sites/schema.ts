@@ -214,6 +214,12 @@ export const OcppProfilesSchema = z
       .min(1)
       .max(2 ** 31 - 1)
       .default(1_999_999),
+    /**
+     * Purpose of the session profiles: `TxDefaultProfile` for stations that
+     * handle TxProfiles poorly (it names no transaction and stays on the EVSE
+     * until the next session's profile replaces it). @defaultValue "TxProfile"
+     */
+    purpose: z.enum(["TxProfile", "TxDefaultProfile"], { error: "must be TxProfile or TxDefaultProfile" }).default("TxProfile"),
     stackLevel: z.int().min(1).max(1000).default(1),
     /**
      * Also send each EVSE a TxDefaultProfile capping it at its safe share of
@@ -271,7 +277,7 @@ export const SiteBodySchema = z.strictObject({
     .strictObject({ url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2048, "must be at most 2048 characters") })
     .optional(),
   sessionDefaults: SessionDefaultsSchema.default({ stayHours: 8, energyKwh: 20, shortfallPenaltyPerKwh: 1000, chargeEfficiency: 1 }),
-  ocppProfiles: OcppProfilesSchema.default({ idMin: 1_000_000, idMax: 1_999_999, stackLevel: 1 }),
+  ocppProfiles: OcppProfilesSchema.default({ idMin: 1_000_000, idMax: 1_999_999, stackLevel: 1, purpose: "TxProfile" }),
   forecast: ForecastSettingsSchema.optional(),
 });
 export type SiteBodyInput = z.input<typeof SiteBodySchema>;
@@ -311,6 +317,11 @@ export function siteBodyIssues(body: SiteBody): { path: (string | number)[]; mes
     issues.push({
       path: ["ocppProfiles", "fallback", "idBase"],
       message: `the fallback ids ${fallback.idBase}…${fallback.idBase + body.evses.length - 1} (one per EVSE) overlap the session ids ${idMin}…${idMax}`,
+    });
+  if (fallback !== undefined && body.ocppProfiles.purpose === "TxDefaultProfile" && fallback.stackLevel >= body.ocppProfiles.stackLevel)
+    issues.push({
+      path: ["ocppProfiles", "fallback", "stackLevel"],
+      message: `must be below stackLevel (${body.ocppProfiles.stackLevel}) when the session profiles are TxDefaultProfiles too: the same purpose and stack level replace each other`,
     });
   const slots = (body.planning.horizonHours * 60) / body.planning.slotMinutes;
   if (!Number.isInteger(slots))
