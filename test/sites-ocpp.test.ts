@@ -6,7 +6,8 @@
  * their installed profiles and apply the K01 rules: a profile with the same
  * stack level and purpose but another id on an EVSE is rejected (2.0.1/2.1,
  * K01.FR.39), the same id replaces (K01.FR.05), a TxProfile needs the EVSE's
- * running transaction (K01.FR.03/09), and TxProfiles go when it ends.
+ * running transaction (K01.FR.03/09), TxProfiles go when it ends, and
+ * ClearChargingProfile removes a profile by id.
  */
 import type { AddressInfo } from "node:net";
 import { RPCClient, RPCServer } from "ocpp-rpc";
@@ -30,6 +31,7 @@ class Station {
   readonly profiles = new Map<number, Installed[]>();
   readonly rejected: string[] = [];
   accepted = 0;
+  cleared = 0;
   client!: RPCClient;
 
   constructor(
@@ -62,6 +64,19 @@ class Station {
     this.profiles.set(p.target, kept);
     this.accepted++;
     return { status: "Accepted" };
+  }
+
+  /** ClearChargingProfile by id (1.6 `id`, 2.x `chargingProfileId`), on whichever connector holds it. */
+  clearChargingProfile(params: Record<string, unknown>): { status: "Accepted" | "Unknown" } {
+    const id = this.version === "1.6" ? params.id : params.chargingProfileId;
+    let found = false;
+    for (const [connector, list] of this.profiles) {
+      const kept = list.filter((q) => q.id !== id);
+      found ||= kept.length < list.length;
+      this.profiles.set(connector, kept);
+    }
+    if (found) this.cleared++;
+    return { status: found ? "Accepted" : "Unknown" };
   }
 
   startTransaction(connector: number, transactionId: string): void {
@@ -112,6 +127,7 @@ beforeAll(async () => {
     };
     const client = new RPCClient(options as unknown as ConstructorParameters<typeof RPCClient>[0]);
     client.handle("SetChargingProfile", async ({ params }) => station.setChargingProfile((params ?? {}) as Record<string, unknown>));
+    client.handle("ClearChargingProfile", async ({ params }) => station.clearChargingProfile((params ?? {}) as Record<string, unknown>));
     await client.connect();
     station.client = client;
     stations.set(identity, station);
@@ -120,13 +136,13 @@ beforeAll(async () => {
     async () => serverClients.size,
     (n) => n === 3,
   );
-  // The CSMS: every webhook's messages go to their stations as SetChargingProfile calls.
+  // The CSMS: every webhook's messages go to their stations, in order, as the calls they name.
   receiver = await startReceiver((request) => {
-    const payload = JSON.parse(request.body) as { data: { ocpp: { stationId: string; payload: unknown }[] } };
+    const payload = JSON.parse(request.body) as { data: { ocpp: { stationId: string; action: string; payload: unknown }[] } };
     for (const entry of payload.data.ocpp) {
       const client = serverClients.get(entry.stationId);
       if (client === undefined) throw new Error(`no station ${entry.stationId}`);
-      forwarded.push(client.call("SetChargingProfile", entry.payload));
+      forwarded.push(client.call(entry.action, entry.payload));
     }
     return { status: 204 };
   });
@@ -255,5 +271,83 @@ describe("a live site's OCPP profiles on simulated stations", () => {
         .profiles.get(1)!
         .map((p) => p.id),
     ).toEqual([idOf.get("V")]);
+  });
+
+  it("clear a session's TxDefaultProfile when it ends, so the next session's profile does not clash", async () => {
+    await svc.put(
+      "s-txdefault",
+      depot({
+        site: { importLimitKw: 30 },
+        evses: [
+          { id: "e16", stationId: "CP-16", connectorId: 2, maxChargeKw: 11, ocpp: { version: "1.6", unit: "W" } },
+          { id: "e201", stationId: "CP-201", connectorId: 3, maxChargeKw: 11, ocpp: { version: "2.0.1", unit: "W" } },
+        ],
+        ocppProfiles: { purpose: "TxDefaultProfile" },
+        webhook: { url: receiver.url("/csms-txdefault") },
+      }),
+    );
+    const at = (m: number) => new Date(Date.parse("2026-12-07T09:00:00Z") + m * 60_000).toISOString();
+    const start = (sessionId: string, evseId: string, minutes: number) => ({
+      eventId: eventId(),
+      type: "session.started",
+      at: at(minutes),
+      sessionId,
+      evseId,
+      departure: at(minutes + 5 * 60),
+      targetEnergyKwh: 30,
+    });
+    const end = (sessionId: string, minutes: number) => ({ eventId: eventId(), type: "session.ended", at: at(minutes), sessionId });
+    const delivered = async (version: number) => {
+      await waitFor(
+        async () =>
+          receiver.requests
+            .filter((r) => r.path === "/csms-txdefault")
+            .map((r) => (JSON.parse(r.body) as { data: { version: number } }).data.version),
+        (versions) => versions.some((v) => v >= version),
+      );
+      await Promise.all(forwarded);
+    };
+    const rejectedBefore = [...stations.values()].reduce((n, s) => n + s.rejected.length, 0);
+
+    await svc.events("s-txdefault", [start("X", "e16", 0), start("Y", "e201", 0)], { wait: 20 });
+    await delivered((await svc.plan("s-txdefault")).body.version);
+    // X and Y leave; Z and W take their EVSEs. Without the clears, 2.0.1 rejects W's profile (K01.FR.39).
+    await svc.events("s-txdefault", [end("X", 30), end("Y", 30), start("Z", "e16", 31), start("W", "e201", 31)], { wait: 20 });
+    const plan = (await svc.plan("s-txdefault")).body;
+    await delivered(plan.version);
+
+    const clears = plan.ocpp.filter((e) => e.action === "ClearChargingProfile");
+    expect(clears.map((e) => e.sessionId).sort()).toEqual(["X", "Y"]);
+    expect(plan.ocpp.slice(0, 2).every((e) => e.action === "ClearChargingProfile")).toBe(true);
+    const sessions = await api<{ sessions: { sessionId: string; chargingProfileId: number }[] }>(
+      svc.url,
+      "GET",
+      "/v1/sites/s-txdefault/sessions?state=all",
+      { key: svc.acme.key },
+    );
+    const idOf = new Map(sessions.body.sessions.map((s) => [s.sessionId, s.chargingProfileId]));
+    expect(clears.find((e) => e.sessionId === "X")!.payload).toEqual({ id: idOf.get("X") });
+    expect(clears.find((e) => e.sessionId === "Y")!.payload).toEqual({ chargingProfileId: idOf.get("Y") });
+    expect([...stations.values()].reduce((n, s) => n + s.rejected.length, 0)).toBe(rejectedBefore);
+    expect(
+      stations
+        .get("CP-16")!
+        .profiles.get(2)!
+        .map((p) => p.id),
+    ).toEqual([idOf.get("Z")]);
+    expect(
+      stations
+        .get("CP-201")!
+        .profiles.get(3)!
+        .map((p) => p.id),
+    ).toEqual([idOf.get("W")]);
+
+    // A clear goes out once: the next plan has none.
+    await svc.events("s-txdefault", [{ eventId: eventId(), type: "session.updated", at: at(45), sessionId: "Z", energyDeliveredKwh: 2 }], {
+      wait: 20,
+    });
+    const next = (await svc.plan("s-txdefault")).body;
+    expect(next.version).toBeGreaterThan(plan.version);
+    expect(next.ocpp.some((e) => e.action === "ClearChargingProfile")).toBe(false);
   });
 });

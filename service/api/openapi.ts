@@ -22,6 +22,7 @@ import {
   TariffSchema,
 } from "../../engine/model/schema.js";
 import { DOC_REF } from "../openapi-meta.js";
+import { ClearChargingProfilePayloadSchema } from "../ocpp/clear.js";
 import {
   EventBatchSchema,
   EventsOutcomeSchema,
@@ -118,7 +119,8 @@ const COMPONENTS: [z.ZodType, string, string?][] = [
   [ForecastUpdatedSchema, "ForecastUpdatedEvent", "new price, base load or PV forecasts"],
   [EventsOutcomeSchema, "EventsOutcome", "what a batch of events did"],
   [PlanSchema, "SitePlan", "a site's current plan: the model request and response, and the OCPP messages"],
-  [OcppEntrySchema, "SiteOcppMessage", "one SetChargingProfile call to a charging station"],
+  [OcppEntrySchema, "SiteOcppMessage", "one SetChargingProfile or ClearChargingProfile call to a charging station"],
+  [ClearChargingProfilePayloadSchema, "ClearChargingProfilePayload"],
   [SessionViewSchema, "SiteSession", "a session of a live site"],
   [SessionListSchema, "SiteSessionList"],
   [ForecastSettingsSchema, "SiteForecastSettings", "plan with forecasts learned from the site's ended sessions"],

@@ -357,6 +357,14 @@ export interface components {
             phaseLimitA?: number | number[];
             unbalanceLimitA?: number;
         };
+        /** @description ClearChargingProfile.req (1.6) or ClearChargingProfileRequest (2.0.1, 2.1) of one profile, by id */
+        ClearChargingProfilePayload: {
+            /** @description the chargingProfileId to remove */
+            id: number;
+        } | {
+            /** @description the id of the profile to remove */
+            chargingProfileId: number;
+        };
         /** @description the cost terms of spec §7 */
         Cost: {
             total: number;
@@ -1555,7 +1563,7 @@ export interface components {
             queued: true;
             endedSessions: number;
         };
-        /** @description one SetChargingProfile call to a charging station */
+        /** @description one SetChargingProfile or ClearChargingProfile call to a charging station */
         SiteOcppMessage: {
             /** @description null for an EVSE's fallback profile */
             sessionId: string | null;
@@ -1564,6 +1572,14 @@ export interface components {
             /** @constant */
             action: "SetChargingProfile";
             payload: components["schemas"]["SetChargingProfilePayload"];
+        } | {
+            /** @description the ended session whose TxDefaultProfile is removed */
+            sessionId: string;
+            evseId: string;
+            stationId: string;
+            /** @constant */
+            action: "ClearChargingProfile";
+            payload: components["schemas"]["ClearChargingProfilePayload"];
         };
         /** @description a site's current plan: the model request and response, and the OCPP messages */
         SitePlan: {

@@ -139,6 +139,8 @@ export function applyBatch(ctx: BatchContext, events: readonly SiteEvent[]): Bat
         } else {
           s.state = "ended";
           s.endedAt = event.at;
+          // A TxProfile goes with its transaction; a TxDefaultProfile stays on the EVSE (and would clash with the next one).
+          if (ctx.body.ocppProfiles.purpose === "TxDefaultProfile" && s.lastProfile !== undefined) s.clearPending = true;
           activeByEvse.delete(s.evseId);
           idsInUse.delete(s.profileId);
         }

@@ -10,6 +10,7 @@ import { formatProblems, validateRequest } from "../../engine/model/validate.js"
 import type { Request, Response } from "../../engine/model/schema.js";
 import { solve } from "../../engine/scheduler/solve.js";
 import { DEFAULT_PHASES, DEFAULT_VOLTAGE_V, FALLBACK_STACK_LEVEL, ocppMessages } from "../ocpp/index.js";
+import { clearProfile } from "../ocpp/clear.js";
 import { evseShares, fallbackCapKw } from "../ocpp/fallback.js";
 import type pg from "pg";
 import { compileSitePlan } from "./compile.js";
@@ -64,14 +65,16 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
     const { entries, profiles, warnings } = profilesOf(site, sessions, request, response);
     const published = site.body.ocppProfiles.fallback === undefined ? undefined : await store.publishedFallbacks(client, pk);
     const fallbacks = published === undefined ? undefined : fallbackProfiles(site, request, published, warnings);
-    const all = [...entries, ...(fallbacks?.entries ?? [])];
+    const clears = clearEntries(site, await store.pendingClears(client, pk));
+    // Clears first: a CSMS that sends the entries in order frees the stack level before the next session's profile takes it.
+    const all = [...clears, ...entries, ...(fallbacks?.entries ?? [])];
     const plan: PlanBody = {
       stateVersion: site.stateVersion,
       computedAt: new Date(now()).toISOString(),
       request: input,
       response,
       ocpp: all.map((e) => e.entry),
-      changedSessions: entries.filter((e) => e.changed).map((e) => e.entry.sessionId!),
+      changedSessions: [...clears, ...entries].filter((e) => e.changed).map((e) => e.entry.sessionId!),
       changedFallbacks: (fallbacks?.entries ?? []).filter((e) => e.changed).map((e) => e.entry.evseId),
       warnings: [...notes, ...response.warnings, ...warnings],
       ...(settings !== undefined &&
@@ -86,7 +89,15 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
           },
         }),
     };
-    const version = await store.publishPlan(client, pk, plan, request.horizon.start, profiles, fallbacks?.keys);
+    const version = await store.publishPlan(
+      client,
+      pk,
+      plan,
+      request.horizon.start,
+      profiles,
+      fallbacks?.keys,
+      clears.map((e) => e.entry.sessionId!),
+    );
     if (version !== undefined)
       return {
         site,
@@ -222,6 +233,31 @@ function profilesOf(
     });
   });
   return { entries, profiles, warnings };
+}
+
+/**
+ * A `ClearChargingProfile` for each ended session whose TxDefaultProfile is
+ * still on its EVSE. Sent once: the plan that carries it resets the flag.
+ * A session whose EVSE left the site is dropped with its flag.
+ */
+function clearEntries(site: SiteRecord, pending: readonly SessionRecord[]): Entry[] {
+  const evses = new Map(site.body.evses.map((e) => [e.id, e]));
+  return pending.flatMap((s) => {
+    const evse = evses.get(s.evseId);
+    if (evse === undefined) return [];
+    return [
+      {
+        entry: {
+          sessionId: s.sessionId,
+          evseId: evse.id,
+          stationId: evse.stationId,
+          action: "ClearChargingProfile" as const,
+          payload: clearProfile(evse.ocpp.version, s.profileId),
+        },
+        changed: true,
+      },
+    ];
+  });
 }
 
 /**

@@ -441,13 +441,26 @@ export const EventBatchSchema = z.strictObject({
 
 export const SiteIdParamsSchema = z.strictObject({ siteId: id() });
 
-export const OcppEntrySchema = z.object({
+const ocppEntryBase = {
   sessionId: z.string().nullable().describe("null for an EVSE's fallback profile"),
   evseId: z.string(),
   stationId: z.string(),
-  action: z.literal("SetChargingProfile"),
-  payload: z.record(z.string(), z.unknown()).meta(documentedAs("SetChargingProfilePayload")),
-});
+};
+
+/** A message of a plan: set a profile, or (first in the list) clear one a station would otherwise keep. */
+export const OcppEntrySchema = z.discriminatedUnion("action", [
+  z.object({
+    ...ocppEntryBase,
+    action: z.literal("SetChargingProfile"),
+    payload: z.record(z.string(), z.unknown()).meta(documentedAs("SetChargingProfilePayload")),
+  }),
+  z.object({
+    ...ocppEntryBase,
+    sessionId: z.string().describe("the ended session whose TxDefaultProfile is removed"),
+    action: z.literal("ClearChargingProfile"),
+    payload: z.record(z.string(), z.unknown()).meta(documentedAs("ClearChargingProfilePayload")),
+  }),
+]);
 export type OcppEntry = z.infer<typeof OcppEntrySchema>;
 
 export const SitesQuerySchema = z.strictObject({

@@ -77,6 +77,11 @@ export interface SessionRecord {
   lastProfile?: PublishedProfile;
   /** The EV suspended charging by itself (SuspendedEV): it is planned for nothing more until it charges again. */
   evSuspended?: boolean;
+  /**
+   * The session ended with its TxDefaultProfile still on the EVSE (the
+   * site's purpose is TxDefaultProfile): the next plan clears it.
+   */
+  clearPending?: boolean;
 }
 
 export interface SiteRecord {

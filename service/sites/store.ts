@@ -36,7 +36,13 @@ export interface PlanBody {
   computedAt: string;
   request: unknown;
   response: unknown;
-  ocpp: { sessionId: string | null; evseId: string; stationId: string; action: "SetChargingProfile"; payload: unknown }[];
+  ocpp: {
+    sessionId: string | null;
+    evseId: string;
+    stationId: string;
+    action: "SetChargingProfile" | "ClearChargingProfile";
+    payload: unknown;
+  }[];
   /** Sessions whose profile differs from what they were sent before (the webhook's `ocpp`). */
   changedSessions: string[];
   /** EVSEs whose fallback profile changed (absent in plans from before fallbacks). */
@@ -74,6 +80,7 @@ interface SessionRow {
   transaction_id: string | null;
   last_profile: PublishedProfile | null;
   ev_suspended: boolean;
+  clear_pending: boolean;
 }
 
 function siteOf(r: SiteRow): SiteRecord {
@@ -100,6 +107,7 @@ function sessionOf(r: SessionRow): SessionRecord {
     announced: r.announced,
     deliveredKwh: r.delivered_kwh,
     ...(r.ev_suspended && { evSuspended: true }),
+    ...(r.clear_pending && { clearPending: true }),
     ...(r.metered_at !== null && { meteredAt: r.metered_at.toISOString() }),
     ...(r.learned_max_kw !== null && { learnedMaxKw: r.learned_max_kw }),
     slowReadings: r.slow_readings,
@@ -251,11 +259,13 @@ export class SiteStore {
 
       const named = [...new Set(fresh.flatMap((e) => ("sessionId" in e ? [e.sessionId] : [])))];
       const sessionRows = await c.query<SessionRow>(
-        "SELECT * FROM site_sessions WHERE site_pk = $1 AND (state = 'active' OR session_id = ANY($2))",
+        "SELECT * FROM site_sessions WHERE site_pk = $1 AND (state = 'active' OR clear_pending OR session_id = ANY($2))",
         [site.pk, named],
       );
       const sessions = new Map(sessionRows.rows.map((r) => [r.session_id, sessionOf(r)]));
       const active = [...sessions.values()].filter((s) => s.state === "active");
+      // A profile still to be cleared keeps its id: a new session must not be handed it meanwhile.
+      const holdingIds = [...sessions.values()].filter((s) => s.state === "active" || s.clearPending === true);
       const nextRow = Number(siteRows.rows[0].next_profile_id);
       const outcome = applyBatch(
         {
@@ -264,7 +274,7 @@ export class SiteStore {
           clock: site.clock,
           sessions,
           activeByEvse: new Map(active.map((s) => [s.evseId, s.sessionId])),
-          profileIdsInUse: new Set(active.map((s) => s.profileId)),
+          profileIdsInUse: new Set(holdingIds.map((s) => s.profileId)),
           nextProfileId: nextRow,
         },
         fresh,
@@ -378,6 +388,7 @@ export class SiteStore {
     horizonStart: string,
     profiles: ReadonlyMap<string, PublishedProfile>,
     fallbacks?: Record<string, string>,
+    cleared: readonly string[] = [],
   ): Promise<number | undefined> {
     const latest = await client.query<{ version: string; state_version: string; horizon_start: Date }>(
       "SELECT version, state_version, horizon_start FROM site_plans WHERE site_pk = $1 ORDER BY version DESC LIMIT 1",
@@ -403,9 +414,20 @@ export class SiteStore {
         [pk, JSON.stringify([...profiles].map(([sessionId, profile]) => ({ session_id: sessionId, profile })))],
       );
     if (fallbacks !== undefined) await client.query("UPDATE sites SET fallbacks = $2 WHERE pk = $1", [pk, fallbacks]);
+    if (cleared.length > 0)
+      await client.query("UPDATE site_sessions SET clear_pending = false WHERE site_pk = $1 AND session_id = ANY($2)", [pk, cleared]);
     // Plans are small but many (one per slot and event); keep the last 500 per site.
     await client.query("DELETE FROM site_plans WHERE site_pk = $1 AND version <= $2", [pk, version - PLANS_KEPT]);
     return version;
+  }
+
+  /** Ended sessions whose TxDefaultProfile the next plan clears (SessionRecord.clearPending). */
+  async pendingClears(client: pg.ClientBase, pk: number): Promise<SessionRecord[]> {
+    const r = await client.query<SessionRow>(
+      "SELECT * FROM site_sessions WHERE site_pk = $1 AND clear_pending ORDER BY ended_at, session_id",
+      [pk],
+    );
+    return r.rows.map(sessionOf);
   }
 
   /** The fallback limit keys last published per EVSE. */
@@ -497,12 +519,12 @@ function invalidEvents(problems: { path: string; message: string }[]): WattplanE
 async function upsertSession(c: pg.ClientBase, pk: number, s: SessionRecord): Promise<void> {
   await c.query(
     `INSERT INTO site_sessions (site_pk, session_id, evse_id, state, started_at, ended_at, announced, delivered_kwh, metered_at,
-                                learned_max_kw, slow_readings, profile_id, transaction_id, last_profile, ev_suspended)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                                learned_max_kw, slow_readings, profile_id, transaction_id, last_profile, ev_suspended, clear_pending)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
      ON CONFLICT (site_pk, session_id) DO UPDATE SET
        state = EXCLUDED.state, ended_at = EXCLUDED.ended_at, announced = EXCLUDED.announced, delivered_kwh = EXCLUDED.delivered_kwh,
        metered_at = EXCLUDED.metered_at, learned_max_kw = EXCLUDED.learned_max_kw, slow_readings = EXCLUDED.slow_readings,
-       transaction_id = EXCLUDED.transaction_id, ev_suspended = EXCLUDED.ev_suspended`,
+       transaction_id = EXCLUDED.transaction_id, ev_suspended = EXCLUDED.ev_suspended, clear_pending = EXCLUDED.clear_pending`,
     [
       pk,
       s.sessionId,
@@ -519,6 +541,7 @@ async function upsertSession(c: pg.ClientBase, pk: number, s: SessionRecord): Pr
       s.transactionId ?? null,
       s.lastProfile ?? null,
       s.evSuspended === true,
+      s.clearPending === true,
     ],
   );
 }

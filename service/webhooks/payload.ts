@@ -85,7 +85,13 @@ export interface SitePlanWebhookPayload {
     changedSessions: string[];
     /** EVSEs whose fallback profile (sessionId null in `ocpp`) changed. */
     changedFallbacks: string[];
-    ocpp?: { sessionId: string | null; evseId: string; stationId: string; action: "SetChargingProfile"; payload: unknown }[];
+    ocpp?: {
+      sessionId: string | null;
+      evseId: string;
+      stationId: string;
+      action: "SetChargingProfile" | "ClearChargingProfile";
+      payload: unknown;
+    }[];
     ocppOmitted?: "too_large";
     links: Record<string, string>;
   };

@@ -14,7 +14,13 @@ export interface SitePlanNotice {
   stateVersion: number;
   horizonStart: string;
   computedAt: string;
-  changed: { sessionId: string | null; evseId: string; stationId: string; action: "SetChargingProfile"; payload: unknown }[];
+  changed: {
+    sessionId: string | null;
+    evseId: string;
+    stationId: string;
+    action: "SetChargingProfile" | "ClearChargingProfile";
+    payload: unknown;
+  }[];
 }
 
 export interface Notifier {

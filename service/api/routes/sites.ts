@@ -22,6 +22,7 @@ import {
   SitesQuerySchema,
   SiteViewSchema,
 } from "../../sites/schema.js";
+import type { OcppEntry } from "../../sites/schema.js";
 import type { SiteRecord } from "../../sites/state.js";
 import { slotStart } from "../../sites/compile.js";
 import { forecastView } from "../../sites/forecast.js";
@@ -237,13 +238,7 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
         computedAt: body.computedAt,
         request: body.request as Record<string, unknown>,
         response: body.response as Record<string, unknown>,
-        ocpp: body.ocpp as {
-          sessionId: string | null;
-          evseId: string;
-          stationId: string;
-          action: "SetChargingProfile";
-          payload: Record<string, unknown>;
-        }[],
+        ocpp: body.ocpp as OcppEntry[],
         changedSessions: body.changedSessions,
         changedFallbacks: body.changedFallbacks ?? [],
         warnings: body.warnings,
