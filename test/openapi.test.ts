@@ -135,6 +135,7 @@ describe("openapi.json", () => {
         horizonStart: "2026-12-07T00:00:00.000Z",
         changedSessions: [],
         changedFallbacks: [],
+        changedStations: [],
         ocppOmitted: "too_large",
         links: { plan: "/v1/sites/north/plan" },
       },

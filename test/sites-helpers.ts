@@ -36,6 +36,7 @@ export interface Plan {
   response: { status: string; sessions: { id: string; powerKw: number[] }[]; site: { netImportKw: number[] } };
   ocpp: OcppEntry[];
   changedSessions: string[];
+  changedStations: string[];
   warnings: string[];
 }
 

@@ -350,4 +350,127 @@ describe("a live site's OCPP profiles on simulated stations", () => {
     expect(next.version).toBeGreaterThan(plan.version);
     expect(next.ocpp.some((e) => e.action === "ClearChargingProfile")).toBe(false);
   });
+
+  it("cap each station at its EVSEs' safe shares with a station-max profile", async () => {
+    // CP-201's two EVSEs sit under different circuits: the station may put its whole cap on one of them.
+    const body = depot({
+      site: { importLimitKw: 40 },
+      circuits: [
+        { id: "c1", limitKw: 10 },
+        { id: "c2", limitKw: 20 },
+      ],
+      evses: [
+        { id: "m16", stationId: "CP-16", connectorId: 4, maxChargeKw: 11, phases: 3, ocpp: { version: "1.6", unit: "A" } },
+        { id: "m201a", stationId: "CP-201", connectorId: 4, circuitId: "c1", maxChargeKw: 11, ocpp: { version: "2.0.1", unit: "W" } },
+        { id: "m201b", stationId: "CP-201", connectorId: 5, circuitId: "c2", maxChargeKw: 11, ocpp: { version: "2.0.1", unit: "W" } },
+      ],
+      ocppProfiles: { stationMax: { idBase: 900 } },
+      webhook: { url: receiver.url("/csms-station-max") },
+    });
+    const overlap = await svc.put("s-station-max", { ...body, ocppProfiles: { idMin: 1000, idMax: 1999, stationMax: { idBase: 1999 } } });
+    expect(overlap.status).toBe(400);
+    expect(JSON.stringify(overlap.body)).toContain("ocppProfiles.stationMax.idBase");
+    expect((await svc.put("s-station-max", body)).status).toBe(201);
+    const at = (m: number) => new Date(Date.parse("2026-12-07T11:00:00Z") + m * 60_000).toISOString();
+    stations.get("CP-201")!.startTransaction(4, "tx-M");
+    await svc.events(
+      "s-station-max",
+      [
+        {
+          eventId: eventId(),
+          type: "session.started",
+          at: at(0),
+          sessionId: "M",
+          evseId: "m201a",
+          transactionId: "tx-M",
+          departure: at(300),
+          targetEnergyKwh: 20,
+        },
+      ],
+      { wait: 20 },
+    );
+    const plan = (await svc.plan("s-station-max")).body;
+    await waitFor(
+      async () =>
+        receiver.requests
+          .filter((r) => r.path === "/csms-station-max")
+          .map((r) => (JSON.parse(r.body) as { data: { version: number } }).data.version),
+      (versions) => versions.some((v) => v >= plan.version),
+    );
+    const answers = (await Promise.all(forwarded)) as { status: string }[];
+    expect(answers.every((a) => a.status === "Accepted")).toBe(true);
+
+    const station = plan.ocpp.filter((e) => e.evseId === null);
+    expect(station.map((e) => e.stationId)).toEqual(["CP-16", "CP-201"]);
+    const p16 = station[0].payload as {
+      connectorId: number;
+      csChargingProfiles: { chargingProfileId: number; chargingProfilePurpose: string; chargingSchedule: ScheduleOf };
+    };
+    const p201 = station[1].payload as {
+      evseId: number;
+      chargingProfile: { id: number; chargingProfilePurpose: string; chargingSchedule: ScheduleOf[] };
+    };
+    expect(p16).toMatchObject({
+      connectorId: 0,
+      csChargingProfiles: { chargingProfileId: 900, chargingProfilePurpose: "ChargePointMaxProfile" },
+    });
+    expect(p201).toMatchObject({ evseId: 0, chargingProfile: { id: 901, chargingProfilePurpose: "ChargingStationMaxProfile" } });
+    // CP-16: its one EVSE's 11 kW in A per phase (11 000 / (3 · 230) = 15.94 A, rounded down).
+    expect(p16.csChargingProfiles.chargingSchedule.chargingRateUnit).toBe("A");
+    expect(p16.csChargingProfiles.chargingSchedule.chargingSchedulePeriod).toEqual([{ startPeriod: 0, limit: 15.9, numberPhases: 3 }]);
+    // CP-201: 10 kW (c1's whole limit) + 11 kW, but all of it could land on c1: at most 10 kW.
+    expect(p201.chargingProfile.chargingSchedule[0].chargingRateUnit).toBe("W");
+    expect(p201.chargingProfile.chargingSchedule[0].chargingSchedulePeriod).toEqual([{ startPeriod: 0, limit: 10000 }]);
+    expect(
+      stations
+        .get("CP-16")!
+        .profiles.get(0)!
+        .map((q) => [q.id, q.purpose]),
+    ).toEqual([[900, "ChargePointMaxProfile"]]);
+    expect(
+      stations
+        .get("CP-201")!
+        .profiles.get(0)!
+        .map((q) => [q.id, q.purpose]),
+    ).toEqual([[901, "ChargingStationMaxProfile"]]);
+    // Sent once (with the plan after the PUT): the session's plan changed no cap.
+    const sent = receiver.requests
+      .filter((r) => r.path === "/csms-station-max")
+      .flatMap((r) => (JSON.parse(r.body) as { data: { ocpp: OcppEntryOf[] } }).data.ocpp)
+      .filter((e) => e.evseId === null);
+    expect(sent.map((e) => e.stationId)).toEqual(["CP-16", "CP-201"]);
+    expect(plan.changedStations).toEqual([]);
+
+    // A limit that does not move the caps sends them no more; one that does, sends them again.
+    await svc.events(
+      "s-station-max",
+      [{ eventId: eventId(), type: "session.updated", at: at(15), sessionId: "M", energyDeliveredKwh: 2 }],
+      {
+        wait: 20,
+      },
+    );
+    const same = (await svc.plan("s-station-max")).body;
+    expect(same.version).toBeGreaterThan(plan.version);
+    expect(same.changedStations).toEqual([]);
+    await svc.events(
+      "s-station-max",
+      [{ eventId: eventId(), type: "limit.changed", at: at(16), start: at(16), end: at(120), importLimitKw: 15 }],
+      { wait: 20 },
+    );
+    const lower = (await svc.plan("s-station-max")).body;
+    // 15 kW among three EVSEs: 5 kW each; CP-201 keeps 5 kW under each circuit.
+    expect(lower.changedStations).toEqual(["CP-16", "CP-201"]);
+    const lowered = lower.ocpp.find((e) => e.evseId === null && e.stationId === "CP-201")!.payload as typeof p201;
+    expect(lowered.chargingProfile.chargingSchedule[0].chargingSchedulePeriod).toEqual([{ startPeriod: 0, limit: 5000 }]);
+  });
 });
+
+interface ScheduleOf {
+  chargingRateUnit: string;
+  chargingSchedulePeriod: { startPeriod: number; limit: number; numberPhases?: number }[];
+}
+
+interface OcppEntryOf {
+  evseId: string | null;
+  stationId: string;
+}

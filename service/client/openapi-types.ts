@@ -634,6 +634,11 @@ export interface components {
                 /** @default 0 */
                 stackLevel: number;
             };
+            stationMax?: {
+                idBase: number;
+                /** @default 0 */
+                stackLevel: number;
+            };
         };
         /** @description chargingProfileIds, stack levels and fallback profiles of the site's messages */
         OcppProfilePolicyInput: {
@@ -649,6 +654,11 @@ export interface components {
             /** @default 1 */
             stackLevel?: number;
             fallback?: {
+                idBase: number;
+                /** @default 0 */
+                stackLevel?: number;
+            };
+            stationMax?: {
                 idBase: number;
                 /** @default 0 */
                 stackLevel?: number;
@@ -1078,8 +1088,11 @@ export interface components {
                 /** @description the session's transactionId when it is an int32 */
                 transactionId?: number;
                 stackLevel: number;
-                /** @enum {string} */
-                chargingProfilePurpose: "TxProfile" | "TxDefaultProfile";
+                /**
+                 * @description ChargePointMaxProfile on connector 0
+                 * @enum {string}
+                 */
+                chargingProfilePurpose: "TxProfile" | "TxDefaultProfile" | "ChargePointMaxProfile";
                 /** @constant */
                 chargingProfileKind: "Absolute";
                 chargingSchedule: {
@@ -1106,8 +1119,11 @@ export interface components {
             chargingProfile: {
                 id: number;
                 stackLevel: number;
-                /** @enum {string} */
-                chargingProfilePurpose: "TxProfile" | "TxDefaultProfile";
+                /**
+                 * @description ChargingStationMaxProfile on EVSE 0
+                 * @enum {string}
+                 */
+                chargingProfilePurpose: "TxProfile" | "TxDefaultProfile" | "ChargingStationMaxProfile";
                 /** @constant */
                 chargingProfileKind: "Absolute";
                 /** @description TxProfile only */
@@ -1139,8 +1155,11 @@ export interface components {
             chargingProfile: {
                 id: number;
                 stackLevel: number;
-                /** @enum {string} */
-                chargingProfilePurpose: "TxProfile" | "TxDefaultProfile";
+                /**
+                 * @description ChargingStationMaxProfile on EVSE 0
+                 * @enum {string}
+                 */
+                chargingProfilePurpose: "TxProfile" | "TxDefaultProfile" | "ChargingStationMaxProfile";
                 /** @constant */
                 chargingProfileKind: "Absolute";
                 /** @description TxProfile only */
@@ -1565,9 +1584,10 @@ export interface components {
         };
         /** @description one SetChargingProfile or ClearChargingProfile call to a charging station */
         SiteOcppMessage: {
-            /** @description null for an EVSE's fallback profile */
+            /** @description null for an EVSE's fallback profile and a station-max profile */
             sessionId: string | null;
-            evseId: string;
+            /** @description null for a station-max profile (connector / EVSE 0 of stationId) */
+            evseId: string | null;
             stationId: string;
             /** @constant */
             action: "SetChargingProfile";
@@ -1595,6 +1615,8 @@ export interface components {
             changedSessions: string[];
             /** @description EVSEs whose fallback profile changed */
             changedFallbacks: string[];
+            /** @description stations whose station-max profile changed */
+            changedStations: string[];
             warnings: string[];
             /** @description with site.forecast, once a model is trained: what each session was planned with */
             forecast?: {
@@ -1641,6 +1663,8 @@ export interface components {
                 changedSessions: string[];
                 /** @description EVSEs whose fallback profile (sessionId null in ocpp) changed */
                 changedFallbacks: string[];
+                /** @description stations whose station-max profile (evseId null in ocpp) changed */
+                changedStations: string[];
                 /** @description the messages of the changed profiles only; absent when too large (ocppOmitted) */
                 ocpp?: components["schemas"]["SiteOcppMessage"][];
                 /**

@@ -16,7 +16,9 @@ const int32 = () =>
     .min(-(2 ** 31))
     .max(2 ** 31 - 1);
 const limit = () => z.number().multipleOf(0.1).describe("in chargingRateUnit, rounded down to one decimal");
-const purpose = () => z.enum(["TxProfile", "TxDefaultProfile"]);
+const purpose16 = () => z.enum(["TxProfile", "TxDefaultProfile", "ChargePointMaxProfile"]).describe("ChargePointMaxProfile on connector 0");
+const purpose2 = () =>
+  z.enum(["TxProfile", "TxDefaultProfile", "ChargingStationMaxProfile"]).describe("ChargingStationMaxProfile on EVSE 0");
 const startPeriod = () => z.int().min(0).describe("seconds from startSchedule; 0 first, increasing");
 const numberPhases = () => z.int().min(1).max(3).optional();
 const dateTime = () => z.string().describe("RFC 3339 UTC timestamp");
@@ -30,7 +32,7 @@ export const SetChargingProfile16Schema = z
       chargingProfileId: int32(),
       transactionId: int32().optional().describe("the session's transactionId when it is an int32"),
       stackLevel: z.int().min(0),
-      chargingProfilePurpose: purpose(),
+      chargingProfilePurpose: purpose16(),
       chargingProfileKind: z.literal("Absolute"),
       chargingSchedule: z.strictObject({
         duration: z.int().min(0).optional().describe("seconds"),
@@ -49,7 +51,7 @@ const setChargingProfile2 = <P extends z.ZodType>(period: P) =>
     chargingProfile: z.strictObject({
       id: int32(),
       stackLevel: z.int().min(0),
-      chargingProfilePurpose: purpose(),
+      chargingProfilePurpose: purpose2(),
       chargingProfileKind: z.literal("Absolute"),
       transactionId: z.string().max(36).optional().describe("TxProfile only"),
       chargingSchedule: z.tuple([

@@ -27,6 +27,8 @@ export interface EvseShare {
   phaseShareA?: number;
   /** What sets phaseShareA: `site phaseLimitA` or `circuit <id> phaseLimitA`. */
   phaseLimitedBy?: string;
+  /** The circuits above the EVSE (its own and their parents). */
+  path: string[];
 }
 
 const lowest = (v: PerSlot) => (Array.isArray(v) ? Math.min(...v) : v);
@@ -39,7 +41,7 @@ export function evseShares(request: Request): EvseShare[] {
     const key = s.evseId !== undefined ? `evse:${s.evseId}` : `session:${s.id}`;
     let e = byKey.get(key);
     if (e === undefined) {
-      e = { evseId: s.evseId ?? null, sessions: [], shareKw: 0, limitedBy: "site" };
+      e = { evseId: s.evseId ?? null, sessions: [], shareKw: 0, limitedBy: "site", path: [] };
       byKey.set(key, e);
       evses.push(e);
     }
@@ -80,6 +82,7 @@ export function evseShares(request: Request): EvseShare[] {
   }
 
   evses.forEach((e, j) => {
+    e.path = [...pathsOf[j]];
     e.shareKw = siteShare;
     for (const c of pathsOf[j]) {
       const share = limitOf.get(c)! / below.get(c)!;

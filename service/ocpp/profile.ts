@@ -5,7 +5,11 @@
 import type { ChargingRateUnit } from "./options.js";
 import type { Period } from "./periods.js";
 
-export type ProfilePurpose = "TxProfile" | "TxDefaultProfile";
+/**
+ * `StationMax` caps the whole station (connector / EVSE 0): 1.6 spells it
+ * `ChargePointMaxProfile`, 2.x `ChargingStationMaxProfile`.
+ */
+export type ProfilePurpose = "TxProfile" | "TxDefaultProfile" | "StationMax";
 
 export interface ProfileSpec {
   /** chargingProfileId (1.6) / id (2.x), also the 2.x chargingSchedule id. */

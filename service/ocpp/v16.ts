@@ -15,7 +15,7 @@ export type SetChargingProfileReq16 = {
     chargingProfileId: number;
     transactionId?: number;
     stackLevel: number;
-    chargingProfilePurpose: "TxProfile" | "TxDefaultProfile";
+    chargingProfilePurpose: "TxProfile" | "TxDefaultProfile" | "ChargePointMaxProfile";
     chargingProfileKind: "Absolute";
     chargingSchedule: {
       duration?: number;
@@ -42,7 +42,7 @@ export function buildV16(spec: ProfileSpec, connectorId: number): SetChargingPro
       chargingProfileId: spec.id,
       ...(transactionId !== undefined && { transactionId }),
       stackLevel: spec.stackLevel,
-      chargingProfilePurpose: spec.purpose,
+      chargingProfilePurpose: spec.purpose === "StationMax" ? "ChargePointMaxProfile" : spec.purpose,
       chargingProfileKind: "Absolute",
       chargingSchedule: {
         ...(spec.durationS !== undefined && { duration: spec.durationS }),

@@ -23,7 +23,7 @@ export type SetChargingProfileRequest2<P> = {
   chargingProfile: {
     id: number;
     stackLevel: number;
-    chargingProfilePurpose: "TxProfile" | "TxDefaultProfile";
+    chargingProfilePurpose: "TxProfile" | "TxDefaultProfile" | "ChargingStationMaxProfile";
     chargingProfileKind: "Absolute";
     transactionId?: string;
     chargingSchedule: [ChargingSchedule201<P>];
@@ -43,7 +43,7 @@ export function buildV2<P>(
     chargingProfile: {
       id: spec.id,
       stackLevel: spec.stackLevel,
-      chargingProfilePurpose: spec.purpose,
+      chargingProfilePurpose: spec.purpose === "StationMax" ? "ChargingStationMaxProfile" : spec.purpose,
       chargingProfileKind: "Absolute",
       // K01.FR.03: only a TxProfile names a transaction.
       ...(spec.purpose === "TxProfile" && spec.transactionId !== undefined && { transactionId: spec.transactionId }),

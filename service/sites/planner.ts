@@ -11,7 +11,9 @@ import type { Request, Response } from "../../engine/model/schema.js";
 import { solve } from "../../engine/scheduler/solve.js";
 import { DEFAULT_PHASES, DEFAULT_VOLTAGE_V, FALLBACK_STACK_LEVEL, ocppMessages } from "../ocpp/index.js";
 import { clearProfile } from "../ocpp/clear.js";
-import { evseShares, fallbackCapKw } from "../ocpp/fallback.js";
+import { evseShares, fallbackCapKw, type EvseShare } from "../ocpp/fallback.js";
+import { isoUtc } from "../ocpp/profile.js";
+import { stationMaxPayload } from "../ocpp/station-max.js";
 import type pg from "pg";
 import { compileSitePlan } from "./compile.js";
 import { trainingDue, trainSite, type SiteForecast, type TrainingMetrics } from "./forecast.js";
@@ -63,11 +65,15 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
     const request = valid.request;
     const response = solve(request);
     const { entries, profiles, warnings } = profilesOf(site, sessions, request, response);
-    const published = site.body.ocppProfiles.fallback === undefined ? undefined : await store.publishedFallbacks(client, pk);
-    const fallbacks = published === undefined ? undefined : fallbackProfiles(site, request, published, warnings);
+    const { fallback, stationMax } = site.body.ocppProfiles;
+    const caps = fallback === undefined && stationMax === undefined ? undefined : siteCaps(site, request);
+    const published = fallback === undefined ? undefined : await store.publishedFallbacks(client, pk);
+    const fallbacks = published === undefined ? undefined : fallbackProfiles(site, caps!, published, warnings);
+    const publishedStations = stationMax === undefined ? undefined : await store.publishedStationMax(client, pk);
+    const stations = publishedStations === undefined ? undefined : stationMaxProfiles(site, caps!, publishedStations, warnings);
     const clears = clearEntries(site, await store.pendingClears(client, pk));
     // Clears first: a CSMS that sends the entries in order frees the stack level before the next session's profile takes it.
-    const all = [...clears, ...entries, ...(fallbacks?.entries ?? [])];
+    const all = [...clears, ...entries, ...(fallbacks?.entries ?? []), ...(stations?.entries ?? [])];
     const plan: PlanBody = {
       stateVersion: site.stateVersion,
       computedAt: new Date(now()).toISOString(),
@@ -75,7 +81,8 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
       response,
       ocpp: all.map((e) => e.entry),
       changedSessions: [...clears, ...entries].filter((e) => e.changed).map((e) => e.entry.sessionId!),
-      changedFallbacks: (fallbacks?.entries ?? []).filter((e) => e.changed).map((e) => e.entry.evseId),
+      changedFallbacks: (fallbacks?.entries ?? []).filter((e) => e.changed).map((e) => e.entry.evseId!),
+      changedStations: (stations?.entries ?? []).filter((e) => e.changed).map((e) => e.entry.stationId),
       warnings: [...notes, ...response.warnings, ...warnings],
       ...(settings !== undefined &&
         forecast !== undefined && {
@@ -97,6 +104,7 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
       profiles,
       fallbacks?.keys,
       clears.map((e) => e.entry.sessionId!),
+      stations?.keys,
     );
     if (version !== undefined)
       return {
@@ -117,12 +125,17 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
     ) {
       const changed = new Set(latest.body.changedSessions);
       const changedFallbacks = new Set(latest.body.changedFallbacks ?? []);
+      const changedStations = new Set(latest.body.changedStations ?? []);
       return {
         site,
         version: latest.version,
         stateVersion: latest.stateVersion,
         changed: latest.body.ocpp.filter((e) =>
-          e.sessionId === null ? changedFallbacks.has(e.evseId) : changed.has(e.sessionId),
+          e.evseId === null
+            ? changedStations.has(e.stationId)
+            : e.sessionId === null
+              ? changedFallbacks.has(e.evseId)
+              : changed.has(e.sessionId),
         ) as OcppEntry[],
         plan: latest.body,
       };
@@ -307,13 +320,13 @@ export function limitTimeline(payload: unknown): [number, number][] {
  * caps still meet every limit), at most its own maxChargeKw. Changed when
  * its limit differs from the last one published.
  */
-function fallbackProfiles(
-  site: SiteRecord,
-  request: Request,
-  published: Record<string, string>,
-  warnings: string[],
-): { entries: Entry[]; keys: Record<string, string> } {
-  const policy = site.body.ocppProfiles.fallback!;
+/** Every EVSE of the site as an idle pseudo-session, and its share of the limits above it (service/ocpp/fallback.ts). */
+interface SiteCaps {
+  pseudo: Request;
+  shares: EvseShare[];
+}
+
+function siteCaps(site: SiteRecord, request: Request): SiteCaps {
   const end = new Date(Date.parse(request.horizon.start) + request.horizon.slots * request.horizon.slotMinutes * 60_000).toISOString();
   // One idle pseudo-session per EVSE: the shares are those of the whole site.
   const pseudo: Request = {
@@ -330,11 +343,20 @@ function fallbackProfiles(
       ...(e.voltageV !== undefined && { voltageV: e.voltageV }),
     })),
   };
-  const shares = evseShares(pseudo);
+  return { pseudo, shares: evseShares(pseudo) };
+}
+
+function fallbackProfiles(
+  site: SiteRecord,
+  { pseudo, shares }: SiteCaps,
+  published: Record<string, string>,
+  warnings: string[],
+): { entries: Entry[]; keys: Record<string, string> } {
+  const policy = site.body.ocppProfiles.fallback!;
   const entries: Entry[] = [];
   const keys: Record<string, string> = {};
   site.body.evses.forEach((evse, j) => {
-    const volts = evse.voltageV ?? request.site.voltageV ?? DEFAULT_VOLTAGE_V;
+    const volts = evse.voltageV ?? pseudo.site.voltageV ?? DEFAULT_VOLTAGE_V;
     const share = fallbackCapKw(shares[j], volts, evse.ocpp.unit === "A" ? (evse.phases ?? DEFAULT_PHASES) : 1);
     const capKw = Math.min(evse.maxChargeKw, share.capKw);
     // A one-EVSE request whose fallback is this EVSE's cap: ocppMessages gives a fallback the id base + sessions + j.
@@ -366,6 +388,74 @@ function fallbackProfiles(
         payload: payload as Record<string, unknown>,
       },
       changed: published[evse.id] !== key,
+    });
+  });
+  return { entries, keys };
+}
+
+/**
+ * Each station's station-max profile (ocppProfiles.stationMax): one limit for
+ * the whole station, from its EVSEs' fallback caps. The sum of them all, but
+ * for a station whose EVSEs sit under different circuits at most the sum
+ * under each such circuit, because the station may put its whole cap on one
+ * connector: so every limit holds with each station at its cap, with or
+ * without the EVSE fallbacks. In A (per phase, three phases) when every EVSE
+ * of the station is in A, else in W; a W cap counts one phase's current
+ * against the phase limits (a one-phase car may draw it all on one phase).
+ */
+function stationMaxProfiles(
+  site: SiteRecord,
+  { pseudo, shares }: SiteCaps,
+  published: Record<string, string>,
+  warnings: string[],
+): { entries: Entry[]; keys: Record<string, string> } {
+  const policy = site.body.ocppProfiles.stationMax!;
+  const byStation = new Map<string, number[]>();
+  site.body.evses.forEach((evse, j) => byStation.set(evse.stationId, [...(byStation.get(evse.stationId) ?? []), j]));
+  const entries: Entry[] = [];
+  const keys: Record<string, string> = {};
+  [...byStation].forEach(([stationId, members], k) => {
+    const first = site.body.evses[members[0]];
+    const unit = members.every((j) => site.body.evses[j].ocpp.unit === "A") ? "A" : "W";
+    const volts = first.voltageV ?? pseudo.site.voltageV ?? DEFAULT_VOLTAGE_V;
+    const capOf = new Map(
+      members.map((j) => {
+        const evse = site.body.evses[j];
+        const share = fallbackCapKw(shares[j], evse.voltageV ?? volts, unit === "A" ? 3 : 1);
+        return [j, { capKw: Math.min(evse.maxChargeKw, share.capKw), limitedBy: share.limitedBy }];
+      }),
+    );
+    let capKw = members.reduce((sum, j) => sum + capOf.get(j)!.capKw, 0);
+    let limitedBy = "the sum of its EVSEs' shares";
+    for (const circuit of new Set(members.flatMap((j) => shares[j].path))) {
+      const under = members.filter((j) => shares[j].path.includes(circuit));
+      if (under.length === members.length) continue;
+      const sum = under.reduce((s, j) => s + capOf.get(j)!.capKw, 0);
+      if (sum < capKw) {
+        capKw = sum;
+        limitedBy = `its EVSEs under circuit ${circuit}`;
+      }
+    }
+    const tenths = Math.floor(((capKw * 1000) / (unit === "A" ? 3 * volts : 1)) * 10 + 1e-6);
+    const payload = stationMaxPayload(first.ocpp.version, {
+      id: policy.idBase + k,
+      stackLevel: policy.stackLevel,
+      purpose: "StationMax",
+      startSchedule: isoUtc(Date.parse(pseudo.horizon.start)),
+      slotSeconds: pseudo.horizon.slotMinutes * 60,
+      unit,
+      periods: [{ slot: 0, slots: pseudo.horizon.slots, value: tenths }],
+      ...(unit === "A" && { numberPhases: 3 }),
+    });
+    const key = `${unit}:${tenths}`;
+    keys[stationId] = key;
+    if (!(tenths > 0))
+      warnings.push(
+        `station-max profile for station ${stationId} is 0 (set by ${limitedBy}): a station that loses the CSMS stops charging`,
+      );
+    entries.push({
+      entry: { sessionId: null, evseId: null, stationId, action: "SetChargingProfile", payload: payload as Record<string, unknown> },
+      changed: published[stationId] !== key,
     });
   });
   return { entries, keys };

@@ -236,6 +236,23 @@ export const OcppProfilesSchema = z
         stackLevel: z.int().min(0).max(1000).default(0),
       })
       .optional(),
+    /**
+     * Also send each charging station a station-max profile
+     * (`ChargePointMaxProfile` on connector 0 in 1.6,
+     * `ChargingStationMaxProfile` on EVSE 0 in 2.x) capping the whole station
+     * at its EVSEs' safe shares of the limits above them: a station that
+     * balances its connectors itself keeps every limit when the CSMS is gone.
+     * Station k (order of first appearance in `evses`) gets `idBase + k`.
+     */
+    stationMax: z
+      .strictObject({
+        idBase: z
+          .int()
+          .min(1)
+          .max(2 ** 31 - 1 - 2000),
+        stackLevel: z.int().min(0).max(1000).default(0),
+      })
+      .optional(),
   })
   .refine((p) => p.idMax - p.idMin >= 1, { message: "idMax must be above idMin", path: ["idMax"] });
 
@@ -323,6 +340,22 @@ export function siteBodyIssues(body: SiteBody): { path: (string | number)[]; mes
       path: ["ocppProfiles", "fallback", "stackLevel"],
       message: `must be below stackLevel (${body.ocppProfiles.stackLevel}) when the session profiles are TxDefaultProfiles too: the same purpose and stack level replace each other`,
     });
+  const stationMax = body.ocppProfiles.stationMax;
+  if (stationMax !== undefined) {
+    const stations = new Set(body.evses.map((e) => e.stationId)).size;
+    const last = stationMax.idBase + stations - 1;
+    const clash = (from: number, to: number) => stationMax.idBase <= to && last >= from;
+    if (clash(idMin, idMax))
+      issues.push({
+        path: ["ocppProfiles", "stationMax", "idBase"],
+        message: `the station-max ids ${stationMax.idBase}…${last} (one per station) overlap the session ids ${idMin}…${idMax}`,
+      });
+    else if (fallback !== undefined && clash(fallback.idBase, fallback.idBase + body.evses.length - 1))
+      issues.push({
+        path: ["ocppProfiles", "stationMax", "idBase"],
+        message: `the station-max ids ${stationMax.idBase}…${last} (one per station) overlap the fallback ids ${fallback.idBase}…${fallback.idBase + body.evses.length - 1}`,
+      });
+  }
   const slots = (body.planning.horizonHours * 60) / body.planning.slotMinutes;
   if (!Number.isInteger(slots))
     issues.push({ path: ["planning", "horizonHours"], message: `must be a whole number of slots of ${body.planning.slotMinutes} minutes` });
@@ -442,8 +475,8 @@ export const EventBatchSchema = z.strictObject({
 export const SiteIdParamsSchema = z.strictObject({ siteId: id() });
 
 const ocppEntryBase = {
-  sessionId: z.string().nullable().describe("null for an EVSE's fallback profile"),
-  evseId: z.string(),
+  sessionId: z.string().nullable().describe("null for an EVSE's fallback profile and a station-max profile"),
+  evseId: z.string().nullable().describe("null for a station-max profile (connector / EVSE 0 of stationId)"),
   stationId: z.string(),
 };
 
@@ -457,6 +490,7 @@ export const OcppEntrySchema = z.discriminatedUnion("action", [
   z.object({
     ...ocppEntryBase,
     sessionId: z.string().describe("the ended session whose TxDefaultProfile is removed"),
+    evseId: z.string(),
     action: z.literal("ClearChargingProfile"),
     payload: z.record(z.string(), z.unknown()).meta(documentedAs("ClearChargingProfilePayload")),
   }),
@@ -516,6 +550,7 @@ export const PlanSchema = z.object({
   ocpp: z.array(OcppEntrySchema),
   changedSessions: z.array(z.string()),
   changedFallbacks: z.array(z.string()).describe("EVSEs whose fallback profile changed"),
+  changedStations: z.array(z.string()).describe("stations whose station-max profile changed"),
   warnings: z.array(z.string()),
   forecast: z
     .object({

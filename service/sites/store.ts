@@ -38,7 +38,8 @@ export interface PlanBody {
   response: unknown;
   ocpp: {
     sessionId: string | null;
-    evseId: string;
+    /** null for a station-max profile */
+    evseId: string | null;
     stationId: string;
     action: "SetChargingProfile" | "ClearChargingProfile";
     payload: unknown;
@@ -47,6 +48,8 @@ export interface PlanBody {
   changedSessions: string[];
   /** EVSEs whose fallback profile changed (absent in plans from before fallbacks). */
   changedFallbacks?: string[];
+  /** Stations whose station-max profile changed (absent in plans from before them). */
+  changedStations?: string[];
   warnings: string[];
   forecast?: PlanForecast;
 }
@@ -389,6 +392,7 @@ export class SiteStore {
     profiles: ReadonlyMap<string, PublishedProfile>,
     fallbacks?: Record<string, string>,
     cleared: readonly string[] = [],
+    stationMax?: Record<string, string>,
   ): Promise<number | undefined> {
     const latest = await client.query<{ version: string; state_version: string; horizon_start: Date }>(
       "SELECT version, state_version, horizon_start FROM site_plans WHERE site_pk = $1 ORDER BY version DESC LIMIT 1",
@@ -414,6 +418,7 @@ export class SiteStore {
         [pk, JSON.stringify([...profiles].map(([sessionId, profile]) => ({ session_id: sessionId, profile })))],
       );
     if (fallbacks !== undefined) await client.query("UPDATE sites SET fallbacks = $2 WHERE pk = $1", [pk, fallbacks]);
+    if (stationMax !== undefined) await client.query("UPDATE sites SET station_max = $2 WHERE pk = $1", [pk, stationMax]);
     if (cleared.length > 0)
       await client.query("UPDATE site_sessions SET clear_pending = false WHERE site_pk = $1 AND session_id = ANY($2)", [pk, cleared]);
     // Plans are small but many (one per slot and event); keep the last 500 per site.
@@ -428,6 +433,12 @@ export class SiteStore {
       [pk],
     );
     return r.rows.map(sessionOf);
+  }
+
+  /** The station-max limit keys last published per station. */
+  async publishedStationMax(client: pg.ClientBase, pk: number): Promise<Record<string, string>> {
+    const r = await client.query<{ station_max: Record<string, string> }>("SELECT station_max FROM sites WHERE pk = $1", [pk]);
+    return r.rows[0]?.station_max ?? {};
   }
 
   /** The fallback limit keys last published per EVSE. */

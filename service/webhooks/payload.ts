@@ -85,9 +85,12 @@ export interface SitePlanWebhookPayload {
     changedSessions: string[];
     /** EVSEs whose fallback profile (sessionId null in `ocpp`) changed. */
     changedFallbacks: string[];
+    /** Stations whose station-max profile (evseId null in `ocpp`) changed. */
+    changedStations: string[];
     ocpp?: {
       sessionId: string | null;
-      evseId: string;
+      /** null for a station-max profile */
+      evseId: string | null;
       stationId: string;
       action: "SetChargingProfile" | "ClearChargingProfile";
       payload: unknown;

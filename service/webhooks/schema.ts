@@ -74,6 +74,7 @@ export const SitePlanUpdatedEventSchema = z.object({
     horizonStart: z.string(),
     changedSessions: z.array(z.string()).describe("sessions whose profile changed"),
     changedFallbacks: z.array(z.string()).describe("EVSEs whose fallback profile (sessionId null in ocpp) changed"),
+    changedStations: z.array(z.string()).describe("stations whose station-max profile (evseId null in ocpp) changed"),
     ocpp: z.array(OcppEntrySchema).optional().describe("the messages of the changed profiles only; absent when too large (ocppOmitted)"),
     ocppOmitted: z.literal("too_large").optional().describe("fetch the changed sessions' messages from the plan"),
     links: z.record(z.string(), z.string()),

@@ -16,7 +16,8 @@ export interface SitePlanNotice {
   computedAt: string;
   changed: {
     sessionId: string | null;
-    evseId: string;
+    /** null for a station-max profile */
+    evseId: string | null;
     stationId: string;
     action: "SetChargingProfile" | "ClearChargingProfile";
     payload: unknown;

@@ -241,6 +241,7 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
         ocpp: body.ocpp as OcppEntry[],
         changedSessions: body.changedSessions,
         changedFallbacks: body.changedFallbacks ?? [],
+        changedStations: body.changedStations ?? [],
         warnings: body.warnings,
         ...(body.forecast !== undefined && { forecast: body.forecast }),
       };
