@@ -101,6 +101,42 @@ describe("spec §10 tie-breaking", () => {
     for (const id of ["a", "b"]) expect(Math.abs(powers(r, id).reduce((s, p) => s + p, 0) - 21)).toBeLessThanOrEqual(1e-6);
   });
 
+  it("cars competing for a binding limit: the one that leaves first charges first", () => {
+    // 10 kW for two cars that both want more than the site can give before they leave: every
+    // schedule that uses the 10 kW throughout costs the same. The energy by each slot is the same
+    // whoever takes it, so the tie goes to the earlier departure (a leaves at 4, b at 8): a gets
+    // the 10 kW until it leaves, b the rest. (Weighing each car's energy over its own stay, as this
+    // stage once did, gave b everything: the car that stays longest.)
+    const r = run(
+      site(
+        [
+          { id: "a", from: 0, to: 4, kwh: 50, kw: 11 },
+          { id: "b", from: 0, to: 8, kwh: 50, kw: 11 },
+        ],
+        { site: { importLimitKw: 10 } },
+      ),
+    );
+    expect(r.solver.tieBreak).toBe("applied");
+    expectPowers(powers(r, "a"), [10, 10, 10, 10, 0, 0, 0, 0], "a");
+    expectPowers(powers(r, "b"), [0, 0, 0, 0, 10, 10, 10, 10], "b");
+  });
+
+  it("urgency never delays energy: the earliest total comes before the earliest departure", () => {
+    // a (leaves at 3) can take only 3 kW; b (leaves at 8) takes the rest of the 10 kW at once.
+    const r = run(
+      site(
+        [
+          { id: "a", from: 0, to: 3, kwh: 40, kw: 3 },
+          { id: "b", from: 0, to: 8, kwh: 80, kw: 11 },
+        ],
+        { site: { importLimitKw: 10 } },
+      ),
+    );
+    expectPowers(powers(r, "a"), [3, 3, 3, 0, 0, 0, 0, 0], "a");
+    const total = powers(r, "a").map((p, t) => p + powers(r, "b")[t]);
+    expectPowers(total, [10, 10, 10, 10, 10, 10, 10, 10], "site");
+  });
+
   it("a time-of-use price still moves the energy to the cheap slots, earliest among them", () => {
     // Cheap in slots 2-5 (0.1), dear elsewhere (0.3); 14 kWh at 7 kW: slots 2 and 3.
     const r = run({
