@@ -202,6 +202,19 @@ describe("predictSession", () => {
     for (const d of f.departureMs) expect(d).toBeGreaterThan(nowMs);
   });
 
+  it("a car still drawing after some energy is forecast to want more than that", () => {
+    const model = trainForecast(regularSite(7), { timeZone: TZ });
+    const arrivalMs = at(70, 9);
+    const levels = [0.1, 0.5, 0.9];
+    const plain = predictSession(model, { arrivalMs, levels }).energyKwh;
+    // The site's energies lie in 2–20 kWh; after 15 kWh a car that still draws is in the tail.
+    const drawing = predictSession(model, { arrivalMs, levels, drawingPastKwh: 15 }).energyKwh;
+    for (const e of drawing) expect(e).toBeGreaterThan(15);
+    expect(drawing[1]).toBeGreaterThan(plain[1]);
+    // Past every energy the site has seen: all it knows is that the car wants more than it has had.
+    expect(predictSession(model, { arrivalMs, levels, drawingPastKwh: 50 }).energyKwh).toEqual([50, 50, 50]);
+  });
+
   it("the model survives a JSON round trip with the same forecasts", () => {
     const model = trainForecast(regularSite(8), { timeZone: TZ });
     const copy = JSON.parse(JSON.stringify(model)) as typeof model;

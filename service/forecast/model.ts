@@ -320,7 +320,13 @@ export function predictSession(model: ForecastModel, input: SessionQuery): Sessi
   const scale = en !== undefined && announcedKwh !== undefined ? announcedKwh : 1;
   en ??= pool(model, "energyKwh", daytype, hour, user, evse);
   if (!en) throw new ForecastInputError("the model holds no sessions", ["model: empty"]);
-  const energyKwh = weightedQuantiles(en, levels).map((v) => Math.max(0, v * scale));
+  const past = q.drawingPastKwh;
+  if (past !== undefined && past > 0) {
+    // Still drawing after `past` kWh: the distribution given a demand above it, as for the stay above.
+    en = { ...en, weights: en.values.map((v, i) => (v * scale <= past ? 0 : en!.weights[i])) };
+  }
+  // Past every session in the history: nothing to go by but that it wants more.
+  const energyKwh = weightedQuantiles(en, levels).map((v) => (Number.isFinite(v) ? Math.max(0, v * scale) : (past ?? 0)));
 
   return {
     levels,

@@ -60,6 +60,11 @@ export const sessionQuerySchema = z
     announcedEnergyKwh: kwh.optional(),
     /** When given (≥ arrivalMs), the departure is predicted knowing the car is still there at nowMs. */
     nowMs: instant.optional(),
+    /**
+     * Energy the car has taken so far while still taking more (it has not
+     * stopped by itself): the energy is predicted knowing it wants more than that.
+     */
+    drawingPastKwh: kwh.optional(),
     /** Quantile levels, ascending in the answer's order; default 0.1, 0.25, 0.5, 0.75, 0.9. */
     levels: z.array(level).min(1).optional(),
   })

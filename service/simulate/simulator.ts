@@ -454,6 +454,8 @@ export function simulate(
       ...(userId !== undefined && { userId }),
       ...(s.declaredDepartureMs > s.arrivalMs && { announcedDepartureMs: s.declaredDepartureMs }),
       nowMs: Math.max(tk, s.arrivalMs),
+      // Still taking energy (an EV that stopped by itself is not planned here): it wants more than it has had.
+      ...(energyLevel !== undefined && energyNow > s.initialEnergyKwh && { drawingPastKwh: energyNow - s.initialEnergyKwh }),
       levels,
     });
     const departureMs = Math.min(s.declaredDepartureMs, predicted.departureMs[levels.indexOf(forecast.departureLevel)]);

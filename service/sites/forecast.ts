@@ -235,6 +235,8 @@ function queryOf(s: SessionRecord, nowMs: number, levels: number[]) {
     ...(announcedDeparture !== undefined && { announcedDepartureMs: announcedDeparture }),
     ...(announcedEnergy !== undefined && { announcedEnergyKwh: announcedEnergy }),
     nowMs: Math.max(nowMs, arrivalMs),
+    // A car still taking energy wants more than it has had (one that stopped by itself, SuspendedEV, does not).
+    ...(s.evSuspended !== true && s.deliveredKwh > 0 && { drawingPastKwh: s.deliveredKwh }),
     levels,
   };
 }
