@@ -18,6 +18,7 @@ import {
   ld, st, n, nPad, m, lo, up, cost, rhs, costScale, objOffset, multiplyA, multiplyAT, oE, oG,
 } from "./lp";
 import * as newton from "./phaserows";
+import { Settings } from "./settings";
 
 @external("env", "performanceNow")
 declare function performanceNow(): f64;
@@ -31,27 +32,6 @@ export enum IpmExit {
   Stalled = 3,
 }
 
-/** Boxes narrower than this are fixed at their lower end. */
-const FIXED: f64 = 1e-9;
-/**
- * Energy, shortfall and surplus boxes of positive width are at least this
- * wide (kWh). Fixing a narrow one at its lower end can leave the energy
- * chain infeasible (a box [0.249999999, 0.25] fixed below e0 = 0.25 with no
- * discharge: 1e-9 off, and the dual runs away), while widening is a
- * relaxation: the bound stays valid and the repair holds the schedule to
- * the true limits. Other narrow boxes (powers, flows, import) stay fixed at
- * their lower end, which is consistent (zero power), and widening them
- * would only add badly scaled columns.
- */
-const MIN_BOX: f64 = 1e-8;
-/** Relative rounding allowed for in the bound's sums (~50 u). */
-const BOUND_ROUNDING: f64 = 1e-14;
-/** Fraction of the step to the boundary. */
-const STEP: f64 = 0.995;
-/** Relative primal residual accepted (the repair absorbs what is left). */
-export const PRIMAL_TOL: f64 = 1e-7;
-/** A primal residual this many times the best seen means the iterate broke down. */
-const BREAKDOWN: f64 = 1e4;
 
 export let x: usize = 0;
 export let y: usize = 0;
@@ -80,9 +60,6 @@ let tm: usize = 0;
 let xtmp: usize = 0;
 let mtmp: usize = 0;
 let dyc: usize = 0;
-const REFINE_PASSES = 3;
-const REFINE_TOL: f64 = 1e-9;
-const REFINE_GAP: f64 = 0.1;
 
 export let iterations: i32 = 0;
 /** Largest feasible steps along the last direction. */
@@ -142,11 +119,11 @@ function start(mu0: f64): i32 {
   for (let j = 0; j < nPad; j++) {
     const l = ld(lo, j);
     let u = ld(up, j);
-    if (j >= oE && j < oG && u > l && u - l < MIN_BOX) {
-      u = l + MIN_BOX;
+    if (j >= oE && j < oG && u > l && u - l < Settings.minBox) {
+      u = l + Settings.minBox;
       st(up, j, u);
     }
-    if (j >= n || !(u - l > FIXED)) {
+    if (j >= n || !(u - l > Settings.fixedWidth)) {
       st(x, j, l); st(zl, j, 0); st(zu, j, 0); st(fm, j, 0);
       continue;
     }
@@ -200,7 +177,7 @@ function direction(accurate: bool): void {
   // Early iterates tolerate rough directions; accuracy matters as the gap
   // closes, and only for the step taken (the predictor only sets σ and the
   // corrector's second-order term).
-  if (accurate && gap < REFINE_GAP) refine();
+  if (accurate && gap < Settings.refineGap) refine();
   multiplyAT(dy, tn);
   // With the direction, the largest steps: 1 / max_j(−Δx/(x−lo), Δx/(up−x))
   // and 1 / max_j(−Δzl/zl, −Δzu/zu), from the reciprocals of `scaleLanes`
@@ -237,7 +214,7 @@ function direction(accurate: bool): void {
 function refine(): void {
   let scale: f64 = 0;
   for (let i = 0; i < m; i++) scale = max(scale, Math.abs(ld(tm, i)));
-  for (let pass = 0; pass < REFINE_PASSES; pass++) {
+  for (let pass = 0; pass < Settings.refinePasses; pass++) {
     multiplyAT(dy, xtmp);
     for (let j = 0; j < nPad; j += 2) put(xtmp, j, f64x2.mul(lane(xtmp, j), lane(theta, j)));
     multiplyA(xtmp, mtmp);
@@ -247,7 +224,7 @@ function refine(): void {
       st(mtmp, i, r);
       res = max(res, Math.abs(r));
     }
-    if (res <= REFINE_TOL * (1 + scale)) return;
+    if (res <= Settings.refineTol * (1 + scale)) return;
     newton.solve(mtmp, dyc);
     for (let i = 0; i < m; i++) st(dy, i, ld(dy, i) + ld(dyc, i));
   }
@@ -267,7 +244,7 @@ function countFree(): i32 {
  * afterwards, whatever the exit. `mu0` scales the starting bound duals
  * (complementarity μ0 at the box midpoint).
  */
-export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, primalTol: f64, started: f64, resume: bool, mu0: f64 = 1): IpmExit {
+export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, primalTol: f64, started: f64, resume: bool, mu0: f64): IpmExit {
   let nfree: i32 = 0;
   if (resume) {
     nfree = countFree();
@@ -331,7 +308,7 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, pri
     // sums cancel, and their rounding (~u·Σ|terms|, allowed generously) is
     // taken off, so a blown-up dual iterate gives a useless bound, not a
     // wrong one.
-    const err = BOUND_ROUNDING * (byAbs + sum2(errV));
+    const err = Settings.boundRounding * (byAbs + sum2(errV));
     const raw = (by + sum2(boxV)) * costScale + objOffset;
     if (raw > rawBound) rawBound = raw;
     const b = raw - err * costScale;
@@ -355,7 +332,7 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, pri
     let exit = -1;
     if (iterations >= maxIterations) exit = IpmExit.IterationLimit;
     else if (timeLimitMs > 0 && performanceNow() - started >= timeLimitMs) exit = IpmExit.TimeLimit;
-    else if (stalls >= 3 || (bestPinf < 1e-3 && pinf > BREAKDOWN * bestPinf)) exit = IpmExit.Stalled;
+    else if (stalls >= Settings.stallSteps || (bestPinf < Settings.breakdownFrom && pinf > Settings.breakdown * bestPinf)) exit = IpmExit.Stalled;
     if (exit >= 0) {
       memory.copy(x, xBest, <usize>nPad << 3);
       return (lastExit = <IpmExit>exit);
@@ -388,8 +365,8 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, pri
       put(xiu, j, f64x2.add(f64x2.sub(target, f64x2.mul(f64x2.sub(lane(up, j), xv), lane(zu, j))), f64x2.mul(d, lane(dzu, j))));
     }
     direction(true);
-    const alphaP = min(1, STEP * maxPrimal);
-    const alphaD = min(1, STEP * maxDual);
+    const alphaP = min(1, Settings.stepToBoundary * maxPrimal);
+    const alphaD = min(1, Settings.stepToBoundary * maxDual);
     const aP = f64x2.splat(alphaP);
     const aD = f64x2.splat(alphaD);
     for (let j = 0; j < nPad; j += 2) {
@@ -398,7 +375,7 @@ export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, pri
       put(zu, j, f64x2.add(lane(zu, j), f64x2.mul(aD, lane(dzu, j))));
     }
     for (let i = 0; i < m; i++) st(y, i, ld(y, i) + alphaD * ld(dy, i));
-    if (alphaP < 1e-8 && alphaD < 1e-8) stalls++;
+    if (alphaP < Settings.stallStep && alphaD < Settings.stallStep) stalls++;
     else stalls = 0;
   }
 }

@@ -37,6 +37,7 @@ import {
   ampsPerKw, phaseShare, finalEnergy,
 } from "../problem";
 import * as arena from "../arena";
+import { Settings } from "./settings";
 
 @inline export function ld(p: usize, i: i32): f64 { return load<f64>(p + (<usize>i << 3)); }
 @inline export function st(p: usize, i: i32, v: f64): void { store<f64>(p + (<usize>i << 3), v); }
@@ -124,8 +125,6 @@ let zeros: usize = 0;
   return k == C ? rSite + t : rCirc + k * T + t;
 }
 
-/** Spec §5's tolerance, judged slot by slot (kW). */
-export const FEASIBILITY_TOL: f64 = 1e-6;
 
 /**
  * I_t, raised to B_t − S_t where the base load overruns it by no more than
@@ -136,7 +135,7 @@ export const FEASIBILITY_TOL: f64 = 1e-6;
 export function importLimit(t: i32): f64 {
   const I = slotValue(Field.ImportLimit, t);
   const net0 = slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t);
-  return net0 > I && !(net0 > I + FEASIBILITY_TOL) ? net0 : I;
+  return net0 > I && !(net0 > I + Settings.feasibilityTol) ? net0 : I;
 }
 
 /**
@@ -327,7 +326,7 @@ export function build(): void {
       st(rhs, rE + j, i == 0 ? sessionValue(Field.InitialEnergy, v) : 0);
     }
     const R = sessionValue(Field.RequiredEnergy, v);
-    const short = b > a && R > floor + 1e-12;
+    const short = b > a && R > floor + Settings.shortfallMin;
     sti(hasShort, v, short ? 1 : 0);
     if (short) {
       st(up, oS + v, R - floor);

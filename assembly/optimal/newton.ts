@@ -15,8 +15,8 @@
 //     rank-one term on the site rows, kept apart (Sherman–Morrison);
 //  4. the site rows (node C) are factored last.
 // Flat ordering (chosen by operation count in `init`): every node's rows,
-// plus the energy rows of up to MAX_LANES long sessions, interleaved slot by
-// slot in one band matrix; long horizons with circuits or long stays.
+// plus the energy rows of up to Settings.maxLanes long sessions, interleaved
+// slot by slot in one band matrix; long horizons with circuits or long stays.
 // Cost per iteration: O(Σ_v w_v²) for the sessions plus O(Σ_rows width² +
 // Σ segment³) per node (tree: a row is as wide as the windows and child
 // segments that hold it, its envelope) or O(rows·bw²) (flat).
@@ -26,17 +26,13 @@
 import { Field } from "../layout";
 import { windowStart, windowEnd, windowOffset, sessionValue } from "../problem";
 import * as arena from "../arena";
+import { Settings } from "./settings";
 import {
   ld, st, ldi, sti, T, V, C, W, dt, oC, oE, oS, oSig, oG, oO, oX, oU, oQ, oZ, oF,
   rE, rS, rSite, rPeak, rCirc, node, m0, hasShort, keep, effParent, nodeLo, nodeHi, nodeBw,
   havePeak, nodeRow, maxWindow, link, dischargeOf,
 } from "./lp";
 
-/** A pivot below this fraction of its diagonal marks an empty (or dependent) row: Δy = 0 there. */
-const PIVOT_DROP: f64 = 1e-14;
-const HUGE: f64 = 1e100;
-/** Most sessions kept as their own lanes in flat mode. */
-const MAX_LANES: i32 = 64;
 
 /** Sessions by window length, longest first (counting sort). */
 function sortByWindowDescending(out: usize): void {
@@ -131,7 +127,7 @@ function bandFactor(p: usize, nn: i32, bw: i32, first: usize): void {
         store<f64>(aij, s / load<f64>(at(p, j, j, bw)));
       } else {
         const a = load<f64>(aij); // the original diagonal: not yet overwritten
-        store<f64>(aij, s > PIVOT_DROP * a && s > 0 ? Math.sqrt(s) : HUGE);
+        store<f64>(aij, s > Settings.pivotDrop * a && s > 0 ? Math.sqrt(s) : Settings.hugePivot);
       }
     }
   }
@@ -252,7 +248,7 @@ export function init(thetaPtr: usize): void {
   sortByWindowDescending(byLength);
   let bestL = -1;
   let bestCost = treeCost;
-  for (let L = 0; L <= min(V, MAX_LANES); L++) {
+  for (let L = 0; L <= min(V, Settings.maxLanes); L++) {
     const g = K + L;
     const shortest = L < V ? windowEnd(ldi(byLength, L)) - windowStart(ldi(byLength, L)) : 1;
     const nf = (T + 1) * g;
@@ -462,7 +458,7 @@ export function factor(): void {
         diag -= l * off1;
       }
       const orig = diag + l * off1;
-      const piv = diag > PIVOT_DROP * orig && diag > 0 ? diag : HUGE;
+      const piv = diag > Settings.pivotDrop * orig && diag > 0 ? diag : Settings.hugePivot;
       st(sx, i, piv);
       st(sy, i, l);
       st(hD, off + v + i, piv);

@@ -10,11 +10,9 @@
 // rows that can bind are few, the cost of phases at scale otherwise.
 
 import * as arena from "../arena";
+import { Settings } from "./settings";
 import { ld, st, n, nPad, m, m0, mP, multiplyA, multiplyAT } from "./lp";
 import * as newton from "./newton";
-
-const PIVOT_DROP: f64 = 1e-14;
-const HUGE: f64 = 1e100;
 
 let theta: usize = 0;
 let sm: usize = 0;   // f64[mP·mP]: S, then its Cholesky factor (lower, row-major)
@@ -78,7 +76,7 @@ export function factor(): void {
       const diag = s;
       s -= dot(sm + (<usize>(i * mP) << 3), sm + (<usize>(j * mP) << 3), j);
       if (j < i) st(sm, i * mP + j, s / ld(sm, j * mP + j));
-      else st(sm, i * mP + i, s > PIVOT_DROP * diag && s > 0 ? Math.sqrt(s) : HUGE);
+      else st(sm, i * mP + i, s > Settings.pivotDrop * diag && s > 0 ? Math.sqrt(s) : Settings.hugePivot);
     }
   }
 }

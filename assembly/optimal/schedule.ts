@@ -20,32 +20,8 @@ import {
 import { stepEnergy, evaluate } from "../evaluate";
 import { addSessionCurrent, sumSubtrees, clearCurrents } from "../phases";
 import * as arena from "../arena";
+import { Settings } from "./settings";
 import { ld, st, ldi, sti, T, V, C, dt, oC, oU, importLimit, dischargeOf } from "./lp";
-
-/** Shrink factor that keeps repaired sums strictly inside their limits. */
-const INSIDE: f64 = 1 - 1e-12;
-/** Powers smaller than this (kW) are interior-point dust. */
-const DUST: f64 = 1e-9;
-/** Victims per slot whose windows `swapMinCharge` searches for a slot to move their block to. */
-const SHIFT_TRIES = 8;
-/** A slot whose power is this small (kW) counts as idle when blocks are swapped in. */
-const DUST_IDLE: f64 = 1e-6;
-/**
- * A charging power this close under minChargeKw still counts as at the floor
- * (the evaluator allows 1e-6): a block shaved by a repair's rounding-level
- * scaling must not be dropped.
- */
-const MIN_SLACK: f64 = 5e-8;
-/**
- * A limit counts as broken only beyond this (kW; the evaluator allows 1e-6,
- * the strategy 1e-7). Scaling to a limit leaves the sum a rounding error off
- * it, and under a limit of ~0 with charging and discharging beneath it (V2G
- * between cars) a child circuit balanced by its own scaling is unbalanced
- * again by its parent's scaling for interior-point dust (~1e-9 kW) elsewhere
- * in the subtree: without slack the two flip each pass, shrinking both,
- * until the passes run out and every power is dropped.
- */
-const LIMIT_SLACK: f64 = 5e-8;
 
 let pos: usize = 0;     // f64[(C+1)·T]: charging under each node
 let neg: usize = 0;     // f64[(C+1)·T]: discharging under each node (≤ 0)
@@ -81,7 +57,7 @@ export function extract(x: usize): void {
       const j = off + i;
       let p = ld(x, oC + j) - ld(xd, i);
       p = min(maxC, max(-maxD, p));
-      if (Math.abs(p) < DUST) p = 0;
+      if (Math.abs(p) < Settings.dust) p = 0;
       st(power, j, p);
     }
   }
@@ -107,14 +83,14 @@ function energyPass(): bool {
     for (let i = 0; i < w; i++) {
       let p = ld(power, off + i);
       const p0 = p;
-      if (p > 0 && p < minC - MIN_SLACK) p = 0;
+      if (p > 0 && p < minC - Settings.minSlack) p = 0;
       let next = stepEnergy(e, p, dt, etaC, etaD);
       if (next > cap) {
-        p = max(0, (cap - e) / (dt * etaC)) * INSIDE;
-        if (p < minC - MIN_SLACK) p = 0;
+        p = max(0, (cap - e) / (dt * etaC)) * Settings.inside;
+        if (p < minC - Settings.minSlack) p = 0;
         next = stepEnergy(e, p, dt, etaC, etaD);
       } else if (next < floor) {
-        p = -max(0, (e - floor) * etaD / dt) * INSIDE;
+        p = -max(0, (e - floor) * etaD / dt) * Settings.inside;
         next = stepEnergy(e, p, dt, etaC, etaD);
       }
       if (p != p0) { st(power, off + i, p); changed = true; }
@@ -153,8 +129,8 @@ function limitPass(): bool {
       const net = ld(pos, c * T + t) + ld(neg, c * T + t);
       let rP: f64 = 0;
       let rN: f64 = 0;
-      if (net > L + LIMIT_SLACK) rP = net - L;
-      else if (net < -L - LIMIT_SLACK) rN = -L - net;
+      if (net > L + Settings.limitSlack) rP = net - L;
+      else if (net < -L - Settings.limitSlack) rN = -L - net;
       st(scaleP, c * T + t, rP);
       st(scaleN, c * T + t, rN);
       const cut = net - rP + rN;
@@ -185,7 +161,7 @@ function limitPass(): bool {
         uHi = min(uHi, (lim - ev) / ks - base);
       }
     }
-    if (uLo <= uHi + LIMIT_SLACK) {
+    if (uLo <= uHi + Settings.limitSlack) {
       // The cheapest curtailment for this slot's cost π·n⁺ − ε'·n⁻ (convex,
       // ε' ≤ π): least while export pays, none to export at a cost, and the
       // relaxation's own choice where import pays (the peak may matter).
@@ -234,7 +210,7 @@ function limitPass(): bool {
       let q = p;
       if (p > 0) {
         q = p * ld(scaleP, k + i);
-        if (q < minC - MIN_SLACK) q = 0;
+        if (q < minC - Settings.minSlack) q = 0;
       } else if (p < 0) {
         q = p * ld(scaleN, k + i);
       }
@@ -244,11 +220,9 @@ function limitPass(): bool {
   return changed;
 }
 
-/** Passes between two rises of the dust level in `settle`. */
-const DUST_PASSES = 30;
 
 function settle(): void {
-  let dust = DUST;
+  let dust = Settings.dust;
   for (let pass = 0; pass < 200; pass++) {
     const a = energyPass();
     const b = limitPass();
@@ -257,7 +231,7 @@ function settle(): void {
     // Interior-point dust under a limit of ~0 can keep a circuit with
     // charging and discharging beneath it and its parent scaling each other
     // by a few percent a pass; now and then, drop powers 10× larger as dust.
-    if (pass % DUST_PASSES == DUST_PASSES - 1) {
+    if (pass % Settings.dustPasses == Settings.dustPasses - 1) {
       dust *= 10;
       dropDust(dust);
     }
@@ -306,14 +280,14 @@ function siteCurrents(): void {
 
 /**
  * Per slot, the first node over a phase or unbalance limit by more than the
- * slack (in A, LIMIT_SLACK kW on one phase) scales down the powers that push
+ * slack (in A, Settings.limitSlack kW on one phase) scales down the powers that push
  * it over, on the side that does; the next pass looks again. True when a
  * power changed. Moves towards zero only, like every repair step.
  */
 function phasePass(): bool {
   const power = ptr(Field.Power);
   const curtail = ptr(Field.Curtailment);
-  const slack = LIMIT_SLACK * setting(Setting.SiteAmpsPerKw);
+  const slack = Settings.limitSlack * setting(Setting.SiteAmpsPerKw);
   let changed = false;
   for (let t = 0; t < T; t++) {
     clearCurrents(pcur, punk);
@@ -345,7 +319,7 @@ function phasePass(): bool {
     // What pushes the node over: Σ of the contributions on the violating side (A).
     let push: f64 = 0;
     for (let pass = 0; pass < 2; pass++) {
-      const f = pass == 0 ? 0 : max(0, 1 - excess / push) * INSIDE;
+      const f = pass == 0 ? 0 : max(0, 1 - excess / push) * Settings.inside;
       for (let v = 0; v < V; v++) {
         const a = windowStart(v);
         if (t < a || t >= windowEnd(v) || !isUnder(v, node)) continue;
@@ -366,7 +340,7 @@ function phasePass(): bool {
         if (share == 0) continue;
         if (pass == 0) { push += share; continue; }
         let np = p * f;
-        if (np > 0 && enforceMin && np < sessionValue(Field.MinCharge, v) - MIN_SLACK) np = 0;
+        if (np > 0 && enforceMin && np < sessionValue(Field.MinCharge, v) - Settings.minSlack) np = 0;
         if (np != p) { st(power, j, np); changed = true; }
       }
       if (push <= 0) break;
@@ -405,7 +379,7 @@ function snapToMinimum(): void {
     const w = windowEnd(v) - windowStart(v);
     for (let i = 0; i < w; i++) {
       const p = ld(power, off + i);
-      if (p > 0 && p < minC && p > minC - 1e-7) st(power, off + i, minC);
+      if (p > 0 && p < minC && p > minC - Settings.minSnap) st(power, off + i, minC);
     }
   }
 }
@@ -448,13 +422,13 @@ function coverOverrun(): void {
         e = stepEnergy(e, ld(power, off + k), dt, etaC, etaD);
         if (k >= i) lowest = min(lowest, e);
       }
-      add = min(add, max(0, (lowest - floor) * etaD / dt) * INSIDE);
+      add = min(add, max(0, (lowest - floor) * etaD / dt) * Settings.inside);
       // Spec §12: nor the energy after the last slot below the final energy (the floor for EVs).
-      add = min(add, max(0, (e - finalEnergy(v)) * etaD / dt) * INSIDE);
+      add = min(add, max(0, (e - finalEnergy(v)) * etaD / dt) * Settings.inside);
       // Circuits: discharging more makes each sum on the path more negative.
       let c = sessionCircuit(v);
       while (c >= 0 && add > 0) {
-        add = min(add, max(0, circuitLimit(c, t) + subtreeSum(c, t)) * INSIDE);
+        add = min(add, max(0, circuitLimit(c, t) + subtreeSum(c, t)) * Settings.inside);
         c = circuitParent(c);
       }
       if (!(add > 0)) continue;
@@ -502,12 +476,12 @@ function holdFinalEnergy(): void {
       // One regime per slot: undo discharging, or add charging.
       const gain = p < 0 ? dt / etaD : dt * etaC;
       let raise = p < 0 ? -p : maxC - p;
-      raise = min(raise, deficit / gain / INSIDE);
-      raise = min(raise, max(0, (cap - highest) / gain) * INSIDE);
-      raise = min(raise, max(0, importLimit(t) - netImport(t)) * INSIDE);
+      raise = min(raise, deficit / gain / Settings.inside);
+      raise = min(raise, max(0, (cap - highest) / gain) * Settings.inside);
+      raise = min(raise, max(0, importLimit(t) - netImport(t)) * Settings.inside);
       let c = sessionCircuit(v);
       while (c >= 0 && raise > 0) {
-        raise = min(raise, max(0, circuitLimit(c, t) - subtreeSum(c, t)) * INSIDE);
+        raise = min(raise, max(0, circuitLimit(c, t) - subtreeSum(c, t)) * Settings.inside);
         c = circuitParent(c);
       }
       if (raise > 0) st(power, off + i, p + raise);
@@ -562,7 +536,7 @@ function shellSort(order: usize, key: usize, count: i32): void {
 
 /** Spec §5's order: less overflow first (beyond 1e-6 kW), then lower cost. */
 export function better(overA: f64, costA: f64, overB: f64, costB: f64): bool {
-  if (Math.abs(overA - overB) > 1e-6) return overA < overB;
+  if (Math.abs(overA - overB) > Settings.overflowTie) return overA < overB;
   return costA < costB;
 }
 
@@ -592,7 +566,7 @@ function consolidate(): void {
     const off = windowOffset(v);
     for (let i = 0; i < windowEnd(v) - a; i++) {
       const p = ld(power, off + i);
-      if (p > 0 && p < minC - MIN_SLACK) sti(count, a + i + 1, ldi(count, a + i + 1) + 1);
+      if (p > 0 && p < minC - Settings.minSlack) sti(count, a + i + 1, ldi(count, a + i + 1) + 1);
     }
   }
   for (let t = 1; t <= T; t++) sti(count, t, ldi(count, t) + ldi(count, t - 1));
@@ -608,7 +582,7 @@ function consolidate(): void {
     const off = windowOffset(v);
     for (let i = 0; i < windowEnd(v) - a; i++) {
       const p = ld(power, off + i);
-      if (!(p > 0 && p < minC - MIN_SLACK)) continue;
+      if (!(p > 0 && p < minC - Settings.minSlack)) continue;
       const k = ldi(count, a + i) + ldi(fill, a + i);
       sti(fill, a + i, ldi(fill, a + i) + 1);
       sti(entry, k, off + i);
@@ -712,7 +686,7 @@ function roundMinCharge(target: usize, relaxedPeak: f64, mode: i32): void {
       const etaC = sessionValue(Field.ChargeEfficiency, v);
       const etaD = sessionValue(Field.DischargeEfficiency, v);
       for (let i = 0; i < windowEnd(v) - a; i++) e = stepEnergy(e, ld(power, off + i), dt, etaC, etaD);
-      if (ld(target, v) - e > 1e-9) topPenalty = max(topPenalty, sessionValue(Field.ShortfallPenalty, v));
+      if (ld(target, v) - e > Settings.needDust) topPenalty = max(topPenalty, sessionValue(Field.ShortfallPenalty, v));
     }
     memory.fill(claim, 0, <usize>N << 3);
     for (let v = 0; v < V; v++) {
@@ -765,12 +739,12 @@ function roundMinCharge(target: usize, relaxedPeak: f64, mode: i32): void {
     let e = e0;
     for (let i = 0; i < w; i++) { e = stepEnergy(e, ld(power, off + i), dt, etaC, etaD); st(traj, i, e); }
     let need = ld(target, v) - e;
-    if (need <= 1e-9) continue;
+    if (need <= Settings.needDust) continue;
     // Phase 0 stops each slot at the paid peak level; phase 1, if energy is
     // still missing, goes past it (the cost then counts the new peak).
-    for (let phase = 0; phase < 2 && need > 1e-9; phase++) {
+    for (let phase = 0; phase < 2 && need > Settings.needDust; phase++) {
     for (let i = 0; i < w; i++) st(tried, i, 0);
-    for (let round = 0; round < w && need > 1e-9; round++) {
+    for (let round = 0; round < w && need > Settings.needDust; round++) {
       // Highest energy from each slot on: charging there raises all of it.
       let high: f64 = -Infinity;
       for (let i = w - 1; i >= 0; i--) { high = max(high, ld(traj, i)); st(suffix, i, high); }
@@ -792,7 +766,7 @@ function roundMinCharge(target: usize, relaxedPeak: f64, mode: i32): void {
           room = min(room, circuitLimit(c, t) - ld(sub, c * T + t) + (claims ? ld(claim, c * T + t) : 0));
           c = circuitParent(c);
         }
-        room = min(room, (cap - ld(suffix, i)) / (dt * etaC)) * INSIDE;
+        room = min(room, (cap - ld(suffix, i)) / (dt * etaC)) * Settings.inside;
         let add = min(room, need / (dt * etaC));
         // Stop at the paid peak level where the block allows: other slots take the rest.
         const level = max(peak, threshold);
@@ -930,7 +904,7 @@ function shiftSlot(u: i32, t: i32, pu: f64, sub: usize, peak: f64, traj: usize):
   for (let i = w - 1; i >= 0; i--) {
     const s = a + i;
     if (s < t) high = max(high, ld(traj, i));
-    if (s == t || !(Math.abs(ld(power, off + i)) <= DUST_IDLE)) continue;
+    if (s == t || !(Math.abs(ld(power, off + i)) <= Settings.idlePower)) continue;
     if (s < t && high + raise > cap) continue;
     if (roomOnPath(u, s, sub) < pu) continue;
     // The demand charge: the move must not raise the site's peak.
@@ -995,7 +969,7 @@ export function swapMinCharge(): bool {
     st(key, v, -sessionValue(Field.ShortfallPenalty, v));
     const off = windowOffset(v);
     const w = windowEnd(v) - windowStart(v);
-    for (let i = 0; i < w; i++) if (ld(power, off + i) < -DUST_IDLE) sti(discharges, v, 1);
+    for (let i = 0; i < w; i++) if (ld(power, off + i) < -Settings.idlePower) sti(discharges, v, 1);
     if (w > 0 && sessionValue(Field.MinCharge, v) > 0) sti(order, floored++, v);
   }
   shellSort(order, key, floored);
@@ -1011,12 +985,12 @@ export function swapMinCharge(): bool {
     const off = windowOffset(v);
     trajectory(v, traj);
     let need = sessionValue(Field.RequiredEnergy, v) - ld(traj, w - 1);
-    if (!(need > 1e-9)) continue;
+    if (!(need > Settings.needDust)) continue;
     const block = dt * etaC * minC;
-    for (let i = 0; i < w && need > 1e-9; i++) {
+    for (let i = 0; i < w && need > Settings.needDust; i++) {
       // Idle slots only (the interior point's dust counts as idle).
       const p = ld(power, off + i);
-      if (!(Math.abs(p) <= DUST_IDLE)) continue;
+      if (!(Math.abs(p) <= Settings.idlePower)) continue;
       // Room in the battery for a block here: every later energy rises by `block`.
       let high: f64 = -Infinity;
       for (let q = i; q < w; q++) high = max(high, ld(traj, q));
@@ -1052,7 +1026,7 @@ export function swapMinCharge(): bool {
         let slot = -1;
         // Looking for a slot to move to walks the victim's window: a few
         // tries per slot, and none once a trade costs nothing.
-        if (victimCost > 0 && shiftTries < SHIFT_TRIES) {
+        if (victimCost > 0 && shiftTries < Settings.shiftTries) {
           shiftTries++;
           const s = shiftSlot(u, t, pu, sub, peak, trajU);
           if (s >= 0) {
@@ -1143,7 +1117,7 @@ function repairWith(x: usize, patterned: bool): void {
       roundMinCharge(target, relaxedPeak, mode);
       evaluate();
       const over = info(Info.Overflow);
-      const cost = info(Info.MaxViolation) <= 1e-7 ? info(Info.TotalCost) : Infinity;
+      const cost = info(Info.MaxViolation) <= Settings.violationLimit ? info(Info.TotalCost) : Infinity;
       if (mode == 0 || better(over, cost, bestOver, bestCost)) {
         bestOver = over;
         bestCost = cost;

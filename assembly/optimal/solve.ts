@@ -15,24 +15,12 @@ import { IpmExit } from "./ipm";
 import { repair, repairPattern, hasMinCharge, better, augmentMinCharge, swapMinCharge } from "./schedule";
 import { Field } from "../layout";
 import { ptr, slots, windowStart, windowEnd, windowOffset, sessionValue, slotValue } from "../problem";
-import { ld, st, FEASIBILITY_TOL } from "./lp";
+import { ld, st } from "./lp";
+import { Settings, tolerance } from "./settings";
 import { earliestOnFace } from "./tiebreak";
 
 @external("env", "performanceNow")
 declare function performanceNow(): f64;
-
-export const DEFAULT_MAX_ITERATIONS: i32 = 1000;
-export const DEFAULT_GAP_TOLERANCE: f64 = 1e-6;
-/** The loosest internal gap we stop at: keeps `optimal` (1e-4, spec §7) reachable after repair. */
-const LOOSEST_GAP: f64 = 1e-5;
-/**
- * Applied when the host sets no time limit: some valid inputs (hundreds of
- * sessions plugged in for most of a 2016-slot week) leave no structure to
- * exploit and would take minutes; past this the best iterate is returned.
- */
-const GUARD_TIME_LIMIT_MS: f64 = 60_000;
-/** A repaired schedule worse than this is replaced by a baseline (never expected). */
-const VIOLATION_LIMIT: f64 = 1e-7;
 
 let exit: IpmExit = IpmExit.Converged;
 
@@ -40,18 +28,18 @@ let exit: IpmExit = IpmExit.Converged;
 export function runOptimal(): void {
   const started = performanceNow();
   let maxIterations = setting(Setting.MaxIterations);
-  if (!(maxIterations >= 0)) maxIterations = <f64>DEFAULT_MAX_ITERATIONS;
+  if (!(maxIterations >= 0)) maxIterations = <f64>Settings.defaultMaxIterations;
   let timeLimit = setting(Setting.TimeLimitMs);
-  if (!(timeLimit > 0)) timeLimit = GUARD_TIME_LIMIT_MS;
+  if (!(timeLimit > 0)) timeLimit = Settings.guardTimeLimitMs;
   let gapTolerance = setting(Setting.GapTolerance);
-  if (!(gapTolerance > 0)) gapTolerance = DEFAULT_GAP_TOLERANCE;
-  gapTolerance = min(max(gapTolerance, 1e-12), LOOSEST_GAP);
+  if (!(gapTolerance > 0)) gapTolerance = Settings.defaultGapTolerance;
+  gapTolerance = min(max(gapTolerance, Settings.tightestGap), Settings.loosestGap);
 
   const mark = arena.mark();
   lp.build();
   ipm.init();
-  const limit = <i32>min(maxIterations, 1e6);
-  exit = ipm.run(limit, timeLimit, gapTolerance, ipm.PRIMAL_TOL, started, false);
+  const limit = <i32>min(maxIterations, Settings.iterationCap);
+  exit = ipm.run(limit, timeLimit, gapTolerance, Settings.primalTol, started, false, Settings.mu0);
   repair(ipm.x);
   let restartBound: f64 = -Infinity;
   let restartIterations = 0;
@@ -86,7 +74,7 @@ export function runOptimal(): void {
     if (exit == IpmExit.Converged && iterations < limit) {
       // Stage 2 is one more solve of the same size: a budget of its own, so
       // that a face it cannot settle on costs bounded time, not the rest of the limit.
-      const budget = min(limit - iterations, max(TIE_BREAK_MIN_ITERATIONS, TIE_BREAK_ITERATION_SHARE * iterations));
+      const budget = min(limit - iterations, max(Settings.tieBreakMinIterations, Settings.tieBreakIterationShare * iterations));
       tie = floors ? tieBreakPatterned(budget, timeLimit, gapTolerance, started) : tieBreak(bound, budget, timeLimit, gapTolerance, started);
       iterations += tieIterations;
     }
@@ -105,7 +93,7 @@ function keepBetterOf(iterations: i32, timeLimit: f64, gapTolerance: f64, starte
   const saved = newCheckpoint();
   evaluate();
   save(saved);
-  exit = ipm.run(iterations, timeLimit, gapTolerance, ipm.PRIMAL_TOL, started, false, 0.01);
+  exit = ipm.run(iterations, timeLimit, gapTolerance, Settings.primalTol, started, false, Settings.restartMu0);
   repair(ipm.x);
   evaluate();
   keepOrRestore(saved);
@@ -141,7 +129,7 @@ function save(c: Checkpoint): void {
  * the saved one back. Returns whether the new schedule was kept.
  */
 function keepOrRestore(c: Checkpoint): bool {
-  if (info(Info.MaxViolation) <= VIOLATION_LIMIT && better(info(Info.Overflow), info(Info.TotalCost), c.overflow, c.cost)) return true;
+  if (info(Info.MaxViolation) <= Settings.violationLimit && better(info(Info.Overflow), info(Info.TotalCost), c.overflow, c.cost)) return true;
   memory.copy(ptr(Field.Power), c.power, <usize>lp.W << 3);
   memory.copy(ptr(Field.Curtailment), c.curtail, <usize>lp.T << 3);
   return false;
@@ -154,20 +142,6 @@ function restore(c: Checkpoint): void {
   evaluate();
 }
 
-/** Spec §7's tolerance on a total. */
-@inline function tolerance(total: f64): f64 {
-  return max(1e-4 * Math.abs(total), 1e-3);
-}
-
-/**
- * Share of the room under the tolerance that the tie-break's face may take
- * by its own bound; the rest is left for the primal residual and the
- * repair, which the acceptance check measures.
- */
-const FACE_ROOM_SHARE: f64 = 0.5;
-/** Stage 2's iteration budget: this many times stage 1's, and at least TIE_BREAK_MIN_ITERATIONS. */
-const TIE_BREAK_ITERATION_SHARE: i32 = 2;
-const TIE_BREAK_MIN_ITERATIONS: i32 = 40;
 /** Iterations the last tie-break spent. */
 let tieIterations = 0;
 
@@ -181,7 +155,7 @@ function tieBreak(bound: f64, iterations: i32, timeLimit: f64, gapTolerance: f64
   evaluate();
   if (ipm.lastExit != IpmExit.Converged || !qualifies(bound)) return TieBreak.Skipped;
   const total = info(Info.TotalCost);
-  const room = FACE_ROOM_SHARE * (0.5 * tolerance(total) - max(0, total - bound));
+  const room = Settings.faceRoomShare * (Settings.qualifyShare * tolerance(total) - max(0, total - bound));
   const saved = newCheckpoint();
   save(saved);
   const stage2 = earliestOnFace(room, iterations, timeLimit, gapTolerance, started);
@@ -205,10 +179,10 @@ function tieBreakPatterned(iterations: i32, timeLimit: f64, gapTolerance: f64, s
   tieIterations = resolveWithPattern(Pattern.MinCharge, iterations, timeLimit, gapTolerance, started);
   evaluate();
   if (ipm.lastExit != IpmExit.Converged || tieIterations >= iterations) return TieBreak.Skipped;
-  if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT) || overrun()) return TieBreak.Skipped;
+  if (!(info(Info.MaxViolation) <= Settings.violationLimit) || overrun()) return TieBreak.Skipped;
   const total = info(Info.TotalCost);
-  const allowed = 0.25 * tolerance(total);
-  const room = FACE_ROOM_SHARE * (allowed - max(0, total - ipm.bound));
+  const allowed = Settings.patternedTieShare * tolerance(total);
+  const room = Settings.faceRoomShare * (allowed - max(0, total - ipm.bound));
   if (!(room > 0)) return TieBreak.Skipped;
   const saved = newCheckpoint();
   save(saved);
@@ -217,14 +191,10 @@ function tieBreakPatterned(iterations: i32, timeLimit: f64, gapTolerance: f64, s
   tieIterations += ipm.iterations;
   repairPattern(ipm.x);
   evaluate();
-  if (info(Info.MaxViolation) <= VIOLATION_LIMIT && !overrun() && info(Info.TotalCost) <= total + allowed) return TieBreak.Applied;
+  if (info(Info.MaxViolation) <= Settings.violationLimit && !overrun() && info(Info.TotalCost) <= total + allowed) return TieBreak.Applied;
   restore(saved);
   return TieBreak.Rejected;
 }
-
-/** Tighter tolerances tried, each 100× the last, when a converged solve does not qualify. */
-const POLISH_ROUNDS = 2;
-const POLISH_FACTOR: f64 = 0.01;
 
 /**
  * After evaluate(): the total is within half spec §7's tolerance of the
@@ -233,7 +203,7 @@ const POLISH_FACTOR: f64 = 0.01;
  */
 function qualifies(bound: f64): bool {
   const total = info(Info.TotalCost);
-  return info(Info.MaxViolation) <= VIOLATION_LIMIT && !overrun() && total - bound <= 0.5 * max(1e-4 * Math.abs(total), 1e-3);
+  return info(Info.MaxViolation) <= Settings.violationLimit && !overrun() && total - bound <= Settings.qualifyShare * tolerance(total);
 }
 
 /**
@@ -246,15 +216,15 @@ function qualifies(bound: f64): bool {
 function polish(limit: i32, timeLimit: f64, gapTolerance: f64, started: f64): void {
   const saved = newCheckpoint();
   let gapTol = gapTolerance;
-  let primalTol = ipm.PRIMAL_TOL;
-  for (let round = 0; round < POLISH_ROUNDS; round++) {
+  let primalTol = Settings.primalTol;
+  for (let round = 0; round < Settings.polishRounds; round++) {
     evaluate();
     if (qualifies(ipm.bound)) return;
     if (exit != IpmExit.Converged || ipm.iterations >= limit) return;
     save(saved);
-    gapTol = max(gapTol * POLISH_FACTOR, 1e-12);
-    primalTol *= POLISH_FACTOR;
-    const polished = ipm.run(limit, timeLimit, gapTol, primalTol, started, true);
+    gapTol = max(gapTol * Settings.polishFactor, Settings.tightestGap);
+    primalTol *= Settings.polishFactor;
+    const polished = ipm.run(limit, timeLimit, gapTol, primalTol, started, true, Settings.mu0);
     repair(ipm.x);
     evaluate();
     keepOrRestore(saved);
@@ -322,23 +292,13 @@ function resolveWithPattern(pattern: Pattern, iterations: i32, timeLimit: f64, g
       }
     }
   }
-  ipm.run(iterations, timeLimit, gapTolerance, ipm.PRIMAL_TOL, started, false);
+  ipm.run(iterations, timeLimit, gapTolerance, Settings.primalTol, started, false, Settings.mu0);
   if (pattern == Pattern.MinCharge) repairPattern(ipm.x);
   else repair(ipm.x);
   evaluate();
   keepOrRestore(saved);
   return ipm.iterations;
 }
-
-/** LP re-solves `dive` may spend before rounding. */
-const DIVE_ROUNDS = 3;
-/**
- * A dive round that lifts the LP's bound more than this (relative to the
- * relaxation's) is undone and ends the dive: it switched off energy the
- * rest of the schedule cannot make up. (The later stages may switch slots
- * back on, so the bound of a dived LP limits nothing: a measured cut-off.)
- */
-const DIVE_SLACK: f64 = 0.05;
 
 /**
  * minChargeKw rounding, second path: a dive from the relaxation. The
@@ -349,7 +309,7 @@ const DIVE_SLACK: f64 = 0.05;
  * of the floor) are switched off, and the LP is solved again, moving their
  * energy into the slots and sessions that stay on. Fixing only narrows
  * boxes around a point the last solution nearly meets, so each LP stays
- * feasible. A round that costs too much (`DIVE_SLACK`) is undone and ends
+ * feasible. A round that costs too much (`Settings.diveSlack`) is undone and ends
  * the dive; the last dived solution then goes through the same stages as
  * the relaxation's (greedy rounding, pattern re-solve, augment rounds) and
  * the better of the two schedules stays. Returns iterations.
@@ -364,8 +324,8 @@ function dive(relaxed: usize, bound: f64, iterations: i32, timeLimit: f64, gapTo
   unpattern();
   let used = 0;
   let dived = false;
-  for (let round = 0; round < DIVE_ROUNDS && used < iterations; round++) {
-    const share = 0.25 * <f64>(round + 1);
+  for (let round = 0; round < Settings.diveRounds && used < iterations; round++) {
+    const share = Settings.diveShareStep * <f64>(round + 1);
     let changed = 0;
     let open = 0;
     for (let v = 0; v < lp.V; v++) {
@@ -378,7 +338,7 @@ function dive(relaxed: usize, bound: f64, iterations: i32, timeLimit: f64, gapTo
         // Decided already: on (lo = floor) or off (up = 0).
         if (ld(lp.lo, c) > 0 || !(ld(lp.up, c) > 0)) continue;
         const p = ld(x, c) - ld(xd, i);
-        if (p >= minC * (1 - 1e-9)) {
+        if (p >= minC * Settings.onFloorShare) {
           st(lp.lo, c, minC);
           const d = lp.dCol(v, i);
           if (d >= 0) st(lp.up, d, 0);
@@ -393,9 +353,9 @@ function dive(relaxed: usize, bound: f64, iterations: i32, timeLimit: f64, gapTo
     }
     if (changed > 0) {
       memory.copy(previous, x, <usize>lp.nPad << 3);
-      const exit = ipm.run(iterations - used, timeLimit, gapTolerance, ipm.PRIMAL_TOL, started, false);
+      const exit = ipm.run(iterations - used, timeLimit, gapTolerance, Settings.primalTol, started, false, Settings.mu0);
       used += ipm.iterations;
-      if (exit != IpmExit.Converged || !(ipm.bound - bound <= DIVE_SLACK * max(1, Math.abs(bound)))) {
+      if (exit != IpmExit.Converged || !(ipm.bound - bound <= Settings.diveSlack * max(1, Math.abs(bound)))) {
         memory.copy(x, previous, <usize>lp.nPad << 3);
         break;
       }
@@ -427,12 +387,6 @@ function unpattern(): void {
   }
 }
 
-/** Rounds of `swapMinCharge` after the augment rounds: each costs one pattern re-solve. */
-const SWAP_ROUNDS = 3;
-
-/** Rounds of `augment`: each costs one pattern re-solve. */
-const AUGMENT_ROUNDS = 3;
-
 /**
  * The relaxation spreads sub-floor power over many sessions under a binding
  * limit; the rounding's blocks then leave energy short at ~1000/kWh. Switch
@@ -444,7 +398,7 @@ function augment(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f6
   const saved = newCheckpoint();
   let used = 0;
   let claim = true;
-  for (let round = 0; round < AUGMENT_ROUNDS && used < iterations; round++) {
+  for (let round = 0; round < Settings.augmentRounds && used < iterations; round++) {
     evaluate();
     if (!(info(Info.ShortfallCost) > 0)) break;
     save(saved);
@@ -462,7 +416,7 @@ function augment(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f6
     }
   }
   // Room held whole by other sessions' blocks: swap blocks, while it pays.
-  for (let round = 0; round < SWAP_ROUNDS && used < iterations; round++) {
+  for (let round = 0; round < Settings.swapRounds && used < iterations; round++) {
     evaluate();
     if (!(info(Info.ShortfallCost) > 0)) break;
     save(saved);
@@ -487,13 +441,13 @@ function anyMinCharge(): bool {
  */
 function overrun(): bool {
   const net = ptr(Field.NetImport);
-  for (let t = 0; t < slots; t++) if (ld(net, t) > slotValue(Field.ImportLimit, t) + FEASIBILITY_TOL) return true;
+  for (let t = 0; t < slots; t++) if (ld(net, t) > slotValue(Field.ImportLimit, t) + Settings.feasibilityTol) return true;
   return false;
 }
 
 /** After evaluate(): the status of spec §7, from the recomputed total and the bound. */
 export function optimalStatus(): SolveStatus {
-  if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT)) {
+  if (!(info(Info.MaxViolation) <= Settings.violationLimit)) {
     // Safety net: a baseline is feasible by construction.
     runBaseline(StrategyId.Edf);
     evaluate();
@@ -509,7 +463,7 @@ export function optimalStatus(): SolveStatus {
   }
   const total = info(Info.TotalCost);
   const bound = info(Info.Bound);
-  const proven = total - bound <= max(1e-4 * Math.abs(total), 1e-3);
+  const proven = total - bound <= tolerance(total);
   if (proven && !anyMinCharge()) return SolveStatus.Optimal;
   if (exit == IpmExit.IterationLimit) return SolveStatus.IterationLimit;
   if (exit == IpmExit.TimeLimit) return SolveStatus.TimeLimit;

@@ -16,7 +16,7 @@
 //   c'x − bound ≤ Σ_{j∈F} |r_j|·(up_j − lo_j)      (for Ax = b).
 // Columns are fixed largest |r_j|·(up_j − lo_j) first until what stays free
 // fits in the room the caller grants; only columns the first stage left at
-// that end (within FIX_DISTANCE of their box) can be fixed, since fixing any
+// that end (within Settings.fixDistance of their box) can be fixed, since fixing any
 // other would cut the first stage's own schedule out; those count against
 // the room. The primal residual and the repair can still move the cost, so
 // the caller evaluates stage 2's schedule and keeps it only if it meets the
@@ -33,15 +33,12 @@
 // announced departures are too unreliable to rank by.
 
 import * as arena from "../arena";
+import { Settings } from "./settings";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
 import { ld, st, ldi, sti } from "./lp";
 import { isStorage, windowOffset, windowStart, windowEnd } from "../problem";
 
-/** How far (share of its box) a column may sit from the end it is fixed at. */
-const FIX_DISTANCE: f64 = 1e-5;
-/** A surplus (energy past the target) below this (kWh) is held at zero: charging past the target is not "earlier". */
-const SURPLUS_DUST: f64 = 1e-6;
 /** Buckets of |r_j|·(up_j − lo_j) by powers of two, from 2^BUCKET_MIN up. */
 const BUCKETS = 160;
 const BUCKET_MIN = -120;
@@ -49,8 +46,6 @@ const BUCKET_MIN = -120;
 /** Column classes of `restrictToFace` besides a bucket index (≥ 0). */
 const FREE: i32 = -1;
 const AWAY: i32 = -2;
-/** Boxes narrower than this are fixed (as ipm.ts treats them). */
-const FIXED: f64 = 1e-9;
 
 /**
  * Stage 2 over the face of the LP whose iterate ipm.x, ipm.y the last
@@ -74,7 +69,7 @@ export function earliestOnFace(room: f64, iterations: i32, timeLimit: f64, gapTo
   if (restrictToFace(room / scale)) {
     setEarliestObjective();
     lp.setObjectiveScale(1, 0);
-    result = <i32>ipm.run(iterations, timeLimit, gapTolerance, ipm.PRIMAL_TOL, started, false);
+    result = <i32>ipm.run(iterations, timeLimit, gapTolerance, Settings.primalTol, started, false, Settings.mu0);
     lp.setObjectiveScale(scale, offset);
   }
   memory.copy(lp.lo, lo0, <usize>N << 3);
@@ -109,8 +104,8 @@ function restrictToFace(room: f64): bool {
     const range = u - l;
     const rj = ld(r, j);
     const a = Math.abs(rj) * range;
-    if (!(range > FIXED) || !(a > 0)) continue;
-    if (Math.abs(ld(x, j) - (rj > 0 ? l : u)) <= FIX_DISTANCE * range) {
+    if (!(range > Settings.fixedWidth) || !(a > 0)) continue;
+    if (Math.abs(ld(x, j) - (rj > 0 ? l : u)) <= Settings.fixDistance * range) {
       const k = bucketOf(a);
       sti(cls, j, k);
       st(sums, k, ld(sums, k) + a);
@@ -135,7 +130,7 @@ function restrictToFace(room: f64): bool {
   }
   for (let v = 0; v < lp.V; v++) {
     const s = lp.oSig + v;
-    if (ld(lp.up, s) > ld(lp.lo, s) && ld(x, s) - ld(lp.lo, s) <= SURPLUS_DUST) st(lp.up, s, ld(lp.lo, s));
+    if (ld(lp.up, s) > ld(lp.lo, s) && ld(x, s) - ld(lp.lo, s) <= Settings.surplusDust) st(lp.up, s, ld(lp.lo, s));
   }
   return true;
 }
