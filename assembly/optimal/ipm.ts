@@ -19,6 +19,7 @@ import {
 } from "./lp";
 import * as newton from "./phaserows";
 import { Settings } from "./settings";
+import { Budget } from "./budget";
 
 @external("env", "performanceNow")
 declare function performanceNow(): f64;
@@ -240,11 +241,17 @@ function countFree(): i32 {
 /**
  * Run the interior point from the box midpoint, or with `resume` from the
  * iterate the last run left (same LP: the bound and the iteration count
- * carry on). The caller reads `x`, `y`, `bound` and `iterations`
- * afterwards, whatever the exit. `mu0` scales the starting bound duals
+ * carry on), within the budget's iterations, time and tolerances. The
+ * caller reads `x`, `y`, `bound` and `iterations` afterwards, whatever the
+ * exit. `mu0` scales the starting bound duals
  * (complementarity μ0 at the box midpoint).
  */
-export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, primalTol: f64, started: f64, resume: bool, mu0: f64): IpmExit {
+export function run(budget: Budget, resume: bool, mu0: f64): IpmExit {
+  const maxIterations = budget.iterations;
+  const timeLimitMs = budget.timeLimitMs;
+  const gapTolerance = budget.gapTolerance;
+  const primalTol = budget.primalTol;
+  const started = budget.started;
   let nfree: i32 = 0;
   if (resume) {
     nfree = countFree();

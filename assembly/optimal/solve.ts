@@ -18,6 +18,7 @@ import { ptr, slots, windowStart, windowEnd, windowOffset, sessionValue, slotVal
 import { ld, st } from "./lp";
 import { Settings, tolerance } from "./settings";
 import { earliestOnFace } from "./tiebreak";
+import { Budget } from "./budget";
 
 @external("env", "performanceNow")
 declare function performanceNow(): f64;
@@ -27,19 +28,13 @@ let exit: IpmExit = IpmExit.Converged;
 /** Solve the LP and leave a feasible schedule, Info.Bound and Info.Iterations. */
 export function runOptimal(): void {
   const started = performanceNow();
-  let maxIterations = setting(Setting.MaxIterations);
-  if (!(maxIterations >= 0)) maxIterations = <f64>Settings.defaultMaxIterations;
-  let timeLimit = setting(Setting.TimeLimitMs);
-  if (!(timeLimit > 0)) timeLimit = Settings.guardTimeLimitMs;
-  let gapTolerance = setting(Setting.GapTolerance);
-  if (!(gapTolerance > 0)) gapTolerance = Settings.defaultGapTolerance;
-  gapTolerance = min(max(gapTolerance, Settings.tightestGap), Settings.loosestGap);
 
   const mark = arena.mark();
   lp.build();
   ipm.init();
-  const limit = <i32>min(maxIterations, Settings.iterationCap);
-  exit = ipm.run(limit, timeLimit, gapTolerance, Settings.primalTol, started, false, Settings.mu0);
+  const budget = Budget.fromHost(started);
+  const limit = budget.iterations;
+  exit = ipm.run(budget, false, Settings.mu0);
   repair(ipm.x);
   let restartBound: f64 = -Infinity;
   let restartIterations = 0;
@@ -49,10 +44,10 @@ export function runOptimal(): void {
     // and the better bound (both are valid).
     restartBound = ipm.bound;
     restartIterations = ipm.iterations;
-    keepBetterOf(limit - restartIterations, timeLimit, gapTolerance, started);
+    keepBetterOf(budget.limitedTo(limit - restartIterations));
   }
   const floors = hasMinCharge();
-  if (!floors) polish(limit, timeLimit, gapTolerance, started);
+  if (!floors) polish(budget);
   // The relaxation's bound: the re-solves below restrict the LP.
   const bound = max(ipm.bound, restartBound);
   let iterations = ipm.iterations + restartIterations;
@@ -60,12 +55,12 @@ export function runOptimal(): void {
     if (floors) {
       const relaxed = arena.allocF64(lp.nPad);
       memory.copy(relaxed, ipm.x, <usize>lp.nPad << 3);
-      iterations += resolveWithPattern(Pattern.MinCharge, limit - iterations, timeLimit, gapTolerance, started);
-      iterations += augment(limit - iterations, timeLimit, gapTolerance, started);
-      iterations += dive(relaxed, bound, limit - iterations, timeLimit, gapTolerance, started);
+      iterations += resolveWithPattern(Pattern.MinCharge, budget.limitedTo(limit - iterations));
+      iterations += augment(budget.limitedTo(limit - iterations));
+      iterations += dive(relaxed, bound, budget.limitedTo(limit - iterations));
     } else {
       evaluate();
-      if (!qualifies(bound)) iterations += resolveWithPattern(Pattern.Sign, limit - iterations, timeLimit, gapTolerance, started);
+      if (!qualifies(bound)) iterations += resolveWithPattern(Pattern.Sign, budget.limitedTo(limit - iterations));
     }
   }
   let tie = TieBreak.Off;
@@ -74,8 +69,8 @@ export function runOptimal(): void {
     if (exit == IpmExit.Converged && iterations < limit) {
       // Stage 2 is one more solve of the same size: a budget of its own, so
       // that a face it cannot settle on costs bounded time, not the rest of the limit.
-      const budget = min(limit - iterations, max(Settings.tieBreakMinIterations, Settings.tieBreakIterationShare * iterations));
-      tie = floors ? tieBreakPatterned(budget, timeLimit, gapTolerance, started) : tieBreak(bound, budget, timeLimit, gapTolerance, started);
+      const stage2 = budget.limitedTo(min(limit - iterations, max(Settings.tieBreakMinIterations, Settings.tieBreakIterationShare * iterations)));
+      tie = floors ? tieBreakPatterned(stage2) : tieBreak(bound, stage2);
       iterations += tieIterations;
     }
   }
@@ -89,11 +84,11 @@ export function runOptimal(): void {
 }
 
 /** Re-run the interior point from a start with μ0 = 0.01; the better schedule stays. */
-function keepBetterOf(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): void {
+function keepBetterOf(budget: Budget): void {
   const saved = newCheckpoint();
   evaluate();
   save(saved);
-  exit = ipm.run(iterations, timeLimit, gapTolerance, Settings.primalTol, started, false, Settings.restartMu0);
+  exit = ipm.run(budget, false, Settings.restartMu0);
   repair(ipm.x);
   evaluate();
   keepOrRestore(saved);
@@ -150,7 +145,7 @@ let tieIterations = 0;
  * LP the last solve left (tiebreak.ts), kept only when the schedule still
  * qualifies against stage 1's bound, which stays the certificate.
  */
-function tieBreak(bound: f64, iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): TieBreak {
+function tieBreak(bound: f64, budget: Budget): TieBreak {
   tieIterations = 0;
   evaluate();
   if (ipm.lastExit != IpmExit.Converged || !qualifies(bound)) return TieBreak.Skipped;
@@ -158,7 +153,7 @@ function tieBreak(bound: f64, iterations: i32, timeLimit: f64, gapTolerance: f64
   const room = Settings.faceRoomShare * (Settings.qualifyShare * tolerance(total) - max(0, total - bound));
   const saved = newCheckpoint();
   save(saved);
-  const stage2 = earliestOnFace(room, iterations, timeLimit, gapTolerance, started);
+  const stage2 = earliestOnFace(room, budget);
   if (stage2 < 0) return TieBreak.Skipped;
   tieIterations = ipm.iterations;
   repair(ipm.x);
@@ -175,8 +170,9 @@ function tieBreak(bound: f64, iterations: i32, timeLimit: f64, gapTolerance: f64
  * that face, and its schedule is kept when it costs no more than a quarter
  * of the tolerance over the schedule it replaces.
  */
-function tieBreakPatterned(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): TieBreak {
-  tieIterations = resolveWithPattern(Pattern.MinCharge, iterations, timeLimit, gapTolerance, started);
+function tieBreakPatterned(budget: Budget): TieBreak {
+  const iterations = budget.iterations;
+  tieIterations = resolveWithPattern(Pattern.MinCharge, budget);
   evaluate();
   if (ipm.lastExit != IpmExit.Converged || tieIterations >= iterations) return TieBreak.Skipped;
   if (!(info(Info.MaxViolation) <= Settings.violationLimit) || overrun()) return TieBreak.Skipped;
@@ -186,7 +182,7 @@ function tieBreakPatterned(iterations: i32, timeLimit: f64, gapTolerance: f64, s
   if (!(room > 0)) return TieBreak.Skipped;
   const saved = newCheckpoint();
   save(saved);
-  const stage2 = earliestOnFace(room, iterations - tieIterations, timeLimit, gapTolerance, started);
+  const stage2 = earliestOnFace(room, budget.limitedTo(iterations - tieIterations));
   if (stage2 < 0) return TieBreak.Skipped;
   tieIterations += ipm.iterations;
   repairPattern(ipm.x);
@@ -213,10 +209,11 @@ function qualifies(bound: f64): bool {
  * from the same iterate with tolerances 100× tighter, repair again, and keep
  * the better schedule.
  */
-function polish(limit: i32, timeLimit: f64, gapTolerance: f64, started: f64): void {
+function polish(budget: Budget): void {
+  const limit = budget.iterations;
   const saved = newCheckpoint();
-  let gapTol = gapTolerance;
-  let primalTol = Settings.primalTol;
+  let gapTol = budget.gapTolerance;
+  let primalTol = budget.primalTol;
   for (let round = 0; round < Settings.polishRounds; round++) {
     evaluate();
     if (qualifies(ipm.bound)) return;
@@ -224,7 +221,7 @@ function polish(limit: i32, timeLimit: f64, gapTolerance: f64, started: f64): vo
     save(saved);
     gapTol = max(gapTol * Settings.polishFactor, Settings.tightestGap);
     primalTol *= Settings.polishFactor;
-    const polished = ipm.run(limit, timeLimit, gapTol, primalTol, started, true, Settings.mu0);
+    const polished = ipm.run(budget.tightened(gapTol, primalTol), true, Settings.mu0);
     repair(ipm.x);
     evaluate();
     keepOrRestore(saved);
@@ -255,7 +252,7 @@ const enum Pattern {
  * surplus elsewhere; its optimum reaches the bound whenever a signed
  * schedule with that pattern does.
  */
-function resolveWithPattern(pattern: Pattern, iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): i32 {
+function resolveWithPattern(pattern: Pattern, budget: Budget): i32 {
   const power = ptr(Field.Power);
   const saved = newCheckpoint();
   evaluate();
@@ -292,7 +289,7 @@ function resolveWithPattern(pattern: Pattern, iterations: i32, timeLimit: f64, g
       }
     }
   }
-  ipm.run(iterations, timeLimit, gapTolerance, Settings.primalTol, started, false, Settings.mu0);
+  ipm.run(budget, false, Settings.mu0);
   if (pattern == Pattern.MinCharge) repairPattern(ipm.x);
   else repair(ipm.x);
   evaluate();
@@ -314,7 +311,8 @@ function resolveWithPattern(pattern: Pattern, iterations: i32, timeLimit: f64, g
  * the relaxation's (greedy rounding, pattern re-solve, augment rounds) and
  * the better of the two schedules stays. Returns iterations.
  */
-function dive(relaxed: usize, bound: f64, iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): i32 {
+function dive(relaxed: usize, bound: f64, budget: Budget): i32 {
+  const iterations = budget.iterations;
   const first = newCheckpoint();
   evaluate();
   save(first);
@@ -353,7 +351,7 @@ function dive(relaxed: usize, bound: f64, iterations: i32, timeLimit: f64, gapTo
     }
     if (changed > 0) {
       memory.copy(previous, x, <usize>lp.nPad << 3);
-      const exit = ipm.run(iterations - used, timeLimit, gapTolerance, Settings.primalTol, started, false, Settings.mu0);
+      const exit = ipm.run(budget.limitedTo(iterations - used), false, Settings.mu0);
       used += ipm.iterations;
       if (exit != IpmExit.Converged || !(ipm.bound - bound <= Settings.diveSlack * max(1, Math.abs(bound)))) {
         memory.copy(x, previous, <usize>lp.nPad << 3);
@@ -365,8 +363,8 @@ function dive(relaxed: usize, bound: f64, iterations: i32, timeLimit: f64, gapTo
   }
   if (dived && used < iterations) {
     repair(x);
-    used += resolveWithPattern(Pattern.MinCharge, iterations - used, timeLimit, gapTolerance, started);
-    used += augment(iterations - used, timeLimit, gapTolerance, started);
+    used += resolveWithPattern(Pattern.MinCharge, budget.limitedTo(iterations - used));
+    used += augment(budget.limitedTo(iterations - used));
   }
   evaluate();
   keepOrRestore(first);
@@ -394,7 +392,8 @@ function unpattern(): void {
  * floors (then, when that does not pay, only free room), re-solve in the
  * new pattern and keep it when better. Returns iterations.
  */
-function augment(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): i32 {
+function augment(budget: Budget): i32 {
+  const iterations = budget.iterations;
   const saved = newCheckpoint();
   let used = 0;
   let claim = true;
@@ -407,7 +406,7 @@ function augment(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f6
       claim = false;
       continue;
     }
-    used += resolveWithPattern(Pattern.MinCharge, iterations - used, timeLimit, gapTolerance, started);
+    used += resolveWithPattern(Pattern.MinCharge, budget.limitedTo(iterations - used));
     evaluate();
     if (!keepOrRestore(saved)) {
       // Claims that did not pay: try the room that is free.
@@ -421,7 +420,7 @@ function augment(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f6
     if (!(info(Info.ShortfallCost) > 0)) break;
     save(saved);
     if (!swapMinCharge()) break;
-    used += resolveWithPattern(Pattern.MinCharge, iterations - used, timeLimit, gapTolerance, started);
+    used += resolveWithPattern(Pattern.MinCharge, budget.limitedTo(iterations - used));
     evaluate();
     if (!keepOrRestore(saved)) break;
   }

@@ -36,6 +36,7 @@ import * as arena from "../arena";
 import { Settings } from "./settings";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
+import { Budget } from "./budget";
 import { ld, st, ldi, sti } from "./lp";
 import { isStorage, windowOffset, windowStart, windowEnd } from "../problem";
 
@@ -54,7 +55,7 @@ const AWAY: i32 = -2;
  * Returns how the interior point ended, or −1 when the face does not fit
  * in the room (nothing was solved).
  */
-export function earliestOnFace(room: f64, iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): i32 {
+export function earliestOnFace(room: f64, budget: Budget): i32 {
   const mark = arena.mark();
   const N = lp.nPad;
   const lo0 = arena.allocF64(N);
@@ -69,7 +70,7 @@ export function earliestOnFace(room: f64, iterations: i32, timeLimit: f64, gapTo
   if (restrictToFace(room / scale)) {
     setEarliestObjective();
     lp.setObjectiveScale(1, 0);
-    result = <i32>ipm.run(iterations, timeLimit, gapTolerance, Settings.primalTol, started, false, Settings.mu0);
+    result = <i32>ipm.run(budget, false, Settings.mu0);
     lp.setObjectiveScale(scale, offset);
   }
   memory.copy(lp.lo, lo0, <usize>N << 3);
