@@ -125,12 +125,14 @@ export class Settings {
   /** A surplus (energy past the target) below this (kWh) is held at zero: charging past the target is not "earlier". */
   static readonly surplusDust: f64 = 1e-6;
 
-  // ---- the repair (schedule.ts) -------------------------------------------------
+  // ---- the repair (repair.ts, schedule.ts) ---------------------------------------
 
   /** Shrink factor that keeps repaired sums strictly inside their limits. */
   static readonly inside: f64 = 1 - 1e-12;
   /** Powers smaller than this (kW) are interior-point dust. */
   static readonly dust: f64 = 1e-9;
+  /** Repair passes before `settle` gives up and returns the all-zero schedule (never seen: dust is dropped first). */
+  static readonly settlePasses: i32 = 200;
   /** Passes between two rises (×10) of the dust level in `settle`. */
   static readonly dustPasses: i32 = 30;
   /**
