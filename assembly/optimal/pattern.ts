@@ -39,7 +39,7 @@ export function resolveWithPattern(pattern: Pattern, budget: Budget): i32 {
   const saved = newCheckpoint();
   evaluate();
   save(saved);
-  const x = ipm.x;
+  const x = ipm.solution.x;
   for (let v = 0; v < lp.V; v++) {
     const minC = sessionValue(Field.MinCharge, v);
     if (pattern == Pattern.MinCharge && minC <= 0) continue;
@@ -72,9 +72,9 @@ export function resolveWithPattern(pattern: Pattern, budget: Budget): i32 {
     }
   }
   ipm.run(budget, false, Settings.mu0);
-  if (pattern == Pattern.MinCharge) repairPattern(ipm.x);
-  else repair(ipm.x);
+  if (pattern == Pattern.MinCharge) repairPattern(ipm.solution.x);
+  else repair(ipm.solution.x);
   evaluate();
   keepOrRestore(saved);
-  return ipm.iterations;
+  return ipm.info.iterations;
 }

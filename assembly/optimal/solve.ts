@@ -38,26 +38,26 @@ export function runOptimal(): void {
   const budget = Budget.fromHost(started);
   const limit = budget.iterations;
   exit = ipm.run(budget, false, Settings.mu0);
-  repair(ipm.x);
+  repair(ipm.solution.x);
   let restartBound: f64 = -Infinity;
   let restartIterations = 0;
-  if (exit == IpmExit.Stalled && ipm.iterations < limit) {
+  if (exit == IpmExit.Stalled && ipm.info.iterations < limit) {
     // Steps collapsing on a degenerate LP depend on the path: one restart
     // from a start 100× closer to the boundary, keeping the better schedule
     // and the better bound (both are valid).
-    restartBound = ipm.bound;
-    restartIterations = ipm.iterations;
+    restartBound = ipm.info.bound;
+    restartIterations = ipm.info.iterations;
     keepBetterOf(budget.limitedTo(limit - restartIterations));
   }
   const floors = hasMinCharge();
   if (!floors) polish(budget);
   // The relaxation's bound: the re-solves below restrict the LP.
-  const bound = max(ipm.bound, restartBound);
-  let iterations = ipm.iterations + restartIterations;
+  const bound = max(ipm.info.bound, restartBound);
+  let iterations = ipm.info.iterations + restartIterations;
   if (exit == IpmExit.Converged && iterations < limit) {
     if (floors) {
       const relaxed = arena.allocF64(lp.nPad);
-      memory.copy(relaxed, ipm.x, <usize>lp.nPad << 3);
+      memory.copy(relaxed, ipm.solution.x, <usize>lp.nPad << 3);
       iterations += resolveWithPattern(Pattern.MinCharge, budget.limitedTo(limit - iterations));
       iterations += augment(budget.limitedTo(limit - iterations));
       iterations += dive(relaxed, bound, budget.limitedTo(limit - iterations));
@@ -92,7 +92,7 @@ function keepBetterOf(budget: Budget): void {
   evaluate();
   save(saved);
   exit = ipm.run(budget, false, Settings.restartMu0);
-  repair(ipm.x);
+  repair(ipm.solution.x);
   evaluate();
   keepOrRestore(saved);
 }
@@ -108,15 +108,15 @@ let tieIterations = 0;
 function tieBreak(bound: f64, budget: Budget): TieBreak {
   tieIterations = 0;
   evaluate();
-  if (ipm.lastExit != IpmExit.Converged || !qualifies(bound)) return TieBreak.Skipped;
+  if (ipm.info.exit != IpmExit.Converged || !qualifies(bound)) return TieBreak.Skipped;
   const total = info(Info.TotalCost);
   const room = Settings.faceRoomShare * (Settings.qualifyShare * tolerance(total) - max(0, total - bound));
   const saved = newCheckpoint();
   save(saved);
   const stage2 = earliestOnFace(room, budget);
   if (stage2 < 0) return TieBreak.Skipped;
-  tieIterations = ipm.iterations;
-  repair(ipm.x);
+  tieIterations = ipm.info.iterations;
+  repair(ipm.solution.x);
   evaluate();
   if (qualifies(bound)) return TieBreak.Applied;
   restore(saved);
@@ -134,18 +134,18 @@ function tieBreakPatterned(budget: Budget): TieBreak {
   const iterations = budget.iterations;
   tieIterations = resolveWithPattern(Pattern.MinCharge, budget);
   evaluate();
-  if (ipm.lastExit != IpmExit.Converged || tieIterations >= iterations) return TieBreak.Skipped;
+  if (ipm.info.exit != IpmExit.Converged || tieIterations >= iterations) return TieBreak.Skipped;
   if (!(info(Info.MaxViolation) <= Settings.violationLimit) || overrun()) return TieBreak.Skipped;
   const total = info(Info.TotalCost);
   const allowed = Settings.patternedTieShare * tolerance(total);
-  const room = Settings.faceRoomShare * (allowed - max(0, total - ipm.bound));
+  const room = Settings.faceRoomShare * (allowed - max(0, total - ipm.info.bound));
   if (!(room > 0)) return TieBreak.Skipped;
   const saved = newCheckpoint();
   save(saved);
   const stage2 = earliestOnFace(room, budget.limitedTo(iterations - tieIterations));
   if (stage2 < 0) return TieBreak.Skipped;
-  tieIterations += ipm.iterations;
-  repairPattern(ipm.x);
+  tieIterations += ipm.info.iterations;
+  repairPattern(ipm.solution.x);
   evaluate();
   if (info(Info.MaxViolation) <= Settings.violationLimit && !overrun() && info(Info.TotalCost) <= total + allowed) return TieBreak.Applied;
   restore(saved);
@@ -176,13 +176,13 @@ function polish(budget: Budget): void {
   let primalTol = budget.primalTol;
   for (let round = 0; round < Settings.polishRounds; round++) {
     evaluate();
-    if (qualifies(ipm.bound)) return;
-    if (exit != IpmExit.Converged || ipm.iterations >= limit) return;
+    if (qualifies(ipm.info.bound)) return;
+    if (exit != IpmExit.Converged || ipm.info.iterations >= limit) return;
     save(saved);
     gapTol = max(gapTol * Settings.polishFactor, Settings.tightestGap);
     primalTol *= Settings.polishFactor;
     const polished = ipm.run(budget.tightened(gapTol, primalTol), true, Settings.mu0);
-    repair(ipm.x);
+    repair(ipm.solution.x);
     evaluate();
     keepOrRestore(saved);
     // The first solve converged: a limit or a stall here only ends the polishing.

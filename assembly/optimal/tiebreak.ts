@@ -49,9 +49,9 @@ const FREE: i32 = -1;
 const AWAY: i32 = -2;
 
 /**
- * Stage 2 over the face of the LP whose iterate ipm.x, ipm.y the last
+ * Stage 2 over the face of the LP whose iterate ipm.solution.x, ipm.solution.y the last
  * ipm.run left (same lp.lo/up), within `room` (model cost units) of its
- * bound. Leaves stage 2's iterate in ipm.x and the LP as it found it.
+ * bound. Leaves stage 2's iterate in ipm.solution.x and the LP as it found it.
  * Returns how the interior point ended, or −1 when the face does not fit
  * in the room (nothing was solved).
  */
@@ -88,9 +88,9 @@ export function earliestOnFace(room: f64, budget: Budget): i32 {
 /** Fix lp.lo/up to the face (see the top of the file); false when it does not fit in `room` (scaled units). */
 function restrictToFace(room: f64): bool {
   const n = lp.n;
-  const x = ipm.x;
+  const x = ipm.solution.x;
   const r = arena.allocF64(lp.nPad);
-  lp.multiplyAT(ipm.y, r);
+  lp.multiplyAT(ipm.solution.y, r);
   for (let j = 0; j < n; j++) st(r, j, ld(lp.cost, j) - ld(r, j));
   // Each column's class: its bucket when it can be fixed, FREE when it costs
   // nothing to leave free (fixed already, or r_j = 0), AWAY when stage 1

@@ -39,7 +39,7 @@ export function dive(relaxed: usize, bound: f64, budget: Budget): i32 {
   const first = newCheckpoint();
   evaluate();
   save(first);
-  const x = ipm.x;
+  const x = ipm.solution.x;
   const previous = arena.allocF64(lp.nPad);
   memory.copy(x, relaxed, <usize>lp.nPad << 3);
   unpattern();
@@ -75,8 +75,8 @@ export function dive(relaxed: usize, bound: f64, budget: Budget): i32 {
     if (changed > 0) {
       memory.copy(previous, x, <usize>lp.nPad << 3);
       const exit = ipm.run(budget.limitedTo(iterations - used), false, Settings.mu0);
-      used += ipm.iterations;
-      if (exit != IpmExit.Converged || !(ipm.bound - bound <= Settings.diveSlack * max(1, Math.abs(bound)))) {
+      used += ipm.info.iterations;
+      if (exit != IpmExit.Converged || !(ipm.info.bound - bound <= Settings.diveSlack * max(1, Math.abs(bound)))) {
         memory.copy(x, previous, <usize>lp.nPad << 3);
         break;
       }
