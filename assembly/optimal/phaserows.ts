@@ -13,6 +13,7 @@ import * as arena from "../arena";
 import { Settings } from "./settings";
 import { ld, st, n, nPad, m, m0, mP, multiplyA, multiplyAT } from "./lp";
 import * as newton from "./newton";
+import { solve as newtonSolve } from "./newtonsolve";
 
 let theta: usize = 0;
 let sm: usize = 0;   // f64[mP·mP]: S, then its Cholesky factor (lower, row-major)
@@ -63,7 +64,7 @@ export function factor(): void {
     memory.fill(vy, 0, <usize>m << 3);
     st(vy, m0 + j, 1);
     normalProduct(vy, vm);          // column m0 + j of A Θ A'
-    newton.solve(vm, vz);           // M00⁻¹ M01 e_j in vz[0..m0)
+    newtonSolve(vm, vz);           // M00⁻¹ M01 e_j in vz[0..m0)
     memory.fill(vz + (<usize>m0 << 3), 0, <usize>mP << 3);
     normalProduct(vz, vw);          // M10 M00⁻¹ M01 e_j in vw[m0..m)
     for (let i = 0; i < mP; i++) st(sm, i * mP + j, ld(vm, m0 + i) - ld(vw, m0 + i));
@@ -84,10 +85,10 @@ export function factor(): void {
 /** dy = (A Θ A')⁻¹ r over all m rows, with the factors of the last `factor()`. */
 export function solve(r: usize, dy: usize): void {
   if (mP == 0) {
-    newton.solve(r, dy);
+    newtonSolve(r, dy);
     return;
   }
-  newton.solve(r, vz);                                   // w = M00⁻¹ r0
+  newtonSolve(r, vz);                                   // w = M00⁻¹ r0
   memory.fill(vz + (<usize>m0 << 3), 0, <usize>mP << 3);
   normalProduct(vz, vw);                                 // M10 w
   for (let i = 0; i < mP; i++) st(rr, i, ld(r, m0 + i) - ld(vw, m0 + i));
@@ -104,7 +105,7 @@ export function solve(r: usize, dy: usize): void {
   memory.fill(vy, 0, <usize>m0 << 3);
   for (let i = 0; i < mP; i++) st(vy, m0 + i, ld(rr, i));
   normalProduct(vy, vm);                                 // M01 dy1 in vm[0..m0)
-  newton.solve(vm, vw);                                  // M00⁻¹ M01 dy1
+  newtonSolve(vm, vw);                                  // M00⁻¹ M01 dy1
   for (let i = 0; i < m0; i++) st(dy, i, ld(vz, i) - ld(vw, i));
   for (let i = 0; i < mP; i++) st(dy, m0 + i, ld(rr, i));
 }
