@@ -26,7 +26,18 @@ import { augment, dive } from "./mincharge/search";
 @external("env", "performanceNow")
 declare function performanceNow(): f64;
 
-let exit: IpmExit = IpmExit.Converged;
+/**
+ * What the stages leave between `runOptimal` and `optimalStatus` (static
+ * memory: the host calls the two apart).
+ */
+@unmanaged class StrategyState {
+  /** How the relaxation's solve (or its restart) ended: the status reports its limits. */
+  exit: IpmExit = IpmExit.Converged;
+  /** Iterations the last tie-break spent. */
+  tieIterations: i32 = 0;
+}
+
+const state = changetype<StrategyState>(memory.data(offsetof<StrategyState>(), 16));
 
 /** Solve the LP and leave a feasible schedule, Info.Bound and Info.Iterations. */
 export function runOptimal(): void {
@@ -37,11 +48,11 @@ export function runOptimal(): void {
   ipm.init();
   const budget = Budget.fromHost(started);
   const limit = budget.iterations;
-  exit = ipm.run(budget, false, Settings.mu0);
+  state.exit = ipm.run(budget, false, Settings.mu0);
   repair(ipm.solution.x);
   let restartBound: f64 = -Infinity;
   let restartIterations = 0;
-  if (exit == IpmExit.Stalled && ipm.info.iterations < limit) {
+  if (state.exit == IpmExit.Stalled && ipm.info.iterations < limit) {
     // Steps collapsing on a degenerate LP depend on the path: one restart
     // from a start 100× closer to the boundary, keeping the better schedule
     // and the better bound (both are valid).
@@ -54,7 +65,7 @@ export function runOptimal(): void {
   // The relaxation's bound: the re-solves below restrict the LP.
   const bound = max(ipm.info.bound, restartBound);
   let iterations = ipm.info.iterations + restartIterations;
-  if (exit == IpmExit.Converged && iterations < limit) {
+  if (state.exit == IpmExit.Converged && iterations < limit) {
     if (floors) {
       const relaxed = arena.allocF64(lp.nPad);
       memory.copy(relaxed, ipm.solution.x, <usize>lp.nPad << 3);
@@ -69,12 +80,12 @@ export function runOptimal(): void {
   let tie = TieBreak.Off;
   if (setting(Setting.TieBreak) > 0) {
     tie = TieBreak.Skipped;
-    if (exit == IpmExit.Converged && iterations < limit) {
+    if (state.exit == IpmExit.Converged && iterations < limit) {
       // Stage 2 is one more solve of the same size: a budget of its own, so
       // that a face it cannot settle on costs bounded time, not the rest of the limit.
       const stage2 = budget.limitedTo(min(limit - iterations, max(Settings.tieBreakMinIterations, Settings.tieBreakIterationShare * iterations)));
       tie = floors ? tieBreakPatterned(stage2) : tieBreak(bound, stage2);
-      iterations += tieIterations;
+      iterations += state.tieIterations;
     }
   }
   setInfo(Info.TieBreak, <f64>tie);
@@ -91,14 +102,12 @@ function keepBetterOf(budget: Budget): void {
   const saved = newCheckpoint();
   evaluate();
   save(saved);
-  exit = ipm.run(budget, false, Settings.restartMu0);
+  state.exit = ipm.run(budget, false, Settings.restartMu0);
   repair(ipm.solution.x);
   evaluate();
   keepOrRestore(saved);
 }
 
-/** Iterations the last tie-break spent. */
-let tieIterations = 0;
 
 /**
  * Spec §10 on a converged relaxation: stage 2 over the optimal face of the
@@ -106,7 +115,7 @@ let tieIterations = 0;
  * qualifies against stage 1's bound, which stays the certificate.
  */
 function tieBreak(bound: f64, budget: Budget): TieBreak {
-  tieIterations = 0;
+  state.tieIterations = 0;
   evaluate();
   if (ipm.info.exit != IpmExit.Converged || !qualifies(bound)) return TieBreak.Skipped;
   const total = info(Info.TotalCost);
@@ -115,7 +124,7 @@ function tieBreak(bound: f64, budget: Budget): TieBreak {
   save(saved);
   const stage2 = earliestOnFace(room, budget);
   if (stage2 < 0) return TieBreak.Skipped;
-  tieIterations = ipm.info.iterations;
+  state.tieIterations = ipm.info.iterations;
   repair(ipm.solution.x);
   evaluate();
   if (qualifies(bound)) return TieBreak.Applied;
@@ -132,9 +141,9 @@ function tieBreak(bound: f64, budget: Budget): TieBreak {
  */
 function tieBreakPatterned(budget: Budget): TieBreak {
   const iterations = budget.iterations;
-  tieIterations = resolveWithPattern(Pattern.MinCharge, budget);
+  state.tieIterations = resolveWithPattern(Pattern.MinCharge, budget);
   evaluate();
-  if (ipm.info.exit != IpmExit.Converged || tieIterations >= iterations) return TieBreak.Skipped;
+  if (ipm.info.exit != IpmExit.Converged || state.tieIterations >= iterations) return TieBreak.Skipped;
   if (!(info(Info.MaxViolation) <= Settings.violationLimit) || overrun()) return TieBreak.Skipped;
   const total = info(Info.TotalCost);
   const allowed = Settings.patternedTieShare * tolerance(total);
@@ -142,9 +151,9 @@ function tieBreakPatterned(budget: Budget): TieBreak {
   if (!(room > 0)) return TieBreak.Skipped;
   const saved = newCheckpoint();
   save(saved);
-  const stage2 = earliestOnFace(room, budget.limitedTo(iterations - tieIterations));
+  const stage2 = earliestOnFace(room, budget.limitedTo(iterations - state.tieIterations));
   if (stage2 < 0) return TieBreak.Skipped;
-  tieIterations += ipm.info.iterations;
+  state.tieIterations += ipm.info.iterations;
   repairPattern(ipm.solution.x);
   evaluate();
   if (info(Info.MaxViolation) <= Settings.violationLimit && !overrun() && info(Info.TotalCost) <= total + allowed) return TieBreak.Applied;
@@ -177,7 +186,7 @@ function polish(budget: Budget): void {
   for (let round = 0; round < Settings.polishRounds; round++) {
     evaluate();
     if (qualifies(ipm.info.bound)) return;
-    if (exit != IpmExit.Converged || ipm.info.iterations >= limit) return;
+    if (state.exit != IpmExit.Converged || ipm.info.iterations >= limit) return;
     save(saved);
     gapTol = max(gapTol * Settings.polishFactor, Settings.tightestGap);
     primalTol *= Settings.polishFactor;
@@ -227,7 +236,7 @@ export function optimalStatus(): SolveStatus {
   const bound = info(Info.Bound);
   const proven = total - bound <= tolerance(total);
   if (proven && !anyMinCharge()) return SolveStatus.Optimal;
-  if (exit == IpmExit.IterationLimit) return SolveStatus.IterationLimit;
-  if (exit == IpmExit.TimeLimit) return SolveStatus.TimeLimit;
+  if (state.exit == IpmExit.IterationLimit) return SolveStatus.IterationLimit;
+  if (state.exit == IpmExit.TimeLimit) return SolveStatus.TimeLimit;
   return SolveStatus.Feasible;
 }
