@@ -32,28 +32,43 @@ export enum Floors {
   Keep = 1,
 }
 
-// The repair's scratch, per node and slot (from the arena; `allocScratch`).
-// The minChargeKw rounding reuses it between passes.
-/** f64[(C+1)·T]: charging under each node. */
-export let pos: usize = 0;
-/** f64[(C+1)·T], at least the window slots: discharging under each node (≤ 0). */
-export let neg: usize = 0;
-/** f64[(C+1)·T], at least the window slots: factor for charging. */
-export let scaleP: usize = 0;
-/** f64[(C+1)·T], at least the window slots: factor for discharging. */
-export let scaleN: usize = 0;
-/** f64[(C+1)·T]: a node's net after its own cut. */
-export let netc: usize = 0;
+/**
+ * The repair's scratch (static memory; the arrays from the arena, per
+ * repair: `allocScratch`, `phaseScratch`). The minChargeKw rounding reuses
+ * the node arrays between passes.
+ */
+@unmanaged export class RepairScratch {
+  /** f64[(C+1)·T]: charging under each node. */
+  pos: usize = 0;
+  /** f64[(C+1)·T], at least the window slots: discharging under each node (≤ 0). */
+  neg: usize = 0;
+  /** f64[(C+1)·T], at least the window slots: factor for charging. */
+  scaleP: usize = 0;
+  /** f64[(C+1)·T], at least the window slots: factor for discharging. */
+  scaleN: usize = 0;
+  /** f64[(C+1)·T]: a node's net after its own cut. */
+  netc: usize = 0;
+  /** Spec §11: whether any node has a phase or unbalance limit (the phase pass runs). */
+  phased: bool = false;
+  /** f64[T·3]: the sessions' current on each phase at the site. */
+  siteEv: usize = 0;
+  /** f64[(C+1)·3]: per-phase currents per node. */
+  pcur: usize = 0;
+  /** f64[C+1]: unknown-phase currents per node. */
+  punk: usize = 0;
+}
+
+export const scratch = changetype<RepairScratch>(memory.data(offsetof<RepairScratch>(), 16));
 
 /** The repair's scratch arrays, from the arena (released with the caller's mark). */
 export function allocScratch(): void {
   const N = (C + 1) * T;
   const W = windowOffsetEnd();
-  pos = arena.allocF64(max(N, 1));
-  netc = arena.allocF64(max(N, 1));
-  neg = arena.allocF64(max(max(N, 1), W + 1));
-  scaleP = arena.allocF64(max(max(N, 1), W + 1));
-  scaleN = arena.allocF64(max(max(N, 1), W + 1));
+  scratch.pos = arena.allocF64(max(N, 1));
+  scratch.netc = arena.allocF64(max(N, 1));
+  scratch.neg = arena.allocF64(max(max(N, 1), W + 1));
+  scratch.scaleP = arena.allocF64(max(max(N, 1), W + 1));
+  scratch.scaleN = arena.allocF64(max(max(N, 1), W + 1));
 }
 
 /** The node session v's power enters: its circuit, or C (the site). */
@@ -126,6 +141,13 @@ function energyPass(floors: Floors): bool {
 
 /** Circuit, import and export limits per slot; true when a power changed. */
 function limitPass(floors: Floors): bool {
+  const pos = scratch.pos;
+  const neg = scratch.neg;
+  const scaleP = scratch.scaleP;
+  const scaleN = scratch.scaleN;
+  const netc = scratch.netc;
+  const phased = scratch.phased;
+  const siteEv = scratch.siteEv;
   const power = ptr(Field.Power);
   const curtail = ptr(Field.Curtailment);
   const N = (C + 1) * T;
@@ -250,6 +272,7 @@ function limitPass(floors: Floors): bool {
  * zero, never left between.
  */
 export function settle(floors: Floors): void {
+  const phased = scratch.phased;
   let dust = Settings.dust;
   for (let pass = 0; pass < Settings.settlePasses; pass++) {
     const a = energyPass(floors);
@@ -271,21 +294,18 @@ export function settle(floors: Floors): void {
 
 // ---- spec §11: phase currents and unbalance --------------------------------
 
-export let phased: bool = false;
-let siteEv: usize = 0;  // f64[T·3]: the sessions' current on each phase at the site
-let pcur: usize = 0;    // f64[(C+1)·3]
-let punk: usize = 0;    // f64[C+1]
 
 /** Scratch of the phase pass, from the arena (released with the caller's). */
 export function phaseScratch(): void {
-  phased = setting(Setting.HasPhases) != 0;
-  siteEv = arena.allocF64(T * 3 + 1);
-  pcur = arena.allocF64((C + 1) * 3);
-  punk = arena.allocF64(C + 1);
+  scratch.phased = setting(Setting.HasPhases) != 0;
+  scratch.siteEv = arena.allocF64(T * 3 + 1);
+  scratch.pcur = arena.allocF64((C + 1) * 3);
+  scratch.punk = arena.allocF64(C + 1);
 }
 
 /** EV currents per phase at the site, for the curtailment window of `limitPass`. */
 function siteCurrents(): void {
+  const siteEv = scratch.siteEv;
   const power = ptr(Field.Power);
   memory.fill(siteEv, 0, <usize>(T * 3) << 3);
   for (let v = 0; v < V; v++) {
@@ -313,6 +333,8 @@ function siteCurrents(): void {
  * power changed. Moves towards zero only, like every repair step.
  */
 function phasePass(floors: Floors): bool {
+  const pcur = scratch.pcur;
+  const punk = scratch.punk;
   const power = ptr(Field.Power);
   const curtail = ptr(Field.Curtailment);
   const slack = Settings.limitSlack * setting(Setting.SiteAmpsPerKw);

@@ -15,7 +15,7 @@ import * as arena from "../arena";
 import { Settings } from "./settings";
 import { ld, st, T, V, dt, importLimit } from "./lp";
 import {
-  Floors, allocScratch, phaseScratch, extract, settle, hasMinCharge, subtreeSum, netImport, phased,
+  Floors, allocScratch, phaseScratch, extract, settle, hasMinCharge, subtreeSum, netImport, scratch,
 } from "./repair";
 import { roundRelaxed } from "./mincharge/round";
 
@@ -102,7 +102,7 @@ function coverOverrun(): void {
  * limits (left to the evaluator, which then falls back to a baseline).
  */
 function holdFinalEnergy(): void {
-  if (phased) return;
+  if (scratch.phased) return;
   const power = ptr(Field.Power);
   for (let v = 0; v < V; v++) {
     if (!isStorage(v)) continue;

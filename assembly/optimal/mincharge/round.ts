@@ -14,7 +14,7 @@ import * as arena from "../../arena";
 import { Settings } from "../settings";
 import { ld, st, ldi, sti, T, V, C, dt, importLimit } from "../lp";
 import {
-  Floors, pos, neg, scaleP, scaleN, netc, allocScratch, phaseScratch, settle, nodeOfSession, parentNode,
+  Floors, scratch, allocScratch, phaseScratch, settle, nodeOfSession, parentNode,
   shellSort, netImport, better, windowOffsetEnd, maxWindowSlots, trajectory,
 } from "../repair";
 import { Rounding } from "./stage";
@@ -178,7 +178,7 @@ function roundMinCharge(target: usize, relaxedPeak: f64, stage: Rounding): void 
   settle(Floors.Keep);
   // Net power under each node (subtree sums) and the site's net import.
   const N = (C + 1) * T;
-  const sub = pos;
+  const sub = scratch.pos;
   memory.fill(sub, 0, <usize>N << 3);
   for (let v = 0; v < V; v++) {
     const a = windowStart(v);
@@ -198,7 +198,7 @@ function roundMinCharge(target: usize, relaxedPeak: f64, stage: Rounding): void 
   // dear one's room first), from every session, equals too: the re-solve can
   // move a claimed session's energy to slots the claimer cannot reach, and
   // keeps the result only when it pays.
-  const claim = netc;
+  const claim = scratch.netc;
   let topPenalty: f64 = -Infinity;
   if (claiming) {
     // The dearest level among the sessions still short.
@@ -227,9 +227,9 @@ function roundMinCharge(target: usize, relaxedPeak: f64, stage: Rounding): void 
       for (let t = 0; t < T; t++) st(claim, pn + t, ld(claim, pn + t) + ld(claim, c * T + t));
     }
   }
-  const tried = neg; // reuse: 1 when a slot was tried for the current session
-  const traj = scaleP; // reuse: the session's energy after each window slot
-  const suffix = scaleN; // reuse: highest energy from each window slot on
+  const tried = scratch.neg; // reuse: 1 when a slot was tried for the current session
+  const traj = scratch.scaleP; // reuse: the session's energy after each window slot
+  const suffix = scratch.scaleN; // reuse: highest energy from each window slot on
   const demand = setting(Setting.DemandCharge);
   const threshold = setting(Setting.PeakThreshold);
   // The continuous schedule's peak is already paid for: fill up to it freely.
