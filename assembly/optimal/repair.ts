@@ -294,7 +294,6 @@ export function settle(floors: Floors): void {
 
 // ---- spec §11: phase currents and unbalance --------------------------------
 
-
 /** Scratch of the phase pass, from the arena (released with the caller's). */
 export function phaseScratch(): void {
   scratch.phased = setting(Setting.HasPhases) != 0;
