@@ -1,7 +1,17 @@
 // Primal-dual interior point with Mehrotra's predictor-corrector for
 //   min c'x  s.t.  A x = b,  lo ≤ x ≤ up,
 // duals y (rows), zl, zu ≥ 0 (bounds). Each iteration factors A Θ A' once
-// (newton.ts, structured) and solves it twice.
+// (newton.ts, structured) and solves it twice. One iteration, as `run`
+// reads:
+//   residuals   rp = b − Ax, rd = c − A'y − zl + zu, μ = (s_l'zl + s_u'zu)/2n,
+//               the bound b'y + Σ min(r_j lo_j, r_j up_j), the gap;
+//               the scaling Θ = (zl/s_l + zu/s_u)⁻¹ (s_l = x − lo, s_u = up − x)
+//   converged?  ‖rp‖ ≤ primalTol and gap ≤ gapTolerance; limits; stall
+//   factor      A Θ A'
+//   predictor   the affine direction (targets ξ = −s∘z) and its steps
+//   centering   σ = (μ_aff/μ)³
+//   corrector   targets ξ = σμ − s∘z − Δs_aff∘Δz_aff, the direction again
+//   step        x += α_P Δx, (y, zl, zu) += α_D (Δy, Δzl, Δzu), α = min(1, 0.995·α_max)
 // see: Mehrotra, "On the implementation of a primal-dual interior point
 //      method", SIAM J. Optim. 2(4), 1992; Wright (1997) ch. 10-11.
 //
@@ -18,6 +28,8 @@ import {
   ld, st, n, nPad, m, lo, up, cost, rhs, costScale, objOffset, multiplyA, multiplyAT, oE, oG,
 } from "./lp";
 import * as newton from "./phaserows";
+import { Settings } from "./settings";
+import { Budget } from "./budget";
 
 @external("env", "performanceNow")
 declare function performanceNow(): f64;
@@ -31,71 +43,87 @@ export enum IpmExit {
   Stalled = 3,
 }
 
-/** Boxes narrower than this are fixed at their lower end. */
-const FIXED: f64 = 1e-9;
+/** The iterate a run leaves (OSQP's solution): primal x (f64[nPad]) and row duals y (f64[m]). */
+@unmanaged export class Solution {
+  x: usize = 0;
+  y: usize = 0;
+}
+
+/** What a run reports (OSQP's info). */
+@unmanaged export class IpmInfo {
+  /** Iterations of the last run (carried on by a resumed run). */
+  iterations: i32 = 0;
+  /** How the last run ended (its iterate in `x`; `y` matches only when Converged). */
+  exit: IpmExit = IpmExit.Converged;
+  /** Best proven lower bound seen (model units), rounding allowance taken off. */
+  bound: f64 = -Infinity;
+  /** The same without the allowance for rounding: what the loop's gap uses. */
+  rawBound: f64 = -Infinity;
+  /** c'x of the current iterate (model units). */
+  primalObjective: f64 = 0;
+  /** (primalObjective − rawBound) / max(1, |primalObjective|). */
+  gap: f64 = Infinity;
+}
+
 /**
- * Energy, shortfall and surplus boxes of positive width are at least this
- * wide (kWh). Fixing a narrow one at its lower end can leave the energy
- * chain infeasible (a box [0.249999999, 0.25] fixed below e0 = 0.25 with no
- * discharge: 1e-9 off, and the dual runs away), while widening is a
- * relaxation: the bound stays valid and the repair holds the schedule to
- * the true limits. Other narrow boxes (powers, flows, import) stay fixed at
- * their lower end, which is consistent (zero power), and widening them
- * would only add badly scaled columns.
+ * Everything the loop touches besides the LP (OSQP's workspace); its arrays
+ * are allocated once per LP from the arena by `init`. Column arrays are
+ * f64[nPad], row arrays f64[m].
  */
-const MIN_BOX: f64 = 1e-8;
-/** Relative rounding allowed for in the bound's sums (~50 u). */
-const BOUND_ROUNDING: f64 = 1e-14;
-/** Fraction of the step to the boundary. */
-const STEP: f64 = 0.995;
-/** Relative primal residual accepted (the repair absorbs what is left). */
-export const PRIMAL_TOL: f64 = 1e-7;
-/** A primal residual this many times the best seen means the iterate broke down. */
-const BREAKDOWN: f64 = 1e4;
+@unmanaged class IpmWorkspace {
+  /** Bound duals. */
+  zl: usize = 0;
+  zu: usize = 0;
+  /** 1 for a free column, 0 for a fixed one. */
+  fm: usize = 0;
+  /** fm / (x − lo), fm / (up − x): the slacks' reciprocals. */
+  isl: usize = 0;
+  isu: usize = 0;
+  /** fm / zl, fm / zu. */
+  izl: usize = 0;
+  izu: usize = 0;
+  /** Θ = fm / (zl·isl + zu·isu + 1 − fm), the Newton system's scaling. */
+  theta: usize = 0;
+  /** The direction. */
+  dx: usize = 0;
+  dzl: usize = 0;
+  dzu: usize = 0;
+  dy: usize = 0;
+  /** Residuals: rp = b − Ax (rows), rd = fm·(c − A'y − zl + zu) (columns). */
+  rp: usize = 0;
+  rd: usize = 0;
+  /** A'y. */
+  aty: usize = 0;
+  /** Complementarity targets of the direction being computed. */
+  xil: usize = 0;
+  xiu: usize = 0;
+  /** The best iterate seen (merit below). */
+  xBest: usize = 0;
+  /** Scratch: column (tn, xtmp) and row (tm, mtmp, dyc) vectors. */
+  tn: usize = 0;
+  xtmp: usize = 0;
+  tm: usize = 0;
+  mtmp: usize = 0;
+  dyc: usize = 0;
+  /** Largest feasible steps along the last direction. */
+  maxPrimal: f64 = 1;
+  maxDual: f64 = 1;
+  /** Of the current iterate (set by `residuals`): max |rp| / (1 + ‖b‖∞), and μ. */
+  pinf: f64 = 0;
+  mu: f64 = 0;
+  /** Free columns of the current LP (the n of μ = s'z / 2n). */
+  nfree: i32 = 0;
+  /** Best merit max(pinf/primalTol, gap/gapTolerance) and primal residual of this run. */
+  bestMerit: f64 = Infinity;
+  bestPinf: f64 = Infinity;
+}
 
-export let x: usize = 0;
-export let y: usize = 0;
-let xBest: usize = 0;
-let bestMerit: f64 = Infinity;
-let bestPinf: f64 = Infinity;
-let fm: usize = 0;    // 1 for a free column, 0 for a fixed one
-let isl: usize = 0;   // fm / (x − lo)
-let isu: usize = 0;   // fm / (up − x)
-let izl: usize = 0;   // fm / zl
-let izu: usize = 0;   // fm / zu
-let zl: usize = 0;
-let zu: usize = 0;
-let theta: usize = 0;
-let dx: usize = 0;
-let dzl: usize = 0;
-let dzu: usize = 0;
-let dy: usize = 0;
-let rp: usize = 0;
-let rd: usize = 0;
-let aty: usize = 0;
-let xil: usize = 0;
-let xiu: usize = 0;
-let tn: usize = 0;
-let tm: usize = 0;
-let xtmp: usize = 0;
-let mtmp: usize = 0;
-let dyc: usize = 0;
-const REFINE_PASSES = 3;
-const REFINE_TOL: f64 = 1e-9;
-const REFINE_GAP: f64 = 0.1;
-
-export let iterations: i32 = 0;
-/** Largest feasible steps along the last direction. */
-let maxPrimal: f64 = 1;
-let maxDual: f64 = 1;
-/** Best proven lower bound seen (model units). */
-export let bound: f64 = -Infinity;
-/** The same without the allowance for rounding: what the loop's gap uses. */
-let rawBound: f64 = -Infinity;
-export let primalObjective: f64 = 0;
-export let gap: f64 = Infinity;
-/** How the last `run` ended (its iterate in `x`, `y` matches only when Converged). */
-export let lastExit: IpmExit = IpmExit.Converged;
+// The records live in static memory, made once with the module: in the
+// arena they would shift the arrays allocated after them (newton.ts: a
+// shift alone cost ~30% at 1000×96). `init` resets them for each LP.
+export const solution = changetype<Solution>(memory.data(offsetof<Solution>(), 16));
+export const info = changetype<IpmInfo>(memory.data(offsetof<IpmInfo>(), 16));
+const w = changetype<IpmWorkspace>(memory.data(offsetof<IpmWorkspace>(), 16));
 
 // Column loops run two lanes at a time over the padded length; fixed columns
 // carry fm = 0, zl = zu = 0 and x = lo = up, so every formula below gives 0
@@ -103,50 +131,74 @@ export let lastExit: IpmExit = IpmExit.Converged;
 @inline function lane(p: usize, j: i32): v128 { return v128.load(p + (<usize>j << 3)); }
 @inline function put(p: usize, j: i32, v: v128): void { v128.store(p + (<usize>j << 3), v); }
 @inline function sum2(v: v128): f64 { return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1); }
-@inline function min2(v: v128): f64 { return min(f64x2.extract_lane(v, 0), f64x2.extract_lane(v, 1)); }
 
-/** Workspace for the LP of lp.build(); everything the loop touches. */
+/** Solution, info and workspace for the LP of lp.build() (arrays from the arena). */
 export function init(): void {
   const N = nPad;
-  x = arena.allocF64(N);
-  xBest = arena.allocF64(N);
-  fm = arena.allocF64(N);
-  isl = arena.allocF64(N);
-  isu = arena.allocF64(N);
-  izl = arena.allocF64(N);
-  izu = arena.allocF64(N);
-  zl = arena.allocF64(N);
-  zu = arena.allocF64(N);
-  theta = arena.allocF64(N);
-  dx = arena.allocF64(N);
-  dzl = arena.allocF64(N);
-  dzu = arena.allocF64(N);
-  rd = arena.allocF64(N);
-  aty = arena.allocF64(N);
-  xil = arena.allocF64(N);
-  xiu = arena.allocF64(N);
-  tn = arena.allocF64(N);
-  xtmp = arena.allocF64(N);
-  y = arena.allocF64(m);
-  dy = arena.allocF64(m);
-  rp = arena.allocF64(m);
-  tm = arena.allocF64(m);
-  mtmp = arena.allocF64(m);
-  dyc = arena.allocF64(m);
+  const x = arena.allocF64(N);
+  const xBest = arena.allocF64(N);
+  const fm = arena.allocF64(N);
+  const isl = arena.allocF64(N);
+  const isu = arena.allocF64(N);
+  const izl = arena.allocF64(N);
+  const izu = arena.allocF64(N);
+  const zl = arena.allocF64(N);
+  const zu = arena.allocF64(N);
+  const theta = arena.allocF64(N);
+  const dx = arena.allocF64(N);
+  const dzl = arena.allocF64(N);
+  const dzu = arena.allocF64(N);
+  const rd = arena.allocF64(N);
+  const aty = arena.allocF64(N);
+  const xil = arena.allocF64(N);
+  const xiu = arena.allocF64(N);
+  const tn = arena.allocF64(N);
+  const xtmp = arena.allocF64(N);
+  const y = arena.allocF64(m);
+  const dy = arena.allocF64(m);
+  const rp = arena.allocF64(m);
+  const tm = arena.allocF64(m);
+  const mtmp = arena.allocF64(m);
+  const dyc = arena.allocF64(m);
   newton.init(theta);
+  solution.x = x;
+  solution.y = y;
+  info.iterations = 0;
+  info.exit = IpmExit.Converged;
+  info.bound = -Infinity;
+  info.rawBound = -Infinity;
+  info.primalObjective = 0;
+  info.gap = Infinity;
+  w.zl = zl; w.zu = zu; w.fm = fm;
+  w.isl = isl; w.isu = isu; w.izl = izl; w.izu = izu; w.theta = theta;
+  w.dx = dx; w.dzl = dzl; w.dzu = dzu; w.dy = dy;
+  w.rp = rp; w.rd = rd; w.aty = aty; w.xil = xil; w.xiu = xiu; w.xBest = xBest;
+  w.tn = tn; w.xtmp = xtmp; w.tm = tm; w.mtmp = mtmp; w.dyc = dyc;
+  w.maxPrimal = 1;
+  w.maxDual = 1;
+  w.bestMerit = Infinity;
+  w.bestPinf = Infinity;
 }
 
-/** Box midpoint, y = 0, bound duals that make the dual residual zero. */
+/**
+ * The start: x at the box midpoints, y = 0, bound duals zl = μ0/h + max(c, 0),
+ * zu = μ0/h + max(−c, 0) (h = half the box), which make the dual residual
+ * zero and the complementarity μ0 per pair. Returns the free columns.
+ */
 function start(mu0: f64): i32 {
+  const x = solution.x;
+  const zl = w.zl;
+  const zu = w.zu;
+  const fm = w.fm;
   let free = 0;
   for (let j = 0; j < nPad; j++) {
     const l = ld(lo, j);
     let u = ld(up, j);
-    if (j >= oE && j < oG && u > l && u - l < MIN_BOX) {
-      u = l + MIN_BOX;
+    if (j >= oE && j < oG && u > l && u - l < Settings.minBox) {
+      u = l + Settings.minBox;
       st(up, j, u);
     }
-    if (j >= n || !(u - l > FIXED)) {
+    if (j >= n || !(u - l > Settings.fixedWidth)) {
       st(x, j, l); st(zl, j, 0); st(zu, j, 0); st(fm, j, 0);
       continue;
     }
@@ -158,37 +210,34 @@ function start(mu0: f64): i32 {
     st(zl, j, mu0 / h + max(c, 0));
     st(zu, j, mu0 / h + max(-c, 0));
   }
-  memory.fill(y, 0, <usize>m << 3);
+  memory.fill(solution.y, 0, <usize>m << 3);
   return free;
-}
-
-/**
- * Scaling of lanes j, j+1 for the next Newton system: isl = fm/(x − lo),
- * isu = fm/(up − x), Θ = fm/(zl·isl + zu·isu + 1 − fm), izl = fm/zl,
- * izu = fm/zu, and the predictor's targets. Called from the residual pass,
- * which has the lanes loaded already (one pass over the columns, not two).
- */
-@inline function scaleLanes(j: i32, f: v128, xv: v128, lv: v128, uv: v128, zlv: v128, zuv: v128): void {
-  const nf = f64x2.sub(f64x2.splat(1), f);
-  const a = f64x2.div(f, f64x2.add(f64x2.sub(xv, lv), nf));
-  const b = f64x2.div(f, f64x2.add(f64x2.sub(uv, xv), nf));
-  put(isl, j, a);
-  put(isu, j, b);
-  const den = f64x2.add(f64x2.add(f64x2.mul(zlv, a), f64x2.mul(zuv, b)), nf);
-  put(theta, j, f64x2.div(f, den));
-  put(izl, j, f64x2.div(f, f64x2.add(zlv, nf)));
-  put(izu, j, f64x2.div(f, f64x2.add(zuv, nf)));
-  // The predictor's targets (affine scaling): ξ = −s∘z.
-  put(xil, j, f64x2.neg(f64x2.mul(f64x2.sub(xv, lv), zlv)));
-  put(xiu, j, f64x2.neg(f64x2.mul(f64x2.sub(uv, xv), zuv)));
 }
 
 /**
  * Newton direction for complementarity targets
  *   (x−lo)∘Δzl + zl∘Δx = ξl,  (up−x)∘Δzu − zu∘Δx = ξu:
  * Δx = Θ(A'Δy − ρ), ρ = rd − ξl/(x−lo) + ξu/(up−x), (AΘA')Δy = rp + AΘρ.
+ * Then the largest steps along it (w.maxPrimal, w.maxDual).
  */
 function direction(accurate: bool): void {
+  const rd = w.rd;
+  const xil = w.xil;
+  const xiu = w.xiu;
+  const isl = w.isl;
+  const isu = w.isu;
+  const izl = w.izl;
+  const izu = w.izu;
+  const theta = w.theta;
+  const tn = w.tn;
+  const tm = w.tm;
+  const rp = w.rp;
+  const dx = w.dx;
+  const dy = w.dy;
+  const dzl = w.dzl;
+  const dzu = w.dzu;
+  const zl = w.zl;
+  const zu = w.zu;
   for (let j = 0; j < nPad; j += 2) {
     const rho = f64x2.add(f64x2.sub(lane(rd, j), f64x2.mul(lane(xil, j), lane(isl, j))), f64x2.mul(lane(xiu, j), lane(isu, j)));
     put(tn, j, f64x2.mul(lane(theta, j), rho));
@@ -200,10 +249,10 @@ function direction(accurate: bool): void {
   // Early iterates tolerate rough directions; accuracy matters as the gap
   // closes, and only for the step taken (the predictor only sets σ and the
   // corrector's second-order term).
-  if (accurate && gap < REFINE_GAP) refine();
+  if (accurate && info.gap < Settings.refineGap) refine();
   multiplyAT(dy, tn);
   // With the direction, the largest steps: 1 / max_j(−Δx/(x−lo), Δx/(up−x))
-  // and 1 / max_j(−Δzl/zl, −Δzu/zu), from the reciprocals of `scaleLanes`
+  // and 1 / max_j(−Δzl/zl, −Δzu/zu), from the reciprocals of the scaling
   // (no division per column; fixed columns have zero reciprocals).
   let qp = f64x2.splat(0);
   let qd = f64x2.splat(0);
@@ -219,8 +268,8 @@ function direction(accurate: bool): void {
     qp = f64x2.max(qp, f64x2.max(f64x2.neg(f64x2.mul(d, a)), f64x2.mul(d, b)));
     qd = f64x2.max(qd, f64x2.neg(f64x2.min(f64x2.mul(l, lane(izl, j)), f64x2.mul(u, lane(izu, j)))));
   }
-  maxPrimal = reciprocalStep(qp);
-  maxDual = reciprocalStep(qd);
+  w.maxPrimal = reciprocalStep(qp);
+  w.maxDual = reciprocalStep(qd);
 }
 
 @inline function reciprocalStep(q: v128): f64 {
@@ -235,9 +284,15 @@ function direction(accurate: bool): void {
  * two of refinement restores the direction at the price of a solve each.
  */
 function refine(): void {
+  const tm = w.tm;
+  const dy = w.dy;
+  const xtmp = w.xtmp;
+  const mtmp = w.mtmp;
+  const dyc = w.dyc;
+  const theta = w.theta;
   let scale: f64 = 0;
   for (let i = 0; i < m; i++) scale = max(scale, Math.abs(ld(tm, i)));
-  for (let pass = 0; pass < REFINE_PASSES; pass++) {
+  for (let pass = 0; pass < Settings.refinePasses; pass++) {
     multiplyAT(dy, xtmp);
     for (let j = 0; j < nPad; j += 2) put(xtmp, j, f64x2.mul(lane(xtmp, j), lane(theta, j)));
     multiplyA(xtmp, mtmp);
@@ -247,7 +302,7 @@ function refine(): void {
       st(mtmp, i, r);
       res = max(res, Math.abs(r));
     }
-    if (res <= REFINE_TOL * (1 + scale)) return;
+    if (res <= Settings.refineTol * (1 + scale)) return;
     newton.solve(mtmp, dyc);
     for (let i = 0; i < m; i++) st(dy, i, ld(dy, i) + ld(dyc, i));
   }
@@ -255,150 +310,249 @@ function refine(): void {
 
 /** Columns that are not fixed (fm = 1). */
 function countFree(): i32 {
+  const fm = w.fm;
   let free = 0;
   for (let j = 0; j < n; j++) if (ld(fm, j) != 0) free++;
   return free;
 }
 
 /**
+ * Residuals of the current iterate, rp = b − Ax and rd = c − A'y − zl + zu
+ * (w.pinf = ‖rp‖∞/(1 + bnorm)), the complementarity μ = (s_l'zl + s_u'zu)/2n,
+ * c'x, the bound and the gap (into `info`), and, in the same pass over the
+ * columns, the scaling for the next Newton system: isl = fm/(x − lo),
+ * isu = fm/(up − x), Θ = fm/(zl·isl + zu·isu + 1 − fm), izl = fm/zl,
+ * izu = fm/zu, and the predictor's targets ξ = −s∘z.
+ */
+function residuals(bnorm: f64): void {
+  const x = solution.x;
+  const y = solution.y;
+  const tm = w.tm;
+  const rp = w.rp;
+  const rd = w.rd;
+  const aty = w.aty;
+  const fm = w.fm;
+  const zl = w.zl;
+  const zu = w.zu;
+  const isl = w.isl;
+  const isu = w.isu;
+  const izl = w.izl;
+  const izu = w.izu;
+  const theta = w.theta;
+  const xil = w.xil;
+  const xiu = w.xiu;
+  multiplyA(x, tm);
+  let pinf: f64 = 0;
+  for (let i = 0; i < m; i++) {
+    const r = ld(rhs, i) - ld(tm, i);
+    st(rp, i, r);
+    pinf = max(pinf, Math.abs(r));
+  }
+  w.pinf = pinf / (1 + bnorm);
+  multiplyAT(y, aty);
+  // One pass for the dual residual, the complementarity, c'x and the bound:
+  // with r = c − A'y, c'x = b'y + r'x ≥ b'y + Σ_j min(r_j lo_j, r_j up_j)
+  // for every x in the boxes, whatever y is: a proven lower bound.
+  let compV = f64x2.splat(0);
+  let objV = f64x2.splat(0);
+  let boxV = f64x2.splat(0);
+  let errV = f64x2.splat(0);
+  const zero = f64x2.splat(0);
+  const one = f64x2.splat(1);
+  for (let j = 0; j < nPad; j += 2) {
+    const f = lane(fm, j);
+    const zlv = lane(zl, j);
+    const zuv = lane(zu, j);
+    const cv = lane(cost, j);
+    const r = f64x2.sub(cv, lane(aty, j));
+    put(rd, j, f64x2.mul(f, f64x2.add(f64x2.sub(r, zlv), zuv)));
+    const xv = lane(x, j);
+    const lv = lane(lo, j);
+    const uv = lane(up, j);
+    compV = f64x2.add(compV, f64x2.add(f64x2.mul(f64x2.sub(xv, lv), zlv), f64x2.mul(f64x2.sub(uv, xv), zuv)));
+    objV = f64x2.add(objV, f64x2.mul(cv, xv));
+    const end = v128.bitselect(lv, uv, f64x2.gt(r, zero));
+    boxV = f64x2.add(boxV, f64x2.mul(r, end));
+    const mag = f64x2.abs(end);
+    errV = f64x2.add(errV, f64x2.mul(mag, f64x2.add(f64x2.abs(r), f64x2.abs(cv))));
+    // The scaling (fixed columns: nf = 1 keeps every division finite, f = 0 the result 0).
+    const nf = f64x2.sub(one, f);
+    const a = f64x2.div(f, f64x2.add(f64x2.sub(xv, lv), nf));
+    const b = f64x2.div(f, f64x2.add(f64x2.sub(uv, xv), nf));
+    put(isl, j, a);
+    put(isu, j, b);
+    const den = f64x2.add(f64x2.add(f64x2.mul(zlv, a), f64x2.mul(zuv, b)), nf);
+    put(theta, j, f64x2.div(f, den));
+    put(izl, j, f64x2.div(f, f64x2.add(zlv, nf)));
+    put(izu, j, f64x2.div(f, f64x2.add(zuv, nf)));
+    put(xil, j, f64x2.neg(f64x2.mul(f64x2.sub(xv, lv), zlv)));
+    put(xiu, j, f64x2.neg(f64x2.mul(f64x2.sub(uv, xv), zuv)));
+  }
+  let by: f64 = 0;
+  let byAbs: f64 = 0;
+  for (let i = 0; i < m; i++) {
+    const t = ld(rhs, i) * ld(y, i);
+    by += t;
+    byAbs += Math.abs(t);
+  }
+  // The bound is exact in exact arithmetic only: where |y| is large its
+  // sums cancel, and their rounding (~u·Σ|terms|, allowed generously) is
+  // taken off, so a blown-up dual iterate gives a useless bound, not a
+  // wrong one.
+  const err = Settings.boundRounding * (byAbs + sum2(errV));
+  const raw = (by + sum2(boxV)) * costScale + objOffset;
+  if (raw > info.rawBound) info.rawBound = raw;
+  const bound = raw - err * costScale;
+  if (bound > info.bound) info.bound = bound;
+  const objective = sum2(objV) * costScale + objOffset;
+  info.primalObjective = objective;
+  // The loop steers by the plain bound (a degenerate LP's large duals
+  // would keep the rounding term above any tolerance); only the reported
+  // bound carries it.
+  info.gap = (objective - info.rawBound) / max(1, Math.abs(objective));
+  w.mu = sum2(compV) / (2 * <f64>w.nfree);
+}
+
+/**
+ * The predictor (affine scaling): the direction for the targets ξ = −s∘z
+ * that `residuals` set, and the complementarity after its largest steps,
+ * μ_aff = ((s_l + α_P Δx)'(zl + α_D Δzl) + (s_u − α_P Δx)'(zu + α_D Δzu)) / 2n.
+ */
+function predictor(): f64 {
+  direction(false);
+  const x = solution.x;
+  const dx = w.dx;
+  const zl = w.zl;
+  const zu = w.zu;
+  const dzl = w.dzl;
+  const dzu = w.dzu;
+  const ap = f64x2.splat(w.maxPrimal);
+  const ad = f64x2.splat(w.maxDual);
+  let affV = f64x2.splat(0);
+  for (let j = 0; j < nPad; j += 2) {
+    const d = f64x2.mul(ap, lane(dx, j));
+    const xv = lane(x, j);
+    affV = f64x2.add(affV, f64x2.mul(f64x2.add(f64x2.sub(xv, lane(lo, j)), d), f64x2.add(lane(zl, j), f64x2.mul(ad, lane(dzl, j)))));
+    affV = f64x2.add(affV, f64x2.mul(f64x2.sub(f64x2.sub(lane(up, j), xv), d), f64x2.add(lane(zu, j), f64x2.mul(ad, lane(dzu, j)))));
+  }
+  return sum2(affV) / (2 * <f64>w.nfree);
+}
+
+/** Mehrotra's centering: σ = (μ_aff/μ)³, at most 1. */
+@inline function centering(muAff: f64, mu: f64): f64 {
+  const ratio = muAff / mu;
+  return min(1, ratio * ratio * ratio);
+}
+
+/**
+ * The corrector: targets ξ = σμ − s∘z − Δs_aff∘Δz_aff (Δs_l = Δx,
+ * Δs_u = −Δx, from the predictor's direction), then the direction again,
+ * refined late in the solve.
+ */
+function corrector(sigmaMu: f64): void {
+  const x = solution.x;
+  const dx = w.dx;
+  const zl = w.zl;
+  const zu = w.zu;
+  const dzl = w.dzl;
+  const dzu = w.dzu;
+  const xil = w.xil;
+  const xiu = w.xiu;
+  const target = f64x2.splat(sigmaMu);
+  for (let j = 0; j < nPad; j += 2) {
+    const d = lane(dx, j);
+    const xv = lane(x, j);
+    put(xil, j, f64x2.sub(f64x2.sub(target, f64x2.mul(f64x2.sub(xv, lane(lo, j)), lane(zl, j))), f64x2.mul(d, lane(dzl, j))));
+    put(xiu, j, f64x2.add(f64x2.sub(target, f64x2.mul(f64x2.sub(lane(up, j), xv), lane(zu, j))), f64x2.mul(d, lane(dzu, j))));
+  }
+  direction(true);
+}
+
+/**
+ * The step: x += α_P Δx, zl += α_D Δzl, zu += α_D Δzu, y += α_D Δy with
+ * α = min(1, 0.995·α_max) (Settings.stepToBoundary). Returns whether both
+ * steps collapsed (below Settings.stallStep).
+ */
+function step(): bool {
+  const x = solution.x;
+  const y = solution.y;
+  const dx = w.dx;
+  const dy = w.dy;
+  const zl = w.zl;
+  const zu = w.zu;
+  const dzl = w.dzl;
+  const dzu = w.dzu;
+  const alphaP = min(1, Settings.stepToBoundary * w.maxPrimal);
+  const alphaD = min(1, Settings.stepToBoundary * w.maxDual);
+  const aP = f64x2.splat(alphaP);
+  const aD = f64x2.splat(alphaD);
+  for (let j = 0; j < nPad; j += 2) {
+    put(x, j, f64x2.add(lane(x, j), f64x2.mul(aP, lane(dx, j))));
+    put(zl, j, f64x2.add(lane(zl, j), f64x2.mul(aD, lane(dzl, j))));
+    put(zu, j, f64x2.add(lane(zu, j), f64x2.mul(aD, lane(dzu, j))));
+  }
+  for (let i = 0; i < m; i++) st(y, i, ld(y, i) + alphaD * ld(dy, i));
+  return alphaP < Settings.stallStep && alphaD < Settings.stallStep;
+}
+
+/**
+ * After `residuals`: keep the iterate nearest to both tolerances (late
+ * iterations can lose accuracy, and whatever the exit the schedule comes
+ * from the best one), and say whether the loop must stop: the iteration
+ * or time limit, or a stall (collapsed steps, or a primal residual
+ * `breakdown` times the best seen). Returns the exit, or −1 to go on.
+ */
+function limitReached(budget: Budget, iterations: i32, stalls: i32): i32 {
+  const pinf = w.pinf;
+  const merit = max(pinf / budget.primalTol, info.gap / budget.gapTolerance);
+  if (merit < w.bestMerit) {
+    w.bestMerit = merit;
+    memory.copy(w.xBest, solution.x, <usize>nPad << 3);
+  }
+  w.bestPinf = min(w.bestPinf, pinf);
+  if (iterations >= budget.iterations) return IpmExit.IterationLimit;
+  if (budget.timeLimitMs > 0 && performanceNow() - budget.started >= budget.timeLimitMs) return IpmExit.TimeLimit;
+  if (stalls >= Settings.stallSteps || (w.bestPinf < Settings.breakdownFrom && pinf > Settings.breakdown * w.bestPinf)) return IpmExit.Stalled;
+  return -1;
+}
+
+/**
  * Run the interior point from the box midpoint, or with `resume` from the
  * iterate the last run left (same LP: the bound and the iteration count
- * carry on). The caller reads `x`, `y`, `bound` and `iterations`
- * afterwards, whatever the exit. `mu0` scales the starting bound duals
- * (complementarity μ0 at the box midpoint).
+ * carry on), within the budget's iterations, time and tolerances. The
+ * caller reads `solution` and `info` afterwards, whatever the exit. `mu0`
+ * scales the starting bound duals (complementarity μ0 at the box midpoint).
  */
-export function run(maxIterations: i32, timeLimitMs: f64, gapTolerance: f64, primalTol: f64, started: f64, resume: bool, mu0: f64 = 1): IpmExit {
-  let nfree: i32 = 0;
+export function run(budget: Budget, resume: bool, mu0: f64): IpmExit {
   if (resume) {
-    nfree = countFree();
+    w.nfree = countFree();
   } else {
-    nfree = start(mu0);
-    iterations = 0;
-    bound = -Infinity;
-    rawBound = -Infinity;
+    w.nfree = start(mu0);
+    info.iterations = 0;
+    info.bound = -Infinity;
+    info.rawBound = -Infinity;
   }
-  bestMerit = Infinity;
-  bestPinf = Infinity;
-  gap = Infinity;
+  w.bestMerit = Infinity;
+  w.bestPinf = Infinity;
+  info.gap = Infinity;
   let bnorm: f64 = 0;
   for (let i = 0; i < m; i++) bnorm = max(bnorm, Math.abs(ld(rhs, i)));
   let stalls = 0;
   while (true) {
-    // Residuals rp = b − Ax, rd = c − A'y − zl + zu, the bound and the gap.
-    multiplyA(x, tm);
-    let pinf: f64 = 0;
-    for (let i = 0; i < m; i++) {
-      const r = ld(rhs, i) - ld(tm, i);
-      st(rp, i, r);
-      pinf = max(pinf, Math.abs(r));
-    }
-    pinf /= 1 + bnorm;
-    multiplyAT(y, aty);
-    // One pass for the dual residual, the complementarity, c'x and the bound:
-    // with r = c − A'y, c'x = b'y + r'x ≥ b'y + Σ_j min(r_j lo_j, r_j up_j)
-    // for every x in the boxes, whatever y is: a proven lower bound.
-    let compV = f64x2.splat(0);
-    let objV = f64x2.splat(0);
-    let boxV = f64x2.splat(0);
-    let errV = f64x2.splat(0);
-    const zero = f64x2.splat(0);
-    for (let j = 0; j < nPad; j += 2) {
-      const f = lane(fm, j);
-      const zlv = lane(zl, j);
-      const zuv = lane(zu, j);
-      const cv = lane(cost, j);
-      const r = f64x2.sub(cv, lane(aty, j));
-      put(rd, j, f64x2.mul(f, f64x2.add(f64x2.sub(r, zlv), zuv)));
-      const xv = lane(x, j);
-      const lv = lane(lo, j);
-      const uv = lane(up, j);
-      compV = f64x2.add(compV, f64x2.add(f64x2.mul(f64x2.sub(xv, lv), zlv), f64x2.mul(f64x2.sub(uv, xv), zuv)));
-      objV = f64x2.add(objV, f64x2.mul(cv, xv));
-      const end = v128.bitselect(lv, uv, f64x2.gt(r, zero));
-      boxV = f64x2.add(boxV, f64x2.mul(r, end));
-      const mag = f64x2.abs(end);
-      errV = f64x2.add(errV, f64x2.mul(mag, f64x2.add(f64x2.abs(r), f64x2.abs(cv))));
-      scaleLanes(j, f, xv, lv, uv, zlv, zuv);
-    }
-    let by: f64 = 0;
-    let byAbs: f64 = 0;
-    for (let i = 0; i < m; i++) {
-      const t = ld(rhs, i) * ld(y, i);
-      by += t;
-      byAbs += Math.abs(t);
-    }
-    // The bound is exact in exact arithmetic only: where |y| is large its
-    // sums cancel, and their rounding (~u·Σ|terms|, allowed generously) is
-    // taken off, so a blown-up dual iterate gives a useless bound, not a
-    // wrong one.
-    const err = BOUND_ROUNDING * (byAbs + sum2(errV));
-    const raw = (by + sum2(boxV)) * costScale + objOffset;
-    if (raw > rawBound) rawBound = raw;
-    const b = raw - err * costScale;
-    if (b > bound) bound = b;
-    primalObjective = sum2(objV) * costScale + objOffset;
-    // The loop steers by the plain bound (a degenerate LP's large duals
-    // would keep the rounding term above any tolerance); only the reported
-    // bound carries it.
-    gap = (primalObjective - rawBound) / max(1, Math.abs(primalObjective));
-    if (nfree == 0) return (lastExit = IpmExit.Converged);
-    const mu = sum2(compV) / (2 * <f64>nfree);
-    if (pinf <= primalTol && gap <= gapTolerance) return (lastExit = IpmExit.Converged);
-    // Keep the iterate nearest to both tolerances: late iterations can lose
-    // accuracy, and whatever the exit the schedule comes from the best one.
-    const merit = max(pinf / primalTol, gap / gapTolerance);
-    if (merit < bestMerit) {
-      bestMerit = merit;
-      memory.copy(xBest, x, <usize>nPad << 3);
-    }
-    bestPinf = min(bestPinf, pinf);
-    let exit = -1;
-    if (iterations >= maxIterations) exit = IpmExit.IterationLimit;
-    else if (timeLimitMs > 0 && performanceNow() - started >= timeLimitMs) exit = IpmExit.TimeLimit;
-    else if (stalls >= 3 || (bestPinf < 1e-3 && pinf > BREAKDOWN * bestPinf)) exit = IpmExit.Stalled;
+    residuals(bnorm);
+    if (w.nfree == 0) return (info.exit = IpmExit.Converged);
+    if (w.pinf <= budget.primalTol && info.gap <= budget.gapTolerance) return (info.exit = IpmExit.Converged);
+    const exit = limitReached(budget, info.iterations, stalls);
     if (exit >= 0) {
-      memory.copy(x, xBest, <usize>nPad << 3);
-      return (lastExit = <IpmExit>exit);
+      memory.copy(solution.x, w.xBest, <usize>nPad << 3);
+      return (info.exit = <IpmExit>exit);
     }
-    iterations++;
-
-    newton.factor();
-
-    // Predictor (affine scaling), its targets set by `scaleLanes`.
-    direction(false);
-    const ap = f64x2.splat(maxPrimal);
-    const ad = f64x2.splat(maxDual);
-    let affV = f64x2.splat(0);
-    for (let j = 0; j < nPad; j += 2) {
-      const d = f64x2.mul(ap, lane(dx, j));
-      const xv = lane(x, j);
-      affV = f64x2.add(affV, f64x2.mul(f64x2.add(f64x2.sub(xv, lane(lo, j)), d), f64x2.add(lane(zl, j), f64x2.mul(ad, lane(dzl, j)))));
-      affV = f64x2.add(affV, f64x2.mul(f64x2.sub(f64x2.sub(lane(up, j), xv), d), f64x2.add(lane(zu, j), f64x2.mul(ad, lane(dzu, j)))));
-    }
-    const muAff = sum2(affV) / (2 * <f64>nfree);
-    const ratio = muAff / mu;
-    const sigma = min(1, ratio * ratio * ratio);
-
-    // Corrector: ξ = σμ − s∘z − Δs_aff∘Δz_aff (Δs_l = Δx, Δs_u = −Δx).
-    const target = f64x2.splat(sigma * mu);
-    for (let j = 0; j < nPad; j += 2) {
-      const d = lane(dx, j);
-      const xv = lane(x, j);
-      put(xil, j, f64x2.sub(f64x2.sub(target, f64x2.mul(f64x2.sub(xv, lane(lo, j)), lane(zl, j))), f64x2.mul(d, lane(dzl, j))));
-      put(xiu, j, f64x2.add(f64x2.sub(target, f64x2.mul(f64x2.sub(lane(up, j), xv), lane(zu, j))), f64x2.mul(d, lane(dzu, j))));
-    }
-    direction(true);
-    const alphaP = min(1, STEP * maxPrimal);
-    const alphaD = min(1, STEP * maxDual);
-    const aP = f64x2.splat(alphaP);
-    const aD = f64x2.splat(alphaD);
-    for (let j = 0; j < nPad; j += 2) {
-      put(x, j, f64x2.add(lane(x, j), f64x2.mul(aP, lane(dx, j))));
-      put(zl, j, f64x2.add(lane(zl, j), f64x2.mul(aD, lane(dzl, j))));
-      put(zu, j, f64x2.add(lane(zu, j), f64x2.mul(aD, lane(dzu, j))));
-    }
-    for (let i = 0; i < m; i++) st(y, i, ld(y, i) + alphaD * ld(dy, i));
-    if (alphaP < 1e-8 && alphaD < 1e-8) stalls++;
+    info.iterations++;
+    newton.factor();                                  // A Θ A'
+    const mu = w.mu;
+    const sigma = centering(predictor(), mu);         // σ = (μ_aff/μ)³
+    corrector(sigma * mu);                            // ξ = σμ − s∘z − Δs_aff∘Δz_aff
+    if (step()) stalls++;                             // x, y, z += α Δ
     else stalls = 0;
   }
 }

@@ -22,7 +22,7 @@
 //   circuit  F_k − Σ_direct (c − d) − Σ_children F = 0
 //   phase    P − Σ_subtree a_vφ k_v (c − d) [− (k/3) u at the site] = [(k/3)(B − S)]
 //   unbal ±  ±Σ_subtree δ_v (c − d) + Σ_unknown k_v (c + d) + s = U
-//            (rows after m0, spec §11; see `buildPhaseRows`)
+//            (rows after m0, spec §11; see lpphases.ts)
 // Sessions hang on a node (a kept circuit or the site, node C); a circuit
 // whose limit can never bind is dropped and its sessions and children move
 // to its nearest kept ancestor. Overflow o_t ≥ 0 lets the import exceed I_t
@@ -33,10 +33,11 @@ import { Field, Setting } from "../layout";
 import {
   slots, sessions, circuits, windowSlots, setting,
   windowStart, windowEnd, windowOffset, sessionCircuit, circuitParent,
-  sessionValue, slotValue, circuitLimit, phaseLimit, unbalanceLimit, sessionPhase,
-  ampsPerKw, phaseShare, finalEnergy,
+  sessionValue, slotValue, circuitLimit, finalEnergy,
 } from "../problem";
 import * as arena from "../arena";
+import { Settings } from "./settings";
+import { countPhaseRows, buildPhaseRows, multiplyPhaseRows, multiplyPhaseRowsT } from "./lpphases";
 
 @inline export function ld(p: usize, i: i32): f64 { return load<f64>(p + (<usize>i << 3)); }
 @inline export function st(p: usize, i: i32, v: f64): void { store<f64>(p + (<usize>i << 3), v); }
@@ -57,10 +58,6 @@ export let m0: i32 = 0;
 /** Phase and unbalance rows (spec §11), rows m0..m−1, each with its own column oPh + j. */
 export let mP: i32 = 0;
 export let oPh: i32 = 0;
-/** i32[(C+1)·T·9]: phase row of (node, slot, kind) or −1; kinds 0-2 phase φ, 3 + 2q + s unbalance pair q, sign s. */
-export let phaseRowOf: usize = 0;
-/** f64[mP]: the coefficient of the site's curtailment in each phase row (−k/3 at the site, else 0). */
-let phaseCurtail: usize = 0;
 export let dt: f64 = 0;
 
 // Column offsets.
@@ -124,8 +121,6 @@ let zeros: usize = 0;
   return k == C ? rSite + t : rCirc + k * T + t;
 }
 
-/** Spec §5's tolerance, judged slot by slot (kW). */
-export const FEASIBILITY_TOL: f64 = 1e-6;
 
 /**
  * I_t, raised to B_t − S_t where the base load overruns it by no more than
@@ -136,7 +131,7 @@ export const FEASIBILITY_TOL: f64 = 1e-6;
 export function importLimit(t: i32): f64 {
   const I = slotValue(Field.ImportLimit, t);
   const net0 = slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t);
-  return net0 > I && !(net0 > I + FEASIBILITY_TOL) ? net0 : I;
+  return net0 > I && !(net0 > I + Settings.feasibilityTol) ? net0 : I;
 }
 
 /**
@@ -327,7 +322,7 @@ export function build(): void {
       st(rhs, rE + j, i == 0 ? sessionValue(Field.InitialEnergy, v) : 0);
     }
     const R = sessionValue(Field.RequiredEnergy, v);
-    const short = b > a && R > floor + 1e-12;
+    const short = b > a && R > floor + Settings.shortfallMin;
     sti(hasShort, v, short ? 1 : 0);
     if (short) {
       st(up, oS + v, R - floor);
@@ -474,216 +469,4 @@ export function multiplyAT(yv: usize, out: usize): void {
     }
   }
   if (mP > 0) multiplyPhaseRowsT(yv, out);
-}
-
-// ---- spec §11: phase and unbalance rows ------------------------------------
-// A node's phase rows exist where its limit can bind: in slot t the most its
-// subtree can draw or feed on a phase (base load − PV at the site) exceeds
-// I_c,t; its unbalance rows where the one-phase sessions under it can
-// exceed U_c. A row's column is the phase current P ∈ [−I, I] or the
-// unbalance slack s ∈ [0, U + Σ k·max(maxC, maxD)]. Unknown-phase sessions
-// add k(c + d) ≥ k|c − d| to both unbalance rows of every pair: exact for a
-// signed schedule (c or d is zero), a restriction only of schedules that
-// charge and discharge at once, whose netting is then still inside.
-
-const KINDS: i32 = 9;
-
-@inline function pathNode(c: i32): i32 { return c < 0 ? C : c; }
-@inline function upNode(nd: i32): i32 {
-  if (nd >= C) return -1;
-  const p = circuitParent(nd);
-  return p < 0 ? C : p;
-}
-
-/** Most (kW) session v moves on a phase in one direction: the larger of its charge and discharge. */
-@inline function reach(v: i32): f64 {
-  return max(sessionValue(Field.MaxCharge, v), sessionValue(Field.MaxDischarge, v));
-}
-
-/**
- * Decide which phase rows exist (writes phaseRowOf, allocated here) and
- * return how many. Per node and slot: the phase currents' reach and the
- * unbalance pairs' reach over the sessions available then.
- */
-function countPhaseRows(): i32 {
-  const N = C + 1;
-  phaseRowOf = arena.allocI32(N * T * KINDS);
-  const mark = arena.mark();
-  const hi = arena.allocF64(N * T * 3);  // Σ a k maxC (+ base at the site)
-  const lo = arena.allocF64(N * T * 3);  // Σ a k maxD (feeding)
-  const pair = arena.allocF64(N * T * 3); // Σ over one-phase sessions moving pair q: k·reach
-  for (let v = 0; v < V; v++) {
-    const a = windowStart(v);
-    const b = windowEnd(v);
-    const k = ampsPerKw(v);
-    const mc = sessionValue(Field.MaxCharge, v) * k;
-    const md = sessionValue(Field.MaxDischarge, v) * k;
-    const ph = sessionPhase(v);
-    for (let nd = pathNode(sessionCircuit(v)); nd >= 0; nd = upNode(nd)) {
-      for (let t = a; t < b; t++) {
-        const base = (nd * T + t) * 3;
-        for (let phi = 0; phi < 3; phi++) {
-          const sh = phaseShare(v, phi);
-          st(hi, base + phi, ld(hi, base + phi) + sh * mc);
-          st(lo, base + phi, ld(lo, base + phi) + sh * md);
-          const psi = (phi + 1) % 3;
-          if (ph == 3 || (ph >= 0 && (ph == phi || ph == psi))) st(pair, base + phi, ld(pair, base + phi) + reach(v) * k);
-        }
-      }
-    }
-  }
-  const ks = setting(Setting.SiteAmpsPerKw) / 3;
-  let count = 0;
-  for (let nd = 0; nd < N; nd++) {
-    const U = unbalanceLimit(nd);
-    for (let t = 0; t < T; t++) {
-      const lim = phaseLimit(nd, t);
-      const base = (nd * T + t) * 3;
-      let b0: f64 = 0;
-      let b1: f64 = 0;
-      if (nd == C) {
-        const net0 = slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t);
-        b0 = net0 * ks;
-        b1 = (net0 + slotValue(Field.Pv, t)) * ks;
-      }
-      for (let kind = 0; kind < KINDS; kind++) {
-        let on = false;
-        if (kind < 3) {
-          on = lim < Infinity && (b1 + ld(hi, base + kind) > lim || b0 - ld(lo, base + kind) < -lim);
-        } else {
-          on = U < Infinity && nd < C && ld(pair, base + (kind - 3) / 2) > U;
-        }
-        sti(phaseRowOf, (nd * T + t) * KINDS + kind, on ? count++ : -1);
-      }
-    }
-  }
-  arena.release(mark);
-  return count;
-}
-
-/** Boxes, right-hand sides and curtailment coefficients of the phase rows. */
-function buildPhaseRows(): void {
-  const N = C + 1;
-  phaseCurtail = arena.allocF64(mP);
-  const ks = setting(Setting.SiteAmpsPerKw) / 3;
-  // Σ k·reach of the one-phase sessions under each node: the slack's box.
-  const mark = arena.mark();
-  const span = arena.allocF64(N * T);
-  for (let v = 0; v < V; v++) {
-    if (sessionPhase(v) < 0) continue;
-    const r = reach(v) * ampsPerKw(v);
-    for (let nd = pathNode(sessionCircuit(v)); nd >= 0; nd = upNode(nd)) {
-      for (let t = windowStart(v); t < windowEnd(v); t++) st(span, nd * T + t, ld(span, nd * T + t) + r);
-    }
-  }
-  for (let nd = 0; nd < N; nd++) {
-    for (let t = 0; t < T; t++) {
-      for (let kind = 0; kind < KINDS; kind++) {
-        const j = ldi(phaseRowOf, (nd * T + t) * KINDS + kind);
-        if (j < 0) continue;
-        if (kind < 3) {
-          const lim = phaseLimit(nd, t);
-          st(lo, oPh + j, -lim);
-          st(up, oPh + j, lim);
-          if (nd == C) {
-            st(rhs, m0 + j, (slotValue(Field.BaseLoad, t) - slotValue(Field.Pv, t)) * ks);
-            st(phaseCurtail, j, -ks);
-          }
-        } else {
-          const U = unbalanceLimit(nd);
-          st(lo, oPh + j, 0);
-          st(up, oPh + j, U + ld(span, nd * T + t));
-          st(rhs, m0 + j, U);
-        }
-      }
-    }
-  }
-  arena.release(mark);
-}
-
-/** Coefficients of session v's charge (gc) and discharge (gd) in row kind of a node: written to pc, pd. */
-let pc: f64 = 0;
-let pd: f64 = 0;
-@inline function coefficients(v: i32, kind: i32, k: f64, ph: i32): void {
-  if (kind < 3) {
-    const a = phaseShare(v, kind) * k;
-    pc = -a;
-    pd = a;
-    return;
-  }
-  const q = (kind - 3) >> 1;
-  const sign: f64 = ((kind - 3) & 1) == 0 ? 1 : -1;
-  const delta = sign * (phaseShare(v, q) - phaseShare(v, (q + 1) % 3)) * k;
-  const omega = ph == 3 ? k : 0;
-  pc = delta + omega;
-  pd = -delta + omega;
-}
-
-function multiplyPhaseRows(xv: usize, out: usize): void {
-  for (let j = 0; j < mP; j++) st(out, m0 + j, ld(xv, oPh + j));
-  // The site's curtailment.
-  for (let t = 0; t < T; t++) {
-    for (let kind = 0; kind < 3; kind++) {
-      const j = ldi(phaseRowOf, (C * T + t) * KINDS + kind);
-      if (j >= 0) st(out, m0 + j, ld(out, m0 + j) + ld(phaseCurtail, j) * ld(xv, oU + t));
-    }
-  }
-  for (let v = 0; v < V; v++) {
-    const a = windowStart(v);
-    const w = windowEnd(v) - a;
-    if (w <= 0) continue;
-    const off = windowOffset(v);
-    const k = ampsPerKw(v);
-    const ph = sessionPhase(v);
-    const xd = dischargeOf(xv, v);
-    for (let nd = pathNode(sessionCircuit(v)); nd >= 0; nd = upNode(nd)) {
-      for (let i = 0; i < w; i++) {
-        const base = (nd * T + a + i) * KINDS;
-        const cj = ld(xv, oC + off + i);
-        const dj = ld(xd, i);
-        for (let kind = 0; kind < KINDS; kind++) {
-          const j = ldi(phaseRowOf, base + kind);
-          if (j < 0) continue;
-          coefficients(v, kind, k, ph);
-          st(out, m0 + j, ld(out, m0 + j) + pc * cj + pd * dj);
-        }
-      }
-    }
-  }
-}
-
-function multiplyPhaseRowsT(yv: usize, out: usize): void {
-  for (let j = 0; j < mP; j++) st(out, oPh + j, ld(yv, m0 + j));
-  for (let t = 0; t < T; t++) {
-    for (let kind = 0; kind < 3; kind++) {
-      const j = ldi(phaseRowOf, (C * T + t) * KINDS + kind);
-      if (j >= 0) st(out, oU + t, ld(out, oU + t) + ld(phaseCurtail, j) * ld(yv, m0 + j));
-    }
-  }
-  for (let v = 0; v < V; v++) {
-    const a = windowStart(v);
-    const w = windowEnd(v) - a;
-    if (w <= 0) continue;
-    const off = windowOffset(v);
-    const k = ampsPerKw(v);
-    const ph = sessionPhase(v);
-    const db = ldi(dBase, v);
-    for (let nd = pathNode(sessionCircuit(v)); nd >= 0; nd = upNode(nd)) {
-      for (let i = 0; i < w; i++) {
-        const base = (nd * T + a + i) * KINDS;
-        let sc: f64 = 0;
-        let sd: f64 = 0;
-        for (let kind = 0; kind < KINDS; kind++) {
-          const j = ldi(phaseRowOf, base + kind);
-          if (j < 0) continue;
-          coefficients(v, kind, k, ph);
-          const yj = ld(yv, m0 + j);
-          sc += pc * yj;
-          sd += pd * yj;
-        }
-        if (sc != 0) st(out, oC + off + i, ld(out, oC + off + i) + sc);
-        if (db >= 0 && sd != 0) st(out, oD + db + i, ld(out, oD + db + i) + sd);
-      }
-    }
-  }
 }

@@ -15,28 +15,28 @@
 //     rank-one term on the site rows, kept apart (Sherman–Morrison);
 //  4. the site rows (node C) are factored last.
 // Flat ordering (chosen by operation count in `init`): every node's rows,
-// plus the energy rows of up to MAX_LANES long sessions, interleaved slot by
-// slot in one band matrix; long horizons with circuits or long stays.
+// plus the energy rows of up to Settings.maxLanes long sessions, interleaved
+// slot by slot in one band matrix; long horizons with circuits or long stays.
 // Cost per iteration: O(Σ_v w_v²) for the sessions plus O(Σ_rows width² +
 // Σ segment³) per node (tree: a row is as wide as the windows and child
 // segments that hold it, its envelope) or O(rows·bw²) (flat).
+// This file holds the workspace, the choice of ordering (`init`) and the
+// factorisation (`factor`); the solve with the factors is newtonsolve.ts,
+// the band kernels band.ts.
 // see: Wright, Primal-Dual Interior-Point Methods (SIAM 1997), ch. 11;
 //      Gondzio, "Interior point methods 25 years later" (EJOR 2012), §4.
 
 import { Field } from "../layout";
 import { windowStart, windowEnd, windowOffset, sessionValue } from "../problem";
 import * as arena from "../arena";
+import { Settings } from "./settings";
+import { at, dot, bandFactor, bandSolve, fullBand } from "./band";
 import {
   ld, st, ldi, sti, T, V, C, W, dt, oC, oE, oS, oSig, oG, oO, oX, oU, oQ, oZ, oF,
-  rE, rS, rSite, rPeak, rCirc, node, m0, hasShort, keep, effParent, nodeLo, nodeHi, nodeBw,
-  havePeak, nodeRow, maxWindow, link, dischargeOf,
+  node, m0, hasShort, keep, effParent, nodeLo, nodeHi, nodeBw, havePeak, maxWindow, link,
+  dischargeOf,
 } from "./lp";
 
-/** A pivot below this fraction of its diagonal marks an empty (or dependent) row: Δy = 0 there. */
-const PIVOT_DROP: f64 = 1e-14;
-const HUGE: f64 = 1e100;
-/** Most sessions kept as their own lanes in flat mode. */
-const MAX_LANES: i32 = 64;
 
 /** Sessions by window length, longest first (counting sort). */
 function sortByWindowDescending(out: usize): void {
@@ -56,114 +56,90 @@ function sortByWindowDescending(out: usize): void {
   arena.release(mark);
 }
 
-let theta: usize = 0;
-let hD: usize = 0;     // f64[W+V]: LDL' pivots of the session blocks, session v's from offset_v + v
-let hL: usize = 0;     // f64[W+V]: their sub-diagonal multipliers
-let kx: usize = 0;     // f64[W]: coupling of energy row i to its node row
-let mats: usize = 0;   // usize[C+1]: band storage of each node's block
-let envs: usize = 0;   // usize[C+1]: each node block's envelope (i32[span], see bandFactor)
-let yScratch: usize = 0; // f64[span²]: L⁻¹Θ_F of the circuit being eliminated
-let sx: usize = 0;     // f64[maxWindow+1]
-let sy: usize = 0;     // f64[maxWindow+1]
-let scol: usize = 0;   // f64[maxWindow+2]: diag(H⁻¹) of the session being added
-let W0: i32 = 0;       // second half of sy: the weights g_i·kx_i
-let tv: usize = 0;     // f64[T]
-let rw: usize = 0;     // f64[m0]: working right-hand side
-let pD: usize = 0;     // f64[T]: peak rows' diagonal p_t
-let gG: usize = 0;     // f64[T]: site–peak coupling G_t
-let wv: usize = 0;     // f64[T]: rank-one vector on the site rows
-let v2: usize = 0;     // f64[T]: R⁻¹ w
-let beta: f64 = 0;
-let wv2: f64 = 0;
-// Flat mode: all coupling rows (site and kept circuits) in one band matrix,
-// interleaved slot by slot (row t·K + rank(node)).
-let flat: bool = false;
-let K: i32 = 1;
-/** Rows per slot group in flat mode: K nodes, then one lane per long session. */
-let G: i32 = 1;
-/** Rows of the flat matrix: T + 1 slot groups (the last holds shortfall rows of sessions ending at T). */
-let NF: i32 = 0;
-let lane: usize = 0;   // i32[V]: long session's lane (flat mode), −1 otherwise
-let rank: usize = 0;   // i32[C+1]: position of a node inside a slot's group
-let fbw: i32 = 0;
-let fmat: usize = 0;
-let fenv: usize = 0;   // i32[NF]: the flat matrix's envelope (its full band)
-let fvec: usize = 0;   // f64[K·T]
-let fw: usize = 0;     // f64[NF]: the rank-one vector, flat
-let fv2: usize = 0;    // f64[K·T]
-
-@inline function matOf(k: i32): usize { return load<usize>(mats + (<usize>k << 3)); }
-@inline function envOf(k: i32): usize { return load<usize>(envs + (<usize>k << 3)); }
-@inline function spanOf(k: i32): i32 { return ldi(nodeHi, k) - ldi(nodeLo, k); }
-/** Address of element (i, j), j ≤ i ≤ j + bw, of a lower band matrix. */
-@inline function at(p: usize, i: i32, j: i32, bw: i32): usize {
-  return p + ((<usize>(i * (bw + 1) + j - i + bw)) << 3);
-}
-
-/** Σ a[k]·b[k], k < len, two lanes at a time. */
-@inline function dot(a: usize, b: usize, len: i32): f64 {
-  let acc = f64x2.splat(0);
-  let k = 0;
-  for (; k + 1 < len; k += 2) {
-    const o = <usize>k << 3;
-    acc = f64x2.add(acc, f64x2.mul(v128.load(a + o), v128.load(b + o)));
-  }
-  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-  if (k < len) s += load<f64>(a + (<usize>k << 3)) * load<f64>(b + (<usize>k << 3));
-  return s;
-}
-
 /**
- * In-place Cholesky L L' of a band matrix whose row i is zero left of
- * column first[i] (its envelope, i − bw ≤ first[i] ≤ i). L keeps the
- * envelope, so the work is Σ_i (i − first[i])², not n·bw²: a node's band is
- * as wide as its longest window, while most rows are only as wide as the
- * windows that cover them.
+ * The Newton system's factor storage and scratch (OSQP's linear-system
+ * solver workspace), allocated once per LP by `init` from the arena.
+ * Functions copy the fields they use into locals first.
  */
-function bandFactor(p: usize, nn: i32, bw: i32, first: usize): void {
-  for (let i = 0; i < nn; i++) {
-    const fi = ldi(first, i);
-    for (let j = fi; j <= i; j++) {
-      const k0 = max(fi, ldi(first, j));
-      const aij = at(p, i, j, bw);
-      let s = load<f64>(aij) - dot(at(p, i, k0, bw), at(p, j, k0, bw), j - k0);
-      if (j < i) {
-        store<f64>(aij, s / load<f64>(at(p, j, j, bw)));
-      } else {
-        const a = load<f64>(aij); // the original diagonal: not yet overwritten
-        store<f64>(aij, s > PIVOT_DROP * a && s > 0 ? Math.sqrt(s) : HUGE);
-      }
-    }
-  }
+@unmanaged export class NewtonWorkspace {
+  /** f64[nPad]: Θ, owned by the interior point (ipm.ts). */
+  theta: usize = 0;
+  /** f64[W+V]: LDL' pivots of the session blocks, session v's from offset_v + v. */
+  hD: usize = 0;
+  /** f64[W+V]: their sub-diagonal multipliers. */
+  hL: usize = 0;
+  /** f64[W]: coupling of energy row i to its node row. */
+  kx: usize = 0;
+  /** usize[C+1]: band storage of each node's block (tree ordering). */
+  mats: usize = 0;
+  /** usize[C+1]: each node block's envelope (i32[span], see bandFactor). */
+  envs: usize = 0;
+  /** f64[segment²]: L⁻¹Θ_F of the circuit being eliminated. */
+  yScratch: usize = 0;
+  /** f64[maxWindow+2]: a session block's pivots, then its right-hand side. */
+  sx: usize = 0;
+  /** f64[2·(maxWindow+2)]: multipliers; from W0 on, the weights g_i·kx_i. */
+  sy: usize = 0;
+  /** f64[maxWindow+2]: diag(H⁻¹) of the session being added. */
+  scol: usize = 0;
+  /** Start of the second half of sy. */
+  W0: i32 = 0;
+  /** f64[T]: scratch. */
+  tv: usize = 0;
+  /** f64[m0]: working right-hand side. */
+  rw: usize = 0;
+  /** f64[T]: peak rows' diagonal p_t. */
+  pD: usize = 0;
+  /** f64[T]: site–peak coupling G_t. */
+  gG: usize = 0;
+  /** f64[T]: rank-one vector w on the site rows. */
+  wv: usize = 0;
+  /** f64[T]: R⁻¹ w. */
+  v2: usize = 0;
+  /** The peak's rank-one term: β = Θ_z / (1 + Θ_z Σ 1/p_t), and w'R⁻¹w. */
+  beta: f64 = 0;
+  wv2: f64 = 0;
+  // Flat ordering: all coupling rows (site and kept circuits) in one band
+  // matrix, interleaved slot by slot (row t·G + rank(node)).
+  /** Whether the flat ordering is in use (else the tree ordering). */
+  flat: bool = false;
+  /** Kept nodes (circuits and the site). */
+  K: i32 = 1;
+  /** Rows per slot group in flat mode: K nodes, then one lane per long session. */
+  G: i32 = 1;
+  /** Rows of the flat matrix: T + 1 slot groups (the last holds shortfall rows of sessions ending at T). */
+  NF: i32 = 0;
+  /** i32[V]: long session's lane (flat mode), −1 otherwise. */
+  lane: usize = 0;
+  /** i32[C+1]: position of a node inside a slot's group. */
+  rank: usize = 0;
+  /** Half bandwidth of the flat matrix. */
+  fbw: i32 = 0;
+  /** f64[NF·(fbw+1)]: the flat matrix. */
+  fmat: usize = 0;
+  /** i32[NF]: the flat matrix's envelope (its full band). */
+  fenv: usize = 0;
+  /** f64[NF]: the flat right-hand side. */
+  fvec: usize = 0;
+  /** f64[NF]: the rank-one vector, flat. */
+  fw: usize = 0;
+  /** f64[NF]: its solve. */
+  fv2: usize = 0;
 }
 
-/** x ← (L L')⁻¹ x, L from `bandFactor` with the same envelope. */
-function bandSolve(p: usize, nn: i32, bw: i32, first: usize, x: usize): void {
-  for (let i = 0; i < nn; i++) {
-    const j0 = ldi(first, i);
-    const s = ld(x, i) - dot(at(p, i, j0, bw), x + (<usize>j0 << 3), i - j0);
-    st(x, i, s / load<f64>(at(p, i, i, bw)));
-  }
-  for (let i = nn - 1; i >= 0; i--) {
-    const xi = ld(x, i) / load<f64>(at(p, i, i, bw));
-    st(x, i, xi);
-    for (let k = ldi(first, i); k < i; k++) st(x, k, ld(x, k) - load<f64>(at(p, i, k, bw)) * xi);
-  }
-}
+/** The one workspace, in static memory: in the arena it would shift the arrays after it (~30% slower at 1000×96, measured). */
+export const nw = changetype<NewtonWorkspace>(memory.data(offsetof<NewtonWorkspace>(), 16));
 
-/** The full band as envelope: first[i] = max(0, i − bw). */
-function fullBand(nn: i32, bw: i32): usize {
-  const first = arena.allocI32(nn);
-  for (let i = 0; i < nn; i++) sti(first, i, max(0, i - bw));
-  return first;
-}
-
+@inline export function matOf(k: i32): usize { return load<usize>(nw.mats + (<usize>k << 3)); }
+@inline export function envOf(k: i32): usize { return load<usize>(nw.envs + (<usize>k << 3)); }
+@inline export function spanOf(k: i32): i32 { return ldi(nodeHi, k) - ldi(nodeLo, k); }
 /**
  * Each node block's envelope (tree mode): row t reaches left to the start
  * of every window on the node that holds t, and of every segment of a kept
  * child that holds t (a child's Schur complement is dense over a segment).
  */
 function envelopes(): void {
+  const envs = nw.envs;
   for (let k = 0; k <= C; k++) {
     if (k < C && !ldi(keep, k)) continue;
     const span = spanOf(k);
@@ -215,20 +191,20 @@ function envelopes(): void {
  *    for long horizons with circuits.
  */
 export function init(thetaPtr: usize): void {
-  theta = thetaPtr;
-  hD = arena.allocF64(W + V);
-  hL = arena.allocF64(W + V);
-  kx = arena.allocF64(W);
-  mats = arena.alloc(<usize>(C + 1) << 3);
-  envs = arena.alloc(<usize>(C + 1) << 3);
+  nw.theta = thetaPtr;
+  nw.hD = arena.allocF64(W + V);
+  nw.hL = arena.allocF64(W + V);
+  nw.kx = arena.allocF64(W);
+  nw.mats = arena.alloc(<usize>(C + 1) << 3);
+  nw.envs = arena.alloc(<usize>(C + 1) << 3);
   envelopes();
-  rank = arena.allocI32(C + 1);
-  K = 0;
+  nw.rank = arena.allocI32(C + 1);
+  nw.K = 0;
   let maxSegment: i32 = 0;
   let treeCost: f64 = 0;
   for (let k = 0; k <= C; k++) {
     if (k < C && !ldi(keep, k)) continue;
-    sti(rank, k, K++);
+    sti(nw.rank, k, nw.K++);
     const first = envOf(k);
     for (let i = 0; i < spanOf(k); i++) {
       const width = <f64>(i - ldi(first, i) + 1);
@@ -246,57 +222,60 @@ export function init(thetaPtr: usize): void {
     }
   }
   // Flat candidates: the L longest sessions keep their energy rows as lanes
-  // of the band (a chain: bandwidth G) instead of adding a dense window² block.
-  lane = arena.allocI32(V);
+  // of the band (a chain: bandwidth nw.G) instead of adding a dense window² block.
+  nw.lane = arena.allocI32(V);
   const byLength = arena.allocI32(V);
   sortByWindowDescending(byLength);
   let bestL = -1;
   let bestCost = treeCost;
-  for (let L = 0; L <= min(V, MAX_LANES); L++) {
-    const g = K + L;
+  for (let L = 0; L <= min(V, Settings.maxLanes); L++) {
+    const g = nw.K + L;
     const shortest = L < V ? windowEnd(ldi(byLength, L)) - windowStart(ldi(byLength, L)) : 1;
     const nf = (T + 1) * g;
     const bw = min(nf - 1, max(g * max(shortest - 1, 1), g - 1) + g);
     const cost = <f64>nf * <f64>(bw + 1) * <f64>(bw + 1);
-    if (cost < bestCost && (K > 1 || L > 0)) { bestCost = cost; bestL = L; }
+    if (cost < bestCost && (nw.K > 1 || L > 0)) { bestCost = cost; bestL = L; }
   }
-  flat = bestL >= 0;
-  for (let v = 0; v < V; v++) sti(lane, v, -1);
-  if (flat) {
-    for (let l = 0; l < bestL; l++) sti(lane, ldi(byLength, l), l);
-    G = K + bestL;
-    NF = (T + 1) * G;
+  nw.flat = bestL >= 0;
+  for (let v = 0; v < V; v++) sti(nw.lane, v, -1);
+  if (nw.flat) {
+    for (let l = 0; l < bestL; l++) sti(nw.lane, ldi(byLength, l), l);
+    nw.G = nw.K + bestL;
+    nw.NF = (T + 1) * nw.G;
     const shortest = bestL < V ? windowEnd(ldi(byLength, bestL)) - windowStart(ldi(byLength, bestL)) : 1;
-    fbw = min(NF - 1, max(G * max(shortest - 1, 1), G - 1) + G);
-    fmat = arena.allocF64(NF * (fbw + 1));
-    fenv = fullBand(NF, fbw);
-    fvec = arena.allocF64(NF);
-    fw = arena.allocF64(NF);
-    fv2 = arena.allocF64(NF);
+    nw.fbw = min(nw.NF - 1, max(nw.G * max(shortest - 1, 1), nw.G - 1) + nw.G);
+    nw.fmat = arena.allocF64(nw.NF * (nw.fbw + 1));
+    nw.fenv = fullBand(nw.NF, nw.fbw);
+    nw.fvec = arena.allocF64(nw.NF);
+    nw.fw = arena.allocF64(nw.NF);
+    nw.fv2 = arena.allocF64(nw.NF);
   } else {
     for (let k = 0; k <= C; k++) {
       if (k < C && !ldi(keep, k)) continue;
       const span = spanOf(k);
-      store<usize>(mats + (<usize>k << 3), arena.allocF64(span * (ldi(nodeBw, k) + 1)));
+      store<usize>(nw.mats + (<usize>k << 3), arena.allocF64(span * (ldi(nodeBw, k) + 1)));
     }
   }
-  yScratch = arena.allocF64(flat ? 0 : maxSegment * maxSegment);
-  sx = arena.allocF64(maxWindow + 2);
-  sy = arena.allocF64(2 * (maxWindow + 2));
-  W0 = maxWindow + 2;
-  scol = arena.allocF64(maxWindow + 2);
-  tv = arena.allocF64(T);
-  rw = arena.allocF64(m0);
-  pD = arena.allocF64(T);
-  gG = arena.allocF64(T);
-  wv = arena.allocF64(T);
-  v2 = arena.allocF64(T);
+  nw.yScratch = arena.allocF64(nw.flat ? 0 : maxSegment * maxSegment);
+  nw.sx = arena.allocF64(maxWindow + 2);
+  nw.sy = arena.allocF64(2 * (maxWindow + 2));
+  nw.W0 = maxWindow + 2;
+  nw.scol = arena.allocF64(maxWindow + 2);
+  nw.tv = arena.allocF64(T);
+  nw.rw = arena.allocF64(m0);
+  nw.pD = arena.allocF64(T);
+  nw.gG = arena.allocF64(T);
+  nw.wv = arena.allocF64(T);
+  nw.v2 = arena.allocF64(T);
 }
-
-@inline function th(j: i32): f64 { return ld(theta, j); }
 
 /** Address of element ((k, t), (k, s)), t ≥ s, in whichever ordering is in use. */
 @inline function nodeAddr(k: i32, t: i32, s: i32): usize {
+  const flat = nw.flat;
+  const G = nw.G;
+  const rank = nw.rank;
+  const fbw = nw.fbw;
+  const fmat = nw.fmat;
   if (flat) {
     const r = ldi(rank, k);
     return at(fmat, t * G + r, s * G + r, fbw);
@@ -313,45 +292,53 @@ export function init(thetaPtr: usize): void {
 
 /** Add to element (i, j) of the flat matrix (either order). */
 @inline function addFlat(i: i32, j: i32, x: f64): void {
+  const fbw = nw.fbw;
+  const fmat = nw.fmat;
   const p = at(fmat, max(i, j), min(i, j), fbw);
   store<f64>(p, load<f64>(p) + x);
 }
 
 /** A long session's rows as they are in A Θ A': a chain in its lane, tied to its node's rows. */
 function addLongSession(v: i32, a: i32, w: i32, off: i32, k: i32, ln: i32, gc: f64, gd: f64, short: i32): void {
+  const theta = nw.theta;
+  const K = nw.K;
+  const G = nw.G;
+  const rank = nw.rank;
   const r = ldi(rank, k);
   const thd = dischargeOf(theta, v);
   for (let i = 0; i < w; i++) {
     const j = off + i;
     const t = a + i;
-    const tc = th(oC + j);
+    const tc = ld(theta, oC + j);
     const td = ld(thd, i);
     const row = t * G + K + ln;
-    let diag = th(oE + j) + gc * gc * tc + gd * gd * td;
+    let diag = ld(theta, oE + j) + gc * gc * tc + gd * gd * td;
     if (i > 0) {
-      diag += th(oE + j - 1);
-      addFlat(row, row - G, -th(oE + j - 1));
+      diag += ld(theta, oE + j - 1);
+      addFlat(row, row - G, -ld(theta, oE + j - 1));
     }
     addFlat(row, row, diag);
     addFlat(row, t * G + r, gc * tc + gd * td);
     addFlat(t * G + r, t * G + r, tc + td);
   }
   if (short) {
-    const e = th(oE + off + w - 1);
+    const e = ld(theta, oE + off + w - 1);
     const row = (a + w) * G + K + ln;
-    addFlat(row, row, e + th(oS + v) + th(oSig + v));
+    addFlat(row, row, e + ld(theta, oS + v) + ld(theta, oSig + v));
     addFlat(row, row - G, e);
   }
 }
 
 /** Θ_F N_k⁻¹ Θ_F over local rows [s0, s1) of circuit k, subtracted from the parent's block. */
 function eliminateSegment(k: i32, p: usize, first: usize, l: i32, bw: i32, par: i32, s0: i32, s1: i32): void {
+  const theta = nw.theta;
+  const yScratch = nw.yScratch;
   const g = s1 - s0;
   const Y = yScratch;
   for (let jj = 0; jj < g; jj++) {
     const j = s0 + jj;
     const cj = Y + (<usize>(jj * g) << 3);
-    const f = th(oF + k * T + l + j);
+    const f = ld(theta, oF + k * T + l + j);
     if (f == 0) { memory.fill(cj, 0, <usize>g << 3); continue; }
     memory.fill(cj, 0, <usize>jj << 3);
     st(cj, jj, f / load<f64>(at(p, j, j, bw)));
@@ -374,6 +361,29 @@ function eliminateSegment(k: i32, p: usize, first: usize, l: i32, bw: i32, par: 
 
 /** Factor A Θ A' for the current Θ. */
 export function factor(): void {
+  const theta = nw.theta;
+  const hD = nw.hD;
+  const hL = nw.hL;
+  const kx = nw.kx;
+  const sx = nw.sx;
+  const sy = nw.sy;
+  const scol = nw.scol;
+  const W0 = nw.W0;
+  const pD = nw.pD;
+  const gG = nw.gG;
+  const wv = nw.wv;
+  const v2 = nw.v2;
+  const flat = nw.flat;
+  const K = nw.K;
+  const G = nw.G;
+  const NF = nw.NF;
+  const lane = nw.lane;
+  const rank = nw.rank;
+  const fbw = nw.fbw;
+  const fmat = nw.fmat;
+  const fenv = nw.fenv;
+  const fw = nw.fw;
+  const fv2 = nw.fv2;
   if (flat) {
     memory.fill(fmat, 0, (<usize>(NF * (fbw + 1))) << 3);
   } else {
@@ -385,31 +395,31 @@ export function factor(): void {
   // Slot columns on the site rows, and the peak rows eliminated in closed form.
   let s1: f64 = 0;
   for (let t = 0; t < T; t++) {
-    const G = th(oG + t) + th(oO + t);
-    let d = th(oX + t) + th(oU + t);
+    const gt = ld(theta, oG + t) + ld(theta, oO + t);
+    let d = ld(theta, oX + t) + ld(theta, oU + t);
     if (havePeak) {
-      const q = th(oQ + t);
-      const p = G + q;
+      const q = ld(theta, oQ + t);
+      const p = gt + q;
       st(pD, t, p);
-      st(gG, t, G);
-      st(wv, t, G / p);
+      st(gG, t, gt);
+      st(wv, t, gt / p);
       s1 += 1 / p;
-      // G − G²/p, written without the cancellation when G ≫ Θ_q.
-      d += G * (q / p);
+      // gt − gt²/p (gt = Θ_g + Θ_o), written without the cancellation when gt ≫ Θ_q.
+      d += gt * (q / p);
     } else {
-      d += G;
+      d += gt;
     }
     addNode(C, t, t, d);
   }
   if (havePeak) {
-    const om = th(oZ);
-    beta = om / (1 + om * s1);
+    const om = ld(theta, oZ);
+    nw.beta = om / (1 + om * s1);
   }
   for (let k = 0; k < C; k++) {
     if (!ldi(keep, k)) continue;
     const par = ldi(effParent, k);
     for (let t = ldi(nodeLo, k); t < ldi(nodeHi, k); t++) {
-      const f = th(oF + k * T + t);
+      const f = ld(theta, oF + k * T + t);
       addNode(k, t, t, f);
       addNode(par, t, t, f);
       if (flat) {
@@ -445,15 +455,15 @@ export function factor(): void {
       let off1: f64 = 0;
       if (i < w) {
         const j = off + i;
-        const tc = th(oC + j);
+        const tc = ld(theta, oC + j);
         const td = ld(thd, i);
-        diag = th(oE + j) + gc * gc * tc + gd * gd * td;
-        if (i > 0) { diag += th(oE + j - 1); off1 = -th(oE + j - 1); }
+        diag = ld(theta, oE + j) + gc * gc * tc + gd * gd * td;
+        if (i > 0) { diag += ld(theta, oE + j - 1); off1 = -ld(theta, oE + j - 1); }
         st(kx, j, gc * tc + gd * td);
         addNode(k, a + i, a + i, tc + td);
       } else {
-        const e = th(oE + off + w - 1);
-        diag = e + th(oS + v) + th(oSig + v);
+        const e = ld(theta, oE + off + w - 1);
+        diag = e + ld(theta, oS + v) + ld(theta, oSig + v);
         off1 = e;
       }
       let l: f64 = 0;
@@ -462,7 +472,7 @@ export function factor(): void {
         diag -= l * off1;
       }
       const orig = diag + l * off1;
-      const piv = diag > PIVOT_DROP * orig && diag > 0 ? diag : HUGE;
+      const piv = diag > Settings.pivotDrop * orig && diag > 0 ? diag : Settings.hugePivot;
       st(sx, i, piv);
       st(sy, i, l);
       st(hD, off + v + i, piv);
@@ -530,7 +540,7 @@ export function factor(): void {
       for (let t = 0; t < T; t++) st(fw, t * G + r, ld(wv, t));
       memory.copy(fv2, fw, <usize>NF << 3);
       bandSolve(fmat, NF, fbw, fenv, fv2);
-      wv2 = dot(fw, fv2, NF);
+      nw.wv2 = dot(fw, fv2, NF);
     }
     return;
   }
@@ -558,173 +568,6 @@ export function factor(): void {
   if (havePeak) {
     for (let t = 0; t < T; t++) st(v2, t, ld(wv, t));
     bandSolve(matOf(C), T, ldi(nodeBw, C), envOf(C), v2);
-    wv2 = dot(wv, v2, T);
-  }
-}
-
-/** Solve a session's tridiagonal block (factors from `base`) in place on sx[0..mv). */
-function sessionSolve(base: i32, mv: i32): void {
-  const pd = hD + (<usize>base << 3);
-  const pl = hL + (<usize>base << 3);
-  let prev = ld(sx, 0);
-  for (let i = 1; i < mv; i++) {
-    prev = ld(sx, i) - ld(pl, i) * prev;
-    st(sx, i, prev);
-  }
-  let next = ld(sx, mv - 1) / ld(pd, mv - 1);
-  st(sx, mv - 1, next);
-  for (let i = mv - 2; i >= 0; i--) {
-    next = ld(sx, i) / ld(pd, i) - ld(pl, i + 1) * next;
-    st(sx, i, next);
-  }
-}
-
-/** P⁻¹ r for the peak rows (diagonal plus rank one), from src into dst. */
-function peakSolve(src: usize, dst: usize): void {
-  let s: f64 = 0;
-  for (let t = 0; t < T; t++) s += ld(src, t) / ld(pD, t);
-  for (let t = 0; t < T; t++) st(dst, t, (ld(src, t) - beta * s) / ld(pD, t));
-}
-
-/** dy = (A Θ A')⁻¹ r, with the factors of the last `factor()`. */
-export function solve(r: usize, dy: usize): void {
-  memory.copy(rw, r, <usize>m0 << 3);
-  memory.fill(dy, 0, <usize>m0 << 3);
-  // Forward: sessions onto their nodes.
-  for (let v = 0; v < V; v++) {
-    const a = windowStart(v);
-    const w = windowEnd(v) - a;
-    if (w <= 0) continue;
-    if (ldi(lane, v) >= 0) continue;
-    const off = windowOffset(v);
-    const k = ldi(node, v);
-    const mv = w + ldi(hasShort, v);
-    for (let i = 0; i < w; i++) st(sx, i, ld(rw, rE + off + i));
-    if (mv > w) st(sx, w, ld(rw, rS + v));
-    sessionSolve(off + v, mv);
-    for (let i = 0; i < w; i++) {
-      const row = nodeRow(k, a + i);
-      st(rw, row, ld(rw, row) - ld(kx, off + i) * ld(sx, i));
-    }
-  }
-  if (flat) {
-    solveFlat(dy);
-  } else {
-    solveTree(dy);
-  }
-  for (let v = 0; v < V; v++) {
-    const a = windowStart(v);
-    const w = windowEnd(v) - a;
-    if (w <= 0) continue;
-    if (ldi(lane, v) >= 0) continue;
-    const off = windowOffset(v);
-    const k = ldi(node, v);
-    const mv = w + ldi(hasShort, v);
-    for (let i = 0; i < w; i++) st(sx, i, ld(rw, rE + off + i) - ld(kx, off + i) * ld(dy, nodeRow(k, a + i)));
-    if (mv > w) st(sx, w, ld(rw, rS + v));
-    sessionSolve(off + v, mv);
-    for (let i = 0; i < w; i++) st(dy, rE + off + i, ld(sx, i));
-    if (mv > w) st(dy, rS + v, ld(sx, w));
-  }
-}
-
-/** Peak rows onto the site rows (forward half). */
-function peakForward(): void {
-  if (!havePeak) return;
-  peakSolve(rw + (<usize>rPeak << 3), tv);
-  for (let t = 0; t < T; t++) st(rw, rSite + t, ld(rw, rSite + t) - ld(gG, t) * ld(tv, t));
-}
-
-/** Peak rows from the site rows' solution (backward half). */
-function peakBackward(dy: usize): void {
-  if (!havePeak) return;
-  for (let t = 0; t < T; t++) st(tv, t, ld(rw, rPeak + t) - ld(gG, t) * ld(dy, rSite + t));
-  peakSolve(tv, dy + (<usize>rPeak << 3));
-}
-
-/** Coupling rows (and long sessions) in flat mode: one band solve, Sherman–Morrison for the peak. */
-function solveFlat(dy: usize): void {
-  peakForward();
-  memory.fill(fvec, 0, <usize>NF << 3);
-  for (let k = 0; k <= C; k++) {
-    if (k < C && !ldi(keep, k)) continue;
-    const r = ldi(rank, k);
-    for (let t = 0; t < T; t++) st(fvec, t * G + r, ld(rw, nodeRow(k, t)));
-  }
-  forLongSessions(fvec, true);
-  bandSolve(fmat, NF, fbw, fenv, fvec);
-  if (havePeak) {
-    const f = beta * dot(fw, fvec, NF) / (1 + beta * wv2);
-    for (let i = 0; i < NF; i++) st(fvec, i, ld(fvec, i) - f * ld(fv2, i));
-  }
-  for (let k = 0; k <= C; k++) {
-    if (k < C && !ldi(keep, k)) continue;
-    const r = ldi(rank, k);
-    const lo = k < C ? ldi(nodeLo, k) : 0;
-    const hi = k < C ? ldi(nodeHi, k) : T;
-    for (let t = 0; t < T; t++) st(dy, nodeRow(k, t), t >= lo && t < hi ? ld(fvec, t * G + r) : 0);
-  }
-  forLongSessions(dy, false);
-  peakBackward(dy);
-}
-
-/** Gather long sessions' rows from rw into the flat vector, or scatter the solution into dy. */
-function forLongSessions(target: usize, gather: bool): void {
-  if (G == K) return;
-  for (let v = 0; v < V; v++) {
-    const ln = ldi(lane, v);
-    if (ln < 0) continue;
-    const a = windowStart(v);
-    const w = windowEnd(v) - a;
-    const off = windowOffset(v);
-    for (let i = 0; i < w; i++) {
-      const f = (a + i) * G + K + ln;
-      if (gather) st(target, f, ld(rw, rE + off + i));
-      else st(target, rE + off + i, ld(fvec, f));
-    }
-    if (ldi(hasShort, v)) {
-      const f = (a + w) * G + K + ln;
-      if (gather) st(target, f, ld(rw, rS + v));
-      else st(target, rS + v, ld(fvec, f));
-    }
-  }
-}
-
-/** Coupling rows in tree mode: circuits leaves first, the site, circuits back down. */
-function solveTree(dy: usize): void {
-  // Circuits leaves first onto their parents.
-  for (let k = C - 1; k >= 0; k--) {
-    if (!ldi(keep, k)) continue;
-    const l = ldi(nodeLo, k);
-    const span = spanOf(k);
-    for (let i = 0; i < span; i++) st(tv, i, ld(rw, rCirc + k * T + l + i));
-    bandSolve(matOf(k), span, ldi(nodeBw, k), envOf(k), tv);
-    const par = ldi(effParent, k);
-    for (let i = 0; i < span; i++) {
-      const row = nodeRow(par, l + i);
-      st(rw, row, ld(rw, row) + th(oF + k * T + l + i) * ld(tv, i));
-    }
-  }
-  // Peak rows onto the site rows, then the site rows (Sherman–Morrison for the rank one).
-  peakForward();
-  const ys = dy + (<usize>rSite << 3);
-  memory.copy(ys, rw + (<usize>rSite << 3), <usize>T << 3);
-  bandSolve(matOf(C), T, ldi(nodeBw, C), envOf(C), ys);
-  if (havePeak) {
-    const f = beta * dot(wv, ys, T) / (1 + beta * wv2);
-    for (let t = 0; t < T; t++) st(ys, t, ld(ys, t) - f * ld(v2, t));
-  }
-  peakBackward(dy);
-  // Backward: circuits parents first, then sessions.
-  for (let k = 0; k < C; k++) {
-    if (!ldi(keep, k)) continue;
-    const l = ldi(nodeLo, k);
-    const span = spanOf(k);
-    const par = ldi(effParent, k);
-    for (let i = 0; i < span; i++) {
-      st(tv, i, ld(rw, rCirc + k * T + l + i) + th(oF + k * T + l + i) * ld(dy, nodeRow(par, l + i)));
-    }
-    bandSolve(matOf(k), span, ldi(nodeBw, k), envOf(k), tv);
-    for (let i = 0; i < span; i++) st(dy, rCirc + k * T + l + i, ld(tv, i));
+    nw.wv2 = dot(wv, v2, T);
   }
 }

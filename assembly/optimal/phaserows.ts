@@ -10,62 +10,64 @@
 // rows that can bind are few, the cost of phases at scale otherwise.
 
 import * as arena from "../arena";
+import { Settings } from "./settings";
 import { ld, st, n, nPad, m, m0, mP, multiplyA, multiplyAT } from "./lp";
 import * as newton from "./newton";
+import { dot } from "./band";
+import { solve as newtonSolve } from "./newtonsolve";
 
-const PIVOT_DROP: f64 = 1e-14;
-const HUGE: f64 = 1e100;
-
-let theta: usize = 0;
-let sm: usize = 0;   // f64[mP·mP]: S, then its Cholesky factor (lower, row-major)
-let vy: usize = 0;   // f64[m]
-let vx: usize = 0;   // f64[nPad]
-let vm: usize = 0;   // f64[m]
-let vz: usize = 0;   // f64[m]
-let vw: usize = 0;   // f64[m]
-let rr: usize = 0;   // f64[mP]
-
-/** Σ a[k]·b[k], k < len, two lanes at a time. */
-@inline function dot(a: usize, b: usize, len: i32): f64 {
-  let acc = f64x2.splat(0);
-  let k = 0;
-  for (; k + 1 < len; k += 2) {
-    const o = <usize>k << 3;
-    acc = f64x2.add(acc, f64x2.mul(v128.load(a + o), v128.load(b + o)));
-  }
-  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-  if (k < len) s += load<f64>(a + (<usize>k << 3)) * load<f64>(b + (<usize>k << 3));
-  return s;
+/** The Schur complement's storage (static memory; the arrays from the arena, per LP). */
+@unmanaged class PhaseRowsWorkspace {
+  /** f64[nPad]: Θ, owned by the interior point. */
+  theta: usize = 0;
+  /** f64[mP·mP]: S, then its Cholesky factor (lower, row-major). */
+  sm: usize = 0;
+  /** Scratch: f64[m] (vy, vm, vz, vw), f64[nPad] (vx), f64[mP] (rr). */
+  vy: usize = 0;
+  vx: usize = 0;
+  vm: usize = 0;
+  vz: usize = 0;
+  vw: usize = 0;
+  rr: usize = 0;
 }
+
+const pw = changetype<PhaseRowsWorkspace>(memory.data(offsetof<PhaseRowsWorkspace>(), 16));
 
 export function init(thetaPtr: usize): void {
   newton.init(thetaPtr);
-  theta = thetaPtr;
+  pw.theta = thetaPtr;
   if (mP == 0) return;
-  sm = arena.allocF64(mP * mP);
-  vy = arena.allocF64(m);
-  vx = arena.allocF64(nPad);
-  vm = arena.allocF64(m);
-  vz = arena.allocF64(m);
-  vw = arena.allocF64(m);
-  rr = arena.allocF64(mP);
+  pw.sm = arena.allocF64(mP * mP);
+  pw.vy = arena.allocF64(m);
+  pw.vx = arena.allocF64(nPad);
+  pw.vm = arena.allocF64(m);
+  pw.vz = arena.allocF64(m);
+  pw.vw = arena.allocF64(m);
+  pw.rr = arena.allocF64(mP);
 }
 
 /** out = A Θ A' y (all m rows). */
 function normalProduct(y: usize, out: usize): void {
+  const theta = pw.theta;
+  const vx = pw.vx;
   multiplyAT(y, vx);
   for (let j = 0; j < n; j++) st(vx, j, ld(vx, j) * ld(theta, j));
   multiplyA(vx, out);
 }
 
 export function factor(): void {
+  const sm = pw.sm;
+  const vy = pw.vy;
+  const vm = pw.vm;
+  const vz = pw.vz;
+  const vw = pw.vw;
   newton.factor();
   if (mP == 0) return;
   for (let j = 0; j < mP; j++) {
     memory.fill(vy, 0, <usize>m << 3);
     st(vy, m0 + j, 1);
     normalProduct(vy, vm);          // column m0 + j of A Θ A'
-    newton.solve(vm, vz);           // M00⁻¹ M01 e_j in vz[0..m0)
+    newtonSolve(vm, vz);           // M00⁻¹ M01 e_j in vz[0..m0)
     memory.fill(vz + (<usize>m0 << 3), 0, <usize>mP << 3);
     normalProduct(vz, vw);          // M10 M00⁻¹ M01 e_j in vw[m0..m)
     for (let i = 0; i < mP; i++) st(sm, i * mP + j, ld(vm, m0 + i) - ld(vw, m0 + i));
@@ -78,18 +80,24 @@ export function factor(): void {
       const diag = s;
       s -= dot(sm + (<usize>(i * mP) << 3), sm + (<usize>(j * mP) << 3), j);
       if (j < i) st(sm, i * mP + j, s / ld(sm, j * mP + j));
-      else st(sm, i * mP + i, s > PIVOT_DROP * diag && s > 0 ? Math.sqrt(s) : HUGE);
+      else st(sm, i * mP + i, s > Settings.pivotDrop * diag && s > 0 ? Math.sqrt(s) : Settings.hugePivot);
     }
   }
 }
 
 /** dy = (A Θ A')⁻¹ r over all m rows, with the factors of the last `factor()`. */
 export function solve(r: usize, dy: usize): void {
+  const sm = pw.sm;
+  const vy = pw.vy;
+  const vm = pw.vm;
+  const vz = pw.vz;
+  const vw = pw.vw;
+  const rr = pw.rr;
   if (mP == 0) {
-    newton.solve(r, dy);
+    newtonSolve(r, dy);
     return;
   }
-  newton.solve(r, vz);                                   // w = M00⁻¹ r0
+  newtonSolve(r, vz);                                   // w = M00⁻¹ r0
   memory.fill(vz + (<usize>m0 << 3), 0, <usize>mP << 3);
   normalProduct(vz, vw);                                 // M10 w
   for (let i = 0; i < mP; i++) st(rr, i, ld(r, m0 + i) - ld(vw, m0 + i));
@@ -106,7 +114,7 @@ export function solve(r: usize, dy: usize): void {
   memory.fill(vy, 0, <usize>m0 << 3);
   for (let i = 0; i < mP; i++) st(vy, m0 + i, ld(rr, i));
   normalProduct(vy, vm);                                 // M01 dy1 in vm[0..m0)
-  newton.solve(vm, vw);                                  // M00⁻¹ M01 dy1
+  newtonSolve(vm, vw);                                  // M00⁻¹ M01 dy1
   for (let i = 0; i < m0; i++) st(dy, i, ld(vz, i) - ld(vw, i));
   for (let i = 0; i < mP; i++) st(dy, m0 + i, ld(rr, i));
 }

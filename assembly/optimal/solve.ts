@@ -12,83 +12,80 @@ import * as arena from "../arena";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
 import { IpmExit } from "./ipm";
-import { repair, repairPattern, hasMinCharge, better, augmentMinCharge, swapMinCharge } from "./schedule";
+import { repair, repairPattern, hasMinCharge } from "./schedule";
 import { Field } from "../layout";
-import { ptr, slots, windowStart, windowEnd, windowOffset, sessionValue, slotValue } from "../problem";
-import { ld, st, FEASIBILITY_TOL } from "./lp";
+import { ptr, slots, sessionValue, slotValue } from "../problem";
+import { ld } from "./lp";
+import { Settings, tolerance } from "./settings";
 import { earliestOnFace } from "./tiebreak";
+import { Budget } from "./budget";
+import { newCheckpoint, save, keepOrRestore, restore } from "./checkpoint";
+import { Pattern, resolveWithPattern } from "./pattern";
+import { augment, dive } from "./mincharge/search";
 
 @external("env", "performanceNow")
 declare function performanceNow(): f64;
 
-export const DEFAULT_MAX_ITERATIONS: i32 = 1000;
-export const DEFAULT_GAP_TOLERANCE: f64 = 1e-6;
-/** The loosest internal gap we stop at: keeps `optimal` (1e-4, spec §7) reachable after repair. */
-const LOOSEST_GAP: f64 = 1e-5;
 /**
- * Applied when the host sets no time limit: some valid inputs (hundreds of
- * sessions plugged in for most of a 2016-slot week) leave no structure to
- * exploit and would take minutes; past this the best iterate is returned.
+ * What the stages leave between `runOptimal` and `optimalStatus` (static
+ * memory: the host calls the two apart).
  */
-const GUARD_TIME_LIMIT_MS: f64 = 60_000;
-/** A repaired schedule worse than this is replaced by a baseline (never expected). */
-const VIOLATION_LIMIT: f64 = 1e-7;
+@unmanaged class StrategyState {
+  /** How the relaxation's solve (or its restart) ended: the status reports its limits. */
+  exit: IpmExit = IpmExit.Converged;
+  /** Iterations the last tie-break spent. */
+  tieIterations: i32 = 0;
+}
 
-let exit: IpmExit = IpmExit.Converged;
+const state = changetype<StrategyState>(memory.data(offsetof<StrategyState>(), 16));
 
 /** Solve the LP and leave a feasible schedule, Info.Bound and Info.Iterations. */
 export function runOptimal(): void {
   const started = performanceNow();
-  let maxIterations = setting(Setting.MaxIterations);
-  if (!(maxIterations >= 0)) maxIterations = <f64>DEFAULT_MAX_ITERATIONS;
-  let timeLimit = setting(Setting.TimeLimitMs);
-  if (!(timeLimit > 0)) timeLimit = GUARD_TIME_LIMIT_MS;
-  let gapTolerance = setting(Setting.GapTolerance);
-  if (!(gapTolerance > 0)) gapTolerance = DEFAULT_GAP_TOLERANCE;
-  gapTolerance = min(max(gapTolerance, 1e-12), LOOSEST_GAP);
 
   const mark = arena.mark();
   lp.build();
   ipm.init();
-  const limit = <i32>min(maxIterations, 1e6);
-  exit = ipm.run(limit, timeLimit, gapTolerance, ipm.PRIMAL_TOL, started, false);
-  repair(ipm.x);
+  const budget = Budget.fromHost(started);
+  const limit = budget.iterations;
+  state.exit = ipm.run(budget, false, Settings.mu0);
+  repair(ipm.solution.x);
   let restartBound: f64 = -Infinity;
   let restartIterations = 0;
-  if (exit == IpmExit.Stalled && ipm.iterations < limit) {
+  if (state.exit == IpmExit.Stalled && ipm.info.iterations < limit) {
     // Steps collapsing on a degenerate LP depend on the path: one restart
     // from a start 100× closer to the boundary, keeping the better schedule
     // and the better bound (both are valid).
-    restartBound = ipm.bound;
-    restartIterations = ipm.iterations;
-    keepBetterOf(limit - restartIterations, timeLimit, gapTolerance, started);
+    restartBound = ipm.info.bound;
+    restartIterations = ipm.info.iterations;
+    keepBetterOf(budget.limitedTo(limit - restartIterations));
   }
   const floors = hasMinCharge();
-  if (!floors) polish(limit, timeLimit, gapTolerance, started);
+  if (!floors) polish(budget);
   // The relaxation's bound: the re-solves below restrict the LP.
-  const bound = max(ipm.bound, restartBound);
-  let iterations = ipm.iterations + restartIterations;
-  if (exit == IpmExit.Converged && iterations < limit) {
+  const bound = max(ipm.info.bound, restartBound);
+  let iterations = ipm.info.iterations + restartIterations;
+  if (state.exit == IpmExit.Converged && iterations < limit) {
     if (floors) {
       const relaxed = arena.allocF64(lp.nPad);
-      memory.copy(relaxed, ipm.x, <usize>lp.nPad << 3);
-      iterations += resolveWithPattern(Pattern.MinCharge, limit - iterations, timeLimit, gapTolerance, started);
-      iterations += augment(limit - iterations, timeLimit, gapTolerance, started);
-      iterations += dive(relaxed, bound, limit - iterations, timeLimit, gapTolerance, started);
+      memory.copy(relaxed, ipm.solution.x, <usize>lp.nPad << 3);
+      iterations += resolveWithPattern(Pattern.MinCharge, budget.limitedTo(limit - iterations));
+      iterations += augment(budget.limitedTo(limit - iterations));
+      iterations += dive(relaxed, bound, budget.limitedTo(limit - iterations));
     } else {
       evaluate();
-      if (!qualifies(bound)) iterations += resolveWithPattern(Pattern.Sign, limit - iterations, timeLimit, gapTolerance, started);
+      if (!qualifies(bound)) iterations += resolveWithPattern(Pattern.Sign, budget.limitedTo(limit - iterations));
     }
   }
   let tie = TieBreak.Off;
   if (setting(Setting.TieBreak) > 0) {
     tie = TieBreak.Skipped;
-    if (exit == IpmExit.Converged && iterations < limit) {
+    if (state.exit == IpmExit.Converged && iterations < limit) {
       // Stage 2 is one more solve of the same size: a budget of its own, so
       // that a face it cannot settle on costs bounded time, not the rest of the limit.
-      const budget = min(limit - iterations, max(TIE_BREAK_MIN_ITERATIONS, TIE_BREAK_ITERATION_SHARE * iterations));
-      tie = floors ? tieBreakPatterned(budget, timeLimit, gapTolerance, started) : tieBreak(bound, budget, timeLimit, gapTolerance, started);
-      iterations += tieIterations;
+      const stage2 = budget.limitedTo(min(limit - iterations, max(Settings.tieBreakMinIterations, Settings.tieBreakIterationShare * iterations)));
+      tie = floors ? tieBreakPatterned(stage2) : tieBreak(bound, stage2);
+      iterations += state.tieIterations;
     }
   }
   setInfo(Info.TieBreak, <f64>tie);
@@ -101,93 +98,34 @@ export function runOptimal(): void {
 }
 
 /** Re-run the interior point from a start with μ0 = 0.01; the better schedule stays. */
-function keepBetterOf(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): void {
+function keepBetterOf(budget: Budget): void {
   const saved = newCheckpoint();
   evaluate();
   save(saved);
-  exit = ipm.run(iterations, timeLimit, gapTolerance, ipm.PRIMAL_TOL, started, false, 0.01);
-  repair(ipm.x);
+  state.exit = ipm.run(budget, false, Settings.restartMu0);
+  repair(ipm.solution.x);
   evaluate();
   keepOrRestore(saved);
 }
 
-/** A schedule put aside (power and curtailment) with the cost and overflow evaluate() gave it. */
-@unmanaged class Checkpoint {
-  power: usize = 0;
-  curtail: usize = 0;
-  cost: f64 = 0;
-  overflow: f64 = 0;
-}
-
-/** Room for one checkpoint, from the arena (no managed allocation). */
-function newCheckpoint(): Checkpoint {
-  const c = changetype<Checkpoint>(arena.alloc(offsetof<Checkpoint>()));
-  c.power = arena.allocF64(lp.W + 1);
-  c.curtail = arena.allocF64(lp.T + 1);
-  return c;
-}
-
-/** Put the current schedule aside; evaluate() must have run on it. */
-function save(c: Checkpoint): void {
-  memory.copy(c.power, ptr(Field.Power), <usize>lp.W << 3);
-  memory.copy(c.curtail, ptr(Field.Curtailment), <usize>lp.T << 3);
-  c.cost = info(Info.TotalCost);
-  c.overflow = info(Info.Overflow);
-}
-
-/**
- * After evaluate() on a new schedule: keep it when it breaks no limit and is
- * better than the saved one (less overflow, then lower cost); otherwise put
- * the saved one back. Returns whether the new schedule was kept.
- */
-function keepOrRestore(c: Checkpoint): bool {
-  if (info(Info.MaxViolation) <= VIOLATION_LIMIT && better(info(Info.Overflow), info(Info.TotalCost), c.overflow, c.cost)) return true;
-  memory.copy(ptr(Field.Power), c.power, <usize>lp.W << 3);
-  memory.copy(ptr(Field.Curtailment), c.curtail, <usize>lp.T << 3);
-  return false;
-}
-
-/** Put the saved schedule back (and its info: evaluate() again). */
-function restore(c: Checkpoint): void {
-  memory.copy(ptr(Field.Power), c.power, <usize>lp.W << 3);
-  memory.copy(ptr(Field.Curtailment), c.curtail, <usize>lp.T << 3);
-  evaluate();
-}
-
-/** Spec §7's tolerance on a total. */
-@inline function tolerance(total: f64): f64 {
-  return max(1e-4 * Math.abs(total), 1e-3);
-}
-
-/**
- * Share of the room under the tolerance that the tie-break's face may take
- * by its own bound; the rest is left for the primal residual and the
- * repair, which the acceptance check measures.
- */
-const FACE_ROOM_SHARE: f64 = 0.5;
-/** Stage 2's iteration budget: this many times stage 1's, and at least TIE_BREAK_MIN_ITERATIONS. */
-const TIE_BREAK_ITERATION_SHARE: i32 = 2;
-const TIE_BREAK_MIN_ITERATIONS: i32 = 40;
-/** Iterations the last tie-break spent. */
-let tieIterations = 0;
 
 /**
  * Spec §10 on a converged relaxation: stage 2 over the optimal face of the
  * LP the last solve left (tiebreak.ts), kept only when the schedule still
  * qualifies against stage 1's bound, which stays the certificate.
  */
-function tieBreak(bound: f64, iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): TieBreak {
-  tieIterations = 0;
+function tieBreak(bound: f64, budget: Budget): TieBreak {
+  state.tieIterations = 0;
   evaluate();
-  if (ipm.lastExit != IpmExit.Converged || !qualifies(bound)) return TieBreak.Skipped;
+  if (ipm.info.exit != IpmExit.Converged || !qualifies(bound)) return TieBreak.Skipped;
   const total = info(Info.TotalCost);
-  const room = FACE_ROOM_SHARE * (0.5 * tolerance(total) - max(0, total - bound));
+  const room = Settings.faceRoomShare * (Settings.qualifyShare * tolerance(total) - max(0, total - bound));
   const saved = newCheckpoint();
   save(saved);
-  const stage2 = earliestOnFace(room, iterations, timeLimit, gapTolerance, started);
+  const stage2 = earliestOnFace(room, budget);
   if (stage2 < 0) return TieBreak.Skipped;
-  tieIterations = ipm.iterations;
-  repair(ipm.x);
+  state.tieIterations = ipm.info.iterations;
+  repair(ipm.solution.x);
   evaluate();
   if (qualifies(bound)) return TieBreak.Applied;
   restore(saved);
@@ -201,30 +139,27 @@ function tieBreak(bound: f64, iterations: i32, timeLimit: f64, gapTolerance: f64
  * that face, and its schedule is kept when it costs no more than a quarter
  * of the tolerance over the schedule it replaces.
  */
-function tieBreakPatterned(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): TieBreak {
-  tieIterations = resolveWithPattern(Pattern.MinCharge, iterations, timeLimit, gapTolerance, started);
+function tieBreakPatterned(budget: Budget): TieBreak {
+  const iterations = budget.iterations;
+  state.tieIterations = resolveWithPattern(Pattern.MinCharge, budget);
   evaluate();
-  if (ipm.lastExit != IpmExit.Converged || tieIterations >= iterations) return TieBreak.Skipped;
-  if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT) || overrun()) return TieBreak.Skipped;
+  if (ipm.info.exit != IpmExit.Converged || state.tieIterations >= iterations) return TieBreak.Skipped;
+  if (!(info(Info.MaxViolation) <= Settings.violationLimit) || overrun()) return TieBreak.Skipped;
   const total = info(Info.TotalCost);
-  const allowed = 0.25 * tolerance(total);
-  const room = FACE_ROOM_SHARE * (allowed - max(0, total - ipm.bound));
+  const allowed = Settings.patternedTieShare * tolerance(total);
+  const room = Settings.faceRoomShare * (allowed - max(0, total - ipm.info.bound));
   if (!(room > 0)) return TieBreak.Skipped;
   const saved = newCheckpoint();
   save(saved);
-  const stage2 = earliestOnFace(room, iterations - tieIterations, timeLimit, gapTolerance, started);
+  const stage2 = earliestOnFace(room, budget.limitedTo(iterations - state.tieIterations));
   if (stage2 < 0) return TieBreak.Skipped;
-  tieIterations += ipm.iterations;
-  repairPattern(ipm.x);
+  state.tieIterations += ipm.info.iterations;
+  repairPattern(ipm.solution.x);
   evaluate();
-  if (info(Info.MaxViolation) <= VIOLATION_LIMIT && !overrun() && info(Info.TotalCost) <= total + allowed) return TieBreak.Applied;
+  if (info(Info.MaxViolation) <= Settings.violationLimit && !overrun() && info(Info.TotalCost) <= total + allowed) return TieBreak.Applied;
   restore(saved);
   return TieBreak.Rejected;
 }
-
-/** Tighter tolerances tried, each 100× the last, when a converged solve does not qualify. */
-const POLISH_ROUNDS = 2;
-const POLISH_FACTOR: f64 = 0.01;
 
 /**
  * After evaluate(): the total is within half spec §7's tolerance of the
@@ -233,7 +168,7 @@ const POLISH_FACTOR: f64 = 0.01;
  */
 function qualifies(bound: f64): bool {
   const total = info(Info.TotalCost);
-  return info(Info.MaxViolation) <= VIOLATION_LIMIT && !overrun() && total - bound <= 0.5 * max(1e-4 * Math.abs(total), 1e-3);
+  return info(Info.MaxViolation) <= Settings.violationLimit && !overrun() && total - bound <= Settings.qualifyShare * tolerance(total);
 }
 
 /**
@@ -243,235 +178,25 @@ function qualifies(bound: f64): bool {
  * from the same iterate with tolerances 100× tighter, repair again, and keep
  * the better schedule.
  */
-function polish(limit: i32, timeLimit: f64, gapTolerance: f64, started: f64): void {
+function polish(budget: Budget): void {
+  const limit = budget.iterations;
   const saved = newCheckpoint();
-  let gapTol = gapTolerance;
-  let primalTol = ipm.PRIMAL_TOL;
-  for (let round = 0; round < POLISH_ROUNDS; round++) {
+  let gapTol = budget.gapTolerance;
+  let primalTol = budget.primalTol;
+  for (let round = 0; round < Settings.polishRounds; round++) {
     evaluate();
-    if (qualifies(ipm.bound)) return;
-    if (exit != IpmExit.Converged || ipm.iterations >= limit) return;
+    if (qualifies(ipm.info.bound)) return;
+    if (state.exit != IpmExit.Converged || ipm.info.iterations >= limit) return;
     save(saved);
-    gapTol = max(gapTol * POLISH_FACTOR, 1e-12);
-    primalTol *= POLISH_FACTOR;
-    const polished = ipm.run(limit, timeLimit, gapTol, primalTol, started, true);
-    repair(ipm.x);
+    gapTol = max(gapTol * Settings.polishFactor, Settings.tightestGap);
+    primalTol *= Settings.polishFactor;
+    const polished = ipm.run(budget.tightened(gapTol, primalTol), true, Settings.mu0);
+    repair(ipm.solution.x);
     evaluate();
     keepOrRestore(saved);
     // The first solve converged: a limit or a stall here only ends the polishing.
     if (polished != IpmExit.Converged) return;
   }
-}
-
-/** Which on/off pattern `resolveWithPattern` fixes. */
-const enum Pattern {
-  /** Floored sessions: charging slots at ≥ minChargeKw, the others at 0. */
-  MinCharge = 0,
-  /** Every session: only the direction of its signed power, charge or discharge. */
-  Sign = 1,
-}
-
-/**
- * Keep an on/off pattern of the current schedule and re-solve the LP inside
- * it; the schedule is a point of that LP, so the result is feasible and its
- * optimum no worse up to the solver's tolerance; the better of the two
- * schedules is kept. Returns iterations.
- *
- * MinCharge is the second stage of the minChargeKw rounding. Sign is for a
- * relaxation that charges and discharges at once where the signed model
- * cannot follow (a battery with no room burning power off through its
- * losses, which netting undoes and the surplus goes to a costly export):
- * with one direction per slot, netting loses nothing and the LP moves the
- * surplus elsewhere; its optimum reaches the bound whenever a signed
- * schedule with that pattern does.
- */
-function resolveWithPattern(pattern: Pattern, iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): i32 {
-  const power = ptr(Field.Power);
-  const saved = newCheckpoint();
-  evaluate();
-  save(saved);
-  const x = ipm.x;
-  for (let v = 0; v < lp.V; v++) {
-    const minC = sessionValue(Field.MinCharge, v);
-    if (pattern == Pattern.MinCharge && minC <= 0) continue;
-    const off = windowOffset(v);
-    const w = windowEnd(v) - windowStart(v);
-    const etaC = sessionValue(Field.ChargeEfficiency, v);
-    const etaD = sessionValue(Field.DischargeEfficiency, v);
-    const xd = lp.dischargeOf(x, v);
-    for (let i = 0; i < w; i++) {
-      const j = off + i;
-      const d = lp.dCol(v, i);
-      const p = ld(power, j);
-      if (pattern == Pattern.MinCharge) {
-        // Every bound is written: `augment` re-patterns an LP already patterned.
-        if (p > 0) {
-          st(lp.lo, lp.oC + j, minC);
-          st(lp.up, lp.oC + j, sessionValue(Field.MaxCharge, v));
-          if (d >= 0) st(lp.up, d, 0);
-        } else {
-          st(lp.lo, lp.oC + j, 0);
-          st(lp.up, lp.oC + j, 0);
-          if (d >= 0) st(lp.up, d, sessionValue(Field.MaxDischarge, v));
-        }
-      } else if (d >= 0) {
-        // An idle slot keeps the direction that moved more energy in the
-        // relaxation (a session that cannot discharge has one direction).
-        const charging = p > 0 || (p == 0 && etaC * ld(x, lp.oC + j) >= ld(xd, i) / etaD);
-        st(lp.up, charging ? d : lp.oC + j, 0);
-      }
-    }
-  }
-  ipm.run(iterations, timeLimit, gapTolerance, ipm.PRIMAL_TOL, started, false);
-  if (pattern == Pattern.MinCharge) repairPattern(ipm.x);
-  else repair(ipm.x);
-  evaluate();
-  keepOrRestore(saved);
-  return ipm.iterations;
-}
-
-/** LP re-solves `dive` may spend before rounding. */
-const DIVE_ROUNDS = 3;
-/**
- * A dive round that lifts the LP's bound more than this (relative to the
- * relaxation's) is undone and ends the dive: it switched off energy the
- * rest of the schedule cannot make up. (The later stages may switch slots
- * back on, so the bound of a dived LP limits nothing: a measured cut-off.)
- */
-const DIVE_SLACK: f64 = 0.05;
-
-/**
- * minChargeKw rounding, second path: a dive from the relaxation. The
- * relaxation spreads energy thinly (below the floors) over many sessions
- * and slots, and rounding it all at once can waste the room of a binding
- * circuit. So, round by round, slots the LP charges at or above the floor
- * are fixed on, the weakest fractional ones (below 1/4, then 1/2, then 3/4
- * of the floor) are switched off, and the LP is solved again, moving their
- * energy into the slots and sessions that stay on. Fixing only narrows
- * boxes around a point the last solution nearly meets, so each LP stays
- * feasible. A round that costs too much (`DIVE_SLACK`) is undone and ends
- * the dive; the last dived solution then goes through the same stages as
- * the relaxation's (greedy rounding, pattern re-solve, augment rounds) and
- * the better of the two schedules stays. Returns iterations.
- */
-function dive(relaxed: usize, bound: f64, iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): i32 {
-  const first = newCheckpoint();
-  evaluate();
-  save(first);
-  const x = ipm.x;
-  const previous = arena.allocF64(lp.nPad);
-  memory.copy(x, relaxed, <usize>lp.nPad << 3);
-  unpattern();
-  let used = 0;
-  let dived = false;
-  for (let round = 0; round < DIVE_ROUNDS && used < iterations; round++) {
-    const share = 0.25 * <f64>(round + 1);
-    let changed = 0;
-    let open = 0;
-    for (let v = 0; v < lp.V; v++) {
-      const minC = sessionValue(Field.MinCharge, v);
-      if (minC <= 0) continue;
-      const off = windowOffset(v);
-      const xd = lp.dischargeOf(x, v);
-      for (let i = 0; i < windowEnd(v) - windowStart(v); i++) {
-        const c = lp.oC + off + i;
-        // Decided already: on (lo = floor) or off (up = 0).
-        if (ld(lp.lo, c) > 0 || !(ld(lp.up, c) > 0)) continue;
-        const p = ld(x, c) - ld(xd, i);
-        if (p >= minC * (1 - 1e-9)) {
-          st(lp.lo, c, minC);
-          const d = lp.dCol(v, i);
-          if (d >= 0) st(lp.up, d, 0);
-          changed++;
-        } else if (p <= share * minC) {
-          st(lp.up, c, 0);
-          changed++;
-        } else {
-          open++;
-        }
-      }
-    }
-    if (changed > 0) {
-      memory.copy(previous, x, <usize>lp.nPad << 3);
-      const exit = ipm.run(iterations - used, timeLimit, gapTolerance, ipm.PRIMAL_TOL, started, false);
-      used += ipm.iterations;
-      if (exit != IpmExit.Converged || !(ipm.bound - bound <= DIVE_SLACK * max(1, Math.abs(bound)))) {
-        memory.copy(x, previous, <usize>lp.nPad << 3);
-        break;
-      }
-      dived = true;
-    }
-    if (open == 0) break;
-  }
-  if (dived && used < iterations) {
-    repair(x);
-    used += resolveWithPattern(Pattern.MinCharge, iterations - used, timeLimit, gapTolerance, started);
-    used += augment(iterations - used, timeLimit, gapTolerance, started);
-  }
-  evaluate();
-  keepOrRestore(first);
-  return used;
-}
-
-/** The relaxation's boxes back on every floored session's charge and discharge columns. */
-function unpattern(): void {
-  for (let v = 0; v < lp.V; v++) {
-    if (!(sessionValue(Field.MinCharge, v) > 0)) continue;
-    const off = windowOffset(v);
-    for (let i = 0; i < windowEnd(v) - windowStart(v); i++) {
-      st(lp.lo, lp.oC + off + i, 0);
-      st(lp.up, lp.oC + off + i, sessionValue(Field.MaxCharge, v));
-      const d = lp.dCol(v, i);
-      if (d >= 0) st(lp.up, d, sessionValue(Field.MaxDischarge, v));
-    }
-  }
-}
-
-/** Rounds of `swapMinCharge` after the augment rounds: each costs one pattern re-solve. */
-const SWAP_ROUNDS = 3;
-
-/** Rounds of `augment`: each costs one pattern re-solve. */
-const AUGMENT_ROUNDS = 3;
-
-/**
- * The relaxation spreads sub-floor power over many sessions under a binding
- * limit; the rounding's blocks then leave energy short at ~1000/kWh. Switch
- * on blocks for the short sessions, taking room others hold above their
- * floors (then, when that does not pay, only free room), re-solve in the
- * new pattern and keep it when better. Returns iterations.
- */
-function augment(iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): i32 {
-  const saved = newCheckpoint();
-  let used = 0;
-  let claim = true;
-  for (let round = 0; round < AUGMENT_ROUNDS && used < iterations; round++) {
-    evaluate();
-    if (!(info(Info.ShortfallCost) > 0)) break;
-    save(saved);
-    if (!augmentMinCharge(claim)) {
-      if (!claim) break;
-      claim = false;
-      continue;
-    }
-    used += resolveWithPattern(Pattern.MinCharge, iterations - used, timeLimit, gapTolerance, started);
-    evaluate();
-    if (!keepOrRestore(saved)) {
-      // Claims that did not pay: try the room that is free.
-      if (!claim) break;
-      claim = false;
-    }
-  }
-  // Room held whole by other sessions' blocks: swap blocks, while it pays.
-  for (let round = 0; round < SWAP_ROUNDS && used < iterations; round++) {
-    evaluate();
-    if (!(info(Info.ShortfallCost) > 0)) break;
-    save(saved);
-    if (!swapMinCharge()) break;
-    used += resolveWithPattern(Pattern.MinCharge, iterations - used, timeLimit, gapTolerance, started);
-    evaluate();
-    if (!keepOrRestore(saved)) break;
-  }
-  return used;
 }
 
 /** Spec §7: any session with a minChargeKw floor makes the status `feasible`, even one never available. */
@@ -487,13 +212,13 @@ function anyMinCharge(): bool {
  */
 function overrun(): bool {
   const net = ptr(Field.NetImport);
-  for (let t = 0; t < slots; t++) if (ld(net, t) > slotValue(Field.ImportLimit, t) + FEASIBILITY_TOL) return true;
+  for (let t = 0; t < slots; t++) if (ld(net, t) > slotValue(Field.ImportLimit, t) + Settings.feasibilityTol) return true;
   return false;
 }
 
 /** After evaluate(): the status of spec §7, from the recomputed total and the bound. */
 export function optimalStatus(): SolveStatus {
-  if (!(info(Info.MaxViolation) <= VIOLATION_LIMIT)) {
+  if (!(info(Info.MaxViolation) <= Settings.violationLimit)) {
     // Safety net: a baseline is feasible by construction.
     runBaseline(StrategyId.Edf);
     evaluate();
@@ -509,9 +234,9 @@ export function optimalStatus(): SolveStatus {
   }
   const total = info(Info.TotalCost);
   const bound = info(Info.Bound);
-  const proven = total - bound <= max(1e-4 * Math.abs(total), 1e-3);
+  const proven = total - bound <= tolerance(total);
   if (proven && !anyMinCharge()) return SolveStatus.Optimal;
-  if (exit == IpmExit.IterationLimit) return SolveStatus.IterationLimit;
-  if (exit == IpmExit.TimeLimit) return SolveStatus.TimeLimit;
+  if (state.exit == IpmExit.IterationLimit) return SolveStatus.IterationLimit;
+  if (state.exit == IpmExit.TimeLimit) return SolveStatus.TimeLimit;
   return SolveStatus.Feasible;
 }

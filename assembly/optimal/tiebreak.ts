@@ -16,7 +16,7 @@
 //   c'x − bound ≤ Σ_{j∈F} |r_j|·(up_j − lo_j)      (for Ax = b).
 // Columns are fixed largest |r_j|·(up_j − lo_j) first until what stays free
 // fits in the room the caller grants; only columns the first stage left at
-// that end (within FIX_DISTANCE of their box) can be fixed, since fixing any
+// that end (within Settings.fixDistance of their box) can be fixed, since fixing any
 // other would cut the first stage's own schedule out; those count against
 // the room. The primal residual and the repair can still move the cost, so
 // the caller evaluates stage 2's schedule and keeps it only if it meets the
@@ -37,7 +37,7 @@
 // Ties among cars. Where a limit makes cars compete for a slot, moving
 // energy between them leaves Σ_t E_t unchanged; among those schedules the
 // car that leaves first gets it (an EDF order): each car's weights are
-// scaled by 1 + URGENCY·(T − end_v)/T², less than 1 + 1/T, so that no
+// scaled by 1 + Settings.tieUrgency·(T − end_v)/T², less than 1 + 1/T, so that no
 // schedule delivers later to serve a car earlier ((T−t−1)(1 + 1/T) ≤ T − t):
 // earliness comes first, urgency only orders its ties. Measured on the same
 // weeks: 80.4 % → 81.6 % (2019-03-18, 20 kW), and optimal+forecast 92.5 % →
@@ -46,15 +46,13 @@
 // against 67.1 %; that mixed urgency with the bias above.)
 
 import * as arena from "../arena";
+import { Settings } from "./settings";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
+import { Budget } from "./budget";
 import { ld, st, ldi, sti } from "./lp";
 import { isStorage, windowOffset, windowStart, windowEnd } from "../problem";
 
-/** How far (share of its box) a column may sit from the end it is fixed at. */
-const FIX_DISTANCE: f64 = 1e-5;
-/** A surplus (energy past the target) below this (kWh) is held at zero: charging past the target is not "earlier". */
-const SURPLUS_DUST: f64 = 1e-6;
 /** Buckets of |r_j|·(up_j − lo_j) by powers of two, from 2^BUCKET_MIN up. */
 const BUCKETS = 160;
 const BUCKET_MIN = -120;
@@ -62,19 +60,15 @@ const BUCKET_MIN = -120;
 /** Column classes of `restrictToFace` besides a bucket index (≥ 0). */
 const FREE: i32 = -1;
 const AWAY: i32 = -2;
-/** Boxes narrower than this are fixed (as ipm.ts treats them). */
-const FIXED: f64 = 1e-9;
-/** How strongly ties among cars go to the earliest departure (see the top of the file; below 1 keeps earliness first). */
-const URGENCY: f64 = 0.5;
 
 /**
- * Stage 2 over the face of the LP whose iterate ipm.x, ipm.y the last
+ * Stage 2 over the face of the LP whose iterate ipm.solution.x, ipm.solution.y the last
  * ipm.run left (same lp.lo/up), within `room` (model cost units) of its
- * bound. Leaves stage 2's iterate in ipm.x and the LP as it found it.
+ * bound. Leaves stage 2's iterate in ipm.solution.x and the LP as it found it.
  * Returns how the interior point ended, or −1 when the face does not fit
  * in the room (nothing was solved).
  */
-export function earliestOnFace(room: f64, iterations: i32, timeLimit: f64, gapTolerance: f64, started: f64): i32 {
+export function earliestOnFace(room: f64, budget: Budget): i32 {
   const mark = arena.mark();
   const N = lp.nPad;
   const lo0 = arena.allocF64(N);
@@ -89,7 +83,7 @@ export function earliestOnFace(room: f64, iterations: i32, timeLimit: f64, gapTo
   if (restrictToFace(room / scale)) {
     setEarliestObjective();
     lp.setObjectiveScale(1, 0);
-    result = <i32>ipm.run(iterations, timeLimit, gapTolerance, ipm.PRIMAL_TOL, started, false);
+    result = <i32>ipm.run(budget, false, Settings.mu0);
     lp.setObjectiveScale(scale, offset);
   }
   memory.copy(lp.lo, lo0, <usize>N << 3);
@@ -107,9 +101,9 @@ export function earliestOnFace(room: f64, iterations: i32, timeLimit: f64, gapTo
 /** Fix lp.lo/up to the face (see the top of the file); false when it does not fit in `room` (scaled units). */
 function restrictToFace(room: f64): bool {
   const n = lp.n;
-  const x = ipm.x;
+  const x = ipm.solution.x;
   const r = arena.allocF64(lp.nPad);
-  lp.multiplyAT(ipm.y, r);
+  lp.multiplyAT(ipm.solution.y, r);
   for (let j = 0; j < n; j++) st(r, j, ld(lp.cost, j) - ld(r, j));
   // Each column's class: its bucket when it can be fixed, FREE when it costs
   // nothing to leave free (fixed already, or r_j = 0), AWAY when stage 1
@@ -124,8 +118,8 @@ function restrictToFace(room: f64): bool {
     const range = u - l;
     const rj = ld(r, j);
     const a = Math.abs(rj) * range;
-    if (!(range > FIXED) || !(a > 0)) continue;
-    if (Math.abs(ld(x, j) - (rj > 0 ? l : u)) <= FIX_DISTANCE * range) {
+    if (!(range > Settings.fixedWidth) || !(a > 0)) continue;
+    if (Math.abs(ld(x, j) - (rj > 0 ? l : u)) <= Settings.fixDistance * range) {
       const k = bucketOf(a);
       sti(cls, j, k);
       st(sums, k, ld(sums, k) + a);
@@ -150,14 +144,14 @@ function restrictToFace(room: f64): bool {
   }
   for (let v = 0; v < lp.V; v++) {
     const s = lp.oSig + v;
-    if (ld(lp.up, s) > ld(lp.lo, s) && ld(x, s) - ld(lp.lo, s) <= SURPLUS_DUST) st(lp.up, s, ld(lp.lo, s));
+    if (ld(lp.up, s) > ld(lp.lo, s) && ld(x, s) - ld(lp.lo, s) <= Settings.surplusDust) st(lp.up, s, ld(lp.lo, s));
   }
   return true;
 }
 
 /**
  * Stage 2's costs (minimised): −u_v on every EV energy column of car v and
- * −u_v·(1 + T − end_v) on its last one, with u_v = 1 + URGENCY·(T − end_v)/T²
+ * −u_v·(1 + T − end_v) on its last one, with u_v = 1 + tieUrgency·(T − end_v)/T²
  * (see the top of the file); zero elsewhere. A site battery (spec §12) has
  * no "earlier" to reach: weighed like a car it would be filled early at the
  * cars' expense wherever a limit makes them compete, so its energy is free
@@ -174,7 +168,7 @@ function setEarliestObjective(): void {
     const w = end - windowStart(v);
     if (w <= 0) continue;
     const after = T - <f64>end;
-    const u = 1 + (URGENCY * after) / (T * T);
+    const u = 1 + (Settings.tieUrgency * after) / (T * T);
     for (let i = 0; i < w; i++) st(lp.cost, lp.oE + off + i, -u);
     st(lp.cost, lp.oE + off + w - 1, -u * (1 + after));
   }

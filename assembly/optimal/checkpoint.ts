@@ -1,0 +1,53 @@
+// Checkpoints: a schedule put aside while a stage tries another, and put
+// back unless the new one is better by spec §5's order.
+
+import { Field, Info } from "../layout";
+import { ptr, info } from "../problem";
+import { evaluate } from "../evaluate";
+import * as arena from "../arena";
+import * as lp from "./lp";
+import { better } from "./repair";
+import { Settings } from "./settings";
+
+/** A schedule put aside (power and curtailment) with the cost and overflow evaluate() gave it. */
+@unmanaged export class Checkpoint {
+  power: usize = 0;
+  curtail: usize = 0;
+  cost: f64 = 0;
+  overflow: f64 = 0;
+}
+
+/** Room for one checkpoint, from the arena (no managed allocation). */
+export function newCheckpoint(): Checkpoint {
+  const c = changetype<Checkpoint>(arena.alloc(offsetof<Checkpoint>()));
+  c.power = arena.allocF64(lp.W + 1);
+  c.curtail = arena.allocF64(lp.T + 1);
+  return c;
+}
+
+/** Put the current schedule aside; evaluate() must have run on it. */
+export function save(c: Checkpoint): void {
+  memory.copy(c.power, ptr(Field.Power), <usize>lp.W << 3);
+  memory.copy(c.curtail, ptr(Field.Curtailment), <usize>lp.T << 3);
+  c.cost = info(Info.TotalCost);
+  c.overflow = info(Info.Overflow);
+}
+
+/**
+ * After evaluate() on a new schedule: keep it when it breaks no limit and is
+ * better than the saved one (less overflow, then lower cost); otherwise put
+ * the saved one back. Returns whether the new schedule was kept.
+ */
+export function keepOrRestore(c: Checkpoint): bool {
+  if (info(Info.MaxViolation) <= Settings.violationLimit && better(info(Info.Overflow), info(Info.TotalCost), c.overflow, c.cost)) return true;
+  memory.copy(ptr(Field.Power), c.power, <usize>lp.W << 3);
+  memory.copy(ptr(Field.Curtailment), c.curtail, <usize>lp.T << 3);
+  return false;
+}
+
+/** Put the saved schedule back (and its info: evaluate() again). */
+export function restore(c: Checkpoint): void {
+  memory.copy(ptr(Field.Power), c.power, <usize>lp.W << 3);
+  memory.copy(ptr(Field.Curtailment), c.curtail, <usize>lp.T << 3);
+  evaluate();
+}

@@ -1,0 +1,151 @@
+// minChargeKw rounding, the stages that re-solve the LP (after the
+// relaxation's first rounding, stage one, in repair): stage two (the
+// pattern re-solve), stages three and four (`augment`: claim/augment and
+// swap rounds) and the second path, the dive. Every stage is a pattern
+// re-solve kept only when better (checkpoint.ts); they share the budget.
+
+import { Field, Info } from "../../layout";
+import { info, windowStart, windowEnd, windowOffset, sessionValue } from "../../problem";
+import { evaluate } from "../../evaluate";
+import * as arena from "../../arena";
+import * as lp from "../lp";
+import * as ipm from "../ipm";
+import { IpmExit } from "../ipm";
+import { ld, st } from "../lp";
+import { repair } from "../schedule";
+import { Settings } from "../settings";
+import { Budget } from "../budget";
+import { newCheckpoint, save, keepOrRestore } from "../checkpoint";
+import { Pattern, resolveWithPattern } from "../pattern";
+import { Rounding, augmentMinCharge } from "./round";
+import { swapMinCharge } from "./swap";
+
+/**
+ * minChargeKw rounding, second path: a dive from the relaxation. The
+ * relaxation spreads energy thinly (below the floors) over many sessions
+ * and slots, and rounding it all at once can waste the room of a binding
+ * circuit. So, round by round, slots the LP charges at or above the floor
+ * are fixed on, the weakest fractional ones (below 1/4, then 1/2, then 3/4
+ * of the floor) are switched off, and the LP is solved again, moving their
+ * energy into the slots and sessions that stay on. Fixing only narrows
+ * boxes around a point the last solution nearly meets, so each LP stays
+ * feasible. A round that costs too much (`Settings.diveSlack`) is undone and ends
+ * the dive; the last dived solution then goes through the same stages as
+ * the relaxation's (greedy rounding, pattern re-solve, augment rounds) and
+ * the better of the two schedules stays. Returns iterations.
+ */
+export function dive(relaxed: usize, bound: f64, budget: Budget): i32 {
+  const iterations = budget.iterations;
+  const first = newCheckpoint();
+  evaluate();
+  save(first);
+  const x = ipm.solution.x;
+  const previous = arena.allocF64(lp.nPad);
+  memory.copy(x, relaxed, <usize>lp.nPad << 3);
+  unpattern();
+  let used = 0;
+  let dived = false;
+  for (let round = 0; round < Settings.diveRounds && used < iterations; round++) {
+    const share = Settings.diveShareStep * <f64>(round + 1);
+    let changed = 0;
+    let open = 0;
+    for (let v = 0; v < lp.V; v++) {
+      const minC = sessionValue(Field.MinCharge, v);
+      if (minC <= 0) continue;
+      const off = windowOffset(v);
+      const xd = lp.dischargeOf(x, v);
+      for (let i = 0; i < windowEnd(v) - windowStart(v); i++) {
+        const c = lp.oC + off + i;
+        // Decided already: on (lo = floor) or off (up = 0).
+        if (ld(lp.lo, c) > 0 || !(ld(lp.up, c) > 0)) continue;
+        const p = ld(x, c) - ld(xd, i);
+        if (p >= minC * Settings.onFloorShare) {
+          st(lp.lo, c, minC);
+          const d = lp.dCol(v, i);
+          if (d >= 0) st(lp.up, d, 0);
+          changed++;
+        } else if (p <= share * minC) {
+          st(lp.up, c, 0);
+          changed++;
+        } else {
+          open++;
+        }
+      }
+    }
+    if (changed > 0) {
+      memory.copy(previous, x, <usize>lp.nPad << 3);
+      const exit = ipm.run(budget.limitedTo(iterations - used), false, Settings.mu0);
+      used += ipm.info.iterations;
+      if (exit != IpmExit.Converged || !(ipm.info.bound - bound <= Settings.diveSlack * max(1, Math.abs(bound)))) {
+        memory.copy(x, previous, <usize>lp.nPad << 3);
+        break;
+      }
+      dived = true;
+    }
+    if (open == 0) break;
+  }
+  if (dived && used < iterations) {
+    repair(x);
+    used += resolveWithPattern(Pattern.MinCharge, budget.limitedTo(iterations - used));
+    used += augment(budget.limitedTo(iterations - used));
+  }
+  evaluate();
+  keepOrRestore(first);
+  return used;
+}
+
+/** The relaxation's boxes back on every floored session's charge and discharge columns. */
+function unpattern(): void {
+  for (let v = 0; v < lp.V; v++) {
+    if (!(sessionValue(Field.MinCharge, v) > 0)) continue;
+    const off = windowOffset(v);
+    for (let i = 0; i < windowEnd(v) - windowStart(v); i++) {
+      st(lp.lo, lp.oC + off + i, 0);
+      st(lp.up, lp.oC + off + i, sessionValue(Field.MaxCharge, v));
+      const d = lp.dCol(v, i);
+      if (d >= 0) st(lp.up, d, sessionValue(Field.MaxDischarge, v));
+    }
+  }
+}
+
+/**
+ * The relaxation spreads sub-floor power over many sessions under a binding
+ * limit; the rounding's blocks then leave energy short at ~1000/kWh. Switch
+ * on blocks for the short sessions, taking room others hold above their
+ * floors (then, when that does not pay, only free room), re-solve in the
+ * new pattern and keep it when better. Returns iterations.
+ */
+export function augment(budget: Budget): i32 {
+  const iterations = budget.iterations;
+  const saved = newCheckpoint();
+  let used = 0;
+  let stage = Rounding.Claim;
+  for (let round = 0; round < Settings.augmentRounds && used < iterations; round++) {
+    evaluate();
+    if (!(info(Info.ShortfallCost) > 0)) break;
+    save(saved);
+    if (!augmentMinCharge(stage)) {
+      if (stage != Rounding.Claim) break;
+      stage = Rounding.Augment;
+      continue;
+    }
+    used += resolveWithPattern(Pattern.MinCharge, budget.limitedTo(iterations - used));
+    evaluate();
+    if (!keepOrRestore(saved)) {
+      // Claims that did not pay: try the room that is free.
+      if (stage != Rounding.Claim) break;
+      stage = Rounding.Augment;
+    }
+  }
+  // Room held whole by other sessions' blocks: swap blocks, while it pays.
+  for (let round = 0; round < Settings.swapRounds && used < iterations; round++) {
+    evaluate();
+    if (!(info(Info.ShortfallCost) > 0)) break;
+    save(saved);
+    if (!swapMinCharge()) break;
+    used += resolveWithPattern(Pattern.MinCharge, budget.limitedTo(iterations - used));
+    evaluate();
+    if (!keepOrRestore(saved)) break;
+  }
+  return used;
+}
