@@ -94,7 +94,7 @@ export function loadTenants(path: string): TenantStore {
  * tenant with a fresh webhook secret, when missing). Returns the key: the
  * file keeps only its hash, so this is the one time it can be shown.
  */
-export function addKeyToFile(path: string, tenantId: string): { key: string; createdTenant: boolean } {
+export function addKeyToFile(path: string, tenantId: string): { key: string; createdTenant: boolean; webhookSecret?: string } {
   const tenants = existsSync(path) ? readTenantsFile(path) : [];
   const key = newApiKey();
   let tenant = tenants.find((t) => t.id === tenantId);
@@ -108,7 +108,7 @@ export function addKeyToFile(path: string, tenantId: string): { key: string; cre
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(tenants, null, 2) + "\n", { mode: 0o600 });
   renameSync(tmp, path);
-  return { key, createdTenant };
+  return { key, createdTenant, ...(createdTenant && { webhookSecret: tenant.webhookSecrets[0] }) };
 }
 
 /** An in-memory development tenant with a fresh key (when no tenants file is configured). */

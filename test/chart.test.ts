@@ -47,17 +47,17 @@ describe("renderScheduleChart", () => {
 });
 
 describe("wattplan solve --chart", () => {
-  it("writes the chart beside the JSON response", () => {
+  it("writes the chart beside the JSON response", async () => {
     const file = join(tmp, "workplace.svg");
-    const run = runCli(["solve", "examples/workplace.json", "--strategy", "equalShare", "--compact", "--chart", file]);
+    const run = await runCli(["solve", "examples/workplace.json", "--strategy", "equalShare", "--compact", "--chart", file]);
     expect(run.code).toBe(0);
     expect((JSON.parse(run.stdout) as { strategy: string }).strategy).toBe("equalShare");
     expectValidSvg(readFileSync(file, "utf8"));
   });
 
-  it("refuses a chart file that is not .svg (exit 2) and writes nothing", () => {
+  it("refuses a chart file that is not .svg (exit 2) and writes nothing", async () => {
     const file = join(tmp, "chart.png");
-    const run = runCli(["solve", "examples/workplace.json", "--strategy", "edf", "--chart", file]);
+    const run = await runCli(["solve", "examples/workplace.json", "--strategy", "edf", "--chart", file]);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
     expect(run.stderr).toMatch(/--chart: .* must name an \.svg file/);

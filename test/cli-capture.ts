@@ -7,8 +7,8 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Run a synchronous CLI command (solve, validate, simulate) in-process with its output captured instead of printed (tests never print whole responses). */
-export function runCli(args: string[]): CliRun {
+/** Run a CLI command (solve, validate, simulate) in-process with its output captured instead of printed (tests never print whole responses). */
+export async function runCli(args: string[]): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
   const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
@@ -20,8 +20,7 @@ export function runCli(args: string[]): CliRun {
     return true;
   });
   try {
-    const code = main(args);
-    if (typeof code !== "number") throw new Error(`runCli runs the synchronous commands only, not ${args[0]}`);
+    const code = await main(args);
     return { code, stdout, stderr };
   } finally {
     out.mockRestore();

@@ -121,4 +121,20 @@ describe("fallback profiles", () => {
     }
     expect(out.warnings.filter((w) => w.startsWith("fallback for E"))).toHaveLength(3);
   });
+
+  it("a 0 kW share is warned about", () => {
+    const r = request({
+      site: { importLimitKw: 10, baseLoadKw: 10 },
+      sessions: [session("s1", { evseId: "E1" }), session("s2", { evseId: "E2" })],
+    });
+    const response = { sessions: r.sessions.map((s) => ({ id: s.id, powerKw: [0, 0, 0] })) } as unknown as Parameters<
+      typeof ocppMessages
+    >[1];
+    const out = ocppMessages(r, response, { version: "2.0.1", unit: "W", fallback: true });
+    for (const m of out.messages.filter((x) => x.sessionId === null)) {
+      const p = m.payload as { chargingProfile: { chargingSchedule: Array<{ chargingSchedulePeriod: Array<{ limit: number }> }> } };
+      expect(p.chargingProfile.chargingSchedule[0].chargingSchedulePeriod[0].limit).toBe(0);
+    }
+    expect(out.warnings.filter((w) => /^fallback for E\d is 0 kW \(set by site\)/.test(w))).toHaveLength(2);
+  });
 });

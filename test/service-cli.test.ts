@@ -33,6 +33,13 @@ describe("wattplan keys create", () => {
     expect(tenants).toHaveLength(1);
     expect(tenants[0].apiKeys).toEqual([hashKey(key1), hashKey(key2)]);
     expect(tenants[0].webhookSecrets[0]).toMatch(/^whsec_/);
+    // The new tenant's webhook secret is shown at creation (stderr, stdout stays the key) and on demand.
+    expect(first.stderr).toContain(`\n${tenants[0].webhookSecrets[0]}\n`);
+    expect(second.stderr).not.toContain("whsec_");
+    const secret = keys("secret", "--tenant", "acme", "--file", file);
+    expect(secret.status).toBe(0);
+    expect(secret.stdout).toBe(`${tenants[0].webhookSecrets[0]}\n`);
+    expect(keys("secret", "--tenant", "globex", "--file", file).status).toBe(2);
     const store = loadTenants(file);
     expect(store.authenticate(key1)?.id).toBe("acme");
     expect(store.authenticate(key2)?.id).toBe("acme");

@@ -151,12 +151,12 @@ describe("strategies come from the API's registry", () => {
     expect(simulateConfig(SCENARIOS[0].args).capacitiesKw).toHaveLength(27);
   });
 
-  it("finds the real data through WATTPLAN_DATA_DIR and names the setting when a file is absent", () => {
+  it("finds the real data through WATTPLAN_DATA_DIR and names the setting when a file is absent", async () => {
     const saved = process.env.WATTPLAN_DATA_DIR;
     try {
       process.env.WATTPLAN_DATA_DIR = tmp;
       expect(() => dataFile("sessions", "acn-caltech-2019-03.csv")).toThrow(/not found; set WATTPLAN_DATA_DIR/);
-      const run = runCli(["simulate", "--out", join(tmp, "nodata")]);
+      const run = await runCli(["simulate", "--out", join(tmp, "nodata")]);
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(/acn-caltech-2019-03\.csv: not found; set WATTPLAN_DATA_DIR/);
     } finally {
@@ -252,9 +252,9 @@ describe("wattplan simulate", () => {
     "2026-01-05T08:00:00Z",
   ];
 
-  it("writes metrics (JSON, CSV, Markdown) with one entry per strategy, and plots that are SVG", () => {
+  it("writes metrics (JSON, CSV, Markdown) with one entry per strategy, and plots that are SVG", async () => {
     const out = join(tmp, "run");
-    const run = runCli([...base, "--capacity-kw", "10", "--strategies", "uncontrolled,edf,llf", "--out", out, "--no-png"]);
+    const run = await runCli([...base, "--capacity-kw", "10", "--strategies", "uncontrolled,edf,llf", "--out", out, "--no-png"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^llf +delivered 100\.00%/m);
     const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")) as { strategies: Record<string, unknown>[] };
@@ -284,9 +284,9 @@ describe("wattplan simulate", () => {
     }
   });
 
-  it("sweeps capacities, reports the mean, and renders PNGs", () => {
+  it("sweeps capacities, reports the mean, and renders PNGs", async () => {
     const out = join(tmp, "sweep");
-    expect(runCli([...base, "--capacity-kw", "5:15:5", "--strategies", "edf,llf", "--out", out]).code).toBe(0);
+    expect((await runCli([...base, "--capacity-kw", "5:15:5", "--strategies", "edf,llf", "--out", out])).code).toBe(0);
     const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")) as {
       strategies: StrategyMetrics[];
       byCapacity: { capacityKw: number; strategies: StrategyMetrics[] }[];
@@ -299,7 +299,7 @@ describe("wattplan simulate", () => {
     expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
   });
 
-  it("exits 2 with a message on bad input", () => {
+  it("exits 2 with a message on bad input", async () => {
     const out = join(tmp, "bad");
     const cases: [string[], RegExp][] = [
       [[...base, "--capacity-kw", "ten", "--out", out], /--capacity-kw: "ten" must be numbers/],
@@ -310,7 +310,7 @@ describe("wattplan simulate", () => {
       [[...base, "--to", "2026-01-05T08:00:00Z", "--out", out], /--to must be after --from/],
     ];
     for (const [args, message] of cases) {
-      const run = runCli(args);
+      const run = await runCli(args);
       expect(run.code, args.join(" ")).toBe(2);
       expect(run.stdout).toBe("");
       expect(run.stderr).toMatch(message);

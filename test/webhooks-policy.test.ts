@@ -228,21 +228,27 @@ describe("buildEventPayload", () => {
       includeResult: true,
     });
     expect(withResult.data.result).toEqual(RESPONSE);
+    expect(withResult.data.resultEncoding).toBe("json");
     expect(payloadBytes(withResult)).toBeGreaterThan(payloadBytes(p));
   });
 
-  it("leaves out a result above the size limit and says so", () => {
+  it("leaves out a result that fits in none of the ways and says so", () => {
+    const summary = buildEventPayload({ type: "optimization.completed", optimizationId: "opt_1", links: LINKS, response: RESPONSE });
+    // Room for the omission marker, not for any encoding of the result.
+    const limit = payloadBytes(summary) + 30;
     const p = buildEventPayload({
       type: "optimization.completed",
       optimizationId: "opt_1",
       links: LINKS,
       response: RESPONSE,
       includeResult: true,
-      maxPayloadBytes: 1000,
+      maxPayloadBytes: limit,
     });
     expect(p.data.result).toBeUndefined();
+    expect(p.data.resultEncoded).toBeUndefined();
+    expect(p.data.resultEncoding).toBeUndefined();
     expect(p.data.resultOmitted).toBe("too_large");
-    expect(payloadBytes(p)).toBeLessThanOrEqual(1000);
+    expect(payloadBytes(p)).toBeLessThanOrEqual(limit);
   });
 
   it("carries the error of a failed job", () => {

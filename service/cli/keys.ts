@@ -1,6 +1,11 @@
-/** `wattplan keys create --tenant NAME [--file PATH]`: a new API key, printed once. */
+/**
+ * `wattplan keys create --tenant NAME [--file PATH]`: a new API key, printed
+ * once (and a new tenant's webhook secret, on stderr);
+ * `wattplan keys secret --tenant NAME [--file PATH]`: the tenant's active
+ * webhook secrets, one a line.
+ */
 import { parseArgs } from "node:util";
-import { addKeyToFile } from "../tenants.js";
+import { addKeyToFile, readTenantsFile } from "../tenants.js";
 import { EXIT, UsageError } from "./io.js";
 
 export function keysCommand(args: string[]): number {
@@ -16,12 +21,13 @@ export function keysCommand(args: string[]): number {
     throw new UsageError((error as Error).message);
   }
   const [action] = parsed.positionals;
-  if (action !== "create" || parsed.positionals.length !== 1)
-    throw new UsageError("usage: wattplan keys create --tenant NAME [--file PATH]");
+  if ((action !== "create" && action !== "secret") || parsed.positionals.length !== 1)
+    throw new UsageError("usage: wattplan keys create|secret --tenant NAME [--file PATH]");
   const tenant = parsed.values.tenant;
   if (!tenant || !/^[A-Za-z0-9_-]{1,64}$/.test(tenant)) throw new UsageError("--tenant: 1-64 letters, digits, _ or -");
   const file = parsed.values.file ?? process.env.WATTPLAN_TENANTS_FILE;
   if (!file) throw new UsageError("set WATTPLAN_TENANTS_FILE or pass --file PATH");
+  if (action === "secret") return printSecrets(file, tenant);
   let created: ReturnType<typeof addKeyToFile>;
   try {
     created = addKeyToFile(file, tenant);
@@ -33,5 +39,21 @@ export function keysCommand(args: string[]): number {
       "The key is shown only this once; the file keeps only its SHA-256 hash:\n",
   );
   process.stdout.write(`${created.key}\n`);
+  if (created.webhookSecret !== undefined)
+    process.stderr.write(
+      `Webhook secret of "${tenant}" (verify webhooks with it; \`wattplan keys secret --tenant ${tenant}\` shows it again):\n${created.webhookSecret}\n`,
+    );
+  return EXIT.ok;
+}
+
+function printSecrets(file: string, tenant: string): number {
+  let found;
+  try {
+    found = readTenantsFile(file).find((t) => t.id === tenant);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (!found) throw new UsageError(`no tenant "${tenant}" in ${file}`);
+  for (const secret of found.webhookSecrets) process.stdout.write(`${secret}\n`);
   return EXIT.ok;
 }

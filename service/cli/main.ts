@@ -1,21 +1,21 @@
 /**
  * `wattplan`: the command line. Exit 0 on success, 2 for invalid input or
  * usage (message on stderr, nothing on stdout), 1 for anything else.
+ *
+ * Only what `solve`, `validate` and `strategies` need is imported here; the
+ * service (Fastify, BullMQ, pg), the simulator, charts (vega, resvg) and
+ * OCPP are loaded with `import()` by the commands and flags that use them
+ * (docs/api.md, "CLI start-up"; bench/startup.ts measures it).
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { SERVICE_USAGE, apiCommand, serveCommand, workerCommand } from "./serve.js";
-import { keysCommand } from "./keys.js";
-import { demoCommand } from "./demo.js";
 import { validateRequest, formatProblems } from "../../engine/model/validate.js";
 import { STRATEGY_NAMES, type StrategyName } from "../../engine/model/schema.js";
 import { solve } from "../../engine/scheduler/solve.js";
 import { strategyList } from "../../engine/scheduler/strategies.js";
 import { WattplanError } from "../../engine/errors.js";
 import { EXIT, UsageError, readJsonInput } from "./io.js";
-import { OCPP_CLI_OPTIONS, OCPP_CLI_USAGE, ocppOptionsFromFlags, withOcpp } from "./ocpp-options.js";
-import { simulateCommand } from "./simulate-command.js";
-import { replayCommand } from "./replay-command.js";
-import { writeScheduleChart } from "../charts/chart-file.js";
+import { OCPP_CLI_OPTIONS, OCPP_CLI_USAGE, ocppOptionsFromFlags } from "./ocpp-options.js";
+import { SERVICE_USAGE } from "./usage.js";
 
 const USAGE = `Usage: wattplan <command> [options]
 
@@ -56,7 +56,7 @@ function validatedRequest(source: string) {
   return result.request;
 }
 
-const solveCommand: Command = (args) => {
+const solveCommand: Command = async (args) => {
   const { values, positionals } = parse(args, {
     strategy: { type: "string", short: "s" },
     compact: { type: "boolean" },
@@ -70,8 +70,8 @@ const solveCommand: Command = (args) => {
     throw new UsageError(`--strategy: unknown strategy "${strategy}" (one of ${STRATEGY_NAMES.join(", ")})`);
   }
   const solved = solve(request, { strategy: strategy as StrategyName | undefined });
-  const response = ocpp === undefined ? solved : withOcpp(request, solved, ocpp);
-  if (typeof values.chart === "string") writeScheduleChart(values.chart, request, response);
+  const response = ocpp === undefined ? solved : (await import("./ocpp-output.js")).withOcpp(request, solved, ocpp);
+  if (typeof values.chart === "string") (await import("../charts/chart-file.js")).writeScheduleChart(values.chart, request, response);
   process.stdout.write(JSON.stringify(response, null, values.compact ? undefined : 2) + "\n");
   return EXIT.ok;
 };
@@ -96,13 +96,13 @@ export const COMMANDS: Record<string, Command> = {
   solve: solveCommand,
   validate: validateCommand,
   strategies: strategiesCommand,
-  serve: serveCommand,
-  api: apiCommand,
-  worker: workerCommand,
-  keys: keysCommand,
-  demo: demoCommand,
-  simulate: simulateCommand,
-  replay: replayCommand,
+  serve: async (args) => (await import("./serve.js")).serveCommand(args),
+  api: async (args) => (await import("./serve.js")).apiCommand(args),
+  worker: async (args) => (await import("./serve.js")).workerCommand(args),
+  keys: async (args) => (await import("./keys.js")).keysCommand(args),
+  demo: async (args) => (await import("./demo.js")).demoCommand(args),
+  simulate: async (args) => (await import("./simulate-command.js")).simulateCommand(args),
+  replay: async (args) => (await import("./replay-command.js")).replayCommand(args),
 };
 
 export function main(argv: string[]): number | Promise<number> {

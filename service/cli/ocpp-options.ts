@@ -1,10 +1,10 @@
 /**
  * The `solve` command's OCPP flags: `--ocpp VERSION [--unit W|A]
  * [--max-periods N] [--ocpp-fallback]`. Kept here so main.ts only spreads
- * the flag table in and calls two functions.
+ * the flag table in and calls two functions. The messages themselves are
+ * built by ocpp-output.ts, imported only when `--ocpp` is given.
  */
-import type { Request, Response } from "../../engine/model/schema.js";
-import { CHARGING_RATE_UNITS, OCPP_VERSIONS, ocppMessages, type OcppMessage, type OcppOptionsInput } from "../ocpp/index.js";
+import { CHARGING_RATE_UNITS, OCPP_VERSIONS, type OcppOptionsInput } from "../ocpp/options.js";
 import { UsageError } from "./io.js";
 
 export const OCPP_CLI_OPTIONS = {
@@ -53,10 +53,4 @@ export function ocppOptionsFromFlags(flags: OcppFlags): OcppOptionsInput | undef
     ...(periods !== undefined && { maxPeriods: periods }),
     ...(fallback === true && { fallback: true }),
   };
-}
-
-/** The response with `ocpp: [{ sessionId, evseId, action, payload, energy }]`, OCPP warnings appended to `warnings`. */
-export function withOcpp(request: Request, response: Response, options: OcppOptionsInput): Response & { ocpp: OcppMessage[] } {
-  const result = ocppMessages(request, response, options);
-  return { ...response, warnings: [...response.warnings, ...result.warnings.map((w) => `ocpp: ${w}`)], ocpp: result.messages };
 }

@@ -11,12 +11,6 @@ import { EXIT, UsageError } from "./io.js";
 
 type Mode = "serve" | "api" | "worker";
 
-export const SERVICE_USAGE = `Job service (docs/service.md):
-  serve [--port N] [--host H] [--concurrency N]  API and a worker in one process
-  api | worker                                  only the API, or only a worker (any number share one Redis)
-  keys create --tenant NAME [--file PATH]       a new API key, printed once, its hash added to WATTPLAN_TENANTS_FILE
-  demo [--strategy NAME]                        submit examples/depot-v2g.json with a webhook, verify it, summarize`;
-
 const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
 function say(message: string): void {

@@ -723,10 +723,22 @@ export interface components {
                 links: {
                     [key: string]: string;
                 };
-                /** @description the full §9 response, when the job asked for it (webhook.includeResult) and it fits */
-                result?: components["schemas"]["OptimizationResult"];
                 /**
-                 * @description set when the result was asked for but left out because it is too large
+                 * @description how the result is carried, when the job asked for it (webhook.includeResult) and it fits: json = in `result`; gzip+base64 = in `resultEncoded` (docs/webhooks.md)
+                 * @enum {string}
+                 */
+                resultEncoding?: "json" | "gzip+base64";
+                /** @description the full §9 response (resultEncoding json) */
+                result?: components["schemas"]["OptimizationResult"];
+                /** @description resultEncoding gzip+base64: the base64 of the gzip of the §9 response's UTF-8 JSON; JSON.parse(gunzip(base64decode(it))) */
+                resultEncoded?: string;
+                /**
+                 * @description set when the encoded result's per-slot series were rounded to this step (kW, kWh) to fit; costs and totals stay exact
+                 * @constant
+                 */
+                resultRoundedTo?: 0.001;
+                /**
+                 * @description set when the result was asked for but does not fit even so: GET links.self, the optimization with its result
                  * @constant
                  */
                 resultOmitted?: "too_large";

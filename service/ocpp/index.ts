@@ -301,6 +301,11 @@ function fallbackMessages(
       warnings.push(
         `fallback for ${evse.evseId ?? `session ${first.id}`}: its safe share (${kwh(capKw)} kW, set by ${limitedBy}) is below ${MIN_CURRENT_A} A, so it may not charge without the CSMS`,
       );
+    } else if (tenths === 0) {
+      // As live sites warn (service/sites/planner.ts): a 0 kW default profile stops charging when the CSMS is lost.
+      warnings.push(
+        `fallback for ${evse.evseId ?? `session ${first.id}`} is 0 kW (set by ${limitedBy}): a station that loses the CSMS stops charging there`,
+      );
     }
     const spec: ProfileSpec = {
       id: o.profileIdBase + request.sessions.length + j,

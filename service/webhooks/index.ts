@@ -8,8 +8,13 @@ export { DEFAULTS, DEFAULT_CONCURRENCY, type WebhookDispatcherOptions, type Work
 export {
   buildEventPayload,
   DEFAULT_MAX_PAYLOAD_BYTES,
+  encodeResult,
   EVENT_TYPES,
   payloadBytes,
+  RESULT_ENCODINGS,
+  RESULT_ROUNDING,
+  roundedResponse,
+  type ResultEncoding,
   type CostSummary,
   type EventPayloadInput,
   type EventType,

@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import type { Response } from "../../engine/model/schema.js";
 
 /** The events Wattplan sends. */
@@ -7,6 +8,24 @@ export type OptimizationEventType = Exclude<EventType, "site.plan.updated">;
 
 /** Largest webhook body, in UTF-8 bytes, unless configured otherwise. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
+
+/**
+ * How `data.result*` carries the result of an `includeResult` job:
+ * - `json`: `data.result` is the §9 response itself.
+ * - `gzip+base64`: `data.resultEncoded` is the base64 of the gzip (RFC 1952)
+ *   of the response's UTF-8 JSON text; `JSON.parse(gunzip(base64decode(…)))`.
+ */
+export const RESULT_ENCODINGS = ["json", "gzip+base64"] as const;
+export type ResultEncoding = (typeof RESULT_ENCODINGS)[number];
+
+/**
+ * The step, in kW and kWh, the per-slot series are rounded to when the
+ * exact result does not fit even compressed (`data.resultRoundedTo`). One
+ * watt: far below what a charger or OCPP (limits in 0.1 W or 0.1 A) can
+ * act on, above the solver's own noise.
+ */
+const ROUNDING_STEPS = 1000;
+export const RESULT_ROUNDING = 1 / ROUNDING_STEPS;
 
 /** The cost terms of spec §7, as in the response. */
 export type CostSummary = Response["cost"];
@@ -34,9 +53,15 @@ export interface WebhookPayload {
     error?: { code: string; message: string };
     /** Where to fetch the job and its full result. */
     links: Record<string, string>;
-    /** The full §9 response, when the job asked for it and it fits the size limit. */
+    /** How the result is carried, when the job asked for it and it fits the size limit in one of the ways. */
+    resultEncoding?: ResultEncoding;
+    /** The full §9 response (`resultEncoding` `json`). */
     result?: Response;
-    /** Set when the job asked for the result but it was left out because it is too large. */
+    /** The full §9 response, gzipped JSON in base64 (`resultEncoding` `gzip+base64`). */
+    resultEncoded?: string;
+    /** Set when the per-slot series of the encoded result were rounded to this step (kW, kWh) to fit; absent when exact. */
+    resultRoundedTo?: number;
+    /** Set when the job asked for the result but it was left out because it is too large even so: GET `links.self`. */
     resultOmitted?: "too_large";
   };
 }
@@ -105,10 +130,37 @@ export function payloadBytes(payload: WebhookPayload | SitePlanWebhookPayload): 
   return Buffer.byteLength(JSON.stringify(payload));
 }
 
+/** Round a number to {@link RESULT_ROUNDING} (no `-0`). */
+function rounded(x: number): number {
+  const r = Math.round(x * ROUNDING_STEPS) / ROUNDING_STEPS;
+  return r === 0 ? 0 : r;
+}
+
+/** The response with its per-slot series rounded to {@link RESULT_ROUNDING}; scalars (costs, delivered energy) stay exact. */
+export function roundedResponse(response: Response): Response {
+  const series = (values: number[]) => values.map(rounded);
+  return {
+    ...response,
+    sessions: response.sessions.map((s) => ({ ...s, powerKw: series(s.powerKw), energyKwh: series(s.energyKwh) })),
+    ...(response.storage && {
+      storage: response.storage.map((b) => ({ ...b, powerKw: series(b.powerKw), energyKwh: series(b.energyKwh) })),
+    }),
+    site: { ...response.site, netImportKw: series(response.site.netImportKw), curtailedPvKw: series(response.site.curtailedPvKw) },
+  };
+}
+
+/** `resultEncoded` of a response: the base64 of the gzip of its JSON. */
+export function encodeResult(response: Response): string {
+  return gzipSync(JSON.stringify(response), { level: 9 }).toString("base64");
+}
+
 /**
  * The webhook body for a finished optimization: a small summary (status,
- * costs, links), plus the full result only when `includeResult` is set and
- * the body stays within `maxPayloadBytes` (otherwise `resultOmitted`).
+ * costs, links), plus the full result when `includeResult` is set, in the
+ * first of these ways that keeps the body within `maxPayloadBytes`: as JSON
+ * (`resultEncoding` `json`); gzipped in base64 (`gzip+base64`); gzipped
+ * with its per-slot series rounded to {@link RESULT_ROUNDING}
+ * (`resultRoundedTo`). Otherwise the result is left out (`resultOmitted`).
  */
 export function buildEventPayload(input: EventPayloadInput): WebhookPayload {
   const timestamp = (input.timestamp ?? new Date()).toISOString();
@@ -141,7 +193,15 @@ export function buildEventPayload(input: EventPayloadInput): WebhookPayload {
     },
   };
   if (!input.includeResult) return summary;
-  const full: WebhookPayload = { ...summary, data: { ...summary.data, result: response } };
-  if (payloadBytes(full) <= (input.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES)) return full;
+  const limit = input.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  const ways: (() => Partial<WebhookPayload["data"]>)[] = [
+    () => ({ resultEncoding: "json", result: response }),
+    () => ({ resultEncoding: "gzip+base64", resultEncoded: encodeResult(response) }),
+    () => ({ resultEncoding: "gzip+base64", resultEncoded: encodeResult(roundedResponse(response)), resultRoundedTo: RESULT_ROUNDING }),
+  ];
+  for (const way of ways) {
+    const candidate: WebhookPayload = { ...summary, data: { ...summary.data, ...way() } };
+    if (payloadBytes(candidate) <= limit) return candidate;
+  }
   return { ...summary, data: { ...summary.data, resultOmitted: "too_large" } };
 }

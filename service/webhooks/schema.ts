@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CostSchema, ResponseSchema, STATUSES, StrategyNameSchema } from "../../engine/model/schema.js";
 import { OcppEntrySchema } from "../sites/schema.js";
-import { EVENT_TYPES, type SitePlanWebhookPayload, type WebhookPayload } from "./payload.js";
+import { EVENT_TYPES, RESULT_ENCODINGS, RESULT_ROUNDING, type SitePlanWebhookPayload, type WebhookPayload } from "./payload.js";
 import { ATTEMPT_OUTCOMES, DELIVERY_STATUSES } from "./types.js";
 
 /** Zod schema of {@link DeliveryAttempt}, for API response schemas. */
@@ -46,8 +46,25 @@ export const OptimizationCompletedEventSchema = z.object({
     cost: CostSchema,
     peakImportKw: z.number().describe("highest net import, kW"),
     links: links(),
-    result: ResponseSchema.optional().describe("the full §9 response, when the job asked for it (webhook.includeResult) and it fits"),
-    resultOmitted: z.literal("too_large").optional().describe("set when the result was asked for but left out because it is too large"),
+    resultEncoding: z
+      .enum(RESULT_ENCODINGS)
+      .optional()
+      .describe(
+        "how the result is carried, when the job asked for it (webhook.includeResult) and it fits: json = in `result`; gzip+base64 = in `resultEncoded` (docs/webhooks.md)",
+      ),
+    result: ResponseSchema.optional().describe("the full §9 response (resultEncoding json)"),
+    resultEncoded: z
+      .string()
+      .optional()
+      .describe("resultEncoding gzip+base64: the base64 of the gzip of the §9 response's UTF-8 JSON; JSON.parse(gunzip(base64decode(it)))"),
+    resultRoundedTo: z
+      .literal(RESULT_ROUNDING)
+      .optional()
+      .describe("set when the encoded result's per-slot series were rounded to this step (kW, kWh) to fit; costs and totals stay exact"),
+    resultOmitted: z
+      .literal("too_large")
+      .optional()
+      .describe("set when the result was asked for but does not fit even so: GET links.self, the optimization with its result"),
   }),
 });
 
