@@ -20,6 +20,7 @@
  *                           [--reuse 1000] [--highs-solver choose|simplex|ipm]
  *                           [--min-charge [--mip-time-limit 20] [--mip-gap 1e-4]]
  *                           [--storage-size 1000x96] [--storage-only]
+ *                           [--phases-size 1000x96] [--phases-only]
  *
  * Spec §12 (site storage), after the table: at --storage-size, every
  * generator's site with two batteries added (testkit/generators/storage.ts)
@@ -28,6 +29,16 @@
  * with one battery doing peak shaving: its demand-charge saving against the
  * same site without it (baselines leave it idle). --storage-only runs just
  * that section.
+ *
+ * Spec §11 (phases and currents), after that: at --phases-size, every
+ * generator's site made European (testkit/generators/phases.ts: 40 % of the
+ * sessions one-phase, a third of those on an unknown phase, per-phase limits
+ * on every circuit and the site, an unbalance limit on every circuit)
+ * against the same site without phases: `optimal` solve time and its ratio
+ * (target: at most 1.5×), our total against HiGHS's optimum on the same LP
+ * (spec §7 tolerance), HiGHS's time and how much faster we are (target: at
+ * least 5×), and how many phase and unbalance rows bind at our optimum.
+ * --phases-only runs just that section.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -41,6 +52,7 @@ import { Scheduler } from "../engine/scheduler/wasm.js";
 import { GENERATORS, GENERATOR_NAMES, SIZES, sizeLabel, type GeneratorName } from "../testkit/generators/index.js";
 import { HighsReference, MIP_REL_GAP, type ReferenceOptions, type ReferenceResult } from "../testkit/reference/highs.js";
 import { withStorage } from "../testkit/generators/storage.js";
+import { withPhases } from "../testkit/generators/phases.js";
 
 const DEFAULTS = {
   runs: 5,
@@ -60,6 +72,14 @@ const DEFAULTS = {
   shavingSizes: ["100x96", "1000x96"],
   /** The timing target of the storage issue: with two batteries at most this many times the time without. */
   storageRatioTarget: 1.2,
+  /** Spec §11: the size of the with/without-phases comparison (the issue's target size). */
+  phasesSize: "1000x96",
+  /** The phase issue's targets: with phases at most this many times the time without… */
+  phasesRatioTarget: 1.5,
+  /** …and at least this many times faster than HiGHS on the same LP. */
+  phasesSpeedTarget: 5,
+  /** A phase or unbalance row counts as binding within this many amperes of its limit. */
+  bindingA: 0.01,
 } as const;
 
 const BASELINES: StrategyName[] = ["uncontrolled", "equalShare", "edf", "llf"];
@@ -89,12 +109,16 @@ interface Options {
   storageSize: Size;
   /** Only the storage section. */
   storageOnly: boolean;
+  /** Spec §11: size of the with/without-phases timing. */
+  phasesSize: Size;
+  /** Only the phases section. */
+  phasesOnly: boolean;
 }
 
 function usage(message: string): never {
   console.error(`bench:solver: ${message}`);
   console.error(
-    "usage: npm run bench:solver -- [--quick] [--sizes 10x96,1000x96] [--runs N] [--generators a,b] [--seed N] [--reuse N] [--highs-solver choose|simplex|ipm] [--min-charge [--mip-time-limit S] [--mip-gap G]]",
+    "usage: npm run bench:solver -- [--quick] [--sizes 10x96,1000x96] [--runs N] [--generators a,b] [--seed N] [--reuse N] [--highs-solver choose|simplex|ipm] [--min-charge [--mip-time-limit S] [--mip-gap G]] [--storage-size NxT] [--storage-only] [--phases-size NxT] [--phases-only]",
   );
   process.exit(2);
 }
@@ -135,6 +159,8 @@ function options(argv: string[]): Options {
       "mip-gap": { type: "string" },
       "storage-size": { type: "string" },
       "storage-only": { type: "boolean", default: false },
+      "phases-size": { type: "string" },
+      "phases-only": { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -168,6 +194,8 @@ function options(argv: string[]): Options {
     mipGap: positiveNumber(values["mip-gap"], "mip-gap", MIP_REL_GAP),
     storageSize: parseSize(values["storage-size"] ?? DEFAULTS.storageSize),
     storageOnly: values["storage-only"] ?? false,
+    phasesSize: parseSize(values["phases-size"] ?? DEFAULTS.phasesSize),
+    phasesOnly: values["phases-only"] ?? false,
   };
 }
 
@@ -536,6 +564,111 @@ function peakShaving(o: Options, scheduler: Scheduler, say: (line: string) => vo
   );
 }
 
+// ---- spec §11: phases and currents -----------------------------------------
+
+/** How many (node, phase, slot) rows sit at their phase limit, and (circuit, phase pair, slot) rows at their unbalance limit. */
+function bindingPhaseRows(request: Request, response: Response): { phase: number; unbalance: number } {
+  const T = request.horizon.slots;
+  const siteV = request.site.voltageV ?? 230;
+  const at = (x: number | number[], t: number) => (Array.isArray(x) ? x[t] : x);
+  // Per node ("" = the grid connection): each phase's signed current and the |current| of one-phase sessions on an unknown phase.
+  const own = new Map<string, { phase: Float64Array[]; unknown: Float64Array }>();
+  const node = (id: string) => {
+    let n = own.get(id);
+    if (!n) own.set(id, (n = { phase: [0, 1, 2].map(() => new Float64Array(T)), unknown: new Float64Array(T) }));
+    return n;
+  };
+  request.sessions.forEach((s, i) => {
+    const n = node(s.circuitId ?? "");
+    const volts = s.voltageV ?? siteV;
+    response.sessions[i].powerKw.forEach((p, t) => {
+      const amps = (p * 1000) / volts;
+      for (let phi = 0; phi < 3; phi++)
+        n.phase[phi][t] += s.phases !== 1 ? amps / 3 : s.phase === undefined || s.phase === `L${phi + 1}` ? amps : 0;
+      if (s.phases === 1 && s.phase === undefined) n.unknown[t] += Math.abs(amps);
+    });
+  });
+  const site = node("");
+  const B = request.site.baseLoadKw;
+  const S = request.site.pvKw;
+  const u = response.site.curtailedPvKw;
+  for (let t = 0; t < T; t++) for (let phi = 0; phi < 3; phi++) site.phase[phi][t] += ((at(B, t) - at(S, t) + u[t]) * 1000) / (3 * siteV);
+  const children = (id: string) => request.circuits.filter((c) => (c.parentId ?? "") === id).map((c) => c.id);
+  const subtree = (id: string): { phase: Float64Array[]; unknown: Float64Array } => {
+    const sum = { phase: node(id).phase.map((x) => x.slice()), unknown: node(id).unknown.slice() };
+    for (const child of children(id)) {
+      const c = subtree(child);
+      for (let t = 0; t < T; t++) {
+        for (let phi = 0; phi < 3; phi++) sum.phase[phi][t] += c.phase[phi][t];
+        sum.unknown[t] += c.unknown[t];
+      }
+    }
+    return sum;
+  };
+  let phase = 0;
+  let unbalance = 0;
+  const nodes = [
+    { id: "", limit: request.site.phaseLimitA, unbalanceA: undefined as number | undefined },
+    ...request.circuits.map((c) => ({ id: c.id, limit: c.phaseLimitA, unbalanceA: c.unbalanceLimitA })),
+  ];
+  for (const n of nodes) {
+    const sum = subtree(n.id);
+    for (let t = 0; t < T; t++)
+      for (let phi = 0; phi < 3; phi++) {
+        if (n.limit !== undefined && Math.abs(sum.phase[phi][t]) >= at(n.limit, t) - DEFAULTS.bindingA) phase++;
+        const d = Math.abs(sum.phase[phi][t] - sum.phase[(phi + 1) % 3][t]) + sum.unknown[t];
+        if (n.unbalanceA !== undefined && d >= n.unbalanceA - DEFAULTS.bindingA) unbalance++;
+      }
+  }
+  return { phase, unbalance };
+}
+
+/** The phase rows; true when every ratio and speed-up meets its target and every status is optimal and agrees with HiGHS. */
+async function phasesTiming(o: Options, scheduler: Scheduler, reference: HighsReference, say: (line: string) => void): Promise<boolean> {
+  const size = o.phasesSize;
+  say(`### Phases and currents at ${sizeLabel(size)}: solve time against the same site without phases, and against HiGHS`);
+  say("");
+  say(
+    "| generator | one-phase (unknown) | LP rows without → with | without: optimal ms (WASM) | iters | with phases: optimal ms (WASM) | iters | ratio (WASM) | status | ours − HiGHS, rel. | HiGHS solve ms ×runs | HiGHS / ours | binding phase / unbalance rows |",
+  );
+  say("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+  let ok = true;
+  for (const name of o.generators) {
+    const input = GENERATORS[name]({ ...size, seed: o.seed });
+    const without = validOrThrow(input, `${name} ${sizeLabel(size)}`);
+    const withP = validOrThrow(withPhases(input, { seed: o.seed }), `${name} ${sizeLabel(size)} with phases`);
+    const [a, b] = timePair(without, withP, o.runs, scheduler);
+    if (!a.ok || !b.ok) continue;
+    const ratio = b.solverMs / a.solverMs;
+    const times: number[] = [];
+    let ref: ReferenceResult | undefined;
+    for (let i = 0; i < Math.min(runsFor(size, o.runs), DEFAULTS.highsRuns); i++) {
+      const r = await reference.solve(withP, { solver: o.highsSolver });
+      times.push(r.solveMs);
+      ref ??= r;
+    }
+    const refWithout = await reference.solve(without, { solver: o.highsSolver });
+    const highsMs = median(times);
+    const speed = highsMs / b.ms;
+    const total = b.response.cost.total;
+    const diff = ref!.status === "optimal" ? relativeDiff(total, ref!.objective) : Number.NaN;
+    const within = ref!.status === "optimal" && Math.abs(total - ref!.objective) <= Math.max(1e-4 * Math.abs(total), 1e-3);
+    const onePhase = withP.sessions.filter((s) => s.phases === 1);
+    const unknown = onePhase.filter((s) => s.phase === undefined).length;
+    const binding = bindingPhaseRows(withP, b.response);
+    const fine = ratio <= DEFAULTS.phasesRatioTarget && speed >= DEFAULTS.phasesSpeedTarget && b.response.status === "optimal" && within;
+    if (!fine) ok = false;
+    say(
+      `| ${name} | ${onePhase.length} (${unknown}) of ${withP.sessions.length} | ${refWithout.rows} → ${ref!.rows} | ${fmt(a.ms)} (${fmt(a.solverMs)}) | ${a.response.solver.iterations} | ${fmt(b.ms)} (${fmt(b.solverMs)}) | ${b.response.solver.iterations} | ${ratio.toFixed(3)}${ratio <= DEFAULTS.phasesRatioTarget ? "" : " ✗"} | ${b.response.status}${b.response.status === "optimal" ? "" : " ✗"} | ${diff.toExponential(1)}${within ? "" : " ✗"} | ${fmt(highsMs)} ×${times.length} | ${fmt(speed, 2)}×${speed >= DEFAULTS.phasesSpeedTarget ? "" : " ✗"} | ${binding.phase} / ${binding.unbalance} |`,
+    );
+  }
+  say("");
+  say(
+    `Ratio: median in-WASM solve time with phases over without (${o.runs} interleaved runs each); target ≤ ${DEFAULTS.phasesRatioTarget}×. *ours − HiGHS*: (our total − HiGHS objective) / max(1, |HiGHS objective|) on the site with phases, ✗ beyond spec §7 (max(1e-4·|total|, 1e-3)). *HiGHS / ours*: HiGHS's \`Model.run()\` time (median) over our wall time of \`solve()\` with phases; target ≥ ${DEFAULTS.phasesSpeedTarget}×. *Binding rows*: (node, phase, slot) currents within ${DEFAULTS.bindingA} A of their phase limit, and (circuit, phase pair, slot) unbalances within ${DEFAULTS.bindingA} A of the unbalance limit, at our optimum. Misses are marked ✗ (exit 1).`,
+  );
+  return ok;
+}
+
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
   const command = `npm run bench:solver -- ${process.argv.slice(2).join(" ")}`.trim();
@@ -548,6 +681,21 @@ async function main(): Promise<void> {
     console.log(line);
   };
 
+  if (o.phasesOnly) {
+    say("# Solver bench: phases and currents (spec §11)");
+    say("");
+    say(
+      `\`${command}\` — ${new Date().toISOString()}, Node ${process.version}, ${cpus()[0]?.model ?? "unknown CPU"} ×${cpus().length}, load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(" ")}`,
+    );
+    say("");
+    if (!(await phasesTiming(o, scheduler, reference, say))) process.exitCode = 1;
+    mkdirSync(dirname(OUT_FILE), { recursive: true });
+    writeFileSync(OUT_FILE, `${lines.join("\n")}\n`);
+    console.log(`\nwritten to ${OUT_FILE}`);
+    return;
+  }
   if (o.storageOnly) {
     say("# Solver bench: site storage (spec §12)");
     say("");
@@ -608,6 +756,10 @@ async function main(): Promise<void> {
   if (!(await storageTiming(o, scheduler, reference, say))) process.exitCode = 1;
   say("");
   peakShaving(o, scheduler, say);
+  say("");
+  say("## Phases and currents (spec §11)");
+  say("");
+  if (!(await phasesTiming(o, scheduler, reference, say))) process.exitCode = 1;
   say("");
   say(
     "Columns: *optimal ms* is the wall time of `solve()` (compile, WASM, response) with the in-WASM solve time in brackets; *HiGHS solve ms* is `Model.run()` only, with parse and LP-text build times beside it; *rel. diff* is (optimal total − HiGHS objective) / max(1, |HiGHS objective|), marked ✗ (and the run exits 1) when an `optimal` status is further from HiGHS than spec §7 allows, and the bound column the same for the dual bound `optimal` reports; *best baseline vs optimum* is how far the cheapest baseline lands above the relaxation optimum.",

@@ -11,6 +11,7 @@ import { DEFAULT_SIMULATION_OPTIONS, OPTIMAL_FORECAST, isSimStrategy, simStrateg
 import { isTimeZone } from "../simulate/time.js";
 import { MAX_SLOTS, MAX_SLOT_MINUTES } from "../../engine/model/schema.js";
 import { EXIT, UsageError } from "./io.js";
+import { PHASE_LAYOUTS, type PhaseLayout } from "../simulate/phases.js";
 
 export const SIMULATE_USAGE = `Usage: wattplan simulate [options]
 
@@ -31,6 +32,12 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
   --base-load FILE         site load CSV (kW), --base-load-scale X to scale it (default 1)
   --pv FILE                PV output CSV (kW), --pv-scale X to scale it (default 1)
   --export-limit-kw X      export allowed (default 0)
+  --phases three|unknown|caltech
+                           spec §11: every EV three-phase (default), every EV one-phase on an unknown phase, or the
+                           Caltech ACN's wiring (acnportal caltech_acn: one-phase EVSEs on line pairs AB/BC/CA at 208 V,
+                           read as L1/L2/L3; a space it does not list is on an unknown phase; docs/simulate.md)
+  --phase-limit-a X        current limit per phase at the grid connection, A (base load and PV count, balanced)
+  --voltage-v X            the site's phase-to-neutral voltage (default 230; 120 with --phases caltech)
   --v2g-share X            share of EVs that can discharge, 0..1 (default 0)
   --ev-specs FILE          EV models for V2G batteries (default $WATTPLAN_DATA_DIR/ev/ev_specs_v2g_enabled2024.json)
   --seed N                 seed of the V2G draw (default 1)
@@ -136,6 +143,9 @@ export function simulateConfig(args: string[]): ReplayConfig {
         "forecast-energy-level": { type: "string" },
         out: { type: "string" },
         currency: { type: "string" },
+        phases: { type: "string" },
+        "phase-limit-a": { type: "string" },
+        "voltage-v": { type: "string" },
       },
     });
   } catch (error) {
@@ -218,6 +228,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
       offlineStrideSlots: hoursToSlots(stride),
       meterCaps: v["meter-caps"] === true,
       evStops: evStops(v["ev-stops"]),
+      ...phaseOptions(v.phases, v["voltage-v"], v["phase-limit-a"]),
     },
     tariffFile: v.tariff,
     pricesFile: v.prices,
@@ -273,6 +284,30 @@ export function simulateCommand(args: string[]): number {
     throw error;
   }
 }
+
+function phaseOptions(
+  layout: string | undefined,
+  voltage: string | undefined,
+  limit: string | undefined,
+): { phaseLayout?: PhaseLayout; voltageV?: number; phaseLimitA?: number } {
+  if (layout !== undefined && !(PHASE_LAYOUTS as readonly string[]).includes(layout))
+    throw new UsageError(`--phases must be one of ${PHASE_LAYOUTS.join(", ")}, not "${layout}"`);
+  const phaseLayout = layout as PhaseLayout | undefined;
+  const voltageV =
+    voltage !== undefined
+      ? number(voltage, "voltage-v", 0, (x) => x > 0, "> 0")
+      : phaseLayout === "caltech"
+        ? CALTECH_SITE_VOLTAGE_V
+        : undefined;
+  return {
+    ...(phaseLayout !== undefined && { phaseLayout }),
+    ...(voltageV !== undefined && { voltageV }),
+    ...(limit !== undefined && { phaseLimitA: number(limit, "phase-limit-a", 0, (x) => x >= 0, "≥ 0") }),
+  };
+}
+
+/** The Caltech transformer's wye secondary, phase to neutral (acnportal: 120 V LN). */
+const CALTECH_SITE_VOLTAGE_V = 120;
 
 function evStops(value: string | undefined): "reported" | "silent" {
   if (value === undefined || value === "reported" || value === "silent") return value ?? "reported";

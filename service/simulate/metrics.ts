@@ -37,6 +37,10 @@ export interface StrategyMetrics {
   solves: number;
   nonOptimalSolves: number;
   planFallbacks: number;
+  /** Spec §11: the largest |current| on each phase at the grid connection, A (what was applied, EVs and base load). */
+  phaseL1MaxA: number;
+  phaseL2MaxA: number;
+  phaseL3MaxA: number;
   runSeconds: number;
 }
 
@@ -111,6 +115,9 @@ export function computeMetrics(run: RunResult, sessions: SimSession[], grid: Sit
     solves: run.solves,
     nonOptimalSolves: run.nonOptimalSolves,
     planFallbacks: run.planFallbacks,
+    phaseL1MaxA: run.phaseMaxA[0],
+    phaseL2MaxA: run.phaseMaxA[1],
+    phaseL3MaxA: run.phaseMaxA[2],
     runSeconds: run.runMs / 1000,
   };
 }
@@ -140,6 +147,9 @@ export function meanOverSweep(entries: StrategyMetrics[]): StrategyMetrics {
     solves: entries.reduce((s, m) => s + m.solves, 0),
     nonOptimalSolves: entries.reduce((s, m) => s + m.nonOptimalSolves, 0),
     planFallbacks: entries.reduce((s, m) => s + m.planFallbacks, 0),
+    phaseL1MaxA: mean((m) => m.phaseL1MaxA),
+    phaseL2MaxA: mean((m) => m.phaseL2MaxA),
+    phaseL3MaxA: mean((m) => m.phaseL3MaxA),
     runSeconds: entries.reduce((s, m) => s + m.runSeconds, 0),
   };
 }

@@ -142,6 +142,9 @@ const CSV_FIELDS: (keyof StrategyMetrics)[] = [
   "solves",
   "nonOptimalSolves",
   "planFallbacks",
+  "phaseL1MaxA",
+  "phaseL2MaxA",
+  "phaseL3MaxA",
   "runSeconds",
 ];
 
@@ -189,6 +192,17 @@ export function prepareReplay(config: ReplayConfig): PreparedReplay {
   const baseLoad = loadOptional(config.baseLoadFile, (f) => loadSeries(f, { timeZone: tz, scale: config.baseLoadScale }));
   const pv = loadOptional(config.pvFile, (f) => loadSeries(f, { timeZone: tz, scale: config.pvScale }));
   const grid = buildGrid(span.startMs, span.slots, lookahead, config.options.slotMinutes, { timeZone: tz, prices, tariff, baseLoad, pv });
+  const limitA = config.options.phaseLimitA;
+  if (limitA !== undefined) {
+    const volts = config.options.voltageV ?? 230;
+    for (let k = 0; k < grid.length; k++) {
+      const amps = ((grid.baseLoadKw[k] - grid.pvKw[k]) * 1000) / (3 * volts);
+      if (amps > limitA)
+        throw new InputError(
+          `--phase-limit-a: base load minus PV alone draws ${amps.toFixed(1)} A per phase at ${isoUtc(grid.startMs + k * config.options.slotMinutes * MINUTE_MS)}, above ${limitA} A`,
+        );
+    }
+  }
   const yearAligned = [prices, baseLoad, pv].filter((s): s is StepSeries => s?.yearAligned === true).map((s) => s.file);
   const models =
     config.options.v2gShare > 0 ? (config.evSpecsFile ? loadEvModels(config.evSpecsFile) : [DEFAULT_EV_MODEL]) : [DEFAULT_EV_MODEL];
@@ -294,6 +308,9 @@ export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutp
       offlineLookaheadHours: (config.options.offlineLookaheadSlots * config.options.slotMinutes) / 60,
       offlineStrideHours: (config.options.offlineStrideSlots * config.options.slotMinutes) / 60,
       yearAligned,
+      phaseLayout: config.options.phaseLayout ?? "three",
+      voltageV: config.options.voltageV ?? null,
+      phaseLimitA: config.options.phaseLimitA ?? null,
       summary:
         config.capacitiesKw.length === 1
           ? "strategies: the run at the only capacity"

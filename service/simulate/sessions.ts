@@ -12,6 +12,8 @@ import { HOUR_MS } from "./time.js";
 export interface ReplaySession {
   id: string;
   stationId: string;
+  /** ACN-Data's parking space (`CA-303`), when the file has one apart from the station; what the Caltech phases are keyed by. */
+  spaceId?: string;
   arrivalMs: number;
   departureMs: number;
   /** Energy the EV really took (kWh): what it needed, and the most it can take. */
@@ -85,6 +87,7 @@ export function loadSessions(file: string, options: SessionLoadOptions = {}): Se
   if (format === "acn-data") {
     const id = requireColumn(table, "sessionID", "session_id", "id");
     const station = column(table, "stationID", "station_id", "spaceID");
+    const space = column(table, "spaceID");
     const arrival = requireColumn(table, "connectionTime", "connectionTime_utc");
     const departure = requireColumn(table, "disconnectTime", "disconnectTime_utc");
     const energy = requireColumn(table, "kWhDelivered");
@@ -104,6 +107,7 @@ export function loadSessions(file: string, options: SessionLoadOptions = {}): Se
       sessions.push({
         id: r[id],
         stationId: station >= 0 ? r[station] : "",
+        ...(space >= 0 && space !== station && r[space]?.trim() && { spaceId: r[space].trim() }),
         arrivalMs: a,
         departureMs: d,
         energyKwh: e,

@@ -21,6 +21,7 @@ import type { StepSeries, TouRates } from "./series.js";
 import { MINUTE_MS, isoUtc, localParts } from "./time.js";
 import { updateMeterCap, type MeterCap } from "../sites/events.js";
 import { predictSession, type ForecastModel } from "../forecast/index.js";
+import { sessionPhases, type PhaseLayout, type SessionPhases } from "./phases.js";
 
 /** A strategy of the registry, run online; `optimal+forecast` (the same planning to forecast departures); or the offline bound. */
 export type SimStrategy = StrategyName | typeof OPTIMAL_FORECAST | "offline";
@@ -97,6 +98,12 @@ export interface SimulationOptions {
   evStops?: "reported" | "silent";
   /** The model `optimal+forecast` plans with; required for that strategy. */
   forecast?: SimulationForecast;
+  /** Spec §11: how sessions sit on the phases (service/simulate/phases.ts). @defaultValue "three" */
+  phaseLayout?: PhaseLayout;
+  /** Spec §11: the site's phase-to-neutral voltage, V. @defaultValue 230 */
+  voltageV?: number;
+  /** Spec §11: current limit on each phase at the grid connection, A (base load and PV count, balanced). @defaultValue none */
+  phaseLimitA?: number;
 }
 
 export const DEFAULT_SIMULATION_OPTIONS: Omit<SimulationOptions, "capacityKw"> = {
@@ -212,6 +219,8 @@ export interface SimSession {
   /** The battery cannot take more than this (initial + real energy): it was full when it stopped. */
   physicalMaxKwh: number;
   v2g: boolean;
+  /** Spec §11: the phases the scheduler is told (three-phase unless a phase layout says otherwise). */
+  phases: SessionPhases;
 }
 
 /** Deterministic PRNG (the bench generators' mulberry32): replays are reproducible from `--seed`. */
@@ -248,7 +257,7 @@ export const DEFAULT_EV_MODEL: EvModel = { name: "generic 60 kWh", batteryKwh: 6
 export function prepareSessions(
   replay: ReplaySession[],
   grid: SiteGrid,
-  options: Pick<SimulationOptions, "v2gShare" | "seed">,
+  options: Pick<SimulationOptions, "v2gShare" | "seed" | "phaseLayout">,
   models: EvModel[] = [DEFAULT_EV_MODEL],
 ): SimSession[] {
   const slotMs = grid.slotMinutes * MINUTE_MS;
@@ -263,6 +272,7 @@ export function prepareSessions(
     return models[models.length - 1];
   };
   return replay.map((s) => {
+    const phases = sessionPhases(options.phaseLayout ?? "three", s.spaceId ?? s.stationId);
     const firstSlot = Math.max(0, Math.ceil((s.arrivalMs - grid.startMs) / slotMs));
     const endSlot = Math.max(firstSlot, Math.floor((s.departureMs - grid.startMs) / slotMs));
     // Online strategies are told only what a CSMS knows: the announced energy, or, without one,
@@ -292,6 +302,7 @@ export function prepareSessions(
         requestedKwh: requested,
         physicalMaxKwh: s.energyKwh,
         v2g: false,
+        phases,
       };
     }
     const capacity = Math.max(model.batteryKwh, s.energyKwh, announced ?? 0);
@@ -316,6 +327,7 @@ export function prepareSessions(
       requestedKwh: requested,
       physicalMaxKwh: e0 + s.energyKwh,
       v2g: true,
+      phases,
     };
   });
 }
@@ -341,6 +353,8 @@ export interface RunResult {
   nonOptimalSolves: number;
   /** Solves that hit a limit, after which the previous plan was kept. */
   planFallbacks: number;
+  /** Spec §11: the largest |current| on L1, L2, L3 at the grid connection over the replay, A (EVs, base load and PV). */
+  phaseMaxA: Float64Array;
   runMs: number;
 }
 
@@ -372,6 +386,8 @@ function baseRequest(
     site: {
       importLimitKw: options.capacityKw,
       exportLimitKw: options.exportLimitKw,
+      ...(options.voltageV !== undefined && { voltageV: options.voltageV }),
+      ...(options.phaseLimitA !== undefined && { phaseLimitA: options.phaseLimitA }),
       baseLoadKw: Array.from(grid.baseLoadKw.subarray(k, k + slots)),
       pvKw: Array.from(grid.pvKw.subarray(k, k + slots)),
     },
@@ -411,6 +427,9 @@ function sessionRequest(
     dischargeEfficiency: 1,
     degradationCostPerKwh: s.v2g ? options.degradationCostPerKwh : 0,
     shortfallPenaltyPerKwh: options.shortfallPenaltyPerKwh,
+    ...(s.phases.phases === 1 && { phases: 1 as const }),
+    ...(s.phases.phase !== undefined && { phase: s.phases.phase }),
+    ...(s.phases.voltageV !== undefined && { voltageV: s.phases.voltageV }),
   };
 }
 
@@ -619,12 +638,17 @@ export function applySlot(
   const dt = grid.slotMinutes / 60;
   let charge = 0;
   let discharge = 0;
+  const siteV = options.voltageV ?? 230;
+  const amps = [0, 0, 0];
   for (const v of present) {
     const s = sessions[v];
     let p = plannedKw(v);
     if (p > 0) p = Math.min(p, Math.max(0, (Math.min(s.physicalMaxKwh, s.capacityKwh) - energy[v]) / dt));
     else if (p < 0) p = Math.max(p, -Math.max(0, (energy[v] - Math.min(s.minEnergyKwh, s.initialEnergyKwh)) / dt));
     energy[v] += p * dt;
+    const a = (p * 1000) / (s.phases.voltageV ?? siteV);
+    for (let phi = 0; phi < 3; phi++)
+      amps[phi] += s.phases.phases === 3 ? a / 3 : s.phases.phase === undefined || s.phases.phase === `L${phi + 1}` ? a : 0;
     if (p > 0) charge += p;
     else discharge -= p;
     if (p < 0) result.degradationCost += -p * dt * options.degradationCostPerKwh;
@@ -639,6 +663,8 @@ export function applySlot(
   result.evChargeKw[k] = charge;
   result.evDischargeKw[k] = discharge;
   result.curtailedPvKw[k] = u;
+  const balanced = ((grid.baseLoadKw[k] - grid.pvKw[k] + u) * 1000) / (3 * siteV);
+  for (let phi = 0; phi < 3; phi++) result.phaseMaxA[phi] = Math.max(result.phaseMaxA[phi], Math.abs(amps[phi] + balanced));
   result.v2gEnergyKwh += discharge * dt;
   return n;
 }
@@ -660,6 +686,7 @@ export function emptyRunResult(strategy: SimStrategy, capacityKw: number, slots:
     solves: 0,
     nonOptimalSolves: 0,
     planFallbacks: 0,
+    phaseMaxA: new Float64Array(3),
     runMs: 0,
   };
 }
