@@ -5,6 +5,7 @@
  * clock), so a slow planner can never overwrite a newer plan.
  */
 import type { ForecastModel } from "../forecast/index.js";
+import type { SiteOcppEntry } from "../webhooks/index.js";
 import type { PlanForecast, SiteForecast, TrainingMetrics } from "./forecast.js";
 import type pg from "pg";
 import { WattplanError } from "../../engine/errors.js";
@@ -36,14 +37,7 @@ export interface PlanBody {
   computedAt: string;
   request: unknown;
   response: unknown;
-  ocpp: {
-    sessionId: string | null;
-    /** null for a station-max profile */
-    evseId: string | null;
-    stationId: string;
-    action: "SetChargingProfile" | "ClearChargingProfile";
-    payload: unknown;
-  }[];
+  ocpp: SiteOcppEntry[];
   /** Sessions whose profile differs from what they were sent before (the webhook's `ocpp`). */
   changedSessions: string[];
   /** EVSEs whose fallback profile changed (absent in plans from before fallbacks). */

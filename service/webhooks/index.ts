@@ -19,6 +19,7 @@ export {
   type EventPayloadInput,
   type EventType,
   type OptimizationEventType,
+  type SiteOcppEntry,
   type SitePlanWebhookPayload,
   type WebhookPayload,
 } from "./payload.js";

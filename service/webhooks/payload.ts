@@ -93,6 +93,17 @@ export interface EventPayloadInput {
   timestamp?: Date;
 }
 
+/** One OCPP message of a live site's plan (service/sites/schema.ts describes it for the API). */
+export interface SiteOcppEntry {
+  /** null for an EVSE's fallback profile and a station-max profile */
+  sessionId: string | null;
+  /** null for a station-max profile */
+  evseId: string | null;
+  stationId: string;
+  action: "SetChargingProfile" | "ClearChargingProfile";
+  payload: unknown;
+}
+
 /**
  * The body of `site.plan.updated` (docs/sites.md): a live site published a
  * new plan. `ocpp` holds the messages of the sessions whose profile changed
@@ -112,14 +123,7 @@ export interface SitePlanWebhookPayload {
     changedFallbacks: string[];
     /** Stations whose station-max profile (evseId null in `ocpp`) changed. */
     changedStations: string[];
-    ocpp?: {
-      sessionId: string | null;
-      /** null for a station-max profile */
-      evseId: string | null;
-      stationId: string;
-      action: "SetChargingProfile" | "ClearChargingProfile";
-      payload: unknown;
-    }[];
+    ocpp?: SiteOcppEntry[];
     ocppOmitted?: "too_large";
     links: Record<string, string>;
   };

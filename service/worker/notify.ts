@@ -3,7 +3,7 @@
  * itself (signing, retries, SSRF guard) lives in service/webhooks/.
  */
 import type { JobRecord } from "../queue/store.js";
-import type { Delivery } from "../webhooks/index.js";
+import type { Delivery, SiteOcppEntry } from "../webhooks/index.js";
 
 /** A live site's newly published plan, for its `site.plan.updated` webhook. */
 export interface SitePlanNotice {
@@ -14,14 +14,7 @@ export interface SitePlanNotice {
   stateVersion: number;
   horizonStart: string;
   computedAt: string;
-  changed: {
-    sessionId: string | null;
-    /** null for a station-max profile */
-    evseId: string | null;
-    stationId: string;
-    action: "SetChargingProfile" | "ClearChargingProfile";
-    payload: unknown;
-  }[];
+  changed: SiteOcppEntry[];
 }
 
 export interface Notifier {
