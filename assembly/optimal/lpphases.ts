@@ -5,8 +5,11 @@ import { Field, Setting } from "../layout";
 import {
   setting, windowStart, windowEnd, windowOffset, sessionCircuit, circuitParent,
   sessionValue, slotValue, phaseLimit, unbalanceLimit, sessionPhase, ampsPerKw, phaseShare,
+  slots, circuits, sessions,
 } from "../problem";
 import * as arena from "../arena";
+import { addSessionCurrent, sumSubtrees, clearCurrents, nodeCurrent } from "../phases";
+import { Settings } from "./settings";
 import { ld, st, ldi, sti, T, V, C, mP, m0, oPh, oC, oD, oU, lo, up, rhs, dBase, dischargeOf } from "./lp";
 
 // ---- spec §11: phase and unbalance rows ------------------------------------
@@ -20,6 +23,95 @@ import { ld, st, ldi, sti, T, V, C, mP, m0, oPh, oC, oD, oU, lo, up, rhs, dBase,
 // charge and discharge at once, whose netting is then still inside.
 
 const KINDS: i32 = 9;
+
+// ---- the working set ----------------------------------------------------
+// Of the thousands of rows that can bind on a European site, a few dozen
+// do (bench/RESULTS.md §10), and every row in the LP costs one structured
+// solve per iteration (phaserows.ts). So `optimal` starts without them and
+// adds the rows its schedule reaches (solve.ts): an LP with fewer rows is
+// a relaxation, so its bound stays a proven bound of the whole problem,
+// and a schedule within every row is feasible for it.
+
+/** A row in the working set; a row that can never bind (its reach stays within the limit). */
+const IN_SET: i32 = 1;
+const NEVER: i32 = 2;
+
+/** i32[(C+1)·T·9] or 0: per (node, slot, kind) 0 (left out), IN_SET or NEVER; 0 means every row that can bind is in the LP. */
+let workingSet: usize = 0;
+
+/** Start with an empty working set (from the arena: call inside the caller's mark). */
+export function beginWorkingSet(): void {
+  workingSet = arena.allocI32((circuits + 1) * slots * KINDS);
+}
+
+/** Back to every row that can bind. */
+export function endWorkingSet(): void {
+  workingSet = 0;
+}
+
+/**
+ * Add to the working set every row left out that the LP's solution x
+ * (charge − discharge, curtailment) brings within Settings.phaseRowMargin
+ * of its limit or over it; return how many. Zero: the relaxation keeps
+ * clear of every row left out. (The LP's x, not the repaired schedule: the
+ * repair scales a node's powers down far below a row it overran.)
+ */
+export function addReachedRows(x: usize): i32 {
+  const N = circuits + 1;
+  const mark = arena.mark();
+  const cur = arena.allocF64(N * 3);
+  const unk = arena.allocF64(N);
+  const margin = Settings.phaseRowMargin;
+  let added = 0;
+  for (let t = 0; t < slots; t++) {
+    clearCurrents(cur, unk);
+    for (let v = 0; v < sessions; v++) {
+      const a = windowStart(v);
+      if (t < a || t >= windowEnd(v)) continue;
+      const i = t - a;
+      addSessionCurrent(cur, unk, v, ld(x, oC + windowOffset(v) + i) - ld(dischargeOf(x, v), i));
+    }
+    sumSubtrees(cur, unk, t, ld(x, oU + t));
+    for (let nd = 0; nd < N; nd++) {
+      const lim = phaseLimit(nd, t);
+      const U = unbalanceLimit(nd);
+      for (let kind = 0; kind < KINDS; kind++) {
+        const idx = (nd * slots + t) * KINDS + kind;
+        if (ldi(workingSet, idx) != 0) continue;
+        let value: f64;
+        let limit: f64;
+        if (kind < 3) {
+          value = Math.abs(nodeCurrent(cur, nd, kind));
+          limit = lim;
+        } else {
+          const q = (kind - 3) >> 1;
+          const sign: f64 = ((kind - 3) & 1) == 0 ? 1 : -1;
+          value = sign * (nodeCurrent(cur, nd, q) - nodeCurrent(cur, nd, (q + 1) % 3)) + ld(unk, nd);
+          limit = U;
+        }
+        if (limit < Infinity && value >= limit - margin * max(limit, 1)) {
+          sti(workingSet, idx, IN_SET);
+          added++;
+        }
+      }
+    }
+  }
+  arena.release(mark);
+  // A working set that grows to a large share of the rows that can bind is
+  // taken whole: rounds of that size cost more than one solve with them all.
+  let inSet = 0;
+  let left = 0;
+  const entries = N * slots * KINDS;
+  for (let i = 0; i < entries; i++) {
+    const w = ldi(workingSet, i);
+    if (w == IN_SET) inSet++;
+    else if (w == 0) left++;
+  }
+  if (added > 0 && <f64>inSet >= Settings.phaseRowsWholeShare * <f64>(inSet + left)) {
+    for (let i = 0; i < entries; i++) if (ldi(workingSet, i) == 0) { sti(workingSet, i, IN_SET); added++; }
+  }
+  return added;
+}
 
 /** i32[(C+1)·T·9]: phase row of (node, slot, kind) or −1; kinds 0-2 phase φ, 3 + 2q + s unbalance pair q, sign s. */
 export let phaseRowOf: usize = 0;
@@ -91,7 +183,12 @@ export function countPhaseRows(): i32 {
         } else {
           on = U < Infinity && nd < C && ld(pair, base + (kind - 3) / 2) > U;
         }
-        sti(phaseRowOf, (nd * T + t) * KINDS + kind, on ? count++ : -1);
+        const idx = (nd * T + t) * KINDS + kind;
+        if (workingSet != 0) {
+          if (!on) sti(workingSet, idx, NEVER);
+          else if (ldi(workingSet, idx) != IN_SET) on = false;
+        }
+        sti(phaseRowOf, idx, on ? count++ : -1);
       }
     }
   }

@@ -187,6 +187,15 @@ export class Settings {
    * back on, so the bound of a dived LP limits nothing: a measured cut-off.)
    */
   static readonly diveSlack: f64 = 0.05;
+  /**
+   * Spec §11's rows join the LP lazily (lpphases.ts): a row left out joins
+   * when the schedule comes within this share of its limit, and the LP is
+   * solved again, at most phaseRounds times in all.
+   */
+  static readonly phaseRowMargin: f64 = 0.02;
+  static readonly phaseRounds: i32 = 8;
+  /** A working set this share of the rows that can bind is taken whole (every such row). */
+  static readonly phaseRowsWholeShare: f64 = 0.25;
 }
 
 /** Spec §7's tolerance on a total: max(relativeTol·|total|, absoluteTol). */

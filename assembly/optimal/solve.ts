@@ -22,9 +22,11 @@ import { Budget } from "./budget";
 import { newCheckpoint, save, keepOrRestore, restore } from "./checkpoint";
 import { Pattern, resolveWithPattern } from "./pattern";
 import { augment, dive } from "./mincharge/search";
+import { beginWorkingSet, endWorkingSet, addReachedRows } from "./lpphases";
 
 @external("env", "performanceNow")
 declare function performanceNow(): f64;
+
 
 /**
  * What the stages leave between `runOptimal` and `optimalStatus` (static
@@ -39,16 +41,51 @@ declare function performanceNow(): f64;
 
 const state = changetype<StrategyState>(memory.data(offsetof<StrategyState>(), 16));
 
-/** Solve the LP and leave a feasible schedule, Info.Bound and Info.Iterations. */
+/**
+ * Solve the LP and leave a feasible schedule, Info.Bound and Info.Iterations.
+ * With spec §11's rows, the LP starts without them and the stages run
+ * again while the schedule reaches a row left out (lpphases.ts): every
+ * round's LP is a relaxation of the whole one, so the last round's bound
+ * certifies a schedule that keeps within every row.
+ */
 export function runOptimal(): void {
   const started = performanceNow();
+  const lazy = setting(Setting.HasPhases) != 0;
+  const outer = arena.mark();
+  if (lazy) beginWorkingSet();
+  let spent = 0;
+  for (let round = 1; ; round++) {
+    const last = !lazy || round >= Settings.phaseRounds;
+    spent = runStages(started, spent, last);
+    if (spent < 0) { spent = -spent; continue; }
+    break;
+  }
+  endWorkingSet();
+  arena.release(outer);
+}
 
+/**
+ * The stages on the LP of the working set, `spent` iterations of the budget
+ * gone. Unless `last`, a relaxation that reaches a row left out ends the
+ * pass early, those rows joining the working set: returns −(iterations
+ * spent in all) then, else the iterations spent in all (also Info.Iterations).
+ */
+function runStages(started: f64, spent: i32, last: bool): i32 {
   const mark = arena.mark();
   lp.build();
   ipm.init();
-  const budget = Budget.fromHost(started);
+  const host = Budget.fromHost(started);
+  const budget = host.limitedTo(max(0, host.iterations - spent));
   const limit = budget.iterations;
   state.exit = ipm.run(budget, false, Settings.mu0);
+  if (!last && state.exit == IpmExit.Converged) {
+    const added = addReachedRows(ipm.solution.x);
+    if (added > 0) {
+      const total = spent + ipm.info.iterations;
+      arena.release(mark);
+      return -total;
+    }
+  }
   repair(ipm.solution.x);
   let restartBound: f64 = -Infinity;
   let restartIterations = 0;
@@ -89,12 +126,13 @@ export function runOptimal(): void {
     }
   }
   setInfo(Info.TieBreak, <f64>tie);
-  setInfo(Info.Iterations, <f64>iterations);
+  setInfo(Info.Iterations, <f64>(spent + iterations));
   // The penalised LP (overflow allowed) is a relaxation of the model's LP,
   // so its bound holds for the model too whenever the schedule ends without
   // overflow; with overflow, `optimalStatus` withdraws it.
   setInfo(Info.Bound, isFinite(bound) ? bound : NaN);
   arena.release(mark);
+  return spent + iterations;
 }
 
 /** Re-run the interior point from a start with μ0 = 0.01; the better schedule stays. */
