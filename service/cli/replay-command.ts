@@ -35,7 +35,7 @@ V2G: the site is replayed at a flat price).
   --meter-caps   let the site cap cars that take less than offered (off by
                  default); --compare then runs simulate --meter-caps`;
 
-const UNSUPPORTED = ["--tariff", "--prices", "--base-load", "--pv", "--v2g-share", "--forecast", "--forecast-level"];
+const UNSUPPORTED = ["--tariff", "--prices", "--base-load", "--pv", "--v2g-share", "--forecast", "--forecast-level", "--storage"];
 
 export async function replayCommand(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {

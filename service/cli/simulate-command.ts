@@ -12,6 +12,7 @@ import { isTimeZone } from "../simulate/time.js";
 import { MAX_SLOTS, MAX_SLOT_MINUTES } from "../../engine/model/schema.js";
 import { EXIT, UsageError } from "./io.js";
 import { PHASE_LAYOUTS, type PhaseLayout } from "../simulate/phases.js";
+import { parseStorageOptions } from "./storage-options.js";
 
 export const SIMULATE_USAGE = `Usage: wattplan simulate [options]
 
@@ -38,6 +39,11 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
                            read as L1/L2/L3; a space it does not list is on an unknown phase; docs/simulate.md)
   --phase-limit-a X        current limit per phase at the grid connection, A (base load and PV count, balanced)
   --voltage-v X            the site's phase-to-neutral voltage (default 230; 120 with --phases caltech)
+  --storage SPEC|FILE      spec §12 site battery at the grid connection, repeatable:
+                           capacityKwh:maxChargeKw:maxDischargeKw[:roundTripEfficiency[:initialSoc]] (defaults 1 and 0.5),
+                           or a JSON file of spec §12 storage objects (an array or one). optimal, optimal+forecast and
+                           offline plan it, each plan starting from what it holds and ending with at least its energy at
+                           the start; baselines leave it idle; each strategy is also replayed without it for the savings
   --v2g-share X            share of EVs that can discharge, 0..1 (default 0)
   --ev-specs FILE          EV models for V2G batteries (default $WATTPLAN_DATA_DIR/ev/ev_specs_v2g_enabled2024.json)
   --seed N                 seed of the V2G draw (default 1)
@@ -146,6 +152,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
         phases: { type: "string" },
         "phase-limit-a": { type: "string" },
         "voltage-v": { type: "string" },
+        storage: { type: "string", multiple: true },
       },
     });
   } catch (error) {
@@ -229,6 +236,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
       meterCaps: v["meter-caps"] === true,
       evStops: evStops(v["ev-stops"]),
       ...phaseOptions(v.phases, v["voltage-v"], v["phase-limit-a"]),
+      ...(v.storage !== undefined && { storage: parseStorageOptions(v.storage) }),
     },
     tariffFile: v.tariff,
     pricesFile: v.prices,
@@ -274,7 +282,11 @@ export function simulateCommand(args: string[]): number {
     const { metrics, files } = runReplay(config, (line) => process.stderr.write(`simulate: ${line}\n`));
     for (const m of metrics.strategies) {
       process.stdout.write(
-        `${m.strategy.padEnd(13)} delivered ${(100 * m.energyDeliveredShare).toFixed(2).padStart(6)}%  served ${(100 * m.sessionsFullyServedShare).toFixed(1).padStart(5)}%  short ${m.earlyLeaverShortfallKwh.toFixed(1)} kWh of ${m.earlyLeavers} early leavers, ${m.otherShortfallKwh.toFixed(1)} of the rest  total cost ${m.totalCost.toFixed(2)}  peak ${m.peakImportKw.toFixed(1)} kW  solve p50 ${m.solveMsMedian.toFixed(3)} ms\n`,
+        `${m.strategy.padEnd(13)} delivered ${(100 * m.energyDeliveredShare).toFixed(2).padStart(6)}%  served ${(100 * m.sessionsFullyServedShare).toFixed(1).padStart(5)}%  short ${m.earlyLeaverShortfallKwh.toFixed(1)} kWh of ${m.earlyLeavers} early leavers, ${m.otherShortfallKwh.toFixed(1)} of the rest  total cost ${m.totalCost.toFixed(2)}  peak ${m.peakImportKw.toFixed(1)} kW  solve p50 ${m.solveMsMedian.toFixed(3)} ms${
+          m.storageCapacityKwh > 0
+            ? `  battery ${m.storageStartKwh.toFixed(1)}→${m.storageEndKwh.toFixed(1)} kWh, throughput ${m.storageThroughputKwh.toFixed(1)} kWh, saved: peak ${m.peakSavingKw.toFixed(1)} kW, demand charge ${m.demandChargeSaving.toFixed(2)}, total ${m.totalCostSaving.toFixed(2)}`
+            : ""
+        }\n`,
       );
     }
     process.stdout.write(`wrote ${files.join(", ")}\n`);

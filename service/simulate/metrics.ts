@@ -41,6 +41,26 @@ export interface StrategyMetrics {
   phaseL1MaxA: number;
   phaseL2MaxA: number;
   phaseL3MaxA: number;
+  /** Spec §12, all site batteries together (0 without them): capacity, kWh. */
+  storageCapacityKwh: number;
+  /** Energy held at the start of the replay and after its last slot, kWh. */
+  storageStartKwh: number;
+  storageEndKwh: number;
+  /** The least energy held after any slot, kWh. */
+  storageMinKwh: number;
+  /** Grid-side energy charged into and discharged from the batteries, kWh (throughput: discharged). */
+  storageChargedKwh: number;
+  storageThroughputKwh: number;
+  /** Throughput over capacity: equivalent full cycles. */
+  storageCycles: number;
+  /**
+   * Against the same strategy replayed without the batteries (NaN, null in
+   * JSON, when there are none): peak import lowered (kW), demand charge and
+   * total cost saved (currency).
+   */
+  peakSavingKw: number;
+  demandChargeSaving: number;
+  totalCostSaving: number;
   runSeconds: number;
 }
 
@@ -118,7 +138,58 @@ export function computeMetrics(run: RunResult, sessions: SimSession[], grid: Sit
     phaseL1MaxA: run.phaseMaxA[0],
     phaseL2MaxA: run.phaseMaxA[1],
     phaseL3MaxA: run.phaseMaxA[2],
+    ...storageMetrics(run, grid),
+    peakSavingKw: Number.NaN,
+    demandChargeSaving: Number.NaN,
+    totalCostSaving: Number.NaN,
     runSeconds: run.runMs / 1000,
+  };
+}
+
+/** Spec §12 figures of a run, summed over its batteries. */
+function storageMetrics(
+  run: RunResult,
+  grid: SiteGrid,
+): Pick<
+  StrategyMetrics,
+  | "storageCapacityKwh"
+  | "storageStartKwh"
+  | "storageEndKwh"
+  | "storageMinKwh"
+  | "storageChargedKwh"
+  | "storageThroughputKwh"
+  | "storageCycles"
+> {
+  const capacity = run.storage.reduce((sum, b) => sum + b.capacityKwh, 0);
+  const start = run.storage.reduce((sum, b) => sum + b.initialEnergyKwh, 0);
+  let min = start;
+  let end = start;
+  for (let k = 0; k < grid.slots; k++) {
+    let e = 0;
+    for (const series of run.storageEnergyKwh) e += series[k];
+    min = Math.min(min, e);
+    end = e;
+  }
+  const sum = (a: Float64Array) => a.reduce((x, y) => x + y, 0);
+  const throughput = sum(run.storageDischargedKwh);
+  return {
+    storageCapacityKwh: capacity,
+    storageStartKwh: start,
+    storageEndKwh: end,
+    storageMinKwh: min,
+    storageChargedKwh: sum(run.storageChargedKwh),
+    storageThroughputKwh: throughput,
+    storageCycles: capacity > 0 ? throughput / capacity : 0,
+  };
+}
+
+/** Fills the saving fields of `withStorage` against the same strategy replayed without the batteries. */
+export function withStorageSaving(withStorage: StrategyMetrics, without: StrategyMetrics): StrategyMetrics {
+  return {
+    ...withStorage,
+    peakSavingKw: without.peakImportKw - withStorage.peakImportKw,
+    demandChargeSaving: without.demandCharge - withStorage.demandCharge,
+    totalCostSaving: without.totalCost - withStorage.totalCost,
   };
 }
 
@@ -150,6 +221,16 @@ export function meanOverSweep(entries: StrategyMetrics[]): StrategyMetrics {
     phaseL1MaxA: mean((m) => m.phaseL1MaxA),
     phaseL2MaxA: mean((m) => m.phaseL2MaxA),
     phaseL3MaxA: mean((m) => m.phaseL3MaxA),
+    storageCapacityKwh: mean((m) => m.storageCapacityKwh),
+    storageStartKwh: mean((m) => m.storageStartKwh),
+    storageEndKwh: mean((m) => m.storageEndKwh),
+    storageMinKwh: mean((m) => m.storageMinKwh),
+    storageChargedKwh: mean((m) => m.storageChargedKwh),
+    storageThroughputKwh: mean((m) => m.storageThroughputKwh),
+    storageCycles: mean((m) => m.storageCycles),
+    peakSavingKw: mean((m) => m.peakSavingKw),
+    demandChargeSaving: mean((m) => m.demandChargeSaving),
+    totalCostSaving: mean((m) => m.totalCostSaving),
     runSeconds: entries.reduce((s, m) => s + m.runSeconds, 0),
   };
 }

@@ -100,8 +100,8 @@ export function siteLoadDaySpec(grid: SiteGrid, runs: RunResult[], day: string, 
   const slotMs = grid.slotMinutes * MINUTE_MS;
   const dayStart = grid.startMs + first * slotMs;
   const hourOf = (k: number) => (grid.startMs + k * slotMs - dayStart) / HOUR_MS;
-  const allParts = ["base load", "EV charging", "PV", "EV discharging (V2G)"];
-  const allColors = ["#b0b0b0", "#1f77b4", "#f2c21b", "#2ca02c"];
+  const allParts = ["base load", "EV charging", "site battery charging", "PV", "EV discharging (V2G)", "site battery discharging"];
+  const allColors = ["#b0b0b0", "#1f77b4", "#9467bd", "#f2c21b", "#2ca02c", "#c5b0d5"];
   let lo = 0;
   let hi = capacityKw;
   const panels = runs.map((run) => {
@@ -113,12 +113,15 @@ export function siteLoadDaySpec(grid: SiteGrid, runs: RunResult[], day: string, 
       const pvUsed = grid.pvKw[k] - run.curtailedPvKw[k];
       stack.push({ hour: h, part: "base load", kW: grid.baseLoadKw[k], order: 0 });
       stack.push({ hour: h, part: "EV charging", kW: run.evChargeKw[k], order: 1 });
-      stack.push({ hour: h, part: "PV", kW: -pvUsed, order: 2 });
-      stack.push({ hour: h, part: "EV discharging (V2G)", kW: -run.evDischargeKw[k], order: 3 });
+      const battery = run.storagePowerKw[k];
+      stack.push({ hour: h, part: "site battery charging", kW: Math.max(0, battery), order: 2 });
+      stack.push({ hour: h, part: "PV", kW: -pvUsed, order: 3 });
+      stack.push({ hour: h, part: "EV discharging (V2G)", kW: -run.evDischargeKw[k], order: 4 });
+      stack.push({ hour: h, part: "site battery discharging", kW: Math.min(0, battery), order: 5 });
       lines.push({ hour: h, kW: run.netImportKw[k] });
       prices.push({ hour: h, price: grid.importPrice[k] });
-      hi = Math.max(hi, grid.baseLoadKw[k] + run.evChargeKw[k], run.netImportKw[k]);
-      lo = Math.min(lo, -pvUsed - run.evDischargeKw[k], run.netImportKw[k]);
+      hi = Math.max(hi, grid.baseLoadKw[k] + run.evChargeKw[k] + Math.max(0, battery), run.netImportKw[k]);
+      lo = Math.min(lo, -pvUsed - run.evDischargeKw[k] + Math.min(0, battery), run.netImportKw[k]);
     }
     return { run, stack, lines, prices };
   });

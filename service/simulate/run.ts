@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "./csv.js";
-import { computeMetrics, meanOverSweep, type StrategyMetrics } from "./metrics.js";
+import { computeMetrics, meanOverSweep, withStorageSaving, type StrategyMetrics } from "./metrics.js";
 import { busiestDay, energyVsCapacitySpec, siteLoadDaySpec, solveTimeSpec, strategyLabel, writePlot } from "./plots.js";
 import { loadSessions, type ReplaySession, type SessionFile } from "./sessions.js";
 import { loadPrices, loadSeries, loadTariff, type StepSeries } from "./series.js";
@@ -99,10 +99,22 @@ const COLUMNS: [keyof StrategyMetrics, string, (x: number) => string][] = [
   ["solveMsP99", "solve ms p99", (x) => fmt(x, 3)],
 ];
 
-export function markdownTable(entries: StrategyMetrics[]): string {
-  const head = `| strategy | ${COLUMNS.map((c) => c[1]).join(" | ")} |`;
-  const rule = `|---|${COLUMNS.map(() => "---:").join("|")}|`;
-  const rows = entries.map((m) => `| ${strategyLabel(m.strategy)} | ${COLUMNS.map(([k, , f]) => f(m[k] as number)).join(" | ")} |`);
+/** Spec §12: the columns added when the replay has site batteries. */
+const STORAGE_COLUMNS: [keyof StrategyMetrics, string, (x: number) => string][] = [
+  ["storageStartKwh", "battery kWh at start", (x) => fmt(x, 1)],
+  ["storageEndKwh", "battery kWh at end", (x) => fmt(x, 1)],
+  ["storageMinKwh", "battery kWh lowest", (x) => fmt(x, 1)],
+  ["storageThroughputKwh", "battery throughput kWh", (x) => fmt(x, 1)],
+  ["peakSavingKw", "peak lowered kW", (x) => fmt(x, 1)],
+  ["demandChargeSaving", "demand charge saved", (x) => fmt(x, 2)],
+  ["totalCostSaving", "total cost saved", (x) => fmt(x, 2)],
+];
+
+export function markdownTable(entries: StrategyMetrics[], storage = false): string {
+  const columns = storage ? [...COLUMNS, ...STORAGE_COLUMNS] : COLUMNS;
+  const head = `| strategy | ${columns.map((c) => c[1]).join(" | ")} |`;
+  const rule = `|---|${columns.map(() => "---:").join("|")}|`;
+  const rows = entries.map((m) => `| ${strategyLabel(m.strategy)} | ${columns.map(([k, , f]) => f(m[k] as number)).join(" | ")} |`);
   return [head, rule, ...rows].join("\n");
 }
 
@@ -145,6 +157,16 @@ const CSV_FIELDS: (keyof StrategyMetrics)[] = [
   "phaseL1MaxA",
   "phaseL2MaxA",
   "phaseL3MaxA",
+  "storageCapacityKwh",
+  "storageStartKwh",
+  "storageEndKwh",
+  "storageMinKwh",
+  "storageChargedKwh",
+  "storageThroughputKwh",
+  "storageCycles",
+  "peakSavingKw",
+  "demandChargeSaving",
+  "totalCostSaving",
   "runSeconds",
 ];
 
@@ -244,6 +266,7 @@ export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutp
   if (!config.capacitiesKw.includes(plotCapacity))
     throw new InputError(`--plot-capacity-kw: ${plotCapacity} is not one of the capacities replayed (${config.capacitiesKw.join(", ")})`);
   let plotRuns: RunResult[] = [];
+  const hasStorage = (config.options.storage ?? []).length > 0;
   const total = config.capacitiesKw.length * config.strategies.length;
   let done = 0;
   for (const capacityKw of config.capacitiesKw) {
@@ -261,7 +284,15 @@ export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutp
       const run = simulate(strategy, sessions, grid, options, undefined, (slot, slots) => {
         if (slot < slots) log(`${label}: ${Math.round((100 * slot) / slots)}% (${slot}/${slots} slots)`);
       });
-      const m = computeMetrics(run, sessions, grid);
+      let m = computeMetrics(run, sessions, grid);
+      if (hasStorage) {
+        // The same strategy without the batteries: what they saved.
+        const without = computeMetrics(simulate(strategy, sessions, grid, { ...options, storage: [] }), sessions, grid);
+        m = withStorageSaving(m, without);
+        log(
+          `${label}: batteries ${m.storageStartKwh.toFixed(1)} → ${m.storageEndKwh.toFixed(1)} kWh (lowest ${m.storageMinKwh.toFixed(1)}), throughput ${m.storageThroughputKwh.toFixed(1)} kWh; peak ${m.peakImportKw.toFixed(1)} kW (${without.peakImportKw.toFixed(1)} without), demand charge saved ${m.demandChargeSaving.toFixed(2)}, total cost saved ${m.totalCostSaving.toFixed(2)}`,
+        );
+      }
       log(
         `${label}: delivered ${(100 * m.energyDeliveredShare).toFixed(2)}%, total cost ${m.totalCost.toFixed(2)}, ${run.solves} solves${run.nonOptimalSolves > 0 ? ` (${run.nonOptimalSolves} not proven optimal, ${run.planFallbacks} kept the last plan)` : ""}, ${m.runSeconds.toFixed(1)} s`,
       );
@@ -311,6 +342,10 @@ export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutp
       phaseLayout: config.options.phaseLayout ?? "three",
       voltageV: config.options.voltageV ?? null,
       phaseLimitA: config.options.phaseLimitA ?? null,
+      storage: config.options.storage ?? [],
+      storageRule: hasStorage
+        ? "each plan starts from the energy the battery holds and must end with at least its energy at the replay's start; horizons of the strategies that plan it end at the replay's end; baselines leave it idle; savings are against the same strategy replayed without the batteries"
+        : null,
       summary:
         config.capacitiesKw.length === 1
           ? "strategies: the run at the only capacity"
@@ -334,7 +369,16 @@ export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutp
     config.capacitiesKw.length === 1
       ? `Capacity ${config.capacitiesKw[0]} kW.\n\n`
       : `Mean over ${config.capacitiesKw.length} capacities (${config.capacitiesKw.join(", ")} kW).\n\n`;
-  md += markdownTable(strategies) + "\n";
+  if (hasStorage)
+    md += `Site batteries (spec §12): ${(config.options.storage ?? [])
+      .map(
+        (b) =>
+          `${b.id} ${b.capacityKwh} kWh, ${b.maxChargeKw}/${b.maxDischargeKw} kW, η ${b.chargeEfficiency.toFixed(3)}·${b.dischargeEfficiency.toFixed(3)}, from ${b.initialEnergyKwh} kWh`,
+      )
+      .join(
+        "; ",
+      )}. Every plan ends with at least the energy each held at the start; savings are against the same strategy without them.\n\n`;
+  md += markdownTable(strategies, hasStorage) + "\n";
   if (config.capacitiesKw.length > 1) md += `\n## Energy delivered (%) by capacity\n\n${sweepTable(byCapacity, config.strategies)}\n`;
   write("metrics.md", md);
 

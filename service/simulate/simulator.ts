@@ -104,6 +104,41 @@ export interface SimulationOptions {
   voltageV?: number;
   /** Spec §11: current limit on each phase at the grid connection, A (base load and PV count, balanced). @defaultValue none */
   phaseLimitA?: number;
+  /**
+   * Spec §12: stationary batteries at the grid connection. Strategies solved
+   * by `optimal` (optimal, optimal+forecast, offline) use them; baselines
+   * leave them idle. See `SimStorage` for the rolling-horizon rule.
+   */
+  storage?: SimStorage[];
+}
+
+/**
+ * A site battery in the replay (spec §12 fields). Its energy carries over
+ * from slot to slot: every plan starts from what the battery really holds
+ * (the first slot of each plan is applied), and every plan must bring it back
+ * to at least `initialEnergyKwh` (its energy at the start of the replay) at
+ * the end of its horizon, where horizons of strategies that use storage end
+ * at the replay's end at the latest. So the battery never lends its energy
+ * to a plan for free, and the replay ends with at least what it started with.
+ */
+export interface SimStorage {
+  id: string;
+  capacityKwh: number;
+  /** At the start of the replay; also the final energy of every plan. */
+  initialEnergyKwh: number;
+  minEnergyKwh: number;
+  maxChargeKw: number;
+  maxDischargeKw: number;
+  chargeEfficiency: number;
+  dischargeEfficiency: number;
+  degradationCostPerKwh: number;
+  /** Spec §11: 1 or 3 (default 3); one-phase counts on every phase. */
+  phases?: 1 | 3;
+}
+
+/** Whether a strategy plans the site batteries (spec §12: baselines leave them idle). */
+export function usesStorage(strategy: SimStrategy): boolean {
+  return strategy === "optimal" || strategy === OPTIMAL_FORECAST || strategy === OFFLINE;
 }
 
 export const DEFAULT_SIMULATION_OPTIONS: Omit<SimulationOptions, "capacityKw"> = {
@@ -355,6 +390,15 @@ export interface RunResult {
   planFallbacks: number;
   /** Spec §11: the largest |current| on L1, L2, L3 at the grid connection over the replay, A (EVs, base load and PV). */
   phaseMaxA: Float64Array;
+  /** Spec §12: the batteries replayed (options.storage). */
+  storage: SimStorage[];
+  /** Per battery, its energy after each slot, kWh. */
+  storageEnergyKwh: Float64Array[];
+  /** Per battery: grid-side energy charged and discharged over the replay, kWh. */
+  storageChargedKwh: Float64Array;
+  storageDischargedKwh: Float64Array;
+  /** All batteries: grid-side power per slot, kW (positive charging). */
+  storagePowerKw: Float64Array;
   runMs: number;
 }
 
@@ -367,6 +411,8 @@ interface Plan {
   startSlot: number;
   /** Session index → power per plan slot. */
   power: Map<number, number[]>;
+  /** Battery index → power per plan slot (empty when the strategy leaves storage idle). */
+  storage: number[][];
 }
 
 function baseRequest(
@@ -434,6 +480,29 @@ function sessionRequest(
 }
 
 /**
+ * Spec §12: a battery in a per-slot request, from the energy it holds now.
+ * When the strategy plans it, the plan must end with at least the energy the
+ * battery had at the start of the replay (`finalEnergyKwh`); baselines get
+ * the spec default (their own initial energy: they leave it idle).
+ */
+function storageRequest(b: SimStorage, energyKwh: number, planned: boolean): Request["storage"][number] {
+  const e = Math.min(b.capacityKwh, Math.max(b.minEnergyKwh, energyKwh));
+  return {
+    id: b.id,
+    capacityKwh: b.capacityKwh,
+    initialEnergyKwh: e,
+    minEnergyKwh: b.minEnergyKwh,
+    maxChargeKw: b.maxChargeKw,
+    maxDischargeKw: b.maxDischargeKw,
+    chargeEfficiency: b.chargeEfficiency,
+    dischargeEfficiency: b.dischargeEfficiency,
+    degradationCostPerKwh: b.degradationCostPerKwh,
+    ...(planned && { finalEnergyKwh: b.initialEnergyKwh }),
+    ...(b.phases !== undefined && { phases: b.phases }),
+  };
+}
+
+/**
  * Replay one strategy over the grid. Online strategies see, at slot k, the
  * EVs plugged in during slot k, told with their declared departure (at least
  * the end of this slot: an EV staying past its declared departure is due now)
@@ -489,7 +558,12 @@ export function simulate(
   const quickCharge = !offline && solver === "optimal" ? options.quickChargePerKwhHour : 0;
 
   const energy = Float64Array.from(sessions, (s) => s.initialEnergyKwh);
-  const result = emptyRunResult(strategy, options.capacityKw, N, sessions.length);
+  const batteries = options.storage ?? [];
+  const storageEnergy = Float64Array.from(batteries, (b) => b.initialEnergyKwh);
+  // Strategies that plan the batteries solve every slot they are due, EVs or not (the battery serves the base
+  // load too), and end every horizon by the replay's end, where each plan's final energy is then met.
+  const planStorage = batteries.length > 0 && usesStorage(strategy);
+  const result = emptyRunResult(strategy, options.capacityKw, N, sessions.length, batteries);
   // EVs that stopped by themselves (full, or done): a CSMS sees SuspendedEV and plans them for nothing more.
   const suspended = new Uint8Array(sessions.length);
   let stoppedSincePlan = false;
@@ -519,9 +593,10 @@ export function simulate(
     const peakSoFar = peak.get(period) ?? 0;
 
     const due = !plan || k - plan.startSlot >= stride || k - plan.startSlot >= H || (!offline && (arrived || stoppedSincePlan));
-    if (due && (present.length > 0 || offline)) {
-      const slots = Math.min(H, grid.length - k);
+    if (due && (present.length > 0 || offline || planStorage)) {
+      const slots = Math.min(H, (planStorage ? N : grid.length) - k);
       const request = baseRequest(grid, k, slots, options, peakSoFar, solver, quickCharge) as Request;
+      request.storage = batteries.map((b, i) => storageRequest(b, storageEnergy[i], planStorage));
       stoppedSincePlan = false;
       const known: number[] = [];
       const tk = grid.startMs + k * slotMs;
@@ -561,7 +636,7 @@ export function simulate(
           return learned === undefined ? request : { ...request, maxChargeKw: Math.min(request.maxChargeKw, learned) };
         });
       }
-      if (known.length > 0) {
+      if (known.length > 0 || planStorage) {
         onRequest?.(k, request);
         const response = solve(request, { strategy: solver, ...(scheduler && { scheduler }) });
         result.solveMs[k] = response.solver.solveMs;
@@ -572,16 +647,21 @@ export function simulate(
           // A solve that ran out of iterations keeps the last plan, as a controller would.
           result.planFallbacks++;
         } else {
-          plan = { startSlot: k, power: new Map(known.map((v, i) => [v, response.sessions[i].powerKw])) };
+          plan = {
+            startSlot: k,
+            power: new Map(known.map((v, i) => [v, response.sessions[i].powerKw])),
+            storage: planStorage ? (response.storage ?? []).map((b) => b.powerKw) : [],
+          };
         }
       } else {
-        plan = { startSlot: k, power: new Map() };
+        plan = { startSlot: k, power: new Map(), storage: [] };
       }
     }
 
     const planned = (v: number) => plan?.power.get(v)?.[k - plan.startSlot] ?? 0;
     const before = meterLoop ? present.map((v) => energy[v]) : [];
-    const n = applySlot(k, present, planned, sessions, energy, grid, options, result);
+    const storageKw = (i: number) => plan?.storage[i]?.[k - plan.startSlot] ?? 0;
+    const n = applySlot(k, present, planned, sessions, energy, grid, options, result, { plannedKw: storageKw, energy: storageEnergy });
     if (meterLoop)
       present.forEach((v, i) =>
         updateMeterCap(caps[v], (energy[v] - before[i]) / dtHours, Math.max(0, planned(v)), sessions[v].maxChargeKw),
@@ -634,12 +714,31 @@ export function applySlot(
   grid: SiteGrid,
   options: SimulationOptions,
   result: RunResult,
+  storage?: { plannedKw: (i: number) => number; energy: Float64Array },
 ): number {
   const dt = grid.slotMinutes / 60;
   let charge = 0;
   let discharge = 0;
   const siteV = options.voltageV ?? 230;
   const amps = [0, 0, 0];
+  let batteryKw = 0;
+  (options.storage ?? []).forEach((b, i) => {
+    if (storage === undefined) return;
+    const e = storage.energy[i];
+    let p = storage.plannedKw(i);
+    // The battery holds what the plan says, within its power and energy limits (a plan never asks more but rounding).
+    if (p > 0) p = Math.min(p, b.maxChargeKw, Math.max(0, (b.capacityKwh - e) / (b.chargeEfficiency * dt)));
+    else if (p < 0) p = Math.max(p, -b.maxDischargeKw, -Math.max(0, ((e - b.minEnergyKwh) * b.dischargeEfficiency) / dt));
+    storage.energy[i] = p > 0 ? e + b.chargeEfficiency * p * dt : e + (p * dt) / b.dischargeEfficiency;
+    result.storageEnergyKwh[i][k] = storage.energy[i];
+    if (p > 0) result.storageChargedKwh[i] += p * dt;
+    else result.storageDischargedKwh[i] -= p * dt;
+    if (p < 0) result.degradationCost += -p * dt * b.degradationCostPerKwh;
+    batteryKw += p;
+    const a = (p * 1000) / siteV;
+    for (let phi = 0; phi < 3; phi++) amps[phi] += b.phases === 1 ? a : a / 3;
+  });
+  result.storagePowerKw[k] = batteryKw;
   for (const v of present) {
     const s = sessions[v];
     let p = plannedKw(v);
@@ -653,7 +752,7 @@ export function applySlot(
     else discharge -= p;
     if (p < 0) result.degradationCost += -p * dt * options.degradationCostPerKwh;
   }
-  let n = grid.baseLoadKw[k] - grid.pvKw[k] + charge - discharge;
+  let n = grid.baseLoadKw[k] - grid.pvKw[k] + charge - discharge + batteryKw;
   let u = 0;
   if (n < -options.exportLimitKw) {
     u = Math.min(grid.pvKw[k], -options.exportLimitKw - n);
@@ -670,7 +769,13 @@ export function applySlot(
 }
 
 /** An empty result of `slots` slots for `sessions` sessions. */
-export function emptyRunResult(strategy: SimStrategy, capacityKw: number, slots: number, sessions: number): RunResult {
+export function emptyRunResult(
+  strategy: SimStrategy,
+  capacityKw: number,
+  slots: number,
+  sessions: number,
+  batteries: SimStorage[] = [],
+): RunResult {
   return {
     strategy,
     capacityKw,
@@ -687,6 +792,11 @@ export function emptyRunResult(strategy: SimStrategy, capacityKw: number, slots:
     nonOptimalSolves: 0,
     planFallbacks: 0,
     phaseMaxA: new Float64Array(3),
+    storage: batteries,
+    storageEnergyKwh: batteries.map(() => new Float64Array(slots)),
+    storageChargedKwh: new Float64Array(batteries.length),
+    storageDischargedKwh: new Float64Array(batteries.length),
+    storagePowerKw: new Float64Array(slots),
     runMs: 0,
   };
 }
