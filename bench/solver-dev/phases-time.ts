@@ -1,19 +1,25 @@
 // Dev: `optimal` with and without spec §11's phases on the phase bench's
 // sites (testkit/generators/phases.ts), no HiGHS: time, iterations, status.
-//   npx tsx bench/solver-dev/phases-time.ts [NxT ...]
+//   npx tsx bench/solver-dev/phases-time.ts [--share S] [NxT ...]
+// --share: each circuit's phase limit as a share of its kW limit's
+// balanced current (withPhases' phaseLimitShare; the bench's 0.8 default).
 import { GENERATORS } from "../../testkit/generators/index.js";
 import { withPhases } from "../../testkit/generators/phases.js";
 import { validateRequest } from "../../engine/model/validate.js";
 import { solve } from "../../engine/scheduler/solve.js";
 import { checkSchedule } from "../../testkit/checker/checker.js";
 
-const sizes = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["300x96", "1000x96"];
+const args = process.argv.slice(2);
+const shareAt = args.indexOf("--share");
+const phaseLimitShare = shareAt >= 0 ? Number(args[shareAt + 1]) : 0.8;
+if (shareAt >= 0) args.splice(shareAt, 2);
+const sizes = args.length > 0 ? args : ["300x96", "1000x96"];
 for (const size of sizes) {
   const [n, T] = size.split("x").map(Number) as [number, number];
   for (const name of ["workplace", "depotV2g", "pvSite"] as const) {
     const base = GENERATORS[name]({ sessions: n, slots: T, slotMinutes: (24 * 60) / T, seed: 1 });
     const plain = validateRequest(base);
-    const phased = validateRequest(withPhases(base, { seed: 1 }));
+    const phased = validateRequest(withPhases(base, { seed: 1, phaseLimitShare }));
     if (!plain.ok || !phased.ok) throw new Error(`${name}: invalid`);
     const r0 = solve(plain.request, { strategy: "optimal" });
     const r = solve(phased.request, { strategy: "optimal" });
