@@ -11,6 +11,7 @@ import { DEFAULT_SIMULATION_OPTIONS, OPTIMAL_FORECAST, isSimStrategy, simStrateg
 import { isTimeZone } from "../simulate/time.js";
 import { MAX_SLOTS, MAX_SLOT_MINUTES } from "../../engine/model/schema.js";
 import { EXIT, UsageError } from "./io.js";
+import { DEFAULT_FORECAST_ARRIVALS, parseForecastArrivals, type ForecastArrivals } from "../simulate/expected-arrivals.js";
 import { PHASE_LAYOUTS, type PhaseLayout } from "../simulate/phases.js";
 
 export const SIMULATE_USAGE = `Usage: wattplan simulate [options]
@@ -50,6 +51,10 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
   --forecast-energy-level Q|none
                            and a car that announced no energy is planned to this quantile of its energy forecast
                            (default 0.5), or with none to a full battery of the EV model
+  --forecast-arrivals none|mean|median|Q
+                           and the arrivals the forecast still expects within the horizon are planned as phantom
+                           sessions (per hour: the expected, median or Q-quantile count and energy), reserving
+                           capacity and the demand-charge peak for them; never sent as setpoints (default none)
   --ev-stops reported|silent
                            online: is an EV that stops by itself (full) reported, as stations report SuspendedEV,
                            so that it is planned for nothing more? (default reported)
@@ -101,6 +106,14 @@ export function parseStrategies(text: string): SimStrategy[] {
   return [...new Set(names)] as SimStrategy[];
 }
 
+/** `--forecast-arrivals none|mean|median|Q`. */
+function forecastArrivals(text: string | undefined): ForecastArrivals {
+  if (text === undefined) return DEFAULT_FORECAST_ARRIVALS;
+  const mode = parseForecastArrivals(text);
+  if (mode === undefined) throw new UsageError(`--forecast-arrivals: "${text}" must be none, mean, median or a quantile in (0, 1)`);
+  return mode;
+}
+
 export function simulateConfig(args: string[]): ReplayConfig {
   let parsed;
   try {
@@ -140,6 +153,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
         "ev-stops": { type: "string" },
         forecast: { type: "boolean" },
         "forecast-level": { type: "string" },
+        "forecast-arrivals": { type: "string" },
         "forecast-energy-level": { type: "string" },
         out: { type: "string" },
         currency: { type: "string" },
@@ -186,7 +200,11 @@ export function simulateConfig(args: string[]): ReplayConfig {
   );
   const timeZone = v.timezone ?? "America/Los_Angeles";
   if (!isTimeZone(timeZone)) throw new UsageError(`--timezone: unknown time zone "${timeZone}" (an IANA name, e.g. Europe/Amsterdam)`);
-  const forecast = v.forecast === true || v["forecast-level"] !== undefined || v["forecast-energy-level"] !== undefined;
+  const forecast =
+    v.forecast === true ||
+    v["forecast-level"] !== undefined ||
+    v["forecast-energy-level"] !== undefined ||
+    v["forecast-arrivals"] !== undefined;
   let strategies = v.strategies !== undefined ? parseStrategies(v.strategies) : simStrategyNames().filter((s) => s !== OPTIMAL_FORECAST);
   if (strategies.includes(OPTIMAL_FORECAST) && !forecast) throw new UsageError("--strategies: optimal+forecast needs --forecast");
   // --forecast adds it beside optimal.
@@ -250,6 +268,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
         ...(v["forecast-energy-level"] !== "none" && {
           energyLevel: number(v["forecast-energy-level"], "forecast-energy-level", 0.5, (x) => x > 0 && x < 1, "in (0, 1), or none"),
         }),
+        arrivals: forecastArrivals(v["forecast-arrivals"]),
       },
     }),
     currency: v.currency ?? "$",

@@ -22,6 +22,7 @@ import { MINUTE_MS, isoUtc, localParts } from "./time.js";
 import { updateMeterCap, type MeterCap } from "../sites/events.js";
 import { predictSession, type ForecastModel } from "../forecast/index.js";
 import { sessionPhases, type PhaseLayout, type SessionPhases } from "./phases.js";
+import { phantomSessions, type ForecastArrivals } from "./expected-arrivals.js";
 
 /** A strategy of the registry, run online; `optimal+forecast` (the same planning to forecast departures); or the offline bound. */
 export type SimStrategy = StrategyName | typeof OPTIMAL_FORECAST | "offline";
@@ -48,7 +49,20 @@ export interface SimulationForecast {
   energyLevel?: number;
   /** Driver ids by session id, where the data has them. */
   users: ReadonlyMap<string, string>;
+  /**
+   * Expected arrivals (service/simulate/expected-arrivals.ts): at each re-plan
+   * the arrivals the forecast still expects within the horizon are added as
+   * phantom sessions (never applied, never in the metrics), by their expected
+   * (`mean`) or quantile count and energy per hour; `none` or undefined plans
+   * the EVs present only.
+   */
+  arrivals?: ForecastArrivals;
 }
+
+/** Minutes of forecast arrivals aggregated into one phantom session. */
+export const PHANTOM_BLOCK_MINUTES = 60;
+/** A phantom's shortfall penalty as a share of a real car's: a real car's energy comes first. */
+export const PHANTOM_PENALTY_SHARE = 0.5;
 
 export function isSimStrategy(name: string): name is SimStrategy {
   return (simStrategyNames() as string[]).includes(name);
@@ -484,6 +498,10 @@ export function simulate(
     const energy = Math.max(predicted.energyKwh[levels.indexOf(energyLevel)], energyNow - s.initialEnergyKwh + slotEnergy);
     return { departureMs, targetKwh: Math.min(s.announcedCapacityKwh, s.initialEnergyKwh + energy) };
   };
+  const arrivalsMode = forecasting ? (forecast?.arrivals ?? "none") : "none";
+  // The power of one expected EV: the median rating of the site's EVSEs (what a CSMS knows of its stations).
+  const ratings = sessions.map((s) => s.maxChargeKw).sort((a, b) => a - b);
+  const evKw = ratings.length > 0 ? ratings[ratings.length >> 1] : 6.6;
   const H = Math.min(offline ? options.offlineLookaheadSlots : options.horizonSlots, MAX_SLOTS, grid.length);
   const stride = offline ? (N <= H ? N : Math.max(1, Math.min(options.offlineStrideSlots, H))) : Math.max(1, options.recomputeEvery);
   const quickCharge = !offline && solver === "optimal" ? options.quickChargePerKwhHour : 0;
@@ -560,6 +578,23 @@ export function simulate(
           const learned = caps[v].learnedMaxKw;
           return learned === undefined ? request : { ...request, maxChargeKw: Math.min(request.maxChargeKw, learned) };
         });
+        if (arrivalsMode !== "none" && forecast !== undefined && known.length > 0)
+          // After the real sessions: the plan below takes response.sessions[i] for known[i] only.
+          request.sessions.push(
+            ...phantomSessions(
+              forecast.model,
+              {
+                mode: arrivalsMode,
+                blockMinutes: PHANTOM_BLOCK_MINUTES,
+                evKw,
+                departureLevel: forecast.departureLevel,
+                shortfallPenaltyPerKwh: PHANTOM_PENALTY_SHARE * options.shortfallPenaltyPerKwh,
+              },
+              tk + slotMs,
+              tk + slots * slotMs,
+              slotMs,
+            ),
+          );
       }
       if (known.length > 0) {
         onRequest?.(k, request);
