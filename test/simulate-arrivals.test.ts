@@ -66,7 +66,7 @@ const replay: ReplaySession[] = [
   },
 ];
 
-function setup(arrivals: "none" | "mean" | number) {
+function setup(arrivals: "none" | "mean" | number, arrivalsRole: "plan" | "peak" = "plan") {
   const slotMinutes = 15;
   const grid = buildGrid(MONDAY + 7 * HOUR, 40, 48, slotMinutes, {
     timeZone: "UTC",
@@ -79,13 +79,13 @@ function setup(arrivals: "none" | "mean" | number) {
     slotMinutes,
     horizonSlots: 48,
     capacityKw: 50,
-    forecast: { model, departureLevel: 0.5, energyLevel: 0.5, users: new Map(), arrivals },
+    forecast: { model, departureLevel: 0.5, energyLevel: 0.5, users: new Map(), arrivals, arrivalsRole },
   };
   return { grid, sessions, options, model };
 }
 
-function run(arrivals: "none" | "mean" | number) {
-  const { grid, sessions, options } = setup(arrivals);
+function run(arrivals: "none" | "mean" | number, arrivalsRole: "plan" | "peak" = "plan") {
+  const { grid, sessions, options } = setup(arrivals, arrivalsRole);
   const requests: { slot: number; request: Request }[] = [];
   const result = simulate(OPTIMAL_FORECAST, sessions, grid, options, undefined, undefined, (slot, request) =>
     requests.push({ slot, request: structuredClone(request) }),
@@ -147,6 +147,16 @@ describe("simulate --forecast-arrivals", () => {
     const response = solve(request, { strategy: "optimal" });
     const phantomKw = response.sessions.filter((s) => s.id.startsWith(PHANTOM_PREFIX)).map((s) => s.deliveredKwh);
     expect(phantomKw.reduce((a, x) => a + x, 0)).toBeCloseTo(20, 3);
+  });
+
+  it("with the role peak, the phantoms set the peak and the real EVs are planned alone under it", () => {
+    const peak = run("mean", "peak");
+    const off = run("none");
+    expect(peak.result.netImportKw[4]).toBeGreaterThan(2.5);
+    expect(peak.metrics.peakImportKw).toBeLessThan(5.8);
+    expect(peak.metrics.peakImportKw).toBeLessThan(off.metrics.peakImportKw - 0.4);
+    expect(peak.metrics.energyDeliveredShare).toBeCloseTo(1, 4);
+    expect(peak.result.deliveredKwh.length).toBe(2);
   });
 
   it("phantomSessions: none without a mode, arrivals on the slot grid inside the horizon", () => {

@@ -5,6 +5,9 @@
  * flat price and SCE TOU-EV-4, for each `--forecast-arrivals` mode.
  *
  *   npx tsx bench/strategies/arrivals-tuning.ts [mode,mode,…]   (default none,mean,0.5,0.75)
+ *
+ * A mode is a `--forecast-arrivals` value, with `@peak` for `--forecast-arrivals-role peak`
+ * (e.g. mean@peak); CAPACITIES=20,30,50 to add capacities.
  */
 import { join } from "node:path";
 import { packagePath } from "../../engine/paths.js";
@@ -25,18 +28,22 @@ const TARIFFS = {
   tou: join(DATA, "tariffs", "sce_tou_ev_4_march_2019.json"),
 };
 const modes = (process.argv[2] ?? "none,mean,0.5,0.75").split(",");
+const capacities = (process.env.CAPACITIES ?? "20,30").split(",").map(Number);
 const extra: SimStrategy[] = (process.argv[3] ?? "").split(",").filter((s) => s !== "") as SimStrategy[];
 
 const rows: string[] = [];
 const totals = new Map<string, { e: number; c: number; p: number; n: number }>();
 for (const [tariff, tariffFile] of Object.entries(TARIFFS))
   for (const week of WEEKS)
-    for (const kw of [20, 30]) {
+    for (const kw of capacities) {
       for (const mode of [...modes, ...extra.map((s) => `strategy:${s}`)]) {
         const strategy: SimStrategy = mode.startsWith("strategy:") ? (mode.slice(9) as SimStrategy) : "optimal+forecast";
         const args = ["--sessions", week.file, "--from", week.from, "--to", week.to, "--capacity-kw", String(kw)];
         args.push("--slot-minutes", "15", "--tariff", tariffFile, "--strategies", strategy, "--forecast", "--no-png");
-        if (!mode.startsWith("strategy:")) args.push("--forecast-arrivals", mode);
+        if (!mode.startsWith("strategy:")) {
+          const [arrivals, role] = mode.split("@");
+          args.push("--forecast-arrivals", arrivals, ...(role === undefined ? [] : ["--forecast-arrivals-role", role]));
+        }
         const config = simulateConfig(args);
         const prepared = prepareReplay(config);
         const options = {

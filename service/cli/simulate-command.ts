@@ -11,7 +11,13 @@ import { DEFAULT_SIMULATION_OPTIONS, OPTIMAL_FORECAST, isSimStrategy, simStrateg
 import { isTimeZone } from "../simulate/time.js";
 import { MAX_SLOTS, MAX_SLOT_MINUTES } from "../../engine/model/schema.js";
 import { EXIT, UsageError } from "./io.js";
-import { DEFAULT_FORECAST_ARRIVALS, parseForecastArrivals, type ForecastArrivals } from "../simulate/expected-arrivals.js";
+import {
+  ARRIVALS_ROLES,
+  DEFAULT_FORECAST_ARRIVALS,
+  parseForecastArrivals,
+  type ArrivalsRole,
+  type ForecastArrivals,
+} from "../simulate/expected-arrivals.js";
 import { PHASE_LAYOUTS, type PhaseLayout } from "../simulate/phases.js";
 
 export const SIMULATE_USAGE = `Usage: wattplan simulate [options]
@@ -55,6 +61,9 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
                            and the arrivals the forecast still expects within the horizon are planned as phantom
                            sessions (per hour: the expected, median or Q-quantile count and energy), reserving
                            capacity and the demand-charge peak for them; never sent as setpoints (default none)
+  --forecast-arrivals-role plan|peak
+                           plan: the phantoms are planned with the EVs (default); peak: they only set the peak, the
+                           EVs are then planned alone with that peak as already paid
   --ev-stops reported|silent
                            online: is an EV that stops by itself (full) reported, as stations report SuspendedEV,
                            so that it is planned for nothing more? (default reported)
@@ -114,6 +123,14 @@ function forecastArrivals(text: string | undefined): ForecastArrivals {
   return mode;
 }
 
+/** `--forecast-arrivals-role plan|peak`. */
+function arrivalsRole(text: string | undefined): ArrivalsRole {
+  if (text === undefined) return "plan";
+  if (!(ARRIVALS_ROLES as readonly string[]).includes(text))
+    throw new UsageError(`--forecast-arrivals-role: "${text}" must be plan or peak`);
+  return text as ArrivalsRole;
+}
+
 export function simulateConfig(args: string[]): ReplayConfig {
   let parsed;
   try {
@@ -154,6 +171,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
         forecast: { type: "boolean" },
         "forecast-level": { type: "string" },
         "forecast-arrivals": { type: "string" },
+        "forecast-arrivals-role": { type: "string" },
         "forecast-energy-level": { type: "string" },
         out: { type: "string" },
         currency: { type: "string" },
@@ -269,6 +287,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
           energyLevel: number(v["forecast-energy-level"], "forecast-energy-level", 0.5, (x) => x > 0 && x < 1, "in (0, 1), or none"),
         }),
         arrivals: forecastArrivals(v["forecast-arrivals"]),
+        arrivalsRole: arrivalsRole(v["forecast-arrivals-role"]),
       },
     }),
     currency: v.currency ?? "$",

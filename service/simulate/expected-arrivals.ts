@@ -18,6 +18,10 @@ import { MINUTE_MS, isoUtc } from "./time.js";
 /** `none`: plan present EVs only; `mean`: the expected count and energy per block; a number: that quantile of each block's count and energy. */
 export type ForecastArrivals = "none" | "mean" | number;
 
+/** How the phantoms enter the plan (SimulationForecast.arrivalsRole). */
+export type ArrivalsRole = "plan" | "peak";
+export const ARRIVALS_ROLES: readonly ArrivalsRole[] = ["plan", "peak"];
+
 /** `simulate --forecast-arrivals` when not given (bench/RESULTS.md §12 says why). */
 export const DEFAULT_FORECAST_ARRIVALS: ForecastArrivals = "none";
 

@@ -27,7 +27,7 @@ import {
 } from "./simulator.js";
 import { MINUTE_MS, isoUtc, parseInstant } from "./time.js";
 import { loadHistory, trainForecast } from "../forecast/index.js";
-import type { ForecastArrivals } from "./expected-arrivals.js";
+import type { ArrivalsRole, ForecastArrivals } from "./expected-arrivals.js";
 
 /** The simulator's default sessions and EV models, in the real data's folder (`WATTPLAN_DATA_DIR`). */
 export const DEFAULT_SESSIONS_FILE = ["sessions", "acn-caltech-2019-03.csv"] as const;
@@ -73,6 +73,7 @@ export interface ForecastLevels {
   departureLevel: number;
   energyLevel?: number;
   arrivals?: ForecastArrivals;
+  arrivalsRole?: ArrivalsRole;
 }
 
 export interface ReplayOutput {
@@ -309,6 +310,7 @@ export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutp
       forecastDepartureLevel: config.forecast?.departureLevel ?? null,
       forecastEnergyLevel: config.forecast?.energyLevel ?? null,
       forecastArrivals: config.forecast === undefined ? null : (config.forecast.arrivals ?? "none"),
+      forecastArrivalsRole: config.forecast?.arrivalsRole ?? null,
       offlineLookaheadHours: (config.options.offlineLookaheadSlots * config.options.slotMinutes) / 60,
       offlineStrideHours: (config.options.offlineStrideSlots * config.options.slotMinutes) / 60,
       yearAligned,

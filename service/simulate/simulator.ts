@@ -22,7 +22,7 @@ import { MINUTE_MS, isoUtc, localParts } from "./time.js";
 import { updateMeterCap, type MeterCap } from "../sites/events.js";
 import { predictSession, type ForecastModel } from "../forecast/index.js";
 import { sessionPhases, type PhaseLayout, type SessionPhases } from "./phases.js";
-import { phantomSessions, type ForecastArrivals } from "./expected-arrivals.js";
+import { phantomSessions, type ArrivalsRole, type ForecastArrivals } from "./expected-arrivals.js";
 
 /** A strategy of the registry, run online; `optimal+forecast` (the same planning to forecast departures); or the offline bound. */
 export type SimStrategy = StrategyName | typeof OPTIMAL_FORECAST | "offline";
@@ -57,6 +57,11 @@ export interface SimulationForecast {
    * the EVs present only.
    */
   arrivals?: ForecastArrivals;
+  /**
+   * `plan` (default): the phantoms are planned with the real EVs (they reserve capacity and set the peak);
+   * `peak`: a first solve with them sets the demand-charge peak, and the real EVs are planned alone under it.
+   */
+  arrivalsRole?: ArrivalsRole;
 }
 
 /** Minutes of forecast arrivals aggregated into one phantom session. */
@@ -499,6 +504,7 @@ export function simulate(
     return { departureMs, targetKwh: Math.min(s.announcedCapacityKwh, s.initialEnergyKwh + energy) };
   };
   const arrivalsMode = forecasting ? (forecast?.arrivals ?? "none") : "none";
+  const arrivalsRole = forecast?.arrivalsRole ?? "plan";
   // The power of one expected EV: the median rating of the site's EVSEs (what a CSMS knows of its stations).
   const ratings = sessions.map((s) => s.maxChargeKw).sort((a, b) => a - b);
   const evKw = ratings.length > 0 ? ratings[ratings.length >> 1] : 6.6;
@@ -598,8 +604,21 @@ export function simulate(
       }
       if (known.length > 0) {
         onRequest?.(k, request);
-        const response = solve(request, { strategy: solver, ...(scheduler && { scheduler }) });
-        result.solveMs[k] = response.solver.solveMs;
+        let solved = request;
+        let phantomMs = 0;
+        if (arrivalsRole === "peak" && request.sessions.length > known.length) {
+          // The phantoms set the peak only: the plan with them gives the peak the day will need, and the real
+          // EVs are then planned alone with that peak as already paid (they may use it at no demand charge).
+          const withPhantoms = solve(request, { strategy: solver, ...(scheduler && { scheduler }) });
+          phantomMs = withPhantoms.solver.solveMs;
+          solved = {
+            ...request,
+            sessions: request.sessions.slice(0, known.length),
+            tariff: { ...request.tariff, peakThresholdKw: Math.max(peakSoFar, withPhantoms.peakImportKw) },
+          };
+        }
+        const response = solve(solved, { strategy: solver, ...(scheduler && { scheduler }) });
+        result.solveMs[k] = response.solver.solveMs + phantomMs;
         result.solves++;
         if (solver === "optimal" && response.status !== "optimal") result.nonOptimalSolves++;
         const stalled = response.warnings.some((w) => /iteration limit|time limit/.test(w));
