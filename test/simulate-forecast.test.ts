@@ -46,8 +46,12 @@ describe("simulate --forecast", () => {
 
   it("plans a car that announced no energy to the forecast's energy, not a full battery", () => {
     const config = simulateConfig([...args, "--forecast"]);
-    expect(config.forecast).toEqual({ departureLevel: 0.5, energyLevel: 0.5 });
-    expect(simulateConfig([...args, "--forecast-energy-level", "none"]).forecast).toEqual({ departureLevel: 0.5 });
+    expect(config.forecast).toEqual({ departureLevel: 0.5, energyLevel: 0.5, arrivals: "none", arrivalsRole: "plan" });
+    expect(simulateConfig([...args, "--forecast-energy-level", "none"]).forecast).toEqual({
+      departureLevel: 0.5,
+      arrivals: "none",
+      arrivalsRole: "plan",
+    });
     expect(() => simulateConfig([...args, "--forecast-energy-level", "2"])).toThrow(/forecast-energy-level/);
     const prepared = prepareReplay(config);
     const silent = prepared.sessions.filter((s) => !s.energyAnnounced);

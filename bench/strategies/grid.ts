@@ -9,6 +9,7 @@
  *   npm run bench:strategies -- grid --jobs 1        one process
  *   npm run bench:strategies -- grid --report-only   the report from the cells already run
  *   npm run bench:strategies -- grid --only ID,ID    some cells (ids as in bench/out/strategies-grid/cells/)
+ *   npm run bench:strategies -- grid --forecast-arrivals mean   every cell with `simulate --forecast-arrivals mean`
  *
  * Each cell is written to bench/out/strategies-grid/cells/ID.json as soon as
  * it is done, and all cells so far to bench/out/strategies-grid/grid.json
@@ -129,8 +130,21 @@ function simulateArgs(cell: Cell): string[] {
     "--strategies",
     STRATEGIES.join(","),
     "--forecast",
+    ...forecastArrivalsArgs(),
     "--no-png",
   ];
+}
+
+/**
+ * `--forecast-arrivals MODE[@ROLE]` of the grid (issue 12, bench/RESULTS.md §12): passed on to every cell's
+ * `simulate` (through the environment, so that the cells' child processes see it); default: simulate's own.
+ */
+const ARRIVALS_ENV = "WATTPLAN_GRID_FORECAST_ARRIVALS";
+function forecastArrivalsArgs(): string[] {
+  const value = process.env[ARRIVALS_ENV];
+  if (value === undefined || value === "") return [];
+  const [mode, role] = value.split("@");
+  return ["--forecast-arrivals", mode, ...(role === undefined ? [] : ["--forecast-arrivals-role", role])];
 }
 
 function shown(args: string[]): string {
@@ -460,8 +474,10 @@ export async function runGrid(argv: string[], command: string): Promise<void> {
       only: { type: "string" },
       jobs: { type: "string" },
       "report-only": { type: "boolean" },
+      "forecast-arrivals": { type: "string" },
     },
   });
+  if (values["forecast-arrivals"] !== undefined) process.env[ARRIVALS_ENV] = values["forecast-arrivals"];
   process.chdir(packagePath());
   if (values.cell !== undefined) {
     const cell = allCells().find((c) => c.id === values.cell);

@@ -11,6 +11,13 @@ import { DEFAULT_SIMULATION_OPTIONS, OPTIMAL_FORECAST, isSimStrategy, simStrateg
 import { isTimeZone } from "../simulate/time.js";
 import { MAX_SLOTS, MAX_SLOT_MINUTES } from "../../engine/model/schema.js";
 import { EXIT, UsageError } from "./io.js";
+import {
+  ARRIVALS_ROLES,
+  DEFAULT_FORECAST_ARRIVALS,
+  parseForecastArrivals,
+  type ArrivalsRole,
+  type ForecastArrivals,
+} from "../simulate/expected-arrivals.js";
 import { PHASE_LAYOUTS, type PhaseLayout } from "../simulate/phases.js";
 import { parseStorageOptions } from "./storage-options.js";
 
@@ -56,6 +63,13 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
   --forecast-energy-level Q|none
                            and a car that announced no energy is planned to this quantile of its energy forecast
                            (default 0.5), or with none to a full battery of the EV model
+  --forecast-arrivals none|mean|median|Q
+                           and the arrivals the forecast still expects within the horizon are planned as phantom
+                           sessions (per hour: the expected, median or Q-quantile count and energy), reserving
+                           capacity and the demand-charge peak for them; never sent as setpoints (default none)
+  --forecast-arrivals-role plan|peak
+                           plan: the phantoms are planned with the EVs (default); peak: they only set the peak, the
+                           EVs are then planned alone with that peak as already paid
   --ev-stops reported|silent
                            online: is an EV that stops by itself (full) reported, as stations report SuspendedEV,
                            so that it is planned for nothing more? (default reported)
@@ -107,6 +121,22 @@ export function parseStrategies(text: string): SimStrategy[] {
   return [...new Set(names)] as SimStrategy[];
 }
 
+/** `--forecast-arrivals none|mean|median|Q`. */
+function forecastArrivals(text: string | undefined): ForecastArrivals {
+  if (text === undefined) return DEFAULT_FORECAST_ARRIVALS;
+  const mode = parseForecastArrivals(text);
+  if (mode === undefined) throw new UsageError(`--forecast-arrivals: "${text}" must be none, mean, median or a quantile in (0, 1)`);
+  return mode;
+}
+
+/** `--forecast-arrivals-role plan|peak`. */
+function arrivalsRole(text: string | undefined): ArrivalsRole {
+  if (text === undefined) return "plan";
+  if (!(ARRIVALS_ROLES as readonly string[]).includes(text))
+    throw new UsageError(`--forecast-arrivals-role: "${text}" must be plan or peak`);
+  return text as ArrivalsRole;
+}
+
 export function simulateConfig(args: string[]): ReplayConfig {
   let parsed;
   try {
@@ -146,6 +176,8 @@ export function simulateConfig(args: string[]): ReplayConfig {
         "ev-stops": { type: "string" },
         forecast: { type: "boolean" },
         "forecast-level": { type: "string" },
+        "forecast-arrivals": { type: "string" },
+        "forecast-arrivals-role": { type: "string" },
         "forecast-energy-level": { type: "string" },
         out: { type: "string" },
         currency: { type: "string" },
@@ -193,7 +225,11 @@ export function simulateConfig(args: string[]): ReplayConfig {
   );
   const timeZone = v.timezone ?? "America/Los_Angeles";
   if (!isTimeZone(timeZone)) throw new UsageError(`--timezone: unknown time zone "${timeZone}" (an IANA name, e.g. Europe/Amsterdam)`);
-  const forecast = v.forecast === true || v["forecast-level"] !== undefined || v["forecast-energy-level"] !== undefined;
+  const forecast =
+    v.forecast === true ||
+    v["forecast-level"] !== undefined ||
+    v["forecast-energy-level"] !== undefined ||
+    v["forecast-arrivals"] !== undefined;
   let strategies = v.strategies !== undefined ? parseStrategies(v.strategies) : simStrategyNames().filter((s) => s !== OPTIMAL_FORECAST);
   if (strategies.includes(OPTIMAL_FORECAST) && !forecast) throw new UsageError("--strategies: optimal+forecast needs --forecast");
   // --forecast adds it beside optimal.
@@ -258,6 +294,8 @@ export function simulateConfig(args: string[]): ReplayConfig {
         ...(v["forecast-energy-level"] !== "none" && {
           energyLevel: number(v["forecast-energy-level"], "forecast-energy-level", 0.5, (x) => x > 0 && x < 1, "in (0, 1), or none"),
         }),
+        arrivals: forecastArrivals(v["forecast-arrivals"]),
+        arrivalsRole: arrivalsRole(v["forecast-arrivals-role"]),
       },
     }),
     currency: v.currency ?? "$",

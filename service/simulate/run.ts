@@ -27,6 +27,7 @@ import {
 } from "./simulator.js";
 import { MINUTE_MS, isoUtc, parseInstant } from "./time.js";
 import { loadHistory, trainForecast } from "../forecast/index.js";
+import type { ArrivalsRole, ForecastArrivals } from "./expected-arrivals.js";
 
 /** The simulator's default sessions and EV models, in the real data's folder (`WATTPLAN_DATA_DIR`). */
 export const DEFAULT_SESSIONS_FILE = ["sessions", "acn-caltech-2019-03.csv"] as const;
@@ -64,7 +65,15 @@ export interface ReplayConfig {
    * file's sessions that ended before `from` and plan each car to the
    * earlier of its announced departure and this quantile of the forecast.
    */
-  forecast?: { departureLevel: number; energyLevel?: number };
+  forecast?: ForecastLevels;
+}
+
+/** What `--forecast*` sets: the departure and energy quantiles, and the expected arrivals (`--forecast-arrivals`). */
+export interface ForecastLevels {
+  departureLevel: number;
+  energyLevel?: number;
+  arrivals?: ForecastArrivals;
+  arrivalsRole?: ArrivalsRole;
 }
 
 export interface ReplayOutput {
@@ -234,12 +243,7 @@ export function prepareReplay(config: ReplayConfig): PreparedReplay {
 }
 
 /** The forecast of `optimal+forecast`, trained only on sessions that ended before the replay starts. */
-function learnForecast(
-  config: ReplayConfig,
-  file: SessionFile,
-  fromMs: number,
-  levels: { departureLevel: number; energyLevel?: number },
-): SimulationForecast {
+function learnForecast(config: ReplayConfig, file: SessionFile, fromMs: number, levels: ForecastLevels): SimulationForecast {
   // loadHistory reads the same rows as loadSessions, in the same order, with the driver ids.
   const history = loadHistory(config.sessionsFile);
   const users = new Map<string, string>();
@@ -336,6 +340,8 @@ export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutp
       evStops: config.options.evStops ?? "reported",
       forecastDepartureLevel: config.forecast?.departureLevel ?? null,
       forecastEnergyLevel: config.forecast?.energyLevel ?? null,
+      forecastArrivals: config.forecast === undefined ? null : (config.forecast.arrivals ?? "none"),
+      forecastArrivalsRole: config.forecast?.arrivalsRole ?? null,
       offlineLookaheadHours: (config.options.offlineLookaheadSlots * config.options.slotMinutes) / 60,
       offlineStrideHours: (config.options.offlineStrideSlots * config.options.slotMinutes) / 60,
       yearAligned,

@@ -22,6 +22,7 @@ import { MINUTE_MS, isoUtc, localParts } from "./time.js";
 import { updateMeterCap, type MeterCap } from "../sites/events.js";
 import { predictSession, type ForecastModel } from "../forecast/index.js";
 import { sessionPhases, type PhaseLayout, type SessionPhases } from "./phases.js";
+import { phantomSessions, type ArrivalsRole, type ForecastArrivals } from "./expected-arrivals.js";
 
 /** A strategy of the registry, run online; `optimal+forecast` (the same planning to forecast departures); or the offline bound. */
 export type SimStrategy = StrategyName | typeof OPTIMAL_FORECAST | "offline";
@@ -48,7 +49,25 @@ export interface SimulationForecast {
   energyLevel?: number;
   /** Driver ids by session id, where the data has them. */
   users: ReadonlyMap<string, string>;
+  /**
+   * Expected arrivals (service/simulate/expected-arrivals.ts): at each re-plan
+   * the arrivals the forecast still expects within the horizon are added as
+   * phantom sessions (never applied, never in the metrics), by their expected
+   * (`mean`) or quantile count and energy per hour; `none` or undefined plans
+   * the EVs present only.
+   */
+  arrivals?: ForecastArrivals;
+  /**
+   * `plan` (default): the phantoms are planned with the real EVs (they reserve capacity and set the peak);
+   * `peak`: a first solve with them sets the demand-charge peak, and the real EVs are planned alone under it.
+   */
+  arrivalsRole?: ArrivalsRole;
 }
+
+/** Minutes of forecast arrivals aggregated into one phantom session. */
+export const PHANTOM_BLOCK_MINUTES = 60;
+/** A phantom's shortfall penalty as a share of a real car's: a real car's energy comes first. */
+export const PHANTOM_PENALTY_SHARE = 0.5;
 
 export function isSimStrategy(name: string): name is SimStrategy {
   return (simStrategyNames() as string[]).includes(name);
@@ -553,6 +572,11 @@ export function simulate(
     const energy = Math.max(predicted.energyKwh[levels.indexOf(energyLevel)], energyNow - s.initialEnergyKwh + slotEnergy);
     return { departureMs, targetKwh: Math.min(s.announcedCapacityKwh, s.initialEnergyKwh + energy) };
   };
+  const arrivalsMode = forecasting ? (forecast?.arrivals ?? "none") : "none";
+  const arrivalsRole = forecast?.arrivalsRole ?? "plan";
+  // The power of one expected EV: the median rating of the site's EVSEs (what a CSMS knows of its stations).
+  const ratings = sessions.map((s) => s.maxChargeKw).sort((a, b) => a - b);
+  const evKw = ratings.length > 0 ? ratings[ratings.length >> 1] : 6.6;
   const H = Math.min(offline ? options.offlineLookaheadSlots : options.horizonSlots, MAX_SLOTS, grid.length);
   const stride = offline ? (N <= H ? N : Math.max(1, Math.min(options.offlineStrideSlots, H))) : Math.max(1, options.recomputeEvery);
   const quickCharge = !offline && solver === "optimal" ? options.quickChargePerKwhHour : 0;
@@ -635,11 +659,41 @@ export function simulate(
           const learned = caps[v].learnedMaxKw;
           return learned === undefined ? request : { ...request, maxChargeKw: Math.min(request.maxChargeKw, learned) };
         });
+        if (arrivalsMode !== "none" && forecast !== undefined && known.length > 0)
+          // After the real sessions: the plan below takes response.sessions[i] for known[i] only.
+          request.sessions.push(
+            ...phantomSessions(
+              forecast.model,
+              {
+                mode: arrivalsMode,
+                blockMinutes: PHANTOM_BLOCK_MINUTES,
+                evKw,
+                departureLevel: forecast.departureLevel,
+                shortfallPenaltyPerKwh: PHANTOM_PENALTY_SHARE * options.shortfallPenaltyPerKwh,
+              },
+              tk + slotMs,
+              tk + slots * slotMs,
+              slotMs,
+            ),
+          );
       }
       if (known.length > 0 || planStorage) {
         onRequest?.(k, request);
-        const response = solve(request, { strategy: solver, ...(scheduler && { scheduler }) });
-        result.solveMs[k] = response.solver.solveMs;
+        let solved = request;
+        let phantomMs = 0;
+        if (arrivalsRole === "peak" && request.sessions.length > known.length) {
+          // The phantoms set the peak only: the plan with them gives the peak the day will need, and the real
+          // EVs are then planned alone with that peak as already paid (they may use it at no demand charge).
+          const withPhantoms = solve(request, { strategy: solver, ...(scheduler && { scheduler }) });
+          phantomMs = withPhantoms.solver.solveMs;
+          solved = {
+            ...request,
+            sessions: request.sessions.slice(0, known.length),
+            tariff: { ...request.tariff, peakThresholdKw: Math.max(peakSoFar, withPhantoms.peakImportKw) },
+          };
+        }
+        const response = solve(solved, { strategy: solver, ...(scheduler && { scheduler }) });
+        result.solveMs[k] = response.solver.solveMs + phantomMs;
         result.solves++;
         if (solver === "optimal" && response.status !== "optimal") result.nonOptimalSolves++;
         const stalled = response.warnings.some((w) => /iteration limit|time limit/.test(w));
