@@ -11,6 +11,8 @@
 //   predictor   the affine direction (targets ξ = −s∘z) and its steps
 //   centering   σ = (μ_aff/μ)³
 //   corrector   targets ξ = σμ − s∘z − Δs_aff∘Δz_aff, the direction again
+//   re-centre   while a step is short, Gondzio's centrality correctors (up to
+//               two more solves, each kept only if the steps grow)
 //   step        x += α_P Δx, (y, zl, zu) += α_D (Δy, Δzl, Δzu), α = min(1, 0.995·α_max)
 // see: Mehrotra, "On the implementation of a primal-dual interior point
 //      method", SIAM J. Optim. 2(4), 1992; Wright (1997) ch. 10-11.
@@ -30,6 +32,7 @@ import {
 import * as newton from "./phaserows";
 import { Settings } from "./settings";
 import { Budget } from "./budget";
+import { hasMinCharge } from "./repair";
 
 @external("env", "performanceNow")
 declare function performanceNow(): f64;
@@ -105,6 +108,13 @@ export enum IpmExit {
   tm: usize = 0;
   mtmp: usize = 0;
   dyc: usize = 0;
+  /** Spare direction arrays: a centrality corrector is solved into them and swapped in when it pays. */
+  sdx: usize = 0;
+  sdzl: usize = 0;
+  sdzu: usize = 0;
+  sdy: usize = 0;
+  /** Centrality correctors allowed per iteration in this run (0 with minChargeKw floors). */
+  correctors: i32 = 0;
   /** Largest feasible steps along the last direction. */
   maxPrimal: f64 = 1;
   maxDual: f64 = 1;
@@ -161,6 +171,12 @@ export function init(): void {
   const mtmp = arena.allocF64(m);
   const dyc = arena.allocF64(m);
   newton.init(theta);
+  // After newton.init: its factor storage keeps the alignment it was measured with.
+  const sdx = arena.allocF64(N);
+  const sdzl = arena.allocF64(N);
+  const sdzu = arena.allocF64(N);
+  const sdy = arena.allocF64(m);
+  w.sdx = sdx; w.sdzl = sdzl; w.sdzu = sdzu; w.sdy = sdy;
   solution.x = x;
   solution.y = y;
   info.iterations = 0;
@@ -468,6 +484,76 @@ function corrector(sigmaMu: f64): void {
   direction(true);
 }
 
+/** Exchange the direction (Δx, Δzl, Δzu, Δy) with the spare arrays (pointers only). */
+function swapDirection(): void {
+  let t = w.dx; w.dx = w.sdx; w.sdx = t;
+  t = w.dzl; w.dzl = w.sdzl; w.sdzl = t;
+  t = w.dzu; w.dzu = w.sdzu; w.sdzu = t;
+  t = w.dy; w.dy = w.sdy; w.sdy = t;
+}
+
+/**
+ * Gondzio's multiple centrality correctors, after `corrector` (same factors),
+ * only while the shorter step is below Settings.correctorBelow: with α̃ = min(1, α + reach) for each of the two steps, the trial point's
+ * products v = (s + α̃_P Δs)∘(z + α̃_D Δz) are pushed into
+ * [low·σμ, high·σμ] (the excess above only down to −high·σμ), and the
+ * direction is solved again with the targets ξ + (t − v). It is kept when
+ * α_P + α_D grows by at least gain·reach, otherwise the previous direction
+ * is restored and the correctors stop. The residuals rp, rd are unchanged,
+ * so this only re-centres: the LP, its optimum and the bound are untouched.
+ * Returns the correctors kept.
+ */
+function correctors(sigmaMu: f64): i32 {
+  const x = solution.x;
+  let dx = w.dx;
+  let dzl = w.dzl;
+  let dzu = w.dzu;
+  const zl = w.zl;
+  const zu = w.zu;
+  const fm = w.fm;
+  const xil = w.xil;
+  const xiu = w.xiu;
+  const lowV = f64x2.splat(Settings.correctorLow * sigmaMu);
+  const highV = f64x2.splat(Settings.correctorHigh * sigmaMu);
+  const negHighV = f64x2.splat(-Settings.correctorHigh * sigmaMu);
+  let kept = 0;
+  for (let k = 0; k < w.correctors; k++) {
+    const aP = min(1, Settings.stepToBoundary * w.maxPrimal);
+    const aD = min(1, Settings.stepToBoundary * w.maxDual);
+    if (min(aP, aD) >= Settings.correctorBelow) break;
+    const tP = f64x2.splat(min(1, aP + Settings.correctorReach));
+    const tD = f64x2.splat(min(1, aD + Settings.correctorReach));
+    const savedP = w.maxPrimal;
+    const savedD = w.maxDual;
+    for (let j = 0; j < nPad; j += 2) {
+      const f = lane(fm, j);
+      const d = f64x2.mul(tP, lane(dx, j));
+      const xv = lane(x, j);
+      const vl = f64x2.mul(f64x2.add(f64x2.sub(xv, lane(lo, j)), d), f64x2.add(lane(zl, j), f64x2.mul(tD, lane(dzl, j))));
+      const vu = f64x2.mul(f64x2.sub(f64x2.sub(lane(up, j), xv), d), f64x2.add(lane(zu, j), f64x2.mul(tD, lane(dzu, j))));
+      // t − v: up to low·σμ from below, down to high·σμ (at most high·σμ less) from above.
+      const cl = f64x2.add(f64x2.max(f64x2.sub(lowV, vl), f64x2.splat(0)), f64x2.max(negHighV, f64x2.min(f64x2.sub(highV, vl), f64x2.splat(0))));
+      const cu = f64x2.add(f64x2.max(f64x2.sub(lowV, vu), f64x2.splat(0)), f64x2.max(negHighV, f64x2.min(f64x2.sub(highV, vu), f64x2.splat(0))));
+      put(xil, j, f64x2.add(lane(xil, j), f64x2.mul(f, cl)));
+      put(xiu, j, f64x2.add(lane(xiu, j), f64x2.mul(f, cu)));
+    }
+    swapDirection();                    // the new direction goes to the spare arrays
+    direction(false);
+    const nP = min(1, Settings.stepToBoundary * w.maxPrimal);
+    const nD = min(1, Settings.stepToBoundary * w.maxDual);
+    if (nP + nD >= aP + aD + Settings.correctorGain * Settings.correctorReach) {
+      kept++;
+      dx = w.dx; dzl = w.dzl; dzu = w.dzu;
+      continue;
+    }
+    swapDirection();
+    w.maxPrimal = savedP;
+    w.maxDual = savedD;
+    break;
+  }
+  return kept;
+}
+
 /**
  * The step: x += α_P Δx, zl += α_D Δzl, zu += α_D Δzu, y += α_D Δy with
  * α = min(1, 0.995·α_max) (Settings.stepToBoundary). Returns whether both
@@ -534,6 +620,10 @@ export function run(budget: Budget, resume: bool, mu0: f64): IpmExit {
   }
   w.bestMerit = Infinity;
   w.bestPinf = Infinity;
+  // Not with floors: the minChargeKw rounding starts from the relaxation's
+  // point on the optimal face, and its stages were tuned on the path without
+  // correctors (a golden case lost its 1% gap with them; bench/RESULTS.md §11).
+  w.correctors = hasMinCharge() ? 0 : Settings.maxCorrectors;
   info.gap = Infinity;
   let bnorm: f64 = 0;
   for (let i = 0; i < m; i++) bnorm = max(bnorm, Math.abs(ld(rhs, i)));
@@ -552,6 +642,7 @@ export function run(budget: Budget, resume: bool, mu0: f64): IpmExit {
     const mu = w.mu;
     const sigma = centering(predictor(), mu);         // σ = (μ_aff/μ)³
     corrector(sigma * mu);                            // ξ = σμ − s∘z − Δs_aff∘Δz_aff
+    correctors(sigma * mu);                           // Gondzio: re-centre the trial point
     if (step()) stalls++;                             // x, y, z += α Δ
     else stalls = 0;
   }

@@ -85,6 +85,22 @@ export class Settings {
   static readonly mu0: f64 = 1;
   /** μ0 of the one restart after a stall: 100× closer to the boundary, another path. */
   static readonly restartMu0: f64 = 0.01;
+  /**
+   * Gondzio's multiple centrality correctors (Gondzio 1996; Colombo & Gondzio
+   * 2008): after the predictor–corrector, at most this many more solves with
+   * the same factors, each pushing the complementarity products of a trial
+   * point a step `correctorReach` beyond the current steps into
+   * [correctorLow·σμ, correctorHigh·σμ]; a corrector is kept only when the
+   * sum of the two steps grows by at least `correctorGain`·correctorReach.
+   * Measured on every family of bench/families.ts (bench/RESULTS.md §11).
+   */
+  static readonly maxCorrectors: i32 = 2;
+  static readonly correctorReach: f64 = 0.2;
+  static readonly correctorLow: f64 = 0.1;
+  static readonly correctorHigh: f64 = 10;
+  static readonly correctorGain: f64 = 0.1;
+  /** Correctors only while the shorter step is below this (long steps gain little for a solve). */
+  static readonly correctorBelow: f64 = 0.5;
   /** Passes of iterative refinement of a Newton solve against the unfactored operator. */
   static readonly refinePasses: i32 = 3;
   /** Refinement stops at a residual ≤ refineTol·(1 + ‖rhs‖∞). */
