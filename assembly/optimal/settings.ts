@@ -92,9 +92,11 @@ export class Settings {
    * point a step `correctorReach` beyond the current steps into
    * [correctorLow·σμ, correctorHigh·σμ]; a corrector is kept only when the
    * sum of the two steps grows by at least `correctorGain`·correctorReach.
-   * Measured on every family of bench/families.ts (bench/RESULTS.md §11).
+   * Measured on every family of bench/families.ts (bench/RESULTS.md §11):
+   * 15–25 % fewer iterations, 13–20 % more time at 1000×96 (a corrector
+   * costs a third of an iteration), so off; 2 is the measured setting.
    */
-  static readonly maxCorrectors: i32 = 2;
+  static readonly maxCorrectors: i32 = 0;
   static readonly correctorReach: f64 = 0.2;
   static readonly correctorLow: f64 = 0.1;
   static readonly correctorHigh: f64 = 10;
