@@ -17,6 +17,7 @@ import { validateRequest } from "../../engine/model/validate.js";
 import { solve } from "../../engine/scheduler/solve.js";
 import { GENERATORS } from "../../testkit/generators/index.js";
 import { realData } from "../../testkit/generators/real-data.js";
+import { parseSizes, nearestRank } from "./ab-shared.js";
 
 const FAMILIES = { ...GENERATORS, realData } as const;
 type FamilyName = keyof typeof FAMILIES;
@@ -36,17 +37,11 @@ const baseSolve = (
     solve: (r: Request) => Response;
   }
 ).solve;
-const sizes = values.sizes.split(",").map((s) => {
-  const [sessions, slots] = s.split("x").map(Number);
-  return { sessions, slots };
-});
+const sizes = parseSizes(values.sizes);
 const seeds = Number(values.seeds);
 const families = values.families.split(",") as FamilyName[];
 
-const q = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
-};
+const q = nearestRank;
 const dist = (xs: number[]) => `${q(xs, 0.5)} / ${q(xs, 0.9)} / ${Math.max(...xs)}`;
 const tol = (total: number) => Math.max(1e-4 * Math.abs(total), 1e-3);
 

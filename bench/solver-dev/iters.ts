@@ -10,6 +10,7 @@ import { validateRequest } from "../../engine/model/validate.js";
 import { solve } from "../../engine/scheduler/solve.js";
 import { GENERATORS } from "../../testkit/generators/index.js";
 import { realData } from "../../testkit/generators/real-data.js";
+import { parseSizes, nearestRank } from "./ab-shared.js";
 
 const FAMILIES = { ...GENERATORS, realData } as const;
 type FamilyName = keyof typeof FAMILIES;
@@ -23,17 +24,11 @@ const { values } = parseArgs({
     tie: { type: "string", default: "earliest" },
   },
 });
-const sizes = values.sizes.split(",").map((s) => {
-  const [sessions, slots] = s.split("x").map(Number);
-  return { sessions, slots };
-});
+const sizes = parseSizes(values.sizes);
 const seeds = Number(values.seeds);
 const families = values.families.split(",") as FamilyName[];
 
-const q = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
-};
+const q = nearestRank;
 
 const lines: string[] = [];
 console.log("| family | size | iters median | p90 | max | not optimal | worst (total − bound)/tol | ms median |");

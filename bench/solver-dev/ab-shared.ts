@@ -1,0 +1,16 @@
+// What ab.ts and iters.ts share: the --sizes list and the nearest-rank
+// quantile their tables print (median, p90).
+
+/** "1000x96,3000x96" → [{ sessions: 1000, slots: 96 }, …]. */
+export function parseSizes(list: string): { sessions: number; slots: number }[] {
+  return list.split(",").map((s) => {
+    const [sessions, slots] = s.split("x").map(Number);
+    return { sessions, slots };
+  });
+}
+
+/** Nearest-rank quantile p of xs (unsorted). */
+export function nearestRank(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
+}
