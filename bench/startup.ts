@@ -2,8 +2,9 @@
  * CLI start-up: wall time of `node bin/wattplan.js solve examples/workplace.json`,
  * a whole process, at this checkout and at a reference commit, runs
  * interleaved (reference, current, current, reference, …) so that both see
- * the same machine load. Prints median / p90 / min per build and the ratio
- * of the medians.
+ * the same machine load, with `node -e ""` (Node's own start, the floor no
+ * build goes below) in the same rotation. Prints median / p90 / min per
+ * build and the ratio of the medians.
  *
  *   npm run bench:startup -- [--runs 15] [--base dd012a7] [--base-dir /tmp/wattplan-base]
  *
@@ -79,17 +80,26 @@ ensureBase(base, baseDir);
 const head = run("git", ["rev-parse", "--short", "HEAD"], root).trim();
 const dirty = run("git", ["status", "--porcelain", "--untracked-files=no"], root).trim() !== "";
 
+/** Wall time of a Node process that runs nothing, ms. */
+function timeNode(): number {
+  const start = process.hrtime.bigint();
+  const out = spawnSync(process.execPath, ["-e", ""], { encoding: "utf8" });
+  if (out.status !== 0) throw new Error(`node -e "" failed:\n${out.stderr}`);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
 // One untimed run each warms the file cache.
 timeOnce(baseDir);
 timeOnce(root);
-const times: Record<"base" | "current", number[]> = { base: [], current: [] };
+const times: Record<"base" | "current" | "node", number[]> = { base: [], current: [], node: [] };
 for (let i = 0; i < runs; i++) {
   // Alternate the order so that neither build always runs second.
-  const order = i % 2 === 0 ? (["base", "current"] as const) : (["current", "base"] as const);
-  for (const which of order) times[which].push(timeOnce(which === "base" ? baseDir : root));
+  const order = i % 2 === 0 ? (["base", "current", "node"] as const) : (["node", "current", "base"] as const);
+  for (const which of order) times[which].push(which === "node" ? timeNode() : timeOnce(which === "base" ? baseDir : root));
 }
 const b = summary(times.base);
 const c = summary(times.current);
+const n = summary(times.node);
 const f = (ms: number) => ms.toFixed(0);
 process.stdout.write(
   [
@@ -99,6 +109,7 @@ process.stdout.write(
     "|---|---:|---:|---:|",
     `| reference ${base} | ${f(b.median)} | ${f(b.p90)} | ${f(b.min)} |`,
     `| current ${head}${dirty ? " + changes" : ""} | ${f(c.median)} | ${f(c.p90)} | ${f(c.min)} |`,
+    `| node -e "" (Node's own start) | ${f(n.median)} | ${f(n.p90)} | ${f(n.min)} |`,
     "",
     `ratio of medians (current / reference): ${(c.median / b.median).toFixed(3)}`,
     "",

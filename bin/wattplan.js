@@ -1,13 +1,18 @@
 #!/usr/bin/env node
-// Runs the compiled CLI (npm ci builds it through the `prepare` script).
-import { existsSync } from "node:fs";
+// Runs the compiled CLI (npm ci builds it through the `prepare` script):
+// the esbuild bundle of its engine path when it is at least as new as tsc's
+// output (service/cli/bundle-file.ts says why it exists), tsc's otherwise.
+import { existsSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const entry = new URL("../dist/service/cli/main.js", import.meta.url);
-if (!existsSync(fileURLToPath(entry))) {
+const compiled = new URL("../dist/service/cli/main.js", import.meta.url);
+const bundled = new URL("../dist/service/cli/bundle/main.js", import.meta.url);
+if (!existsSync(fileURLToPath(compiled))) {
   process.stderr.write("wattplan: not built yet; run `npm run build` (npm ci does it)\n");
   process.exit(1);
 }
+const mtime = (url) => statSync(fileURLToPath(url), { throwIfNoEntry: false })?.mtimeMs ?? -1;
+const entry = mtime(bundled) >= mtime(compiled) ? bundled : compiled;
 const { main } = await import(entry.href);
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

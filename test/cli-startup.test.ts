@@ -1,10 +1,13 @@
 /**
  * `wattplan solve` loads only what solving needs (issue 15 part 5): the
- * service, the simulator, charts and OCPP are imported by the commands and
- * flags that use them. A module hook lists every module the CLI process
- * loads; bench/startup.ts measures the time this saves.
+ * esbuild bundle of the engine path (service/cli/bundle-file.ts), and the
+ * service, the simulator, charts and OCPP only in the commands and flags
+ * that use them. A module hook lists every module the CLI process loads;
+ * bench/startup.ts measures the time this saves.
  */
 import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync, symlinkSync, utimesSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -19,34 +22,65 @@ register("data:text/javascript," + encodeURIComponent("export async function loa
 )}`;
 
 /** The modules a CLI run loaded: package names, and this repo's files relative to dist/. */
-function loadedBy(args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", HOOK, BIN, ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
-  expect(r.status, r.stderr).toBe(0);
+function loadedBy(args: string[], bin = BIN, status = 0) {
+  const r = spawnSync(process.execPath, ["--import", HOOK, bin, ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  expect(r.status, r.stderr).toBe(status);
   const urls = r.stderr.split("\n").flatMap((line) => (line.startsWith("loaded ") ? [line.slice(7)] : []));
   const packages = new Set(urls.flatMap((u) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u)?.[1] ?? []));
   const own = urls.flatMap((u) => /\/dist\/(.*)$/.exec(u)?.[1] ?? []);
-  return { packages: [...packages].sort(), own, stdout: r.stdout };
+  return { packages: [...packages].sort(), own, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** tsc's modules the bundle imports rather than copies: the error classes that exit codes depend on. */
+const SHARED = ["engine/errors.js", "service/cli/io.js"];
+const outsideBundle = (own: string[]) => own.filter((f) => !f.startsWith("service/cli/bundle/") && !SHARED.includes(f));
+
 describe("wattplan solve start-up", () => {
-  it("loads the engine and zod only", () => {
+  it("loads the bundle only: no package from node_modules, no other module of tsc's", () => {
     const run = loadedBy(["solve", "examples/workplace.json", "--compact"]);
     expect((JSON.parse(run.stdout) as { strategy: string }).strategy).toBe("optimal");
-    expect(run.packages).toEqual(["zod"]);
-    expect(run.own.filter((f) => f.startsWith("service/") && !f.startsWith("service/cli/"))).toEqual(["service/ocpp/options.js"]);
-    expect(run.own).toContain("engine/scheduler/solve.js");
+    expect(run.packages).toEqual([]);
+    expect(run.own).toContain("service/cli/bundle/main.js");
+    expect(outsideBundle(run.own)).toEqual([]);
+    expect(run.own.some((f) => /^service\/cli\/bundle\/ocpp-output-/.test(f))).toBe(false);
   });
 
-  it("loads OCPP with --ocpp, and still no service", () => {
+  it("loads the OCPP chunk with --ocpp, and still no package", () => {
     const run = loadedBy(["solve", "examples/workplace.json", "--compact", "--ocpp", "2.0.1"]);
     expect((JSON.parse(run.stdout) as { ocpp: unknown[] }).ocpp.length).toBeGreaterThan(0);
-    expect(run.own).toContain("service/ocpp/index.js");
-    expect(run.packages).toEqual(["zod"]);
+    expect(run.own.some((f) => /^service\/cli\/bundle\/ocpp-output-/.test(f))).toBe(true);
+    expect(outsideBundle(run.own)).toEqual([]);
+    expect(run.packages).toEqual([]);
   });
 
   it("prints the service commands' help without loading the service", () => {
     const help = loadedBy(["help"]);
     expect(help.stdout).toMatch(/keys create --tenant NAME/);
-    expect(help.packages).toEqual(["zod"]);
+    expect(help.packages).toEqual([]);
+  });
+
+  it("runs the other commands from tsc's modules, with one error class on both sides (exit 2, not 1)", () => {
+    const run = loadedBy(["simulate", "--no-such-flag"], BIN, 2);
+    expect(run.own).toContain("service/cli/simulate-command.js");
+    expect(run.stderr).toMatch(/^wattplan simulate: .*no-such-flag/m);
+    expect(run.stderr).not.toMatch(/internal error/);
+  });
+
+  it("never runs a bundle older than tsc's output", () => {
+    // A copy of the built package, so that ageing its bundle cannot disturb the other tests.
+    const dir = mkdtempSync(join(tmpdir(), "wattplan-stale-"));
+    try {
+      for (const part of ["bin", "dist", "build", "package.json"]) cpSync(join(ROOT, part), join(dir, part), { recursive: true });
+      symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+      const aged = new Date(Date.now() - 3_600_000);
+      utimesSync(join(dir, "dist/service/cli/bundle/main.js"), aged, aged);
+      const run = loadedBy(["solve", "examples/workplace.json", "--compact"], join(dir, "bin/wattplan.js"));
+      expect((JSON.parse(run.stdout) as { strategy: string }).strategy).toBe("optimal");
+      expect(run.own).toContain("service/cli/main.js");
+      expect(run.own.some((f) => f.startsWith("service/cli/bundle/"))).toBe(false);
+      expect(run.packages).toEqual(["zod"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
