@@ -27,6 +27,7 @@ import { realData, realDataShape } from "../testkit/generators/real-data.js";
 import type { GeneratorOptions } from "../testkit/generators/site.js";
 import { ClpWorkspace, findClp, type ClpAlgorithm } from "../testkit/reference/clp.js";
 import { HighsReference, buildLp } from "../testkit/reference/highs.js";
+import { quantileSorted } from "./stats.js";
 
 const FAMILIES = { ...GENERATORS, realData } as const;
 type FamilyName = GeneratorName | "realData";
@@ -112,11 +113,6 @@ function generate(family: FamilyName, size: Size, seed: number): Request {
 }
 
 /** The q-quantile of a sorted sample (nearest rank). */
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-
 interface Distribution {
   median: number;
   p90: number;
@@ -125,7 +121,7 @@ interface Distribution {
 
 function distribution(xs: readonly number[]): Distribution {
   const sorted = [...xs].sort((a, b) => a - b);
-  return { median: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), max: sorted[sorted.length - 1] ?? Number.NaN };
+  return { median: quantileSorted(sorted, 0.5), p90: quantileSorted(sorted, 0.9), max: sorted[sorted.length - 1] ?? Number.NaN };
 }
 
 interface ReferenceRow {

@@ -41,6 +41,7 @@ import {
 import { dataFile } from "../service/simulate/data-dir.js";
 import { writePlot } from "../service/simulate/plots.js";
 import { localParts, zonedTime } from "../service/simulate/time.js";
+import { median } from "./stats.js";
 
 const LEVELS = [0.1, 0.25, 0.5, 0.75, 0.9];
 const MID = LEVELS.indexOf(0.5);
@@ -270,11 +271,6 @@ interface Row {
   validation?: Score;
   test: Score;
   chosenFor: string[];
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 function timeMs(fn: () => void, runs: number): number {

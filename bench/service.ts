@@ -21,6 +21,7 @@ import { deleteKeysWithPrefix, pingRedis } from "../service/redis.js";
 import { startService } from "../service/runtime.js";
 import { solve } from "../engine/scheduler/solve.js";
 import { hashKey, newApiKey, newWebhookSecret, TenantStore } from "../service/tenants.js";
+import { quantile } from "./stats.js";
 
 /** Seeded problem generator "fleet": `sessions` EVs at 11 kW over `slots` 15-minute slots, a shared import limit, a daily price curve. */
 export function fleetProblem(sessions: number, slots: number, strategy: string, seed = 1): Record<string, unknown> {
@@ -39,11 +40,6 @@ export function fleetProblem(sessions: number, slots: number, strategy: string, 
       return { id: `ev${i}`, arrival: at(arrival), departure: at(departure), targetEnergyKwh: 5 + rand() * 35, maxChargeKw: 11 };
     }),
   };
-}
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
 async function main(): Promise<void> {

@@ -17,6 +17,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { quantileSorted } from "./stats.js";
 
 const DEFAULT_RUNS = 15;
 const DEFAULT_BASE = "dd012a7";
@@ -59,14 +60,9 @@ function timeOnce(dir: string): number {
   return ms;
 }
 
-function quantile(sorted: number[], q: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i];
-}
-
 function summary(times: number[]) {
   const sorted = [...times].sort((a, b) => a - b);
-  return { median: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), min: sorted[0] };
+  return { median: quantileSorted(sorted, 0.5), p90: quantileSorted(sorted, 0.9), min: sorted[0] };
 }
 
 const { values } = parseArgs({

@@ -9,8 +9,5 @@ export function parseSizes(list: string): { sessions: number; slots: number }[] 
   });
 }
 
-/** Nearest-rank quantile p of xs (unsorted). */
-export function nearestRank(xs: readonly number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
-}
+/** Nearest-rank quantile p of xs (unsorted): bench/stats.ts's, one definition for every table. */
+export { quantile as nearestRank } from "../stats.js";

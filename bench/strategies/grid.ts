@@ -24,6 +24,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFile
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { median } from "../stats.js";
 import { packagePath } from "../../engine/paths.js";
 import { simulateConfig } from "../../service/cli/simulate-command.js";
 import { dataDir } from "../../service/simulate/data-dir.js";
@@ -459,11 +460,6 @@ function report(command: string, wallSeconds: number | undefined, failed: string
   md += `Wall time per cell (7 strategies): median ${median(cells.map((r) => r.wallSeconds)).toFixed(1)} s, max ${Math.max(...cells.map((r) => r.wallSeconds)).toFixed(1)} s. All figures per cell and strategy: [strategies-grid/grid.json](strategies-grid/grid.json).\n`;
   writeFileSync(RESULTS_MD, md);
   process.stderr.write(`wrote ${relative(packagePath(), RESULTS_MD)} (${cells.length} cells)\n`);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : s[(s.length - 1) >> 1];
 }
 
 export async function runGrid(argv: string[], command: string): Promise<void> {
