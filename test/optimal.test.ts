@@ -164,8 +164,11 @@ describe("optimal strategy: golden problems", () => {
       sessions: ["a", "b"].map((id) => ({ id, circuitId: "panel", departure: at(2), targetEnergyKwh: 10, maxChargeKw: 11 })),
     });
     expectProven(r);
-    // 10 kWh in the cheap slot (the panel's limit), the other 10 in the dear one.
-    expect(Math.abs(r.cost.total - 4)).toBeLessThan(COST_TOL);
+    // 10 kWh in the cheap slot (the panel's limit), the other 10 in the dear
+    // one: the optimum is 4. The tie-break (spec §10: which car gets the
+    // cheap slot is a tie) may spend up to spec §7's tolerance, not more.
+    expect(r.cost.total).toBeGreaterThanOrEqual(4 - 1e-6);
+    expect(r.cost.total - 4).toBeLessThanOrEqual(Math.max(1e-4 * 4, 1e-3));
     for (let t = 0; t < 2; t++) {
       const sum = r.sessions[0].powerKw[t] + r.sessions[1].powerKw[t];
       expect(sum).toBeLessThanOrEqual(10 + 1e-6);

@@ -590,7 +590,8 @@ function step(): bool {
  */
 function limitReached(budget: Budget, iterations: i32, stalls: i32): i32 {
   const pinf = w.pinf;
-  const merit = max(pinf / budget.primalTol, info.gap / budget.gapTolerance);
+  // |gap|: an iterate whose bound overshoots its objective is broken, not good.
+  const merit = max(pinf / budget.primalTol, Math.abs(info.gap) / budget.gapTolerance);
   if (merit < w.bestMerit) {
     w.bestMerit = merit;
     memory.copy(w.xBest, solution.x, <usize>nPad << 3);
@@ -599,6 +600,10 @@ function limitReached(budget: Budget, iterations: i32, stalls: i32): i32 {
   if (iterations >= budget.iterations) return IpmExit.IterationLimit;
   if (budget.timeLimitMs > 0 && performanceNow() - budget.started >= budget.timeLimitMs) return IpmExit.TimeLimit;
   if (stalls >= Settings.stallSteps || (w.bestPinf < Settings.breakdownFrom && pinf > Settings.breakdown * w.bestPinf)) return IpmExit.Stalled;
+  // The dual broke down: a NaN, or (nearly feasible) a bound far above the
+  // objective, which no dual can prove. Seen in the tie-break's stage 2 on
+  // faces that hold most columns; without this it ran to its budget on NaN.
+  if (isNaN(pinf) || isNaN(info.gap) || (pinf < Settings.breakdownFrom && info.gap < -Settings.gapBreakdown)) return IpmExit.Stalled;
   return -1;
 }
 

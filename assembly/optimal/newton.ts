@@ -399,7 +399,10 @@ export function factor(): void {
     let d = ld(theta, oX + t) + ld(theta, oU + t);
     if (havePeak) {
       const q = ld(theta, oQ + t);
-      const p = gt + q;
+      // A peak row whose import and slack are both held (the tie-break's
+      // face can hold them; stage 1 never does) has nothing left but z: it
+      // is dropped like an empty row (Δy = 0 there), not divided by zero.
+      const p = gt + q > 0 ? gt + q : Settings.hugePivot;
       st(pD, t, p);
       st(gG, t, gt);
       st(wv, t, gt / p);

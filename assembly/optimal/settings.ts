@@ -77,6 +77,8 @@ export class Settings {
   static readonly breakdown: f64 = 1e4;
   /** ... but only once the best residual seen is below this: early iterates are allowed to wander. */
   static readonly breakdownFrom: f64 = 1e-3;
+  /** A relative gap below minus this (the bound far above the objective) marks a broken dual (exit Stalled). */
+  static readonly gapBreakdown: f64 = 1;
   /** Primal and dual steps both below this count as a collapsed step. */
   static readonly stallStep: f64 = 1e-8;
   /** Collapsed steps in a row that end the loop (exit Stalled). */
@@ -138,6 +140,8 @@ export class Settings {
   /** Stage 2's iteration budget: this many times stage 1's, and at least tieBreakMinIterations. */
   static readonly tieBreakIterationShare: i32 = 2;
   static readonly tieBreakMinIterations: i32 = 40;
+  /** Stage 2 cuts an import or export box to what the site can draw or feed only where that is below this share of the box (tiebreak.ts cutBox). */
+  static readonly siteBoxCut: f64 = 0.1;
   /** How far (share of its box) a column may sit from the end the face fixes it at. */
   static readonly fixDistance: f64 = 1e-5;
   /** A surplus (energy past the target) below this (kWh) is held at zero: charging past the target is not "earlier". */

@@ -17,10 +17,15 @@
 // Columns are fixed largest |r_j|·(up_j − lo_j) first until what stays free
 // fits in the room the caller grants; only columns the first stage left at
 // that end (within Settings.fixDistance of their box) can be fixed, since fixing any
-// other would cut the first stage's own schedule out; those count against
-// the room. The primal residual and the repair can still move the cost, so
-// the caller evaluates stage 2's schedule and keeps it only if it meets the
-// tolerance: the certificate stays stage 1's bound.
+// other would cut the first stage's own schedule out. A column the first
+// stage left off that end, where its box must be held, keeps the part
+// between the end and stage 1's point: it counts |r_j|·|x_j − end| against
+// the room, not its whole box (a short stage 1, a dozen iterations on an
+// easy site, leaves a few surpluses at 1e-3 kWh; counted whole, their boxes
+// alone used to exceed the room and skip the stage). The primal residual
+// and the repair can still move the cost, so the caller evaluates stage 2's
+// schedule and keeps it only if it meets the tolerance: the certificate
+// stays stage 1's bound.
 //
 // The objective. §10 asks for the site's energy by each slot to be as large
 // as it can be: maximise Σ_t E_t, E_t the energy delivered up to slot t,
@@ -51,15 +56,15 @@ import * as lp from "./lp";
 import * as ipm from "./ipm";
 import { Budget } from "./budget";
 import { ld, st, ldi, sti } from "./lp";
-import { isStorage, windowOffset, windowStart, windowEnd } from "../problem";
+import { Field } from "../layout";
+import { isStorage, windowOffset, windowStart, windowEnd, sessionValue, slotValue } from "../problem";
 
 /** Buckets of |r_j|·(up_j − lo_j) by powers of two, from 2^BUCKET_MIN up. */
 const BUCKETS = 160;
 const BUCKET_MIN = -120;
 
-/** Column classes of `restrictToFace` besides a bucket index (≥ 0). */
+/** The class of a column `restrictToFace` always leaves whole (any other is a bucket index ≥ 0). */
 const FREE: i32 = -1;
-const AWAY: i32 = -2;
 
 /**
  * Stage 2 over the face of the LP whose iterate ipm.solution.x, ipm.solution.y the last
@@ -102,15 +107,19 @@ export function earliestOnFace(room: f64, budget: Budget): i32 {
 function restrictToFace(room: f64): bool {
   const n = lp.n;
   const x = ipm.solution.x;
+  tightenSiteBoxes(x);
   const r = arena.allocF64(lp.nPad);
   lp.multiplyAT(ipm.solution.y, r);
   for (let j = 0; j < n; j++) st(r, j, ld(lp.cost, j) - ld(r, j));
-  // Each column's class: its bucket when it can be fixed, FREE when it costs
-  // nothing to leave free (fixed already, or r_j = 0), AWAY when stage 1
-  // left it off the end it would be fixed at.
+  // Each column's bucket by a = |r_j|·(up_j − lo_j), what leaving it free can
+  // cost; FREE when that is nothing (fixed already, or r_j = 0). A column
+  // at its end costs nothing held there; one stage 1 left off it (`away`)
+  // costs |r_j|·|x_j − end| even held, cut at x_j, and only the rest of a
+  // more when left whole: that part goes to its bucket.
   const cls = arena.allocI32(lp.nPad);
+  const away = arena.allocI32(lp.nPad);
   const sums = arena.allocF64(BUCKETS);
-  let away: f64 = 0;
+  let used: f64 = 0;
   for (let j = 0; j < n; j++) {
     sti(cls, j, FREE);
     const l = ld(lp.lo, j);
@@ -119,34 +128,85 @@ function restrictToFace(room: f64): bool {
     const rj = ld(r, j);
     const a = Math.abs(rj) * range;
     if (!(range > Settings.fixedWidth) || !(a > 0)) continue;
-    if (Math.abs(ld(x, j) - (rj > 0 ? l : u)) <= Settings.fixDistance * range) {
-      const k = bucketOf(a);
-      sti(cls, j, k);
+    const k = bucketOf(a);
+    sti(cls, j, k);
+    const held = Math.abs(rj * (ld(x, j) - (rj > 0 ? l : u)));
+    if (held <= Settings.fixDistance * a) {
       st(sums, k, ld(sums, k) + a);
     } else {
-      sti(cls, j, AWAY);
-      away += a;
+      sti(away, j, 1);
+      used += held;
+      st(sums, k, ld(sums, k) + a - held);
     }
   }
-  if (!(away <= room)) return false;
-  // Free the smallest buckets while they fit; the rest is fixed.
-  let used = away;
-  let firstFixed = 0;
-  while (firstFixed < BUCKETS && used + ld(sums, firstFixed) <= room) {
-    used += ld(sums, firstFixed);
-    firstFixed++;
+  if (!(used <= room)) return false;
+  // Leave the smallest buckets whole while they fit; hold or cut the rest.
+  let firstHeld = 0;
+  while (firstHeld < BUCKETS && used + ld(sums, firstHeld) <= room) {
+    used += ld(sums, firstHeld);
+    firstHeld++;
   }
   for (let j = 0; j < n; j++) {
-    if (ldi(cls, j) < firstFixed) continue;
-    const end = ld(r, j) > 0 ? ld(lp.lo, j) : ld(lp.up, j);
-    st(lp.lo, j, end);
-    st(lp.up, j, end);
+    if (ldi(cls, j) < firstHeld) continue;
+    const atLower = ld(r, j) > 0;
+    if (ldi(away, j)) {
+      // Cut at x_j: what stays lies between the end and stage 1's point.
+      if (atLower) st(lp.up, j, ld(x, j));
+      else st(lp.lo, j, ld(x, j));
+    } else {
+      const end = atLower ? ld(lp.lo, j) : ld(lp.up, j);
+      st(lp.lo, j, end);
+      st(lp.up, j, end);
+    }
   }
   for (let v = 0; v < lp.V; v++) {
     const s = lp.oSig + v;
     if (ld(lp.up, s) > ld(lp.lo, s) && ld(x, s) - ld(lp.lo, s) <= Settings.surplusDust) st(lp.up, s, ld(lp.lo, s));
   }
   return true;
+}
+
+/**
+ * Import and export boxes cut to what the site can draw or feed in each slot
+ * (B + Σ maxC: every PV kW curtailed and every car at full power; S − B +
+ * Σ maxD) where the limit is far above that (cutBox). Such a limit (a
+ * 1 GW "no limit" for 20 cars) gives the import columns boxes on which the
+ * last digits of a zero reduced cost, times the width, look like real cost
+ * against the room, and used to skip the stage on easy sites. Stage 2
+ * only: the LP that certifies the bound keeps the site's limits.
+ */
+function tightenSiteBoxes(x: usize): void {
+  const T = lp.T;
+  const draw = arena.allocF64(T);
+  const feed = arena.allocF64(T);
+  for (let v = 0; v < lp.V; v++) {
+    const maxC = sessionValue(Field.MaxCharge, v);
+    const maxD = sessionValue(Field.MaxDischarge, v);
+    for (let t = windowStart(v); t < windowEnd(v); t++) {
+      st(draw, t, ld(draw, t) + maxC);
+      st(feed, t, ld(feed, t) + maxD);
+    }
+  }
+  for (let t = 0; t < T; t++) {
+    const B = slotValue(Field.BaseLoad, t);
+    const S = slotValue(Field.Pv, t);
+    cutBox(lp.oG + t, B + ld(draw, t), x);
+    cutBox(lp.oX + t, S - B + ld(feed, t), x);
+  }
+}
+
+/**
+ * Column j's upper end cut to `most` when its box is more than ten times
+ * that (Settings.siteBoxCut): only limits that stand for "none" are cut, an
+ * ordinary site's face is left as it is (cutting the import of every slot
+ * with few cars cost the floored example its tie-break). Never below where
+ * stage 1 left it; where the site can put nothing there (`most` ≤ 0) the
+ * column is held at zero instead of being left a box a few ulps wide, on
+ * which the interior point stalls (stage 1 leaves such columns at 1e-10).
+ */
+function cutBox(j: i32, most: f64, x: usize): void {
+  if (!(most < Settings.siteBoxCut * (ld(lp.up, j) - ld(lp.lo, j)))) return;
+  st(lp.up, j, most > Settings.fixedWidth ? max(ld(x, j), most) : ld(lp.lo, j));
 }
 
 /**
@@ -171,5 +231,9 @@ function setEarliestObjective(): void {
     const u = 1 + (Settings.tieUrgency * after) / (T * T);
     for (let i = 0; i < w; i++) st(lp.cost, lp.oE + off + i, -u);
     st(lp.cost, lp.oE + off + w - 1, -u * (1 + after));
+    // Energy past the target is not "earlier": a kWh of surplus costs more
+    // than any slot's earliness could earn it (at most u·(T + 1)), so the
+    // surplus goes as low as the face allows (stage 1 can leave a few Wh).
+    if (ldi(lp.hasShort, v)) st(lp.cost, lp.oSig + v, u * (T + 2));
   }
 }
