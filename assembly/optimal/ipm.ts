@@ -366,7 +366,22 @@ function recordWarm(): void {
   arena.release(mark);
   for (let i = 0; i < mc; i++) st(dst, 3 * nc + i, i < m ? ld(y, i) : NaN);
   st(dst, 3 * nc + mc, w.mu);
-  st(dst, 3 * nc + mc + 1, 1);
+  st(dst, 3 * nc + mc + 2, 1);
+}
+
+/**
+ * Field.WarmOut's reference iteration count (warm.ts meta[1]): a cold
+ * run's own, a warm run's inherited from the cold solve it descends from,
+ * so that the next warm start's budget is measured against a cold solve.
+ */
+function recordReference(from: Start): void {
+  const at = 3 * warmColumns() + warmRows() + 1;
+  st(ptr(Field.WarmOut), at, from == Start.Warm ? ld(ptr(Field.WarmIn), at) : <f64>info.iterations);
+}
+
+/** The iterations a cold solve of the previous problem took (warm.ts meta[1]), NaN when unknown. */
+export function warmReference(): f64 {
+  return ld(ptr(Field.WarmIn), 3 * warmColumns() + warmRows() + 1);
 }
 
 /**
@@ -778,11 +793,13 @@ export function run(budget: Budget, from: Start, mu0: f64, record: Record = Reco
     }
     if (w.nfree == 0 || (w.pinf <= budget.primalTol && info.gap <= budget.gapTolerance)) {
       if (!recorded) recordWarm();
+      if (record != Record.None) recordReference(from);
       return (info.exit = IpmExit.Converged);
     }
     const exit = limitReached(budget, info.iterations, stalls);
     if (exit >= 0) {
       if (!recorded) recordWarm();
+      if (record != Record.None) recordReference(from);
       memory.copy(solution.x, w.xBest, <usize>nPad << 3);
       return (info.exit = <IpmExit>exit);
     }

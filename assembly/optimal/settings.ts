@@ -121,9 +121,13 @@ export class Settings {
   static readonly warmCentrality: f64 = 1;
   /**
    * Iterations a warm start may take before the solve falls back to a cold
-   * one (which has the rest of the budget): about 60 % of a cold 1000×96
-   * solve, so that a warm start that does not help costs at most that.
+   * one (which has the rest of the budget): this share of the iterations of
+   * the cold solve the warm iterate descends from, at least
+   * warmMinIterations; warmIterations when that count is unknown. A warm
+   * start that does not help costs at most that share of a cold solve.
    */
+  static readonly warmIterationShare: f64 = 0.75;
+  static readonly warmMinIterations: i32 = 10;
   static readonly warmIterations: i32 = 25;
   /** Passes of iterative refinement of a Newton solve against the unfactored operator. */
   static readonly refinePasses: i32 = 3;

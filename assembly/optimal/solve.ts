@@ -164,7 +164,11 @@ function relax(budget: Budget, warmable: bool): i32 {
     state.exit = ipm.run(budget, Start.Cold, Settings.mu0, record);
     return 0;
   }
-  const cap = min(budget.iterations, Settings.warmIterations);
+  // A share of what a cold solve took: a warm start that needs more is not worth finishing.
+  const reference = ipm.warmReference();
+  // (Host data: NaN, negative or huge counts take the default, never an i32 overflow.)
+  const share = reference >= 0 && reference <= Settings.iterationCap ? <i32>(Settings.warmIterationShare * reference) : Settings.warmIterations;
+  const cap = min(budget.iterations, max(Settings.warmMinIterations, share));
   state.exit = ipm.run(budget.limitedTo(cap), Start.Warm, Settings.mu0, record);
   if (state.exit == IpmExit.Converged) {
     setInfo(Info.WarmStart, <f64>WarmStart.Used);

@@ -12,7 +12,8 @@
 // Canonical rows (mc = W + V + 2T + C·T): the LP's rows before the phase
 // rows, in the LP's order: energy[W], shortfall[V], site[T], peak[T], circuit[C·T].
 // The vector is x[nc], zl[nc], zu[nc], y[mc], then `warmMeta` entries:
-//   [0] μ of the iterate, [1] 1 when written.
+//   [0] μ of the iterate, [1] the iterations of the cold solve it descends
+//   from (the next warm start's budget is a share of it), [2] 1 when written.
 // A value of NaN means "none": the column (or row) starts cold.
 //
 // Only the LP's columns before the phase columns have a canonical place;
@@ -27,7 +28,7 @@ import * as lp from "./lp";
 import { Settings } from "./settings";
 
 /** Entries after x, zl, zu and y. */
-export const warmMeta: i32 = 2;
+export const warmMeta: i32 = 3;
 
 /** Canonical columns of the problem laid out by `setup`. */
 export function warmColumns(): i32 {

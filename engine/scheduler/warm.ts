@@ -36,7 +36,7 @@ interface Snapshot {
 export type WarmOutcome = "cold" | "warm" | "fellBack" | "refused";
 
 /** Entries of the canonical vector after x, zl, zu and y (assembly/optimal/warm.ts `warmMeta`). */
-const WARM_META = 2;
+const WARM_META = 3;
 
 /** Canonical columns and rows (assembly/optimal/warm.ts). */
 function shape(slots: number, windowSlots: number, sessions: number, circuits: number) {
@@ -160,6 +160,7 @@ export class WarmState {
     copySlots(ty + W + V + T, fy + W0 + V0 + T0); // peak rows
     copyCircuits(ty + W + V + 2 * T, fy + W0 + V0 + 2 * T0);
     out[ty + to.mc] = src[fy + from.mc]; // μ of the recorded iterate
+    out[ty + to.mc + 1] = src[fy + from.mc + 1]; // iterations of the cold solve it descends from
     return out;
   }
 
