@@ -54,9 +54,9 @@ const pair = (xs: number[], digits = 0) => `${q(xs, 0.5).toFixed(digits)} / ${q(
 console.log(`warm re-plans, ${seeds} seeds, tieBreak ${tie}, ${new Date().toISOString()}`);
 console.log("");
 console.log(
-  "| family | size | re-plan | iterations cold (median / p90) | warm | ms cold (median / p90) | warm | ms ratio warm/cold (median / p90 of per-seed) | warm / fell back / refused | not optimal cold / warm | worst \\|warm − cold\\|/tol |",
+  "| family | size | re-plan | iterations cold (median / p90) | warm | ms cold (median / p90) | warm | ms ratio warm/cold (median / p90 of per-seed) | warm / fell back / refused | not optimal cold / warm | tie-break applied cold / warm | worst \\|warm − cold\\|/tol |",
 );
-console.log("|---|---|---|---|---|---:|---:|---:|---|---|---:|");
+console.log("|---|---|---|---|---|---:|---:|---:|---|---|---|---:|");
 for (const size of sizes) {
   for (const family of families) {
     const rows = new Map(
@@ -74,6 +74,8 @@ for (const size of sizes) {
           badC: 0,
           badW: 0,
           worst: 0,
+          tieC: 0,
+          tieW: 0,
         },
       ]),
     );
@@ -106,6 +108,8 @@ for (const size of sizes) {
         if (warm.lastOutcome === "warm") row.used++;
         else if (warm.lastOutcome === "fellBack") row.fell++;
         else row.refused++;
+        if (cold.solver.tieBreak === "applied") row.tieC++;
+        if (hot.solver.tieBreak === "applied") row.tieW++;
         if (cold.status !== "optimal") row.badC++;
         if (hot.status !== "optimal") row.badW++;
         row.worst = Math.max(row.worst, Math.abs(hot.cost.total - cold.cost.total) / tol(cold.cost.total));
@@ -113,7 +117,7 @@ for (const size of sizes) {
     }
     for (const [name, r] of rows) {
       console.log(
-        `| ${family} | ${size.sessions}×${size.slots} | ${name} | ${pair(r.itC)} | ${pair(r.itW)} | ${pair(r.msC)} | ${pair(r.msW)} | ${pair(r.ratio, 2)} | ${r.used} / ${r.fell} / ${r.refused} | ${r.badC} / ${r.badW} | ${r.worst.toFixed(3)} |`,
+        `| ${family} | ${size.sessions}×${size.slots} | ${name} | ${pair(r.itC)} | ${pair(r.itW)} | ${pair(r.msC)} | ${pair(r.msW)} | ${pair(r.ratio, 2)} | ${r.used} / ${r.fell} / ${r.refused} | ${r.badC} / ${r.badW} | ${r.tieC} / ${r.tieW} | ${r.worst.toFixed(3)} |`,
       );
     }
   }
