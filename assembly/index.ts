@@ -4,17 +4,30 @@
 // schedule. The host owns I/O, validation and time keeping.
 
 import { Field, Info, SolveStatus, StrategyId } from "./layout";
-import { layout, ptr, setInfo, info } from "./problem";
+import { layout, layoutWarm, ptr, setInfo, info } from "./problem";
+import { warmLength } from "./optimal/warm";
 import { evaluate } from "./evaluate";
 import { runBaseline } from "./baselines";
 import * as arena from "./arena";
 import { runOptimal, optimalStatus } from "./optimal/solve";
 
-export { Field, Info, Setting, SolveStatus, StrategyId } from "./layout";
+export { Field, Info, Setting, SolveStatus, StrategyId, WarmStart } from "./layout";
 
 /** Reserve and zero every boundary array for a problem of this size. */
 export function setup(slots: i32, sessions: i32, circuits: i32, windowSlots: i32): void {
   layout(slots, sessions, circuits, windowSlots);
+}
+
+/**
+ * Warm re-plans, after `setup`: place Field.WarmIn and Field.WarmOut (NaN:
+ * nothing given) and return their length (assembly/optimal/warm.ts).
+ */
+export function setupWarm(): i32 {
+  const length = warmLength();
+  layoutWarm(length);
+  memory.fill(ptr(Field.WarmIn), 0xff, <usize>length << 3);
+  memory.fill(ptr(Field.WarmOut), 0xff, <usize>length << 3);
+  return length;
 }
 
 /** Byte offset of a boundary array in linear memory. */

@@ -79,7 +79,15 @@ export enum Field {
   FinalEnergy = 36,
   /** i32[sessions]: 1 for a site battery, 0 for an EV session. */
   SessionStorage = 37,
-  Count = 38,
+  // --- warm re-plans (assembly/optimal/warm.ts): placed only by `setupWarm`
+  /**
+   * f64[warm length]: the iterate a previous solve left, mapped by the host
+   * onto this problem in the canonical layout of warm.ts; NaN where none.
+   */
+  WarmIn = 38,
+  /** f64[warm length]: the iterate this solve leaves for the next one, same layout. */
+  WarmOut = 39,
+  Count = 40,
 }
 
 /** Scalars written by the host into `Field.Settings`. */
@@ -99,7 +107,9 @@ export enum Setting {
   SiteAmpsPerKw = 7,
   /** Spec §11: 1 when any node has a phase or unbalance limit. */
   HasPhases = 8,
-  Count = 9,
+  /** Warm re-plans: 1 when `Field.WarmIn` holds a previous solve's iterate (needs `setupWarm`). */
+  Warm = 9,
+  Count = 10,
 }
 
 /** Entries of the info record `Field.Info`, written by `solve`. */
@@ -120,7 +130,21 @@ export enum Info {
   MaxViolation = 10,
   /** Spec §10 tie-break of the optimal strategy: a `TieBreak` value. */
   TieBreak = 11,
-  Count = 12,
+  /** How the optimal strategy's relaxation started: a `WarmStart` value. */
+  WarmStart = 12,
+  Count = 13,
+}
+
+/** How the relaxation's interior point started (Info.WarmStart). */
+export enum WarmStart {
+  /** From the box midpoint: no warm iterate given (or not the optimal strategy). */
+  Cold = 0,
+  /** From the previous solve's iterate, and it converged. */
+  Used = 1,
+  /** From the previous solve's iterate, which did not converge in its budget: solved again cold. */
+  FellBack = 2,
+  /** A warm iterate was given but not used (phase rows, whose LP grows lazily): solved cold. */
+  Refused = 3,
 }
 
 /** What the spec §10 tie-break did (Info.TieBreak). */

@@ -84,6 +84,18 @@ export function layout(T: i32, V: i32, C: i32, W: i32): void {
   place(Field.SessionStorage, v4);
   place(Field.Info, <usize>Info.Count << 3);
   place(Field.Settings, <usize>Setting.Count << 3);
+  store<usize>(table + (<usize>Field.WarmIn << 3), 0);
+  store<usize>(table + (<usize>Field.WarmOut << 3), 0);
+}
+
+/**
+ * Warm re-plans: place `Field.WarmIn` and `Field.WarmOut` after the other
+ * arrays (the rest of the layout, and so a cold solve, is unchanged when
+ * the host never asks). Returns their length (see warm.ts).
+ */
+export function layoutWarm(length: i32): void {
+  place(Field.WarmIn, <usize>length << 3);
+  place(Field.WarmOut, <usize>length << 3);
 }
 
 // Per-session accessors, named after the model's symbols.

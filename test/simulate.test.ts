@@ -317,3 +317,17 @@ describe("wattplan simulate", () => {
     }
   });
 });
+
+describe("warm re-plans (simulate warmStart)", () => {
+  it("solves every slot optimally, and to the same cost as cold re-plans within spec §7's tolerance per solve", () => {
+    const cold = replayFixture("optimal");
+    const warm = replayFixture("optimal", FIXTURE, 10, { warmStart: true });
+    expect(warm.run.solves).toBe(cold.run.solves);
+    expect(warm.run.nonOptimalSolves).toBe(0);
+    expect(cold.run.nonOptimalSolves).toBe(0);
+    // Each plan is optimal within max(1e-4·|total|, 1e-3); the replay applies only first slots, so allow a sum of those.
+    expect(Math.abs(warm.metrics.totalCost - cold.metrics.totalCost)).toBeLessThanOrEqual(
+      cold.run.solves * Math.max(1e-4 * Math.abs(cold.metrics.totalCost), 1e-3),
+    );
+  });
+});

@@ -33,9 +33,13 @@ import * as newton from "./phaserows";
 import { Settings } from "./settings";
 import { Budget } from "./budget";
 import { hasMinCharge } from "./repair";
+import { Field } from "../layout";
+import { ptr } from "../problem";
+import { warmColumns, warmRows, canonicalMap, settleRows } from "./warm";
 
 @external("env", "performanceNow")
 declare function performanceNow(): f64;
+
 
 /** How the loop ended. */
 export enum IpmExit {
@@ -44,6 +48,23 @@ export enum IpmExit {
   TimeLimit = 2,
   /** Steps collapsed before the gap closed (numerical limit reached). */
   Stalled = 3,
+}
+
+/** Where `run` starts. */
+export enum Start {
+  /** The box midpoint, bound duals μ0/h + |c| (`start`). */
+  Cold = 0,
+  /** The iterate the last run left (same LP): the bound and the iteration count carry on. */
+  Resume = 1,
+  /** The previous solve's iterate in Field.WarmIn (warm.ts), pushed back towards the central path; cold where it has none. */
+  Warm = 2,
+}
+
+/** Whether a run leaves its iterate in Field.WarmOut for the next solve (warm.ts). */
+export enum Record {
+  None = 0,
+  /** The first iterate with μ and the primal residual below the recording thresholds (else the last). */
+  Path = 1,
 }
 
 /** The iterate a run leaves (OSQP's solution): primal x (f64[nPad]) and row duals y (f64[m]). */
@@ -228,6 +249,139 @@ function start(mu0: f64): i32 {
   }
   memory.fill(solution.y, 0, <usize>m << 3);
   return free;
+}
+
+@inline function finite(v: f64): bool { return v - v == 0; }
+
+/**
+ * The warm start (Gondzio 1998; Yildirim & Wright 2002): the previous
+ * solve's iterate, recorded on its central path at μ_w (not its optimum,
+ * whose products are too small to move), mapped by the host onto this LP.
+ * Row duals y where given (else 0). Columns take their warm x (a column
+ * without one, of a new session, starts at its box midpoint), then
+ * `settleRows` (warm.ts) makes the rows hold where a column of their own
+ * can take up the change (energy chains, shortfall, flows, import, peak),
+ * every x a share `warmInside` of its box off either end. Bound duals: a
+ * warm column's are raised to at least β·μ_w over its slack, so that no
+ * product sits far below μ_w; a column without them gets zl − zu = c − A'y
+ * and products μ_w. Fixed columns as in `start`. Returns the free columns.
+ * see: Gondzio, "Warm start of the primal-dual method applied in the
+ *      cutting-plane scheme", Math. Program. 83, 1998; Yildirim & Wright,
+ *      "Warm-start strategies in interior-point methods for linear
+ *      programming", SIAM J. Optim. 12(3), 2002.
+ */
+function warmStart(mu0: f64): i32 {
+  const src = ptr(Field.WarmIn);
+  const nc = warmColumns();
+  const mc = warmRows();
+  const x = solution.x;
+  const y = solution.y;
+  const zl = w.zl;
+  const zu = w.zu;
+  const fm = w.fm;
+  const aty = w.aty;
+  let muW = ld(src, 3 * nc + mc);
+  if (!(muW >= Settings.warmMinMu)) muW = Settings.warmMinMu;
+  if (!(muW <= mu0)) muW = mu0;
+  for (let i = 0; i < m; i++) {
+    const v = i < mc ? ld(src, 3 * nc + i) : 0;
+    st(y, i, finite(v) ? v : 0);
+  }
+  multiplyAT(y, aty);
+  const mark = arena.mark();
+  const map = canonicalMap();
+  const inside = Settings.warmInside;
+  const beta = Settings.warmCentrality;
+  // x first (the warm bound duals kept in zl, zu; NaN where none), then the rows settled, then the duals.
+  let free = 0;
+  for (let j = 0; j < nPad; j++) {
+    const l = ld(lo, j);
+    let u = ld(up, j);
+    if (j >= oE && j < oG && u > l && u - l < Settings.minBox) {
+      u = l + Settings.minBox;
+      st(up, j, u);
+    }
+    if (j >= n || !(u - l > Settings.fixedWidth)) {
+      st(x, j, l); st(zl, j, 0); st(zu, j, 0); st(fm, j, 0);
+      continue;
+    }
+    free++;
+    st(fm, j, 1);
+    const k = load<i32>(map + (<usize>j << 2));
+    const wx = k >= 0 ? ld(src, k) : NaN;
+    const wl = k >= 0 ? ld(src, nc + k) : NaN;
+    const wu = k >= 0 ? ld(src, 2 * nc + k) : NaN;
+    if (finite(wx) && finite(wl) && finite(wu) && wl >= 0 && wu >= 0) {
+      st(x, j, wx);
+      st(zl, j, wl);
+      st(zu, j, wu);
+    } else {
+      st(x, j, l + 0.5 * (u - l));
+      st(zl, j, NaN);
+      st(zu, j, NaN);
+    }
+  }
+  arena.release(mark);
+  settleRows(x, src, inside);
+  for (let j = 0; j < n; j++) {
+    if (ld(fm, j) == 0) continue;
+    const l = ld(lo, j);
+    const u = ld(up, j);
+    const margin = inside * (u - l);
+    const xv = min(max(ld(x, j), l + margin), u - margin);
+    st(x, j, xv);
+    const wl = ld(zl, j);
+    if (finite(wl)) {
+      st(zl, j, max(wl, beta * muW / (xv - l)));
+      st(zu, j, max(ld(zu, j), beta * muW / (u - xv)));
+    } else {
+      const r = ld(cost, j) - ld(aty, j);
+      st(zl, j, muW / (xv - l) + max(r, 0));
+      st(zu, j, muW / (u - xv) + max(-r, 0));
+    }
+  }
+  return free;
+}
+
+/** The current iterate into Field.WarmOut (warm.ts's layout), NaN where a column is fixed. */
+function recordWarm(): void {
+  const dst = ptr(Field.WarmOut);
+  const nc = warmColumns();
+  const mc = warmRows();
+  const x = solution.x;
+  const y = solution.y;
+  const zl = w.zl;
+  const zu = w.zu;
+  const fm = w.fm;
+  for (let k = 0; k < 3 * nc; k++) st(dst, k, NaN);
+  const mark = arena.mark();
+  const map = canonicalMap();
+  for (let j = 0; j < n; j++) {
+    const k = load<i32>(map + (<usize>j << 2));
+    if (k < 0 || ld(fm, j) == 0) continue;
+    st(dst, k, ld(x, j));
+    st(dst, nc + k, ld(zl, j));
+    st(dst, 2 * nc + k, ld(zu, j));
+  }
+  arena.release(mark);
+  for (let i = 0; i < mc; i++) st(dst, 3 * nc + i, i < m ? ld(y, i) : NaN);
+  st(dst, 3 * nc + mc, w.mu);
+  st(dst, 3 * nc + mc + 2, 1);
+}
+
+/**
+ * Field.WarmOut's reference iteration count (warm.ts meta[1]): a cold
+ * run's own, a warm run's inherited from the cold solve it descends from,
+ * so that the next warm start's budget is measured against a cold solve.
+ */
+function recordReference(from: Start): void {
+  const at = 3 * warmColumns() + warmRows() + 1;
+  st(ptr(Field.WarmOut), at, from == Start.Warm ? ld(ptr(Field.WarmIn), at) : <f64>info.iterations);
+}
+
+/** The iterations a cold solve of the previous problem took (warm.ts meta[1]), NaN when unknown. */
+export function warmReference(): f64 {
+  return ld(ptr(Field.WarmIn), 3 * warmColumns() + warmRows() + 1);
 }
 
 /**
@@ -608,21 +762,23 @@ function limitReached(budget: Budget, iterations: i32, stalls: i32): i32 {
 }
 
 /**
- * Run the interior point from the box midpoint, or with `resume` from the
- * iterate the last run left (same LP: the bound and the iteration count
- * carry on), within the budget's iterations, time and tolerances. The
- * caller reads `solution` and `info` afterwards, whatever the exit. `mu0`
- * scales the starting bound duals (complementarity μ0 at the box midpoint).
+ * Run the interior point from `from` (the box midpoint, the iterate the
+ * last run left, or the previous solve's), within the budget's iterations,
+ * time and tolerances. The caller reads `solution` and `info` afterwards,
+ * whatever the exit. `mu0` scales the starting bound duals (complementarity
+ * μ0 at the box midpoint; the most a warm start's μ_w may be). With
+ * `record`, the iterate is left in Field.WarmOut for the next solve.
  */
-export function run(budget: Budget, resume: bool, mu0: f64): IpmExit {
-  if (resume) {
+export function run(budget: Budget, from: Start, mu0: f64, record: Record = Record.None): IpmExit {
+  if (from == Start.Resume) {
     w.nfree = countFree();
   } else {
-    w.nfree = start(mu0);
+    w.nfree = from == Start.Warm ? warmStart(mu0) : start(mu0);
     info.iterations = 0;
     info.bound = -Infinity;
     info.rawBound = -Infinity;
   }
+  let recorded = record == Record.None;
   w.bestMerit = Infinity;
   w.bestPinf = Infinity;
   // Not with floors: the minChargeKw rounding starts from the relaxation's
@@ -635,10 +791,20 @@ export function run(budget: Budget, resume: bool, mu0: f64): IpmExit {
   let stalls = 0;
   while (true) {
     residuals(bnorm);
-    if (w.nfree == 0) return (info.exit = IpmExit.Converged);
-    if (w.pinf <= budget.primalTol && info.gap <= budget.gapTolerance) return (info.exit = IpmExit.Converged);
+    // The warm start's own point is not on this LP's path: recorded from the first step on.
+    if (!recorded && w.mu <= Settings.warmRecordMu && w.pinf <= Settings.warmRecordPrimal && (from != Start.Warm || info.iterations > 0)) {
+      recordWarm();
+      recorded = true;
+    }
+    if (w.nfree == 0 || (w.pinf <= budget.primalTol && info.gap <= budget.gapTolerance)) {
+      if (!recorded) recordWarm();
+      if (record != Record.None) recordReference(from);
+      return (info.exit = IpmExit.Converged);
+    }
     const exit = limitReached(budget, info.iterations, stalls);
     if (exit >= 0) {
+      if (!recorded) recordWarm();
+      if (record != Record.None) recordReference(from);
       memory.copy(solution.x, w.xBest, <usize>nPad << 3);
       return (info.exit = <IpmExit>exit);
     }

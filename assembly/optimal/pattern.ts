@@ -6,6 +6,7 @@ import { ptr, windowStart, windowEnd, windowOffset, sessionValue } from "../prob
 import { evaluate } from "../evaluate";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
+import { Start } from "./ipm";
 import { ld, st } from "./lp";
 import { repair, repairPattern } from "./schedule";
 import { Settings } from "./settings";
@@ -71,7 +72,7 @@ export function resolveWithPattern(pattern: Pattern, budget: Budget): i32 {
       }
     }
   }
-  ipm.run(budget, false, Settings.mu0);
+  ipm.run(budget, Start.Cold, Settings.mu0);
   if (pattern == Pattern.MinCharge) repairPattern(ipm.solution.x);
   else repair(ipm.solution.x);
   evaluate();

@@ -105,6 +105,32 @@ export class Settings {
   static readonly correctorGain: f64 = 0.1;
   /** Correctors only while the shorter step is below this (long steps gain little for a solve). */
   static readonly correctorBelow: f64 = 0.5;
+  /**
+   * Warm re-plans (warm.ts; Gondzio 1998, Yildirim & Wright 2002): a solve
+   * leaves for the next one its first iterate with μ ≤ warmRecordMu and a
+   * relative primal residual ≤ warmRecordPrimal (on its central path, not
+   * at its optimum, whose products are too small to move when the problem
+   * changes). Measured at 300×96 and 1000×96 (bench/RESULTS.md §13):
+   * recording at μ = 1e-4 took the fewest warm iterations of 1e-1…1e-6.
+   */
+  static readonly warmRecordMu: f64 = 1e-4;
+  static readonly warmRecordPrimal: f64 = 1e-2;
+  /** The smallest μ_w a warm start re-centres to (a recorded μ below it, or none, counts as this). */
+  static readonly warmMinMu: f64 = 1e-6;
+  /** A warm column starts at least this share of its box inside either end. */
+  static readonly warmInside: f64 = 1e-3;
+  /** A warm column's bound duals are raised to at least this × μ_w over their slack (β of the neighbourhood). */
+  static readonly warmCentrality: f64 = 1;
+  /**
+   * Iterations a warm start may take before the solve falls back to a cold
+   * one (which has the rest of the budget): this share of the iterations of
+   * the cold solve the warm iterate descends from, at least
+   * warmMinIterations; warmIterations when that count is unknown. A warm
+   * start that does not help costs at most that share of a cold solve.
+   */
+  static readonly warmIterationShare: f64 = 0.75;
+  static readonly warmMinIterations: i32 = 10;
+  static readonly warmIterations: i32 = 25;
   /** Passes of iterative refinement of a Newton solve against the unfactored operator. */
   static readonly refinePasses: i32 = 3;
   /** Refinement stops at a residual ≤ refineTol·(1 + ‖rhs‖∞). */

@@ -4,14 +4,14 @@
 // objects: settings come in Field.Settings, the problem in the boundary
 // arrays, the solution in Field.Power/Curtailment, the info in Field.Info.
 
-import { Info, Setting, SolveStatus, StrategyId, TieBreak } from "../layout";
+import { Info, Setting, SolveStatus, StrategyId, TieBreak, WarmStart } from "../layout";
 import { setting, setInfo, info } from "../problem";
 import { evaluate } from "../evaluate";
 import { runBaseline } from "../baselines";
 import * as arena from "../arena";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
-import { IpmExit } from "./ipm";
+import { IpmExit, Start, Record } from "./ipm";
 import { repair, repairPattern, hasMinCharge } from "./schedule";
 import { Field } from "../layout";
 import { ptr, slots, sessionValue, slotValue } from "../problem";
@@ -77,7 +77,8 @@ function runStages(started: f64, spent: i32, last: bool): i32 {
   const host = Budget.fromHost(started);
   const budget = host.limitedTo(max(0, host.iterations - spent));
   const limit = budget.iterations;
-  state.exit = ipm.run(budget, false, Settings.mu0);
+  // Iterations a warm start spent before it fell back to a cold one.
+  const warmSpent = relax(budget, last && !lazyRows());
   if (!last && state.exit == IpmExit.Converged) {
     const added = addReachedRows(ipm.solution.x);
     if (added > 0) {
@@ -89,19 +90,19 @@ function runStages(started: f64, spent: i32, last: bool): i32 {
   repair(ipm.solution.x);
   let restartBound: f64 = -Infinity;
   let restartIterations = 0;
-  if (state.exit == IpmExit.Stalled && ipm.info.iterations < limit) {
+  if (state.exit == IpmExit.Stalled && warmSpent + ipm.info.iterations < limit) {
     // Steps collapsing on a degenerate LP depend on the path: one restart
     // from a start 100× closer to the boundary, keeping the better schedule
     // and the better bound (both are valid).
     restartBound = ipm.info.bound;
     restartIterations = ipm.info.iterations;
-    keepBetterOf(budget.limitedTo(limit - restartIterations));
+    keepBetterOf(budget.limitedTo(limit - warmSpent - restartIterations));
   }
   const floors = hasMinCharge();
   if (!floors) polish(budget);
   // The relaxation's bound: the re-solves below restrict the LP.
   const bound = max(ipm.info.bound, restartBound);
-  let iterations = ipm.info.iterations + restartIterations;
+  let iterations = warmSpent + ipm.info.iterations + restartIterations;
   if (state.exit == IpmExit.Converged && iterations < limit) {
     if (floors) {
       const relaxed = arena.allocF64(lp.nPad);
@@ -135,12 +136,56 @@ function runStages(started: f64, spent: i32, last: bool): i32 {
   return spent + iterations;
 }
 
+/** Spec §11's rows join lazily (lpphases.ts): the LP changes between rounds. */
+function lazyRows(): bool {
+  return setting(Setting.HasPhases) != 0;
+}
+
+/**
+ * The relaxation's first solve, into `state.exit`: from the previous
+ * solve's iterate when the host gave one (Field.WarmIn, warm.ts) and
+ * `warmable`, within Settings.warmIterations, and cold if that did not
+ * converge; the iterate is recorded for the next solve when the host made
+ * room for it (Field.WarmOut). The bound of either run is a proven bound of
+ * this LP (it comes from this LP's rows and boxes, whatever the start), so
+ * the certificate is a cold solve's. Sets Info.WarmStart; returns the
+ * iterations of a warm run that fell back (0 otherwise).
+ */
+function relax(budget: Budget, warmable: bool): i32 {
+  const record = warmable && ptr(Field.WarmOut) != 0 ? Record.Path : Record.None;
+  const given = setting(Setting.Warm) != 0 && ptr(Field.WarmIn) != 0;
+  if (!given) {
+    setInfo(Info.WarmStart, <f64>WarmStart.Cold);
+    state.exit = ipm.run(budget, Start.Cold, Settings.mu0, record);
+    return 0;
+  }
+  if (!warmable) {
+    setInfo(Info.WarmStart, <f64>WarmStart.Refused);
+    state.exit = ipm.run(budget, Start.Cold, Settings.mu0, record);
+    return 0;
+  }
+  // A share of what a cold solve took: a warm start that needs more is not worth finishing.
+  const reference = ipm.warmReference();
+  // (Host data: NaN, negative or huge counts take the default, never an i32 overflow.)
+  const share = reference >= 0 && reference <= Settings.iterationCap ? <i32>(Settings.warmIterationShare * reference) : Settings.warmIterations;
+  const cap = min(budget.iterations, max(Settings.warmMinIterations, share));
+  state.exit = ipm.run(budget.limitedTo(cap), Start.Warm, Settings.mu0, record);
+  if (state.exit == IpmExit.Converged) {
+    setInfo(Info.WarmStart, <f64>WarmStart.Used);
+    return 0;
+  }
+  const spent = ipm.info.iterations;
+  setInfo(Info.WarmStart, <f64>WarmStart.FellBack);
+  state.exit = ipm.run(budget.limitedTo(max(0, budget.iterations - spent)), Start.Cold, Settings.mu0, record);
+  return spent;
+}
+
 /** Re-run the interior point from a start with μ0 = 0.01; the better schedule stays. */
 function keepBetterOf(budget: Budget): void {
   const saved = newCheckpoint();
   evaluate();
   save(saved);
-  state.exit = ipm.run(budget, false, Settings.restartMu0);
+  state.exit = ipm.run(budget, Start.Cold, Settings.restartMu0);
   repair(ipm.solution.x);
   evaluate();
   keepOrRestore(saved);
@@ -228,7 +273,7 @@ function polish(budget: Budget): void {
     save(saved);
     gapTol = max(gapTol * Settings.polishFactor, Settings.tightestGap);
     primalTol *= Settings.polishFactor;
-    const polished = ipm.run(budget.tightened(gapTol, primalTol), true, Settings.mu0);
+    const polished = ipm.run(budget.tightened(gapTol, primalTol), Start.Resume, Settings.mu0);
     repair(ipm.solution.x);
     evaluate();
     keepOrRestore(saved);

@@ -54,6 +54,7 @@ import * as arena from "../arena";
 import { Settings } from "./settings";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
+import { Start } from "./ipm";
 import { Budget } from "./budget";
 import { ld, st, ldi, sti } from "./lp";
 import { Field } from "../layout";
@@ -88,7 +89,7 @@ export function earliestOnFace(room: f64, budget: Budget): i32 {
   if (restrictToFace(room / scale)) {
     setEarliestObjective();
     lp.setObjectiveScale(1, 0);
-    result = <i32>ipm.run(budget, false, Settings.mu0);
+    result = <i32>ipm.run(budget, Start.Cold, Settings.mu0);
     lp.setObjectiveScale(scale, offset);
   }
   memory.copy(lp.lo, lo0, <usize>N << 3);

@@ -3,13 +3,14 @@
  * spec §9. Every figure in the response is recomputed by the scheduler's
  * evaluator from the schedule it returns.
  */
-import { Info, SolveStatus, TieBreak } from "../../assembly/layout.js";
+import { Info, SolveStatus, StrategyId, TieBreak, WarmStart } from "../../assembly/layout.js";
 import { compile, type CompiledProblem } from "../model/compile.js";
 import { strategyIssues, type Request, type Response, type Status, type StrategyName } from "../model/schema.js";
 import { jsonPath } from "../model/validate.js";
 import { WattplanError } from "../errors.js";
 import { DEFAULT_SOLVER_SETTINGS, Scheduler, type RawSchedule, type SolverSettings } from "./wasm.js";
 import { STRATEGIES } from "./strategies.js";
+import { sessionKeys, type WarmState } from "./warm.js";
 
 /** Spec §5: feasibility tolerance in kW / kWh. */
 export const FEASIBILITY_TOLERANCE = 1e-6;
@@ -24,6 +25,15 @@ export function defaultScheduler(): Scheduler {
 export interface SolveOptions {
   strategy?: StrategyName;
   scheduler?: Scheduler;
+  /**
+   * Warm re-plans (`optimal` only; engine/scheduler/warm.ts): the state of
+   * this site's previous solve, kept by the caller. The solve starts from
+   * it where it fits and leaves its own in it for the next solve; the
+   * result and its certificate are those of a cold solve (within spec §7's
+   * tolerance). Other strategies ignore it.
+   * @defaultValue none: every solve starts cold
+   */
+  warm?: WarmState;
 }
 
 export function solve(request: Request, options: SolveOptions = {}): Response {
@@ -44,7 +54,21 @@ export function solve(request: Request, options: SolveOptions = {}): Response {
     ...(request.solverOptions?.timeLimitMs !== undefined && { timeLimitMs: request.solverOptions.timeLimitMs }),
     ...(request.solverOptions?.tieBreak === "none" && { tieBreak: false }),
   };
-  const raw = (options.scheduler ?? defaultScheduler()).run(problem, strategy.id, settings);
+  const scheduler = options.scheduler ?? defaultScheduler();
+  const warm = strategy.id === StrategyId.Optimal ? options.warm : undefined;
+  let raw: RawSchedule;
+  if (warm === undefined) {
+    raw = scheduler.run(problem, strategy.id, settings);
+  } else {
+    const keys = sessionKeys(
+      request.sessions.map((x) => x.id),
+      request.storage.map((x) => x.id),
+    );
+    const iterate = warm.map(problem, keys);
+    raw = scheduler.run(problem, strategy.id, settings, { iterate });
+    const outcome = raw.info[Info.WarmStart] as WarmStart;
+    warm.remember(problem, keys, raw.warmOut, warm.ready && iterate === undefined ? WarmStart.Refused : outcome);
+  }
   const violation = raw.info[Info.MaxViolation];
   if (!(violation <= FEASIBILITY_TOLERANCE)) {
     // A bug, never bad input: refuse to hand out a schedule that breaks the limits.

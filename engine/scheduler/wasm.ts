@@ -16,6 +16,17 @@ interface SchedulerExports {
   pointer(field: Field): number;
   solve(strategy: StrategyId): SolveStatus;
   arenaBytes(): number;
+  setupWarm(): number;
+}
+
+/**
+ * Warm re-plans through the boundary (assembly/optimal/warm.ts): the
+ * previous solve's iterate already mapped onto this problem's canonical
+ * layout (NaN where none), or none; the solve then records its own.
+ */
+export interface WarmInput {
+  /** f64[warm length of this problem], or undefined to start cold (and only record). */
+  iterate: Float64Array | undefined;
 }
 
 export interface SolverSettings {
@@ -43,6 +54,8 @@ export interface RawSchedule {
   curtailment: Float64Array;
   netImport: Float64Array;
   solveMs: number;
+  /** With a WarmInput: the iterate this solve recorded for the next one (undefined when it recorded none). */
+  warmOut?: Float64Array;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -86,7 +99,7 @@ export class Scheduler {
     return new Int32Array(this.wasm.memory.buffer, this.wasm.pointer(field), length);
   }
 
-  run(problem: CompiledProblem, strategy: StrategyId, settings: SolverSettings = DEFAULT_SOLVER_SETTINGS): RawSchedule {
+  run(problem: CompiledProblem, strategy: StrategyId, settings: SolverSettings = DEFAULT_SOLVER_SETTINGS, warm?: WarmInput): RawSchedule {
     const T = problem.slots;
     const s = problem.sessions;
     const C = problem.circuitIds.length;
@@ -98,6 +111,7 @@ export class Scheduler {
         cause: String(cause),
       });
     }
+    const warmLength = warm === undefined ? 0 : this.wasm.setupWarm();
     // Views are made after setup: it may have grown memory, which detaches older views.
     this.f64(Field.ImportLimit, T).set(problem.importLimit);
     this.f64(Field.ExportLimit, T).set(problem.exportLimit);
@@ -143,6 +157,10 @@ export class Scheduler {
     setting[Setting.TieBreak] = settings.tieBreak ? 1 : 0;
     setting[Setting.SiteAmpsPerKw] = problem.siteAmpsPerKw;
     setting[Setting.HasPhases] = problem.hasPhaseLimits ? 1 : 0;
+    const iterate = warm?.iterate;
+    const warmGiven = iterate !== undefined && iterate.length === warmLength;
+    if (warmGiven) this.f64(Field.WarmIn, warmLength).set(iterate);
+    setting[Setting.Warm] = warmGiven ? 1 : 0;
 
     const started = performance.now();
     let status: SolveStatus;
@@ -153,7 +171,9 @@ export class Scheduler {
     }
     const solveMs = performance.now() - started;
     // Copies: the caller keeps these after the next solve reuses the memory.
+    const warmOut = warmLength > 0 ? this.f64(Field.WarmOut, warmLength) : undefined;
     return {
+      ...(warmOut !== undefined && warmOut[warmLength - 1] === 1 && { warmOut: warmOut.slice() }),
       status,
       info: this.f64(Field.Info, Info.Count).slice(),
       power: this.f64(Field.Power, W).slice(),

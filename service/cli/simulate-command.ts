@@ -75,6 +75,8 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
                            so that it is planned for nothing more? (default reported)
   --meter-caps             online: close the loop on meter values as a live site does (an EV taking under 70 % of its
                            setpoint for 3 slots is planned with what it takes; docs/sites.md)
+  --warm-start             optimal, optimal+forecast, offline: start each re-plan from the previous solve's iterate
+                           (same schedules within spec §7's tolerance; bench/RESULTS.md §13)
   --quick-charge X         online optimal: price added per kWh per hour of delay, on top of the solver's own tie-break, spec §10 (default 0)
   --offline-lookahead-hours H, --offline-stride-hours S
                            offline bound: solve H hours with perfect foresight, keep S, repeat (default 48, 24;
@@ -173,6 +175,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
         "plot-capacity-kw": { type: "string" },
         "no-png": { type: "boolean" },
         "meter-caps": { type: "boolean" },
+        "warm-start": { type: "boolean" },
         "ev-stops": { type: "string" },
         forecast: { type: "boolean" },
         "forecast-level": { type: "string" },
@@ -270,6 +273,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
       offlineLookaheadSlots: hoursToSlots(lookahead),
       offlineStrideSlots: hoursToSlots(stride),
       meterCaps: v["meter-caps"] === true,
+      warmStart: v["warm-start"] === true,
       evStops: evStops(v["ev-stops"]),
       ...phaseOptions(v.phases, v["voltage-v"], v["phase-limit-a"]),
       ...(v.storage !== undefined && { storage: parseStorageOptions(v.storage) }),

@@ -337,6 +337,7 @@ export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutp
       recomputeEvery: config.options.recomputeEvery,
       quickChargePerKwhHour: config.options.quickChargePerKwhHour,
       meterCaps: config.options.meterCaps ?? false,
+      warmStart: config.options.warmStart ?? false,
       evStops: config.options.evStops ?? "reported",
       forecastDepartureLevel: config.forecast?.departureLevel ?? null,
       forecastEnergyLevel: config.forecast?.energyLevel ?? null,

@@ -16,6 +16,7 @@ import { MAX_SLOTS } from "../../engine/model/schema.js";
 import { solve } from "../../engine/scheduler/solve.js";
 import { STRATEGIES } from "../../engine/scheduler/strategies.js";
 import type { Scheduler } from "../../engine/scheduler/wasm.js";
+import { WarmState } from "../../engine/scheduler/warm.js";
 import type { ReplaySession } from "./sessions.js";
 import type { StepSeries, TouRates } from "./series.js";
 import { MINUTE_MS, isoUtc, localParts } from "./time.js";
@@ -115,6 +116,13 @@ export interface SimulationOptions {
    * that do not report it). @defaultValue "reported"
    */
   evStops?: "reported" | "silent";
+  /**
+   * Strategies solved by `optimal`: each re-plan starts from the previous
+   * one's interior-point iterate (engine/scheduler/warm.ts); the schedules
+   * and their certificates are a cold solve's, within spec §7's tolerance.
+   * @defaultValue false
+   */
+  warmStart?: boolean;
   /** The model `optimal+forecast` plans with; required for that strategy. */
   forecast?: SimulationForecast;
   /** Spec §11: how sessions sit on the phases (service/simulate/phases.ts). @defaultValue "three" */
@@ -601,6 +609,9 @@ export function simulate(
   const peak = new Map<number, number>();
   let plan: Plan | undefined;
   let lastReport = performance.now();
+  // Warm re-plans: one state per sequence of similar problems (the phantoms' peak solve is another).
+  const warm = options.warmStart === true && solver === "optimal" ? new WarmState() : undefined;
+  const warmPeak = warm && new WarmState();
 
   for (let k = 0; k < N; k++) {
     let arrived = false;
@@ -684,7 +695,7 @@ export function simulate(
         if (arrivalsRole === "peak" && request.sessions.length > known.length) {
           // The phantoms set the peak only: the plan with them gives the peak the day will need, and the real
           // EVs are then planned alone with that peak as already paid (they may use it at no demand charge).
-          const withPhantoms = solve(request, { strategy: solver, ...(scheduler && { scheduler }) });
+          const withPhantoms = solve(request, { strategy: solver, ...(scheduler && { scheduler }), ...(warmPeak && { warm: warmPeak }) });
           phantomMs = withPhantoms.solver.solveMs;
           solved = {
             ...request,
@@ -692,7 +703,7 @@ export function simulate(
             tariff: { ...request.tariff, peakThresholdKw: Math.max(peakSoFar, withPhantoms.peakImportKw) },
           };
         }
-        const response = solve(solved, { strategy: solver, ...(scheduler && { scheduler }) });
+        const response = solve(solved, { strategy: solver, ...(scheduler && { scheduler }), ...(warm && { warm }) });
         result.solveMs[k] = response.solver.solveMs + phantomMs;
         result.solves++;
         if (solver === "optimal" && response.status !== "optimal") result.nonOptimalSolves++;

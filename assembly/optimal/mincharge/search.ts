@@ -10,7 +10,7 @@ import { evaluate } from "../../evaluate";
 import * as arena from "../../arena";
 import * as lp from "../lp";
 import * as ipm from "../ipm";
-import { IpmExit } from "../ipm";
+import { IpmExit, Start } from "../ipm";
 import { ld, st } from "../lp";
 import { repair } from "../schedule";
 import { Settings } from "../settings";
@@ -74,7 +74,7 @@ export function dive(relaxed: usize, bound: f64, budget: Budget): i32 {
     }
     if (changed > 0) {
       memory.copy(previous, x, <usize>lp.nPad << 3);
-      const exit = ipm.run(budget.limitedTo(iterations - used), false, Settings.mu0);
+      const exit = ipm.run(budget.limitedTo(iterations - used), Start.Cold, Settings.mu0);
       used += ipm.info.iterations;
       if (exit != IpmExit.Converged || !(ipm.info.bound - bound <= Settings.diveSlack * max(1, Math.abs(bound)))) {
         memory.copy(x, previous, <usize>lp.nPad << 3);
