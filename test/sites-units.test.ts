@@ -10,8 +10,8 @@ import { checkSchedule } from "../testkit/checker/checker.js";
 import { compileSitePlan } from "../service/sites/compile.js";
 import { applyBatch } from "../service/sites/events.js";
 import { createPool, dropSchema, migrate } from "../service/sites/db.js";
-import { profileChanged } from "../service/sites/planner.js";
-import { SiteBodySchema, siteBodyIssues } from "../service/sites/schema.js";
+import { planSite, profileChanged } from "../service/sites/planner.js";
+import { SiteBodySchema, SiteEventSchema, siteBodyIssues } from "../service/sites/schema.js";
 import { overlay, sample, toSteps } from "../service/sites/series.js";
 import { EMPTY_STATE, type PublishedProfile, type SessionRecord } from "../service/sites/state.js";
 import { SiteStore, type PlanBody } from "../service/sites/store.js";
@@ -196,6 +196,53 @@ describe("publishing plans", () => {
     expect(await publish(5, iso(15))).toBe(2);
     expect(await publish(6, iso(0))).toBe(3);
     expect((await store.latestPlan(site.pk))?.stateVersion).toBe(6);
+  });
+
+  // Two cars that need more than 11 kW for their whole stay: every plan gives them the same limits.
+  const twoCars = async (siteId: string) => {
+    const { site } = await store.putSite("t", siteId, SiteBodySchema.parse(depot()));
+    const started = ["e1", "e2"].map((evseId, i) =>
+      SiteEventSchema.parse({
+        eventId: `${siteId}-start-${i}`,
+        type: "session.started",
+        at: iso(0),
+        sessionId: `car-${i}`,
+        evseId,
+        departure: iso(120),
+        targetEnergyKwh: 30,
+      }),
+    );
+    await store.applyEvents("t", siteId, started);
+    return site.pk;
+  };
+
+  it("plans a state and slot once: a second ask hands back the published plan and its changes", async () => {
+    const pk = await twoCars("once");
+    const first = await planSite(store, pk);
+    expect(first?.version).toBe(1);
+    expect(first?.changed.map((e) => e.sessionId).sort()).toEqual(["car-0", "car-1"]);
+    const again = await planSite(store, pk);
+    expect(again?.version).toBe(1);
+    expect(again?.plan?.computedAt).toBe(first?.plan?.computedAt);
+    expect(again?.changed).toEqual(first?.changed);
+    expect((await store.latestPlan(pk))?.version).toBe(1);
+  });
+
+  it("keeps a session's last profile when the plan leaves its limits as they were (the station holds that one)", async () => {
+    const pk = await twoCars("keep");
+    await planSite(store, pk);
+    const sent = (await store.sessions(pk, "active")).map((s) => s.lastProfile?.startMs);
+    expect(sent).toEqual([T0, T0]);
+    // A meter value in the next slot moves the site clock: a new plan, the same limits.
+    await store.applyEvents("t", "keep", [
+      SiteEventSchema.parse({ eventId: "keep-meter", type: "session.updated", at: iso(20), sessionId: "car-0", energyDeliveredKwh: 3.6 }),
+    ]);
+    const next = await planSite(store, pk);
+    expect(next?.version).toBe(2);
+    expect(next?.changed).toEqual([]);
+    expect((await store.sessions(pk, "active")).map((s) => s.lastProfile?.startMs)).toEqual([T0, T0]);
+    const request = (await store.latestPlan(pk))?.body.request as { horizon: { start: string } };
+    expect(request.horizon.start).toBe(iso(15));
   });
 });
 

@@ -15,11 +15,11 @@ import { evseShares, fallbackCapKw, type EvseShare } from "../ocpp/fallback.js";
 import { isoUtc } from "../ocpp/profile.js";
 import { stationMaxPayload } from "../ocpp/station-max.js";
 import type pg from "pg";
-import { compileSitePlan } from "./compile.js";
+import { compileSitePlan, slotStart } from "./compile.js";
 import { trainingDue, trainSite, type SiteForecast, type TrainingMetrics } from "./forecast.js";
 import type { OcppEntry } from "./schema.js";
 import type { PublishedProfile, SessionRecord, SiteRecord } from "./state.js";
-import type { PlanBody, SiteStore } from "./store.js";
+import type { PlanBody, SiteStore, StoredPlan } from "./store.js";
 
 export interface PlanOutcome {
   site: SiteRecord;
@@ -41,13 +41,20 @@ export interface PlannerOptions {
 export async function planSite(store: SiteStore, pk: number, options: PlannerOptions = {}): Promise<PlanOutcome | undefined> {
   const now = options.now ?? Date.now;
   return store.withPlanningLock(pk, async (client) => {
-    const site = await store.getSiteByPk(pk);
-    if (site === undefined) return undefined;
-    const sessions = await store.sessions(pk, "active", client);
+    const snapshot = await store.planningSnapshot(client, pk);
+    if (snapshot === undefined) return undefined;
+    const { site, sessions, latest } = snapshot;
     const nowMs = site.body.planning.clock === "events" && site.clock !== undefined ? Date.parse(site.clock) : now();
     const settings = site.body.forecast;
     const forecast = settings === undefined ? undefined : await cachedForecast(store, pk, client);
     const trainForecast = settings !== undefined && trainingDue(settings, await store.endedSessionCount(pk, client), forecast, now());
+    // Plans are published only under this lock: a plan of this state and slot already out (a coalesced ask
+    // that came after the plan that took its event, or a retry) needs no solve, only its webhook handed back.
+    const horizonStart = new Date(slotStart(nowMs, site.body.planning.slotMinutes)).toISOString();
+    if (latest !== undefined && latest.stateVersion === site.stateVersion && latest.horizonStart === horizonStart) {
+      const stored = await store.latestPlan(pk, client);
+      if (stored !== undefined && stored.version === latest.version) return republished(site, stored);
+    }
     const {
       request: input,
       notes,
@@ -67,11 +74,9 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
     const { entries, profiles, warnings } = profilesOf(site, sessions, request, response);
     const { fallback, stationMax } = site.body.ocppProfiles;
     const caps = fallback === undefined && stationMax === undefined ? undefined : siteCaps(site, request);
-    const published = fallback === undefined ? undefined : await store.publishedFallbacks(client, pk);
-    const fallbacks = published === undefined ? undefined : fallbackProfiles(site, caps!, published, warnings);
-    const publishedStations = stationMax === undefined ? undefined : await store.publishedStationMax(client, pk);
-    const stations = publishedStations === undefined ? undefined : stationMaxProfiles(site, caps!, publishedStations, warnings);
-    const clears = clearEntries(site, await store.pendingClears(client, pk));
+    const fallbacks = fallback === undefined ? undefined : fallbackProfiles(site, caps!, snapshot.fallbacks, warnings);
+    const stations = stationMax === undefined ? undefined : stationMaxProfiles(site, caps!, snapshot.stationMax, warnings);
+    const clears = clearEntries(site, snapshot.pendingClears);
     // Clears first: a CSMS that sends the entries in order frees the stack level before the next session's profile takes it.
     const all = [...clears, ...entries, ...(fallbacks?.entries ?? []), ...(stations?.entries ?? [])];
     const plan: PlanBody = {
@@ -117,31 +122,35 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
       };
     // Not newer than the published plan. When that plan is of this very state and slot, this is a retry
     // of a job whose webhook may not have gone out: hand back that plan (its delivery id makes the webhook once-only).
-    const latest = await store.latestPlan(pk);
+    const stored = await store.latestPlan(pk, client);
     if (
-      latest !== undefined &&
-      latest.stateVersion === site.stateVersion &&
-      latest.horizonStart === new Date(Date.parse(request.horizon.start)).toISOString()
-    ) {
-      const changed = new Set(latest.body.changedSessions);
-      const changedFallbacks = new Set(latest.body.changedFallbacks ?? []);
-      const changedStations = new Set(latest.body.changedStations ?? []);
-      return {
-        site,
-        version: latest.version,
-        stateVersion: latest.stateVersion,
-        changed: latest.body.ocpp.filter((e) =>
-          e.evseId === null
-            ? changedStations.has(e.stationId)
-            : e.sessionId === null
-              ? changedFallbacks.has(e.evseId)
-              : changed.has(e.sessionId),
-        ) as OcppEntry[],
-        plan: latest.body,
-      };
-    }
+      stored !== undefined &&
+      stored.stateVersion === site.stateVersion &&
+      stored.horizonStart === new Date(Date.parse(request.horizon.start)).toISOString()
+    )
+      return republished(site, stored);
     return { site, stateVersion: site.stateVersion, changed: [], trainForecast };
   });
+}
+
+/** The outcome of a plan already published, with the entries it changed (its webhook's delivery id makes it once-only). */
+function republished(site: SiteRecord, latest: StoredPlan): PlanOutcome {
+  const changed = new Set(latest.body.changedSessions);
+  const changedFallbacks = new Set(latest.body.changedFallbacks ?? []);
+  const changedStations = new Set(latest.body.changedStations ?? []);
+  return {
+    site,
+    version: latest.version,
+    stateVersion: latest.stateVersion,
+    changed: latest.body.ocpp.filter((e) =>
+      e.evseId === null
+        ? changedStations.has(e.stationId)
+        : e.sessionId === null
+          ? changedFallbacks.has(e.evseId)
+          : changed.has(e.sessionId),
+    ) as OcppEntry[],
+    plan: latest.body,
+  };
 }
 
 /** Models by site, re-read only when the stored one was retrained (a model is parsed once, not on every plan). */
@@ -233,7 +242,9 @@ function profilesOf(
       endMs,
       ...(session.transactionId !== undefined && { transactionId: session.transactionId }),
     };
-    profiles.set(session.id, profile);
+    const changed = profileChanged(stored.lastProfile, profile);
+    // A profile not sent again leaves the station on the last one: that stays what meter values are judged against.
+    if (changed) profiles.set(session.id, profile);
     entries.push({
       entry: {
         sessionId: session.id,
@@ -242,7 +253,7 @@ function profilesOf(
         action: "SetChargingProfile",
         payload: payload as Record<string, unknown>,
       },
-      changed: profileChanged(stored.lastProfile, profile),
+      changed,
     });
   });
   return { entries, profiles, warnings };
