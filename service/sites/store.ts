@@ -48,6 +48,14 @@ export interface PlanBody {
   forecast?: PlanForecast;
 }
 
+/** A plan body already serialized (by a plan thread): its JSON and the fields the store indexes. */
+export interface SerializedPlan {
+  stateVersion: number;
+  computedAt: string;
+  /** The PlanBody as JSON. */
+  json: string;
+}
+
 /** What a plan starts from (SiteStore.planningSnapshot). */
 export interface PlanningSnapshot {
   site: SiteRecord;
@@ -445,7 +453,7 @@ export class SiteStore {
   async publishPlan(
     client: pg.ClientBase,
     pk: number,
-    plan: PlanBody,
+    plan: PlanBody | SerializedPlan,
     horizonStart: string,
     profiles: ReadonlyMap<string, PublishedProfile>,
     fallbacks?: Record<string, string>,
@@ -466,7 +474,7 @@ export class SiteStore {
     const version = last === undefined ? 1 : Number(last.version) + 1;
     await client.query(
       "INSERT INTO site_plans (site_pk, version, state_version, horizon_start, computed_at, body) VALUES ($1, $2, $3, $4, $5, $6)",
-      [pk, version, plan.stateVersion, horizonStart, plan.computedAt, JSON.stringify(plan)],
+      [pk, version, plan.stateVersion, horizonStart, plan.computedAt, "json" in plan ? plan.json : JSON.stringify(plan)],
     );
     if (profiles.size > 0)
       await client.query(
