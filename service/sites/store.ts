@@ -23,6 +23,13 @@ export interface EventsOutcome {
   duplicates: string[];
 }
 
+/** An applied batch with what its re-plan request needs (read in the batch's transaction). */
+export interface AppliedEvents extends EventsOutcome {
+  sitePk: number;
+  /** The site's planning.debounceMs. */
+  debounceMs: number;
+}
+
 export interface StoredPlan {
   version: number;
   stateVersion: number;
@@ -241,7 +248,7 @@ export class SiteStore {
    * duplicate (its batch was retried) and is not applied again; the same id
    * with a different body is a 409.
    */
-  async applyEvents(tenantId: string, siteId: string, events: readonly SiteEvent[]): Promise<EventsOutcome> {
+  async applyEvents(tenantId: string, siteId: string, events: readonly SiteEvent[]): Promise<AppliedEvents> {
     const seen = new Map<string, number>();
     const repeated = events.flatMap((e, i) => {
       const first = seen.get(e.eventId);
@@ -275,7 +282,8 @@ export class SiteStore {
         });
       const fresh = events.filter((e) => !before.has(e.eventId));
       const duplicates = events.filter((e) => before.has(e.eventId)).map((e) => e.eventId);
-      if (fresh.length === 0) return { siteId, stateVersion: site.stateVersion, applied: [], duplicates };
+      const planning = { sitePk: site.pk, debounceMs: site.body.planning.debounceMs };
+      if (fresh.length === 0) return { siteId, stateVersion: site.stateVersion, applied: [], duplicates, ...planning };
 
       const named = [...new Set(fresh.flatMap((e) => ("sessionId" in e ? [e.sessionId] : [])))];
       // Only the sessions the batch names are judged or written: the others' last profile (~2 KB each) is not read.
@@ -319,7 +327,7 @@ export class SiteStore {
          FROM jsonb_to_recordset($3::jsonb) AS e(event_id text, type text, at timestamptz, body jsonb)`,
         [site.pk, stateVersion, JSON.stringify(fresh.map((e) => ({ event_id: e.eventId, type: e.type, at: e.at, body: e })))],
       );
-      return { siteId, stateVersion, applied: fresh.map((e) => e.eventId), duplicates };
+      return { siteId, stateVersion, applied: fresh.map((e) => e.eventId), duplicates, ...planning };
     });
   }
 
@@ -528,6 +536,16 @@ export class SiteStore {
           computedAt: row.computed_at.toISOString(),
           body: row.body,
         };
+  }
+
+  /** The newest plan's version and state version, without its body (what `?wait=` polls). */
+  async latestPlanHead(pk: number): Promise<{ version: number; stateVersion: number } | undefined> {
+    const r = await this.pool.query<{ version: string; state_version: string }>(
+      "SELECT version, state_version FROM site_plans WHERE site_pk = $1 ORDER BY version DESC LIMIT 1",
+      [pk],
+    );
+    const row = r.rows[0];
+    return row === undefined ? undefined : { version: Number(row.version), stateVersion: Number(row.state_version) };
   }
 
   /** The newest state version a published plan was computed from (0 when none). */
