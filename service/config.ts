@@ -68,7 +68,10 @@ export interface ServiceConfig {
   sites: "on" | "off" | "auto";
   /** How often the slot clock re-plans live sites that are behind their state or the current slot. @defaultValue 10000 */
   sitesClockMs: number;
-  /** Threads computing live-site plans in a worker process; 0 computes them in its main thread. @defaultValue min(2, cores) */
+  /**
+   * Threads computing live-site plans in a worker process; 0 computes them in its main thread. Threads cost
+   * ~4 ms of copying per 40-session plan: worth it only with cores to spare (bench/RESULTS.md §14). @defaultValue 0
+   */
   sitePlanThreads: number;
   /** Live-site plans in flight at once in a worker process (different sites). @defaultValue 2 × max(1, sitePlanThreads) */
   sitePlanConcurrency: number;
@@ -118,7 +121,7 @@ const EnvSchema = z.object({
     .default("wattplan"),
   WATTPLAN_SITES: z.enum(["on", "off", "auto"], { error: "must be on, off or auto" }).default("auto"),
   WATTPLAN_SITES_CLOCK_MS: int(100).default(10_000),
-  WATTPLAN_SITE_PLAN_THREADS: int(0, 64).optional(),
+  WATTPLAN_SITE_PLAN_THREADS: int(0, 64).default(0),
   WATTPLAN_SITE_PLAN_CONCURRENCY: int(1, 256).optional(),
 });
 
@@ -136,7 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
   }
   const e = parsed.data;
-  const threads = e.WATTPLAN_SITE_PLAN_THREADS ?? Math.min(2, availableParallelism());
+  const threads = e.WATTPLAN_SITE_PLAN_THREADS ?? 0;
   const allowlist = e.WATTPLAN_WEBHOOK_ALLOWLIST.split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "");

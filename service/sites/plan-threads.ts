@@ -12,9 +12,6 @@ import { Worker } from "node:worker_threads";
 import { packagePath } from "../../engine/paths.js";
 import type { ComputedPlan, PlanInput } from "./plan-compute.js";
 
-/** Plan threads of a worker process unless configured: one per core, at most 2. */
-export const DEFAULT_PLAN_THREADS = 2;
-
 /** The compiled thread entry (TS sources cannot be loaded in a plain worker thread). */
 export function planThreadPath(): string {
   const path = packagePath("dist", "service", "sites", "plan-thread.js");
