@@ -68,6 +68,13 @@ export interface ServiceConfig {
   sites: "on" | "off" | "auto";
   /** How often the slot clock re-plans live sites that are behind their state or the current slot. @defaultValue 10000 */
   sitesClockMs: number;
+  /**
+   * Threads computing live-site plans in a worker process; 0 computes them in its main thread. Threads cost
+   * ~4 ms of copying per 40-session plan: worth it only with cores to spare (bench/RESULTS.md §14). @defaultValue 0
+   */
+  sitePlanThreads: number;
+  /** Live-site plans in flight at once in a worker process (different sites). @defaultValue 2 × max(1, sitePlanThreads) */
+  sitePlanConcurrency: number;
 }
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -114,6 +121,8 @@ const EnvSchema = z.object({
     .default("wattplan"),
   WATTPLAN_SITES: z.enum(["on", "off", "auto"], { error: "must be on, off or auto" }).default("auto"),
   WATTPLAN_SITES_CLOCK_MS: int(100).default(10_000),
+  WATTPLAN_SITE_PLAN_THREADS: int(0, 64).default(0),
+  WATTPLAN_SITE_PLAN_CONCURRENCY: int(1, 256).optional(),
 });
 
 export class ConfigError extends Error {
@@ -130,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
   }
   const e = parsed.data;
+  const threads = e.WATTPLAN_SITE_PLAN_THREADS ?? 0;
   const allowlist = e.WATTPLAN_WEBHOOK_ALLOWLIST.split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "");
@@ -166,6 +176,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseSchema: e.WATTPLAN_DB_SCHEMA,
     sites: e.WATTPLAN_SITES,
     sitesClockMs: e.WATTPLAN_SITES_CLOCK_MS,
+    sitePlanThreads: threads,
+    sitePlanConcurrency: e.WATTPLAN_SITE_PLAN_CONCURRENCY ?? 2 * Math.max(1, threads),
     ...overrides,
   };
 }

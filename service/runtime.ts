@@ -88,6 +88,8 @@ async function startSites(
       notifier,
       log,
       clockEveryMs: config.sitesClockMs,
+      threads: config.sitePlanThreads,
+      concurrency: config.sitePlanConcurrency,
       metrics,
     });
   }

@@ -149,10 +149,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // The service first: a plan still finishing sends its webhook, whose calls must be answered before the stations go.
+  await svc?.close();
+  await receiver?.close();
+  await Promise.allSettled(forwarded);
   for (const s of stations.values()) await s.client?.close({ force: true }).catch(() => {});
   await server?.close({ force: true }).catch(() => {});
-  await receiver?.close();
-  await svc?.close();
 });
 
 describe("a live site's OCPP profiles on simulated stations", () => {

@@ -10,8 +10,15 @@ import { checkSchedule } from "../testkit/checker/checker.js";
 import { compileSitePlan } from "../service/sites/compile.js";
 import { applyBatch } from "../service/sites/events.js";
 import { createPool, dropSchema, migrate } from "../service/sites/db.js";
-import { profileChanged } from "../service/sites/planner.js";
-import { SiteBodySchema, siteBodyIssues } from "../service/sites/schema.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Response } from "../engine/model/schema.js";
+import { packagePath } from "../engine/paths.js";
+import { PlanThreads } from "../service/sites/plan-threads.js";
+import { planSite, profileChanged } from "../service/sites/planner.js";
+import { SiteBodySchema, SiteEventSchema, siteBodyIssues } from "../service/sites/schema.js";
 import { overlay, sample, toSteps } from "../service/sites/series.js";
 import { EMPTY_STATE, type PublishedProfile, type SessionRecord } from "../service/sites/state.js";
 import { SiteStore, type PlanBody } from "../service/sites/store.js";
@@ -196,6 +203,133 @@ describe("publishing plans", () => {
     expect(await publish(5, iso(15))).toBe(2);
     expect(await publish(6, iso(0))).toBe(3);
     expect((await store.latestPlan(site.pk))?.stateVersion).toBe(6);
+  });
+
+  // Two cars that need more than 11 kW for their whole stay: every plan gives them the same limits.
+  const twoCars = async (siteId: string) => {
+    const { site } = await store.putSite("t", siteId, SiteBodySchema.parse(depot()));
+    const started = ["e1", "e2"].map((evseId, i) =>
+      SiteEventSchema.parse({
+        eventId: `${siteId}-start-${i}`,
+        type: "session.started",
+        at: iso(0),
+        sessionId: `car-${i}`,
+        evseId,
+        departure: iso(120),
+        targetEnergyKwh: 30,
+      }),
+    );
+    await store.applyEvents("t", siteId, started);
+    return site.pk;
+  };
+
+  it("plans a state and slot once: a second ask hands back the published plan and its changes", async () => {
+    const pk = await twoCars("once");
+    const first = await planSite(store, pk);
+    expect(first?.version).toBe(1);
+    expect(first?.changed.map((e) => e.sessionId).sort()).toEqual(["car-0", "car-1"]);
+    const again = await planSite(store, pk);
+    expect(again?.version).toBe(1);
+    expect(again?.computedAt).toBe(first?.computedAt);
+    expect(again?.changed).toEqual(first?.changed);
+    expect((await store.latestPlan(pk))?.version).toBe(1);
+  });
+
+  it("keeps a session's last profile when the plan leaves its limits as they were (the station holds that one)", async () => {
+    const pk = await twoCars("keep");
+    await planSite(store, pk);
+    const sent = (await store.sessions(pk, "active")).map((s) => s.lastProfile?.startMs);
+    expect(sent).toEqual([T0, T0]);
+    // A meter value in the next slot moves the site clock: a new plan, the same limits.
+    await store.applyEvents("t", "keep", [
+      SiteEventSchema.parse({ eventId: "keep-meter", type: "session.updated", at: iso(20), sessionId: "car-0", energyDeliveredKwh: 3.6 }),
+    ]);
+    const next = await planSite(store, pk);
+    expect(next?.version).toBe(2);
+    expect(next?.changed).toEqual([]);
+    expect((await store.sessions(pk, "active")).map((s) => s.lastProfile?.startMs)).toEqual([T0, T0]);
+    const request = (await store.latestPlan(pk))?.body.request as { horizon: { start: string } };
+    expect(request.horizon.start).toBe(iso(15));
+  });
+});
+
+describe("plan threads", () => {
+  const schema = uniqueSchema("threads");
+  let store: SiteStore;
+  let threads: PlanThreads;
+  let dir: string;
+  beforeAll(async () => {
+    await migrate({ url: DATABASE_URL, schema });
+    store = new SiteStore(createPool({ url: DATABASE_URL, schema }));
+    threads = new PlanThreads(2);
+    dir = mkdtempSync(join(tmpdir(), "wattplan-plan-threads-"));
+  });
+  afterAll(async () => {
+    await threads?.close();
+    await store?.pool.end();
+    await dropSchema(DATABASE_URL, schema);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const site = async (siteId: string) => {
+    const { site } = await store.putSite("t", siteId, SiteBodySchema.parse(depot({ site: { importLimitKw: 15 } })));
+    await store.applyEvents(
+      "t",
+      siteId,
+      ["e1", "e2", "e3"].map((evseId, i) =>
+        SiteEventSchema.parse({
+          eventId: `${siteId}-${i}`,
+          type: "session.started",
+          at: iso(i),
+          sessionId: `car-${i}`,
+          evseId,
+          departure: iso(180 + 60 * i),
+          targetEnergyKwh: 12 + 4 * i,
+        }),
+      ),
+    );
+    return site.pk;
+  };
+
+  it("compute the plan this thread would, and publish it the same way", async () => {
+    const now = () => T0;
+    const here = await planSite(store, await site("here"), { now });
+    const there = await planSite(store, await site("there"), { now, threads });
+    expect(there?.version).toBe(1);
+    expect(there?.changed).toEqual(here?.changed);
+    const a = (await store.latestPlan((await store.getSite("t", "here"))!.pk))!.body;
+    const b = (await store.latestPlan((await store.getSite("t", "there"))!.pk))!.body;
+    // The same plan, but for the solve's own timing.
+    const untimed = (body: PlanBody) => ({
+      ...body,
+      response: { ...(body.response as Response), solver: { ...(body.response as Response).solver, solveMs: 0 } },
+    });
+    expect(untimed(b)).toEqual(untimed(a));
+    const checked = validateRequest(b.request);
+    expect(checked.ok).toBe(true);
+    if (checked.ok) expect(checkSchedule(checked.request, b.response as Response).violations).toEqual([]);
+  });
+
+  it("fail the plan of a thread that died and carry on with a new thread", async () => {
+    // A thread that dies on a site called "crash" and computes every other plan.
+    const entry = join(dir, "crashing-thread.mjs");
+    writeFileSync(
+      entry,
+      `import { parentPort } from "node:worker_threads";
+       import { computePlan } from ${JSON.stringify(pathToFileURL(packagePath("dist", "service", "sites", "plan-compute.js")).href)};
+       parentPort.on("message", (task) => {
+         if (task.input.site.siteId === "crash") process.exit(7);
+         parentPort.postMessage({ id: task.id, ok: true, plan: computePlan(task.input) });
+       });`,
+    );
+    const fragile = new PlanThreads(1, entry);
+    try {
+      await expect(planSite(store, await site("crash"), { threads: fragile })).rejects.toThrow("plan thread exited (code 7)");
+      expect((await store.latestPlan((await store.getSite("t", "crash"))!.pk))?.version).toBeUndefined();
+      expect((await planSite(store, await site("after-crash"), { threads: fragile }))?.version).toBe(1);
+    } finally {
+      await fragile.close();
+    }
   });
 });
 

@@ -14,6 +14,7 @@ import type { Notifier } from "../worker/notify.js";
 import type { ServiceMetrics } from "../queue/metrics.js";
 import { slotStart } from "./compile.js";
 import { planSite, trainSiteForecast, type PlanOutcome, type PlannerOptions } from "./planner.js";
+import { PlanThreads } from "./plan-threads.js";
 import type { SiteStore } from "./store.js";
 
 export const SITE_PLAN_QUEUE = "site-plans";
@@ -73,13 +74,18 @@ export class SitePlanQueue {
   }
 }
 
-export interface SitePlanWorkerOptions extends PlannerOptions {
+export interface SitePlanWorkerOptions extends Omit<PlannerOptions, "threads"> {
   connection: Redis;
   prefix: string;
   store: SiteStore;
   notifier: Notifier;
-  /** Plans in flight at once in this process (different sites). @defaultValue 2 */
+  /** Plans in flight at once in this process (different sites). @defaultValue 2 × max(1, threads) */
   concurrency?: number;
+  /**
+   * Threads computing the plans (plan-threads.ts; needs `npm run build`);
+   * 0 computes them in this thread. @defaultValue 0
+   */
+  threads?: number;
   /** Run the slot clock from this worker (one is enough; several are harmless). @defaultValue true */
   clock?: boolean;
   /** @defaultValue {@link CLOCK_EVERY_MS} */
@@ -97,13 +103,17 @@ export interface RunningSitePlanWorker {
 }
 
 /**
- * Plans are solved in this process's main thread: a live site is small
- * (well under a second for 300 sessions, far inside the job lock), unlike
- * the job API's optimizations, which run in worker threads.
+ * With `threads` the plans are computed in a pool of worker threads, so
+ * plans of different sites solve on every core; the reads and writes of a
+ * plan and its webhook stay in this thread, inside the job, so a job that
+ * ends has published its plan and queued its webhook.
  */
 export async function startSitePlanWorker(options: SitePlanWorkerOptions): Promise<RunningSitePlanWorker> {
   const log = options.log ?? (() => {});
   const queue = new SitePlanQueue(options.connection, options.prefix);
+  const threadCount = options.threads ?? 0;
+  const threads = threadCount > 0 ? new PlanThreads(threadCount) : undefined;
+  const planner = { ...options, threads };
   const worker = new Worker<PlanJob>(
     SITE_PLAN_QUEUE,
     async (job: Job<PlanJob>) => {
@@ -135,25 +145,31 @@ export async function startSitePlanWorker(options: SitePlanWorkerOptions): Promi
         await queue.request(job.data.pk);
         return;
       }
-      const outcome = await planSite(options.store, job.data.pk, options);
+      const outcome = await planSite(options.store, job.data.pk, planner);
       if (outcome === undefined) return;
       if (outcome.trainForecast === true) await queue.train(job.data.pk);
       const url = outcome.site.body.webhook?.url;
-      if (outcome.version !== undefined && outcome.plan !== undefined && url !== undefined && outcome.changed.length > 0) {
+      if (
+        outcome.version !== undefined &&
+        outcome.horizonStart !== undefined &&
+        outcome.computedAt !== undefined &&
+        url !== undefined &&
+        outcome.changed.length > 0
+      ) {
         await options.notifier.sitePlanUpdated({
           tenantId: outcome.site.tenantId,
           siteId: outcome.site.siteId,
           url,
           version: outcome.version,
           stateVersion: outcome.stateVersion,
-          horizonStart: (outcome.plan.request as { horizon: { start: string } }).horizon.start,
-          computedAt: outcome.plan.computedAt,
+          horizonStart: outcome.horizonStart,
+          computedAt: outcome.computedAt,
           changed: outcome.changed,
         });
       }
       options.onPlanned?.(outcome);
     },
-    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency ?? 2 },
+    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency ?? 2 * Math.max(1, threadCount) },
   );
   worker.on("failed", (job, error) =>
     log(`site plan ${job?.data.pk ?? "?"} failed (attempt ${job?.attemptsMade ?? "?"}): ${error.message}`),
@@ -172,6 +188,7 @@ export async function startSitePlanWorker(options: SitePlanWorkerOptions): Promi
       const bounded = (p: Promise<unknown>) => Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, 5000).unref())]);
       await bounded(worker.close());
       await bounded(queue.close());
+      await threads?.close();
     },
   };
 }

@@ -23,6 +23,13 @@ export interface EventsOutcome {
   duplicates: string[];
 }
 
+/** An applied batch with what its re-plan request needs (read in the batch's transaction). */
+export interface AppliedEvents extends EventsOutcome {
+  sitePk: number;
+  /** The site's planning.debounceMs. */
+  debounceMs: number;
+}
+
 export interface StoredPlan {
   version: number;
   stateVersion: number;
@@ -46,6 +53,29 @@ export interface PlanBody {
   changedStations?: string[];
   warnings: string[];
   forecast?: PlanForecast;
+}
+
+/** A plan body already serialized (by a plan thread): its JSON and the fields the store indexes. */
+export interface SerializedPlan {
+  stateVersion: number;
+  computedAt: string;
+  /** The PlanBody as JSON. */
+  json: string;
+}
+
+/** What a plan starts from (SiteStore.planningSnapshot). */
+export interface PlanningSnapshot {
+  site: SiteRecord;
+  /** Active sessions, oldest first. */
+  sessions: SessionRecord[];
+  /** Ended sessions whose TxDefaultProfile the plan clears (SessionRecord.clearPending), in the order they ended. */
+  pendingClears: SessionRecord[];
+  /** The fallback limit keys last published per EVSE. */
+  fallbacks: Record<string, string>;
+  /** The station-max limit keys last published per station. */
+  stationMax: Record<string, string>;
+  /** The newest published plan, if any. */
+  latest?: { version: number; stateVersion: number; horizonStart: string };
 }
 
 interface SiteRow {
@@ -119,7 +149,7 @@ const notFound = (siteId: string) => new WattplanError("ERR_SITE_NOT_FOUND", `no
 export class SiteStore {
   constructor(readonly pool: pg.Pool) {}
 
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>, begin = "BEGIN"): Promise<T> {
     const client = await this.pool.connect();
     // A checked-out client between two queries (a plan is solving) has no listener of its own: PostgreSQL
     // shutting down then emits 'error' on it, which would crash the process. The next query fails instead.
@@ -127,7 +157,7 @@ export class SiteStore {
     const onError = (error: Error) => (lost = error);
     client.on("error", onError);
     try {
-      await client.query("BEGIN");
+      await client.query(begin);
       const result = await work(client);
       await client.query("COMMIT");
       return result;
@@ -218,7 +248,7 @@ export class SiteStore {
    * duplicate (its batch was retried) and is not applied again; the same id
    * with a different body is a 409.
    */
-  async applyEvents(tenantId: string, siteId: string, events: readonly SiteEvent[]): Promise<EventsOutcome> {
+  async applyEvents(tenantId: string, siteId: string, events: readonly SiteEvent[]): Promise<AppliedEvents> {
     const seen = new Map<string, number>();
     const repeated = events.flatMap((e, i) => {
       const first = seen.get(e.eventId);
@@ -252,11 +282,14 @@ export class SiteStore {
         });
       const fresh = events.filter((e) => !before.has(e.eventId));
       const duplicates = events.filter((e) => before.has(e.eventId)).map((e) => e.eventId);
-      if (fresh.length === 0) return { siteId, stateVersion: site.stateVersion, applied: [], duplicates };
+      const planning = { sitePk: site.pk, debounceMs: site.body.planning.debounceMs };
+      if (fresh.length === 0) return { siteId, stateVersion: site.stateVersion, applied: [], duplicates, ...planning };
 
       const named = [...new Set(fresh.flatMap((e) => ("sessionId" in e ? [e.sessionId] : [])))];
+      // Only the sessions the batch names are judged or written: the others' last profile (~2 KB each) is not read.
       const sessionRows = await c.query<SessionRow>(
-        "SELECT * FROM site_sessions WHERE site_pk = $1 AND (state = 'active' OR clear_pending OR session_id = ANY($2))",
+        `SELECT ${SESSION_COLUMNS_BUT_PROFILE}, CASE WHEN session_id = ANY($2) THEN last_profile END AS last_profile
+         FROM site_sessions WHERE site_pk = $1 AND (state = 'active' OR clear_pending OR session_id = ANY($2))`,
         [site.pk, named],
       );
       const sessions = new Map(sessionRows.rows.map((r) => [r.session_id, sessionOf(r)]));
@@ -294,7 +327,7 @@ export class SiteStore {
          FROM jsonb_to_recordset($3::jsonb) AS e(event_id text, type text, at timestamptz, body jsonb)`,
         [site.pk, stateVersion, JSON.stringify(fresh.map((e) => ({ event_id: e.eventId, type: e.type, at: e.at, body: e })))],
       );
-      return { siteId, stateVersion, applied: fresh.map((e) => e.eventId), duplicates };
+      return { siteId, stateVersion, applied: fresh.map((e) => e.eventId), duplicates, ...planning };
     });
   }
 
@@ -364,24 +397,71 @@ export class SiteStore {
    * stalled job is retried while its first worker is still alive.
    */
   async withPlanningLock<T>(pk: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.transaction(async (c) => {
-      // A plan is recomputed from the state whenever it is missing, so its commit need not wait for the disk
-      // (events, which are the state, keep synchronous commits).
-      await c.query("SET LOCAL synchronous_commit = off");
-      await c.query("SELECT pg_advisory_xact_lock($1, $2)", [PLANNING_LOCK_SPACE, pk]);
-      return work(c);
-    });
+    if (!Number.isSafeInteger(pk)) throw new TypeError(`site pk must be an integer, not ${pk}`);
+    // One round trip (a simple query takes no parameters: pk is an integer, checked above). A plan is
+    // recomputed from the state whenever it is missing, so its commit need not wait for the disk
+    // (events, which are the state, keep synchronous commits).
+    return this.transaction(work, `BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_advisory_xact_lock(${PLANNING_LOCK_SPACE}, ${pk})`);
+  }
+
+  /**
+   * What a plan starts from, read under the site's planning lock in two
+   * queries: the site, the published profile keys, the newest plan's
+   * version, state and slot, the active sessions (oldest first) and the
+   * ended ones whose profile is still to be cleared. Undefined when the
+   * site is gone.
+   */
+  async planningSnapshot(client: pg.ClientBase, pk: number): Promise<PlanningSnapshot | undefined> {
+    const siteRows = await client.query<
+      SiteRow & {
+        fallbacks: Record<string, string>;
+        station_max: Record<string, string>;
+        plan_version: string | null;
+        plan_state_version: string | null;
+        plan_horizon_start: Date | null;
+      }
+    >(
+      `SELECT s.*, p.version AS plan_version, p.state_version AS plan_state_version, p.horizon_start AS plan_horizon_start
+       FROM sites s
+       LEFT JOIN LATERAL (SELECT version, state_version, horizon_start FROM site_plans WHERE site_pk = s.pk ORDER BY version DESC LIMIT 1) p ON true
+       WHERE s.pk = $1 AND s.deleted_at IS NULL`,
+      [pk],
+    );
+    const row = siteRows.rows[0];
+    if (row === undefined) return undefined;
+    const sessionRows = await client.query<SessionRow>(
+      `SELECT * FROM site_sessions WHERE site_pk = $1 AND (state = 'active' OR clear_pending)
+       ORDER BY state <> 'active', CASE WHEN state = 'active' THEN started_at ELSE ended_at END, session_id`,
+      [pk],
+    );
+    const rows = sessionRows.rows;
+    return {
+      site: siteOf(row),
+      sessions: rows.filter((r) => r.state === "active").map(sessionOf),
+      pendingClears: rows.filter((r) => r.state !== "active" && r.clear_pending).map(sessionOf),
+      fallbacks: row.fallbacks ?? {},
+      stationMax: row.station_max ?? {},
+      ...(row.plan_version !== null && {
+        latest: {
+          version: Number(row.plan_version),
+          stateVersion: Number(row.plan_state_version),
+          horizonStart: row.plan_horizon_start!.toISOString(),
+        },
+      }),
+    };
   }
 
   /**
    * Publish a plan unless a plan of a newer state (or the same state at a
    * later clock) is already published; returns its version, or undefined
-   * when it was stale. Records what each session was sent.
+   * when it was stale. Records what each session given in `profiles` was
+   * sent (the planner gives only those whose profile changed: the others
+   * keep the one their station holds).
    */
   async publishPlan(
     client: pg.ClientBase,
     pk: number,
-    plan: PlanBody,
+    plan: PlanBody | SerializedPlan,
     horizonStart: string,
     profiles: ReadonlyMap<string, PublishedProfile>,
     fallbacks?: Record<string, string>,
@@ -402,7 +482,7 @@ export class SiteStore {
     const version = last === undefined ? 1 : Number(last.version) + 1;
     await client.query(
       "INSERT INTO site_plans (site_pk, version, state_version, horizon_start, computed_at, body) VALUES ($1, $2, $3, $4, $5, $6)",
-      [pk, version, plan.stateVersion, horizonStart, plan.computedAt, plan],
+      [pk, version, plan.stateVersion, horizonStart, plan.computedAt, "json" in plan ? plan.json : JSON.stringify(plan)],
     );
     if (profiles.size > 0)
       await client.query(
@@ -441,8 +521,8 @@ export class SiteStore {
     return r.rows[0]?.fallbacks ?? {};
   }
 
-  async latestPlan(pk: number): Promise<StoredPlan | undefined> {
-    const r = await this.pool.query<{ version: string; state_version: string; horizon_start: Date; computed_at: Date; body: PlanBody }>(
+  async latestPlan(pk: number, client: pg.ClientBase | pg.Pool = this.pool): Promise<StoredPlan | undefined> {
+    const r = await client.query<{ version: string; state_version: string; horizon_start: Date; computed_at: Date; body: PlanBody }>(
       "SELECT version, state_version, horizon_start, computed_at, body FROM site_plans WHERE site_pk = $1 ORDER BY version DESC LIMIT 1",
       [pk],
     );
@@ -456,6 +536,16 @@ export class SiteStore {
           computedAt: row.computed_at.toISOString(),
           body: row.body,
         };
+  }
+
+  /** The newest plan's version and state version, without its body (what `?wait=` polls). */
+  async latestPlanHead(pk: number): Promise<{ version: number; stateVersion: number } | undefined> {
+    const r = await this.pool.query<{ version: string; state_version: string }>(
+      "SELECT version, state_version FROM site_plans WHERE site_pk = $1 ORDER BY version DESC LIMIT 1",
+      [pk],
+    );
+    const row = r.rows[0];
+    return row === undefined ? undefined : { version: Number(row.version), stateVersion: Number(row.state_version) };
   }
 
   /** The newest state version a published plan was computed from (0 when none). */
@@ -506,6 +596,9 @@ export class SiteStore {
     return r.rows.map((row) => ({ sessionId, at: row.at.toISOString(), deliveredKwh: row.delivered_kwh }));
   }
 }
+
+const SESSION_COLUMNS_BUT_PROFILE = `site_pk, session_id, evse_id, state, started_at, ended_at, announced, delivered_kwh, metered_at,
+  learned_max_kw, slow_readings, profile_id, transaction_id, ev_suspended, clear_pending`;
 
 /** First key of the planning advisory locks (the second is the site's pk). */
 const PLANNING_LOCK_SPACE = 0x57504c4e; // "WPLN"

@@ -196,16 +196,15 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
     async (request, reply) => {
       const tenant = tenantOf(request);
       const s = sites();
-      const outcome = await s.store.applyEvents(tenant.id, request.params.siteId, request.body.events);
-      const site = await siteOrThrow(tenant.id, request.params.siteId);
+      const { sitePk, debounceMs, ...outcome } = await s.store.applyEvents(tenant.id, request.params.siteId, request.body.events);
       // Also for a batch of duplicates: its first delivery may have been applied without reaching the queue.
       // The request is deduplicated per site, so asking again costs nothing.
-      await requestPlan(site.pk, outcome.applied.length > 0 ? site.body.planning.debounceMs : 0, request.log);
+      await requestPlan(sitePk, outcome.applied.length > 0 ? debounceMs : 0, request.log);
       const wait = request.query.wait ?? 0;
       if (wait > 0) {
         const deadline = Date.now() + wait * 1000;
         while (Date.now() < deadline && !ctx.shutdown.aborted) {
-          const plan = await s.store.latestPlan(site.pk);
+          const plan = await s.store.latestPlanHead(sitePk);
           if (plan !== undefined && plan.stateVersion >= outcome.stateVersion)
             return reply.code(200).send({ ...outcome, plan: { version: plan.version, stateVersion: plan.stateVersion } });
           await new Promise((r) => setTimeout(r, 15));
