@@ -33,13 +33,10 @@ import { startService } from "../service/runtime.js";
 import { dropSchema } from "../service/sites/db.js";
 import type { SiteBodyInput } from "../service/sites/schema.js";
 import { hashKey, newApiKey, newWebhookSecret, TenantStore } from "../service/tenants.js";
+import { quantileSorted } from "./stats.js";
 
 const T0 = Date.parse("2026-12-07T06:00:00Z");
 const iso = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
-
-function quantile(sorted: number[], q: number): number {
-  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
 
 function siteBody(sessions: number, webhook: string, strategy: string): SiteBodyInput {
   return {
@@ -256,7 +253,7 @@ async function main(): Promise<void> {
   const report = (label: string, latencies: number[]) => {
     const sorted = latencies.filter(Number.isFinite).sort((a, b) => a - b);
     console.log(
-      `${label}: ${sorted.length} events, event → webhook p50 ${quantile(sorted, 0.5).toFixed(1)} ms, p90 ${quantile(sorted, 0.9).toFixed(1)} ms, p99 ${quantile(sorted, 0.99).toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms; ${unchanged.count} events changed no profile (no webhook, not in the latencies); webhooks lost: ${lost.length}${lost.length > 0 ? ` (${lost.slice(0, 5).join(", ")})` : ""}`,
+      `${label}: ${sorted.length} events, event → webhook p50 ${quantileSorted(sorted, 0.5).toFixed(1)} ms, p90 ${quantileSorted(sorted, 0.9).toFixed(1)} ms, p99 ${quantileSorted(sorted, 0.99).toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms; ${unchanged.count} events changed no profile (no webhook, not in the latencies); webhooks lost: ${lost.length}${lost.length > 0 ? ` (${lost.slice(0, 5).join(", ")})` : ""}`,
     );
     unchanged.count = 0;
     lost.length = 0;

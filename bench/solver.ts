@@ -53,6 +53,7 @@ import { GENERATORS, GENERATOR_NAMES, SIZES, sizeLabel, type GeneratorName } fro
 import { HighsReference, MIP_REL_GAP, type ReferenceOptions, type ReferenceResult } from "../testkit/reference/highs.js";
 import { withStorage } from "../testkit/generators/storage.js";
 import { withPhases } from "../testkit/generators/phases.js";
+import { median } from "./stats.js";
 
 const DEFAULTS = {
   runs: 5,
@@ -205,12 +206,6 @@ function runsFor(size: Size, runs: number): number {
   if (cells >= 96_000) return 1;
   if (cells >= 28_800) return Math.max(1, Math.ceil(runs / 2));
   return runs;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function generate(name: GeneratorName, size: Size, seed: number, minCharge = false): Request {
