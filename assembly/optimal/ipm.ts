@@ -218,6 +218,28 @@ export function init(): void {
 }
 
 /**
+ * Column j's box as both starts take it: an energy, shortfall or surplus
+ * box narrower than Settings.minBox is widened to it (fixed, it could leave
+ * the energy chain infeasible; settings.ts says why), and a column whose box
+ * is no wider than fixedWidth (or that pads the arrays) is fixed at its
+ * lower end with zero bound duals. True when the column is free (marked in fm).
+ */
+function openColumn(j: i32, x: usize, zl: usize, zu: usize, fm: usize): bool {
+  const l = ld(lo, j);
+  let u = ld(up, j);
+  if (j >= oE && j < oG && u > l && u - l < Settings.minBox) {
+    u = l + Settings.minBox;
+    st(up, j, u);
+  }
+  if (j >= n || !(u - l > Settings.fixedWidth)) {
+    st(x, j, l); st(zl, j, 0); st(zu, j, 0); st(fm, j, 0);
+    return false;
+  }
+  st(fm, j, 1);
+  return true;
+}
+
+/**
  * The start: x at the box midpoints, y = 0, bound duals zl = μ0/h + max(c, 0),
  * zu = μ0/h + max(−c, 0) (h = half the box), which make the dual residual
  * zero and the complementarity μ0 per pair. Returns the free columns.
@@ -229,20 +251,11 @@ function start(mu0: f64): i32 {
   const fm = w.fm;
   let free = 0;
   for (let j = 0; j < nPad; j++) {
-    const l = ld(lo, j);
-    let u = ld(up, j);
-    if (j >= oE && j < oG && u > l && u - l < Settings.minBox) {
-      u = l + Settings.minBox;
-      st(up, j, u);
-    }
-    if (j >= n || !(u - l > Settings.fixedWidth)) {
-      st(x, j, l); st(zl, j, 0); st(zu, j, 0); st(fm, j, 0);
-      continue;
-    }
+    if (!openColumn(j, x, zl, zu, fm)) continue;
     free++;
-    const h = 0.5 * (u - l);
+    const l = ld(lo, j);
+    const h = 0.5 * (ld(up, j) - l);
     const c = ld(cost, j);
-    st(fm, j, 1);
     st(x, j, l + h);
     st(zl, j, mu0 / h + max(c, 0));
     st(zu, j, mu0 / h + max(-c, 0));
@@ -295,18 +308,10 @@ function warmStart(mu0: f64): i32 {
   // x first (the warm bound duals kept in zl, zu; NaN where none), then the rows settled, then the duals.
   let free = 0;
   for (let j = 0; j < nPad; j++) {
-    const l = ld(lo, j);
-    let u = ld(up, j);
-    if (j >= oE && j < oG && u > l && u - l < Settings.minBox) {
-      u = l + Settings.minBox;
-      st(up, j, u);
-    }
-    if (j >= n || !(u - l > Settings.fixedWidth)) {
-      st(x, j, l); st(zl, j, 0); st(zu, j, 0); st(fm, j, 0);
-      continue;
-    }
+    if (!openColumn(j, x, zl, zu, fm)) continue;
     free++;
-    st(fm, j, 1);
+    const l = ld(lo, j);
+    const u = ld(up, j);
     const k = load<i32>(map + (<usize>j << 2));
     const wx = k >= 0 ? ld(src, k) : NaN;
     const wl = k >= 0 ? ld(src, nc + k) : NaN;
