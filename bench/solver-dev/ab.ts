@@ -17,7 +17,7 @@ import { validateRequest } from "../../engine/model/validate.js";
 import { solve } from "../../engine/scheduler/solve.js";
 import { GENERATORS } from "../../testkit/generators/index.js";
 import { realData } from "../../testkit/generators/real-data.js";
-import { parseSizes, nearestRank } from "./ab-shared.js";
+import { parseSizes, nearestRank, specTolerance } from "./ab-shared.js";
 
 const FAMILIES = { ...GENERATORS, realData } as const;
 type FamilyName = keyof typeof FAMILIES;
@@ -43,7 +43,7 @@ const families = values.families.split(",") as FamilyName[];
 
 const q = nearestRank;
 const dist = (xs: number[]) => `${q(xs, 0.5)} / ${q(xs, 0.9)} / ${Math.max(...xs)}`;
-const tol = (total: number) => Math.max(1e-4 * Math.abs(total), 1e-3);
+const tol = specTolerance;
 
 console.log(`base ${values.base}, ${seeds} seeds, tieBreak ${values.tie}, ${new Date().toISOString()}`);
 console.log("");

@@ -19,7 +19,7 @@ import { WarmState } from "../../engine/scheduler/warm.js";
 import { GENERATORS } from "../../testkit/generators/index.js";
 import { realData } from "../../testkit/generators/real-data.js";
 import { addArrival, removeSession, shiftOneSlot } from "../../testkit/generators/replan.js";
-import { parseSizes, nearestRank } from "./ab-shared.js";
+import { parseSizes, nearestRank, specTolerance } from "./ab-shared.js";
 
 const FAMILIES = { ...GENERATORS, realData } as const;
 type FamilyName = keyof typeof FAMILIES;
@@ -48,7 +48,7 @@ const SCENARIOS: Record<string, Scenario> = {
 const scenarios = values.scenarios.split(",");
 
 const q = nearestRank;
-const tol = (total: number) => Math.max(1e-4 * Math.abs(total), 1e-3);
+const tol = specTolerance;
 const pair = (xs: number[], digits = 0) => `${q(xs, 0.5).toFixed(digits)} / ${q(xs, 0.9).toFixed(digits)}`;
 
 console.log(`warm re-plans, ${seeds} seeds, tieBreak ${tie}, ${new Date().toISOString()}`);
