@@ -16,7 +16,9 @@
  * `wattplan worker` processes (the deployment the docs describe; needs
  * `npm run build`); with 0, everything runs in this process.
  *
- *   npm run bench:sites -- [--sites 50] [--sessions 40] [--rounds 10] [--interval-ms 5000] [--big 300] [--strategy optimal] [--workers 0]
+ *   npm run bench:sites -- [--sites 50] [--sessions 40] [--rounds 10] [--interval-ms 5000] [--big 300] [--strategy optimal] [--workers 0] [--warm-start]
+ *
+ * With --warm-start every site has planning.warmStart (each re-plan starts from the site's previous solve).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -38,7 +40,7 @@ import { quantileSorted } from "./stats.js";
 const T0 = Date.parse("2026-12-07T06:00:00Z");
 const iso = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
 
-function siteBody(sessions: number, webhook: string, strategy: string): SiteBodyInput {
+function siteBody(sessions: number, webhook: string, strategy: string, warmStart: boolean): SiteBodyInput {
   return {
     // Tight enough that the sessions compete, so plans are not trivial.
     site: { importLimitKw: 11 * sessions * 0.35 },
@@ -56,7 +58,7 @@ function siteBody(sessions: number, webhook: string, strategy: string): SiteBody
       maxChargeKw: 11,
       ocpp: { version: "2.0.1" as const, unit: "W" as const },
     })),
-    planning: { slotMinutes: 15, horizonHours: 24, clock: "events", strategy: strategy as "optimal" },
+    planning: { slotMinutes: 15, horizonHours: 24, clock: "events", strategy: strategy as "optimal", warmStart },
     webhook: { url: webhook },
   };
 }
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
       "big-rounds": { type: "string", default: "20" },
       strategy: { type: "string", default: "optimal" },
       workers: { type: "string", default: "0" },
+      "warm-start": { type: "boolean", default: false },
     },
   });
   const workers = Number(values.workers);
@@ -175,7 +178,7 @@ async function main(): Promise<void> {
   const nextId = () => `b-${++serial}`;
 
   async function prepare(siteId: string, sessions: number): Promise<void> {
-    await call("PUT", `/v1/sites/${siteId}`, siteBody(sessions, hook, strategy));
+    await call("PUT", `/v1/sites/${siteId}`, siteBody(sessions, hook, strategy, values["warm-start"]!));
     const events = Array.from({ length: sessions }, (_, i) => ({
       eventId: nextId(),
       type: "session.started",

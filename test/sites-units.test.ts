@@ -253,6 +253,73 @@ describe("publishing plans", () => {
   });
 });
 
+describe("warm re-plans (planning.warmStart)", () => {
+  const schema = uniqueSchema("warm");
+  let store: SiteStore;
+  beforeAll(async () => {
+    await migrate({ url: DATABASE_URL, schema });
+    store = new SiteStore(createPool({ url: DATABASE_URL, schema }));
+  });
+  afterAll(async () => {
+    await store?.pool.end();
+    await dropSchema(DATABASE_URL, schema);
+  });
+
+  /** Three cars competing for 15 kW under a two-level price, planned, then one car's target changed and planned again. */
+  async function replan(siteId: string, warmStart: boolean) {
+    const prices = Array.from({ length: 48 }, (_, i) => ({ start: iso(15 * i), value: i % 8 < 4 ? 0.1 : 0.3 }));
+    const body = depot({
+      site: { importLimitKw: 15 },
+      tariff: { importPrice: prices },
+      planning: { slotMinutes: 15, horizonHours: 12, clock: "events", warmStart },
+    });
+    const { site } = await store.putSite("t", siteId, SiteBodySchema.parse(body));
+    await store.applyEvents(
+      "t",
+      siteId,
+      ["e1", "e2", "e3"].map((evseId, i) =>
+        SiteEventSchema.parse({
+          eventId: `${siteId}-start-${i}`,
+          type: "session.started",
+          at: iso(0),
+          sessionId: `car-${i}`,
+          evseId,
+          departure: iso(360 + 60 * i),
+          targetEnergyKwh: 20 + 5 * i,
+        }),
+      ),
+    );
+    await planSite(store, site.pk);
+    const first = (await store.latestPlan(site.pk))!.body;
+    await store.applyEvents("t", siteId, [
+      SiteEventSchema.parse({ eventId: `${siteId}-target`, type: "session.updated", at: iso(0), sessionId: "car-1", targetEnergyKwh: 15 }),
+    ]);
+    await planSite(store, site.pk);
+    const second = (await store.latestPlan(site.pk))!.body;
+    for (const plan of [first, second]) {
+      const checked = validateRequest(plan.request);
+      expect(checked.ok).toBe(true);
+      if (checked.ok) expect(checkSchedule(checked.request, plan.response as Response).violations).toEqual([]);
+    }
+    return { first, second };
+  }
+
+  it("starts the site's second solve from its first, and says so in the plan", async () => {
+    const { first, second } = await replan("warm", true);
+    expect(first.warmStart).toBe("cold");
+    // Tried from the first solve's iterate: "warm", or "fellBack" where it ran out of its budget (3/4 of
+    // a cold solve, a handful of iterations on a site this small); "cold" would mean the state was lost.
+    expect(["warm", "fellBack"]).toContain(second.warmStart);
+    expect((second.response as Response).status).toBe("optimal");
+  });
+
+  it("leaves plans as they were without the setting", async () => {
+    const { first, second } = await replan("cold", false);
+    expect(first.warmStart).toBeUndefined();
+    expect(second.warmStart).toBeUndefined();
+  });
+});
+
 describe("plan threads", () => {
   const schema = uniqueSchema("threads");
   let store: SiteStore;

@@ -922,6 +922,8 @@ export interface components {
             clock: "wall" | "events";
             /** @default true */
             meterCaps: boolean;
+            /** @default false */
+            warmStart: boolean;
         };
         /** @description how and when the site is planned */
         PlanningInput: {
@@ -943,6 +945,8 @@ export interface components {
             clock?: "wall" | "events";
             /** @default true */
             meterCaps?: boolean;
+            /** @default false */
+            warmStart?: boolean;
         };
         /** @description where the session's scheduled energy went: scheduled = profile + rounding + belowMinCurrent + reduction + dischargeNotExpressed */
         ProfileEnergy: {
@@ -1630,6 +1634,11 @@ export interface components {
             /** @description stations whose station-max profile changed */
             changedStations: string[];
             warnings: string[];
+            /**
+             * @description with planning.warmStart: how this plan's solve started (cold: no previous solve of this site kept; fellBack: the warm start ran out of its budget and the solve ran cold)
+             * @enum {string}
+             */
+            warmStart?: "cold" | "warm" | "fellBack" | "refused";
             /** @description with site.forecast, once a model is trained: what each session was planned with */
             forecast?: {
                 trainedAt: string;

@@ -8,6 +8,7 @@
 import { formatProblems, validateRequest } from "../../engine/model/validate.js";
 import type { Request, Response } from "../../engine/model/schema.js";
 import { solve } from "../../engine/scheduler/solve.js";
+import { WarmState } from "../../engine/scheduler/warm.js";
 import { DEFAULT_PHASES, DEFAULT_VOLTAGE_V, FALLBACK_STACK_LEVEL, ocppMessages } from "../ocpp/index.js";
 import { clearProfile } from "../ocpp/clear.js";
 import { evseShares, fallbackCapKw, type EvseShare } from "../ocpp/fallback.js";
@@ -55,6 +56,29 @@ export interface ComputedPlan {
   changed: OcppEntry[];
 }
 
+/**
+ * The previous solve of each site with planning.warmStart that this process
+ * (or plan thread) planned, least recently planned first; the oldest goes
+ * past WARM_SITES (a 300-session site's state is ~1 MB). A site planned in
+ * another thread or process, or after a restart, starts cold: the state is
+ * a speed-up, never needed for a right answer (a state that does not fit
+ * the request is refused).
+ */
+const warmStates = new Map<number, WarmState>();
+const WARM_SITES = 64;
+
+function warmStateOf(site: SiteRecord): WarmState | undefined {
+  if (!site.body.planning.warmStart) return undefined;
+  const state = warmStates.get(site.pk) ?? new WarmState();
+  warmStates.delete(site.pk);
+  warmStates.set(site.pk, state);
+  for (const pk of warmStates.keys()) {
+    if (warmStates.size <= WARM_SITES) break;
+    warmStates.delete(pk);
+  }
+  return state;
+}
+
 export function computePlan(input: PlanInput): ComputedPlan {
   const { site, sessions, nowMs, forecast } = input;
   const settings = forecast?.settings;
@@ -62,7 +86,8 @@ export function computePlan(input: PlanInput): ComputedPlan {
   const valid = validateRequest(compiled);
   if (!valid.ok) throw new Error(`site ${site.siteId}: the compiled request is invalid (a bug):\n${formatProblems(valid.problems)}`);
   const request = valid.request;
-  const response = solve(request);
+  const warm = warmStateOf(site);
+  const response = solve(request, { warm });
   const { entries, profiles, warnings } = profilesOf(site, sessions, request, response);
   const { fallback, stationMax } = site.body.ocppProfiles;
   const caps = fallback === undefined && stationMax === undefined ? undefined : siteCaps(site, request);
@@ -81,6 +106,7 @@ export function computePlan(input: PlanInput): ComputedPlan {
     changedFallbacks: (fallbacks?.entries ?? []).filter((e) => e.changed).map((e) => e.entry.evseId!),
     changedStations: (stations?.entries ?? []).filter((e) => e.changed).map((e) => e.entry.stationId),
     warnings: [...notes, ...response.warnings, ...warnings],
+    ...(warm !== undefined && { warmStart: warm.lastOutcome }),
     ...(settings !== undefined &&
       forecast !== undefined && {
         forecast: {

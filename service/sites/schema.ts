@@ -144,6 +144,14 @@ export const PlanningSchema = z.strictObject({
    * @defaultValue true
    */
   meterCaps: z.boolean().default(true),
+  /**
+   * Start each re-plan's interior point from the site's previous solve
+   * (`optimal` only; docs/solver.md "Warm re-plans"): the same certificate,
+   * faster where the optimum barely moves (an event, a slot's shift), slower
+   * where it moves a lot (a demand-charge peak leaving the horizon). The
+   * plan's `warmStart` says how each solve started. @defaultValue false
+   */
+  warmStart: z.boolean().default(false),
 });
 
 const level = () => finite().refine((x) => x > 0 && x < 1, { message: "must be in (0, 1)" });
@@ -552,6 +560,12 @@ export const PlanSchema = z.object({
   changedFallbacks: z.array(z.string()).describe("EVSEs whose fallback profile changed"),
   changedStations: z.array(z.string()).describe("stations whose station-max profile changed"),
   warnings: z.array(z.string()),
+  warmStart: z
+    .enum(["cold", "warm", "fellBack", "refused"])
+    .optional()
+    .describe(
+      "with planning.warmStart: how this plan's solve started (cold: no previous solve of this site kept; fellBack: the warm start ran out of its budget and the solve ran cold)",
+    ),
   forecast: z
     .object({
       trainedAt: z.string(),

@@ -4,6 +4,7 @@
  * are published only over a plan computed from an older state (or an older
  * clock), so a slow planner can never overwrite a newer plan.
  */
+import type { WarmOutcome } from "../../engine/scheduler/warm.js";
 import type { ForecastModel } from "../forecast/index.js";
 import type { SiteOcppEntry } from "../webhooks/index.js";
 import type { PlanForecast, SiteForecast, TrainingMetrics } from "./forecast.js";
@@ -52,6 +53,8 @@ export interface PlanBody {
   /** Stations whose station-max profile changed (absent in plans from before them). */
   changedStations?: string[];
   warnings: string[];
+  /** With planning.warmStart: how the solve started. */
+  warmStart?: WarmOutcome;
   forecast?: PlanForecast;
 }
 

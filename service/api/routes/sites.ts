@@ -242,6 +242,7 @@ export const siteRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =>
         changedFallbacks: body.changedFallbacks ?? [],
         changedStations: body.changedStations ?? [],
         warnings: body.warnings,
+        ...(body.warmStart !== undefined && { warmStart: body.warmStart }),
         ...(body.forecast !== undefined && { forecast: body.forecast }),
       };
     },
