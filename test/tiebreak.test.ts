@@ -158,6 +158,24 @@ describe("spec §10 tie-breaking", () => {
     expectPowers(powers(r, "a"), [10, 10, 20 / 0.95 - 20, 0, 0, 0, 0, 0], "a");
   });
 
+  it("a car metered a rounding under its target does not cost the others their early energy", () => {
+    // A small total (spec §7's 1e-3 floor) and a car 1.5e-6 kWh short of its target: stage 2 left that
+    // dust at 1000 per kWh, more than the room, and the whole tie-break was rejected (a rolling-horizon
+    // replay meets this every slot: bench/RESULTS.md §7). B must fill at full power from the start.
+    const input = site(
+      [
+        { id: "A", from: 0, to: 2, kwh: 3.5, kw: 6.6 },
+        { id: "B", from: 0, to: 8, kwh: 20, kw: 7 },
+      ],
+      { tariff: { importPrice: 0.01 } },
+    );
+    input.sessions[0].initialEnergyKwh = 3.5 - 1.5e-6;
+    const r = run(input);
+    expect(r.solver.tieBreak).toBe("applied");
+    expectPowers(powers(r, "B"), [7, 7, 6, 0, 0, 0, 0, 0], "B");
+    expect(r.cost.total).toBeLessThan(1);
+  });
+
   it("works inside a minChargeKw pattern: the on slots come first", () => {
     const r = checked(valid(site([{ id: "a", from: 0, to: 8, kwh: 14, kw: 7, minKw: 3 }])), "optimal").response;
     expect(r.status).toBe("feasible");

@@ -51,3 +51,24 @@ export function restore(c: Checkpoint): void {
   memory.copy(ptr(Field.Curtailment), c.curtail, <usize>lp.T << 3);
   evaluate();
 }
+
+/**
+ * Replace the current schedule by from + share·(to − from), power and
+ * curtailment, and evaluate() it. Where the model is convex (no charging
+ * floors) the blend of two feasible schedules is feasible and costs at most
+ * the blend of their costs; evaluate() checks what convexity does not cover
+ * (a blend of signed powers with efficiencies below 1 stores a little more).
+ */
+export function blend(from: Checkpoint, to: Checkpoint, share: f64): void {
+  const power = ptr(Field.Power);
+  for (let j = 0; j < lp.W; j++) {
+    const a = load<f64>(from.power + (<usize>j << 3));
+    store<f64>(power + (<usize>j << 3), a + share * (load<f64>(to.power + (<usize>j << 3)) - a));
+  }
+  const curtail = ptr(Field.Curtailment);
+  for (let t = 0; t < lp.T; t++) {
+    const a = load<f64>(from.curtail + (<usize>t << 3));
+    store<f64>(curtail + (<usize>t << 3), a + share * (load<f64>(to.curtail + (<usize>t << 3)) - a));
+  }
+  evaluate();
+}

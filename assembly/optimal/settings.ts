@@ -161,6 +161,10 @@ export class Settings {
    * repair, which the acceptance check measures.
    */
   static readonly faceRoomShare: f64 = 0.5;
+  /** A stage-2 schedule past its room: tries of the blend toward it from stage 1's (solve.ts blendWithin), each half the last share. */
+  static readonly blendAttempts: i32 = 4;
+  /** Blends that keep less of stage 2 than this are not worth keeping. */
+  static readonly blendMinShare: f64 = 0.05;
   /** With minChargeKw floors: the tie-break may cost this share of spec §7's tolerance over the schedule it replaces. */
   static readonly patternedTieShare: f64 = 0.25;
   /** Stage 2's iteration budget: this many times stage 1's, and at least tieBreakMinIterations. */

@@ -12,14 +12,14 @@ import * as arena from "../arena";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
 import { IpmExit, Start, Record } from "./ipm";
-import { repair, repairPattern, hasMinCharge } from "./schedule";
+import { repair, repairPattern, hasMinCharge, coverShortfall } from "./schedule";
 import { Field } from "../layout";
 import { ptr, slots, sessionValue, slotValue } from "../problem";
 import { ld } from "./lp";
 import { Settings, tolerance } from "./settings";
 import { earliestOnFace } from "./tiebreak";
 import { Budget } from "./budget";
-import { newCheckpoint, save, keepOrRestore, restore } from "./checkpoint";
+import { Checkpoint, newCheckpoint, save, keepOrRestore, restore, blend } from "./checkpoint";
 import { Pattern, resolveWithPattern } from "./pattern";
 import { augment, dive } from "./mincharge/search";
 import { beginWorkingSet, endWorkingSet, addReachedRows } from "./lpphases";
@@ -209,10 +209,37 @@ function tieBreak(bound: f64, budget: Budget): TieBreak {
   if (stage2 < 0) return TieBreak.Skipped;
   state.tieIterations = ipm.info.iterations;
   repair(ipm.solution.x);
+  coverShortfall();
   evaluate();
   if (qualifies(bound)) return TieBreak.Applied;
+  const limit = bound + Settings.qualifyShare * tolerance(saved.cost);
+  if (blendWithin(saved, limit)) return TieBreak.Applied;
   restore(saved);
   return TieBreak.Rejected;
+}
+
+/**
+ * After evaluate() on a stage-2 schedule that costs more than `limit`: its
+ * repair can add a few 1e-4 to the total, past a room that a small total's
+ * tolerance (1e-3) makes tiny. Then take the largest share of the way from
+ * stage 1's schedule (`saved`, within the limit) toward it that still costs
+ * no more than `limit` and passes `accept`, or none (false, schedule
+ * unspecified: the caller restores), breaking no limit and within the
+ * guards. The share is where the line between the two costs meets the
+ * limit, halved until the evaluated blend passes. (Spec §7's tolerance of
+ * `saved`'s total is at most the blend's: a limit from it is the stricter.)
+ */
+function blendWithin(saved: Checkpoint, limit: f64): bool {
+  const late = newCheckpoint();
+  save(late);
+  if (!(late.cost > saved.cost) || !(limit > saved.cost)) return false;
+  let share = min(1, (limit - saved.cost) / (late.cost - saved.cost));
+  for (let attempt = 0; attempt < Settings.blendAttempts && share >= Settings.blendMinShare; attempt++) {
+    blend(saved, late, share);
+    if (info(Info.TotalCost) <= limit && info(Info.MaxViolation) <= Settings.violationLimit && !overrun()) return true;
+    share *= 0.5;
+  }
+  return false;
 }
 
 /**
@@ -240,6 +267,7 @@ function tieBreakPatterned(budget: Budget): TieBreak {
   repairPattern(ipm.solution.x);
   evaluate();
   if (info(Info.MaxViolation) <= Settings.violationLimit && !overrun() && info(Info.TotalCost) <= total + allowed) return TieBreak.Applied;
+  if (blendWithin(saved, total + allowed)) return TieBreak.Applied;
   restore(saved);
   return TieBreak.Rejected;
 }
