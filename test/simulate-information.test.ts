@@ -130,3 +130,38 @@ describe("online strategies plan only with what a CSMS knows", () => {
     expect(j.targetEnergyKwh).toBe(12.7);
   });
 });
+
+describe("a car announced past the horizon (spec §6, issue 10)", () => {
+  // K announced 20 h and 40 kWh, stayed 2 h and really took 22 kWh; 11 kW, a flat price, a 6 h horizon.
+  const file = join(tmp, "announced-late.csv");
+  writeFileSync(
+    file,
+    [
+      "sessionID,stationID,connectionTime_utc,disconnectTime_utc,kWhDelivered,kWhRequested_last_input,requestedDeparture_utc_last_input",
+      "K,S1,2026-01-05T08:00:00Z,2026-01-05T10:00:00Z,22,40,2026-01-06T04:00:00Z",
+    ].join("\n"),
+  );
+  const run = (maxHorizonSlots: number) => {
+    const replay = loadSessions(file, { defaultMaxChargeKw: 11 }).sessions;
+    const grid = buildGrid(START, 4, 48, 60, { timeZone: "UTC" });
+    grid.importPrice.fill(0.1);
+    const sessions = prepareSessions(replay, grid, { v2gShare: 0, seed: 1 });
+    const options: SimulationOptions = { ...DEFAULT_SIMULATION_OPTIONS, slotMinutes: 60, horizonSlots: 6, maxHorizonSlots, capacityKw: 50 };
+    const requests: Request[] = [];
+    const result = simulate("optimal", sessions, grid, options, undefined, undefined, (_k, r) => requests.push(structuredClone(r)));
+    return { delivered: result.deliveredKwh[0], slots: requests.map((r) => r.horizon.slots) };
+  };
+
+  it("is planned over a horizon reaching its departure, so it charges at full power from arrival", () => {
+    const reached = run(48);
+    // 20 h to the announced departure from 08:00, 19 h from 09:00.
+    expect(reached.slots.slice(0, 2)).toEqual([20, 19]);
+    expect(reached.delivered).toBeCloseTo(22, 4);
+  });
+
+  it("with a fixed horizon, is left for after it and leaves short", () => {
+    const fixed = run(6);
+    expect(fixed.slots.every((n) => n === 6)).toBe(true);
+    expect(fixed.delivered).toBeLessThan(1);
+  });
+});

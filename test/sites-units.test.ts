@@ -123,6 +123,31 @@ describe("state → model request", () => {
     expect(update("Charging", { evSuspended: true })?.evSuspended).toBeUndefined();
   });
 
+  it("reaches to the latest announced departure, up to maxHorizonHours, and never below horizonHours", () => {
+    const leavingAt = (minutes: number) => session({ announced: { ...session().announced, departure: iso(minutes) } });
+    // horizonHours 2 (8 slots); a departure 5 h 10 min away takes 21 slots, within the default cap of 48 h.
+    expect(compileSitePlan(body, EMPTY_STATE, [leavingAt(310)], T0).request.horizon.slots).toBe(21);
+    expect(compileSitePlan(body, EMPTY_STATE, [leavingAt(60)], T0).request.horizon.slots).toBe(8);
+    const capped = { ...body, planning: { ...body.planning, maxHorizonHours: 4 } };
+    const { request } = compileSitePlan(capped, EMPTY_STATE, [leavingAt(310)], T0);
+    expect(request.horizon.slots).toBe(16);
+    expect(request.site.importLimitKw).toBeDefined();
+    expect(validateRequest(request).ok).toBe(true);
+    const fixed = { ...body, planning: { ...body.planning, maxHorizonHours: 2 } };
+    expect(compileSitePlan(fixed, EMPTY_STATE, [leavingAt(310)], T0).request.horizon.slots).toBe(8);
+  });
+
+  it("rejects a maxHorizonHours below horizonHours or off the slot grid, with its path", () => {
+    const issues = (maxHorizonHours: number) =>
+      siteBodyIssues({ ...body, planning: { ...body.planning, maxHorizonHours } }).filter(
+        (i) => i.path.join(".") === "planning.maxHorizonHours",
+      );
+    expect(issues(1)[0]?.message).toMatch(/at least horizonHours/);
+    expect(issues(2.1)[0]?.message).toMatch(/whole number of slots/);
+    expect(issues(1000)[0]?.message).toMatch(/at most 2016 slots/);
+    expect(issues(24)).toEqual([]);
+  });
+
   it("applies a learned cap only with meterCaps on", () => {
     const capped = session({ learnedMaxKw: 3.3 });
     expect(compileSitePlan(body, EMPTY_STATE, [capped], T0).request.sessions[0].maxChargeKw).toBe(3.3);

@@ -434,7 +434,7 @@ function report(command: string, wallSeconds: number | undefined, failed: string
   md += wallSeconds !== undefined ? `; this run took ${(wallSeconds / 60).toFixed(1)} min of wall time.\n\n` : ".\n\n";
   md += `Cells run: ${cells.length} of ${expected.length}.${missing.length > 0 ? ` **Missing: ${missing.join(", ")}.**` : ""}${failed.length > 0 ? ` Failed in this run: ${failed.join(", ")}.` : ""}\n\n`;
   md += `Every cell is one \`wattplan simulate\` command line (docs/simulate.md), e.g.\n\n\`\`\`sh\n${cells[0]?.command ?? ""}\n\`\`\`\n\n`;
-  md += `- Weeks (sessions arriving Monday to Friday, replayed until the last has left; 15-minute slots, 12 h horizon): `;
+  md += `- Weeks (sessions arriving Monday to Friday, replayed until the last has left; 15-minute slots, a 12 h horizon reaching up to 48 h to the latest planned departure of the EVs plugged in): `;
   md +=
     WEEKS.map((w) => `${w.name} (${w.file === FILE_2019 ? "2019-03 file" : "2020-21 file"}, ${sessionsOf(w) ?? "?"} sessions)`).join(", ") +
     ".\n";

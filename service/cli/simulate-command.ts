@@ -34,6 +34,9 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
   --capacity-kw LIST       site import capacity: 50, or 20,40,60, or a range 10:140:5 (default 50)
   --slot-minutes N         slot length (default 5)
   --horizon-hours H        look-ahead of each online solve (default 12)
+  --horizon-max-hours H    online: a solve looks further, up to H, to the latest planned departure of the EVs plugged
+                           in, so that a car announced past the horizon is not left for after it (default 48; equal
+                           to --horizon-hours for a fixed horizon)
   --strategies a,b,…       of ${simStrategyNames().join(", ")} (default: all that run in this build)
   --tariff FILE            time-of-use tariff JSON (acnportal format): energy rates and demand charge
   --prices FILE            price CSV (ENTSO-E day-ahead export: time, EUR/MWh); also the export price
@@ -86,6 +89,9 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
   --no-png                 SVG only
   --currency SYMBOL        in plot labels (default $)
   --out DIR                output directory (default out/simulate)`;
+
+/** `--horizon-max-hours` when not given (a live site's `planning.maxHorizonHours` has the same default). */
+const DEFAULT_HORIZON_MAX_HOURS = 48;
 
 function number(value: string | undefined, name: string, fallback: number, check: (x: number) => boolean, rule: string): number {
   if (value === undefined) return fallback;
@@ -154,6 +160,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
         "capacity-kw": { type: "string" },
         "slot-minutes": { type: "string" },
         "horizon-hours": { type: "string" },
+        "horizon-max-hours": { type: "string" },
         strategies: { type: "string" },
         tariff: { type: "string" },
         prices: { type: "string" },
@@ -211,6 +218,13 @@ export function simulateConfig(args: string[]): ReplayConfig {
     12,
     (x) => x > 0 && hoursToSlots(x) <= MAX_SLOTS,
     `> 0 and at most ${maxHours} h (${MAX_SLOTS} slots)`,
+  );
+  const horizonMaxHours = number(
+    v["horizon-max-hours"],
+    "horizon-max-hours",
+    Math.min(maxHours, Math.max(DEFAULT_HORIZON_MAX_HOURS, horizonHours)),
+    (x) => x >= horizonHours && hoursToSlots(x) <= MAX_SLOTS,
+    `at least --horizon-hours (${horizonHours}) and at most ${maxHours} h (${MAX_SLOTS} slots)`,
   );
   const lookahead = number(
     v["offline-lookahead-hours"],
@@ -270,6 +284,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
         "≥ 0",
       ),
       recomputeEvery: number(v["recompute-every"], "recompute-every", 1, (x) => Number.isInteger(x) && x >= 1, "an integer ≥ 1"),
+      maxHorizonSlots: hoursToSlots(horizonMaxHours),
       offlineLookaheadSlots: hoursToSlots(lookahead),
       offlineStrideSlots: hoursToSlots(stride),
       meterCaps: v["meter-caps"] === true,

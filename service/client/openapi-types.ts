@@ -906,6 +906,7 @@ export interface components {
         Planning: {
             slotMinutes: number;
             horizonHours: number;
+            maxHorizonHours?: number;
             /** @default 0 */
             debounceMs: number;
             /** @default optimal */
@@ -929,6 +930,7 @@ export interface components {
         PlanningInput: {
             slotMinutes: number;
             horizonHours: number;
+            maxHorizonHours?: number;
             /** @default 0 */
             debounceMs?: number;
             /** @default optimal */

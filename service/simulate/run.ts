@@ -217,7 +217,7 @@ export function prepareReplay(config: ReplayConfig): PreparedReplay {
 
   const span = replaySpan(replay, fromMs, fromMs, config.options.slotMinutes);
   const horizonSlots = Math.max(1, Math.round((config.horizonHours * 60) / config.options.slotMinutes));
-  const lookahead = Math.max(horizonSlots, config.options.offlineLookaheadSlots);
+  const lookahead = Math.max(horizonSlots, config.options.maxHorizonSlots ?? 0, config.options.offlineLookaheadSlots);
   const prices = loadOptional(config.pricesFile, (f) => loadPrices(f, tz));
   const tariff = loadOptional(config.tariffFile, (f) => loadTariff(f, tz));
   const baseLoad = loadOptional(config.baseLoadFile, (f) => loadSeries(f, { timeZone: tz, scale: config.baseLoadScale }));

@@ -79,6 +79,17 @@ export interface SimulationOptions {
   slotMinutes: number;
   /** Look-ahead of each online solve, slots. @defaultValue 12 h */
   horizonSlots: number;
+  /**
+   * Online strategies: a plan's horizon is extended past `horizonSlots`, up
+   * to this many slots, to the latest planned departure of the EVs plugged
+   * in (as ACN-Sim's MPC sizes its horizon). Spec §6 lets a car leaving after
+   * the horizon take after it whatever it can, and that energy costs nothing
+   * in this plan: with a flat price the plan charges such a car nothing now,
+   * and it leaves short when it leaves earlier than announced (a car that
+   * announced 15 h but stayed 50 min took 0 of 21 kWh). Equal to
+   * `horizonSlots` (or absent): a fixed horizon. @defaultValue 48 h
+   */
+  maxHorizonSlots?: number;
   /** Grid-connection (transformer) import capacity, kW. */
   capacityKw: number;
   /** Export allowed to the grid, kW (V2G and PV beyond the site's load). @defaultValue 0 */
@@ -171,6 +182,7 @@ export function usesStorage(strategy: SimStrategy): boolean {
 export const DEFAULT_SIMULATION_OPTIONS: Omit<SimulationOptions, "capacityKw"> = {
   slotMinutes: 5,
   horizonSlots: 144,
+  maxHorizonSlots: 576,
   exportLimitKw: 0,
   v2gShare: 0,
   seed: 1,
@@ -436,6 +448,8 @@ export type RequestObserver = (slot: number, request: Request) => void;
 
 interface Plan {
   startSlot: number;
+  /** Slots the plan covers. */
+  slots: number;
   /** Session index → power per plan slot. */
   power: Map<number, number[]>;
   /** Battery index → power per plan slot (empty when the strategy leaves storage idle). */
@@ -586,6 +600,7 @@ export function simulate(
   const ratings = sessions.map((s) => s.maxChargeKw).sort((a, b) => a - b);
   const evKw = ratings.length > 0 ? ratings[ratings.length >> 1] : 6.6;
   const H = Math.min(offline ? options.offlineLookaheadSlots : options.horizonSlots, MAX_SLOTS, grid.length);
+  const maxH = offline ? H : Math.max(H, Math.min(options.maxHorizonSlots ?? H, MAX_SLOTS, grid.length));
   const stride = offline ? (N <= H ? N : Math.max(1, Math.min(options.offlineStrideSlots, H))) : Math.max(1, options.recomputeEvery);
   const quickCharge = !offline && solver === "optimal" ? options.quickChargePerKwhHour : 0;
 
@@ -627,9 +642,13 @@ export function simulate(
     const period = grid.billingPeriod[k];
     const peakSoFar = peak.get(period) ?? 0;
 
-    const due = !plan || k - plan.startSlot >= stride || k - plan.startSlot >= H || (!offline && (arrived || stoppedSincePlan));
+    const due = !plan || k - plan.startSlot >= stride || k - plan.startSlot >= plan.slots || (!offline && (arrived || stoppedSincePlan));
     if (due && (present.length > 0 || offline || planStorage)) {
-      const slots = Math.min(H, (planStorage ? N : grid.length) - k);
+      const tk = grid.startMs + k * slotMs;
+      // What each EV plugged in is planned with, and the horizon that reaches the latest of their departures.
+      const plannedNow = offline ? [] : present.map((v) => plannedFor(sessions[v], tk, energy[v]));
+      const reach = plannedNow.reduce((most, p) => Math.max(most, Math.ceil((p.departureMs - tk) / slotMs)), 0);
+      const slots = Math.min(Math.max(H, Math.min(reach, maxH)), (planStorage ? N : grid.length) - k);
       const request = baseRequest(grid, k, slots, options, peakSoFar, solver, quickCharge) as Request;
       // Spec §10's tie-break is for cars that may leave early; the offline bound knows every departure, so
       // no schedule among the ties delivers more. Off, its windows solve 2.5× faster, and the kept half of
@@ -639,7 +658,6 @@ export function simulate(
       request.storage = batteries.map((b, i) => storageRequest(b, storageEnergy[i], planStorage));
       stoppedSincePlan = false;
       const known: number[] = [];
-      const tk = grid.startMs + k * slotMs;
       if (offline) {
         for (let v = 0; v < sessions.length; v++) {
           const s = sessions[v];
@@ -659,10 +677,10 @@ export function simulate(
         });
       } else {
         known.push(...present);
-        request.sessions = known.map((v) => {
+        request.sessions = known.map((v, i) => {
           const s = sessions[v];
           const full = suspended[v] === 1;
-          const planned = plannedFor(s, tk, energy[v]);
+          const planned = plannedNow[i];
           const request = sessionRequest(
             s,
             energy[v],
@@ -719,12 +737,13 @@ export function simulate(
         } else {
           plan = {
             startSlot: k,
+            slots,
             power: new Map(known.map((v, i) => [v, response.sessions[i].powerKw])),
             storage: planStorage ? (response.storage ?? []).map((b) => b.powerKw) : [],
           };
         }
       } else {
-        plan = { startSlot: k, power: new Map(), storage: [] };
+        plan = { startSlot: k, slots, power: new Map(), storage: [] };
       }
     }
 

@@ -4,7 +4,7 @@
  * instant always give the same request, which the plan carries so that
  * anyone can re-check it.
  */
-import type { PhaseName, RequestInput } from "../../engine/model/schema.js";
+import { MAX_SLOTS, type PhaseName, type RequestInput } from "../../engine/model/schema.js";
 import type { Evse, ForecastSettings, Series, SiteBody } from "./schema.js";
 import { expectedArrivals, forecastSession, type ExpectedArrivalView, type SessionForecastView, type SiteForecast } from "./forecast.js";
 import { compact, overlay, sample, toSteps, type Aggregate, type Step } from "./series.js";
@@ -58,6 +58,15 @@ function phasesOf(evse: Evse, carPhases: 1 | 3 | undefined): { phases?: 1 | 3; p
   return { phases, ...(phases === 1 && evse.phase !== undefined && { phase: evse.phase }) };
 }
 
+/** Spec §6 horizon cap of a site's plans: `maxHorizonHours`, by default the larger of `horizonHours` and 48 h. */
+export function maxHorizonSlots(planning: SiteBody["planning"]): number {
+  const hours = planning.maxHorizonHours ?? Math.max(planning.horizonHours, DEFAULT_MAX_HORIZON_HOURS);
+  return Math.min(MAX_SLOTS, Math.floor((hours * 60) / planning.slotMinutes));
+}
+
+/** Default of `planning.maxHorizonHours` (simulate's `--horizon-max-hours` too). */
+export const DEFAULT_MAX_HORIZON_HOURS = 48;
+
 export function compileSitePlan(
   body: SiteBody,
   state: SiteState,
@@ -67,50 +76,9 @@ export function compileSitePlan(
 ): SitePlanInput {
   const { slotMinutes, horizonHours } = body.planning;
   const slotMs = slotMinutes * MINUTE_MS;
-  const slots = Math.round((horizonHours * 60) / slotMinutes);
   const startMs = slotStart(nowMs, slotMinutes);
   const notes: string[] = [];
   const forecasts: SessionForecastView[] = [];
-  const at = (steps: Step[], aggregate: Aggregate) => sample(steps, startMs, slotMs, slots, aggregate);
-
-  // A limit window counts for every slot it touches: a limit that starts mid-slot holds for the whole slot.
-  const windowed = (values: number[], circuitId: string | undefined, field: "importLimitKw" | "phaseLimitA") => {
-    for (const w of state.limits) {
-      const limit = w[field];
-      if (w.circuitId !== circuitId || limit === undefined) continue;
-      const a = Date.parse(w.start);
-      const b = Date.parse(w.end);
-      for (let i = 0; i < slots; i++) {
-        const s = startMs + i * slotMs;
-        if (a < s + slotMs && b > s) values[i] = Math.min(values[i], limit);
-      }
-    }
-    return compact(values);
-  };
-  const phaseLimit = (series: Series | undefined, circuitId: string | undefined) =>
-    series === undefined ? {} : { phaseLimitA: windowed(at(toSteps(series), "min"), circuitId, "phaseLimitA") };
-
-  const site = {
-    importLimitKw: windowed(at(toSteps(body.site.importLimitKw), "min"), undefined, "importLimitKw"),
-    exportLimitKw: compact(at(toSteps(body.site.exportLimitKw), "min")),
-    baseLoadKw: compact(at(effective(body.site.baseLoadKw, state.forecasts, "baseLoadKw"), "max")),
-    pvKw: compact(at(effective(body.site.pvKw, state.forecasts, "pvKw"), "min")),
-    ...(body.site.voltageV !== undefined && { voltageV: body.site.voltageV }),
-    ...phaseLimit(body.site.phaseLimitA, undefined),
-  };
-  const circuits = body.circuits.map((c) => ({
-    id: c.id,
-    ...(c.parentId !== undefined && { parentId: c.parentId }),
-    limitKw: windowed(at(toSteps(c.limitKw), "min"), c.id, "importLimitKw"),
-    ...phaseLimit(c.phaseLimitA, c.id),
-    ...(c.unbalanceLimitA !== undefined && { unbalanceLimitA: c.unbalanceLimitA }),
-  }));
-  const tariff = {
-    importPrice: compact(at(effective(body.tariff.importPrice, state.forecasts, "importPrice"), "mean")),
-    exportPrice: compact(at(effective(body.tariff.exportPrice, state.forecasts, "exportPrice"), "mean")),
-    demandChargePerKw: body.tariff.demandChargePerKw,
-    peakThresholdKw: body.tariff.peakThresholdKw,
-  };
 
   const evses = new Map(body.evses.map((e) => [e.id, e]));
   const unavailable = new Set(state.unavailableEvses);
@@ -181,6 +149,52 @@ export function compileSitePlan(
     if (learned !== undefined && learned < evse.maxChargeKw)
       notes.push(`session ${s.sessionId}: capped at ${round(learned)} kW, what its meter values show it takes`);
   }
+
+  // The horizon: horizonHours, or further, up to maxHorizonHours, to the latest planned departure (schema.ts says why).
+  const minSlots = Math.round((horizonHours * 60) / slotMinutes);
+  const maxSlots = Math.max(minSlots, maxHorizonSlots(body.planning));
+  const latest = requestSessions.reduce((most, r) => Math.max(most, Date.parse(r.departure)), startMs);
+  const slots = Math.min(maxSlots, Math.max(minSlots, Math.ceil((latest - startMs) / slotMs)));
+  const at = (steps: Step[], aggregate: Aggregate) => sample(steps, startMs, slotMs, slots, aggregate);
+
+  // A limit window counts for every slot it touches: a limit that starts mid-slot holds for the whole slot.
+  const windowed = (values: number[], circuitId: string | undefined, field: "importLimitKw" | "phaseLimitA") => {
+    for (const w of state.limits) {
+      const limit = w[field];
+      if (w.circuitId !== circuitId || limit === undefined) continue;
+      const a = Date.parse(w.start);
+      const b = Date.parse(w.end);
+      for (let i = 0; i < slots; i++) {
+        const s = startMs + i * slotMs;
+        if (a < s + slotMs && b > s) values[i] = Math.min(values[i], limit);
+      }
+    }
+    return compact(values);
+  };
+  const phaseLimit = (series: Series | undefined, circuitId: string | undefined) =>
+    series === undefined ? {} : { phaseLimitA: windowed(at(toSteps(series), "min"), circuitId, "phaseLimitA") };
+
+  const site = {
+    importLimitKw: windowed(at(toSteps(body.site.importLimitKw), "min"), undefined, "importLimitKw"),
+    exportLimitKw: compact(at(toSteps(body.site.exportLimitKw), "min")),
+    baseLoadKw: compact(at(effective(body.site.baseLoadKw, state.forecasts, "baseLoadKw"), "max")),
+    pvKw: compact(at(effective(body.site.pvKw, state.forecasts, "pvKw"), "min")),
+    ...(body.site.voltageV !== undefined && { voltageV: body.site.voltageV }),
+    ...phaseLimit(body.site.phaseLimitA, undefined),
+  };
+  const circuits = body.circuits.map((c) => ({
+    id: c.id,
+    ...(c.parentId !== undefined && { parentId: c.parentId }),
+    limitKw: windowed(at(toSteps(c.limitKw), "min"), c.id, "importLimitKw"),
+    ...phaseLimit(c.phaseLimitA, c.id),
+    ...(c.unbalanceLimitA !== undefined && { unbalanceLimitA: c.unbalanceLimitA }),
+  }));
+  const tariff = {
+    importPrice: compact(at(effective(body.tariff.importPrice, state.forecasts, "importPrice"), "mean")),
+    exportPrice: compact(at(effective(body.tariff.exportPrice, state.forecasts, "exportPrice"), "mean")),
+    demandChargePerKw: body.tariff.demandChargePerKw,
+    peakThresholdKw: body.tariff.peakThresholdKw,
+  };
 
   let expected: ExpectedArrivalView[] | undefined;
   if (forecast !== undefined && forecast.settings.arrivals) {

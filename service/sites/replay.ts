@@ -112,6 +112,8 @@ export async function driveSite(target: ApiTarget, sessions: SimSession[], grid:
     planning: {
       slotMinutes: grid.slotMinutes,
       horizonHours: options.horizonHours,
+      // The horizon simulate's plans reach to: the cars' departures, as far as its cap.
+      maxHorizonHours: Math.max(options.horizonHours, ((o.maxHorizonSlots ?? 0) * grid.slotMinutes) / 60),
       strategy: options.strategy,
       clock: "events",
       meterCaps: options.meterCaps ?? false,

@@ -125,6 +125,15 @@ export const PlanningSchema = z.strictObject({
     .max(MAX_SLOT_MINUTES, `must be at most ${MAX_SLOT_MINUTES}`),
   horizonHours: positive(),
   /**
+   * Plans look further than `horizonHours`, up to this, to the latest
+   * planned departure of the cars plugged in: spec §6 lets a car leaving
+   * after the horizon take what it can after it, at no cost in this plan,
+   * so with a flat price it would get nothing now and leave short if it
+   * left early. Equal to `horizonHours`: a fixed horizon. A whole number of
+   * slots. @defaultValue the larger of `horizonHours` and 48
+   */
+  maxHorizonHours: positive().optional(),
+  /**
    * Wait this long after an event before re-planning, so that a burst of
    * events (a station reconnecting) costs one plan. @defaultValue 0
    */
@@ -368,6 +377,18 @@ export function siteBodyIssues(body: SiteBody): { path: (string | number)[]; mes
   if (!Number.isInteger(slots))
     issues.push({ path: ["planning", "horizonHours"], message: `must be a whole number of slots of ${body.planning.slotMinutes} minutes` });
   else if (slots > MAX_SLOTS) issues.push({ path: ["planning", "horizonHours"], message: `at most ${MAX_SLOTS} slots` });
+  const most = body.planning.maxHorizonHours;
+  if (most !== undefined) {
+    const maxSlots = (most * 60) / body.planning.slotMinutes;
+    if (most < body.planning.horizonHours)
+      issues.push({ path: ["planning", "maxHorizonHours"], message: `must be at least horizonHours (${body.planning.horizonHours})` });
+    else if (!Number.isInteger(maxSlots))
+      issues.push({
+        path: ["planning", "maxHorizonHours"],
+        message: `must be a whole number of slots of ${body.planning.slotMinutes} minutes`,
+      });
+    else if (maxSlots > MAX_SLOTS) issues.push({ path: ["planning", "maxHorizonHours"], message: `at most ${MAX_SLOTS} slots` });
+  }
   return issues;
 }
 
