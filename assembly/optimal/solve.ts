@@ -265,6 +265,7 @@ function tieBreakPatterned(budget: Budget): TieBreak {
   if (stage2 < 0) return TieBreak.Skipped;
   state.tieIterations += ipm.info.iterations;
   repairPattern(ipm.solution.x);
+  coverShortfall();
   evaluate();
   if (info(Info.MaxViolation) <= Settings.violationLimit && !overrun() && info(Info.TotalCost) <= total + allowed) return TieBreak.Applied;
   if (blendWithin(saved, total + allowed)) return TieBreak.Applied;
