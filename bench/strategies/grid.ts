@@ -253,8 +253,15 @@ const cheapestHeuristic = (r: CellResult) => HEURISTICS.map((s) => get(r, s)).re
 const cellName = (r: CellResult) => `${r.week} ${r.capacityKw} kW`;
 /** Gaps smaller than this (share, 0.1 pp) are left out of the mean gap closed: the ratio is noise there. */
 const MIN_GAP = 0.001;
-/** "At least as much energy": equal within float noise. */
-const EPS = 1e-9;
+/**
+ * "At least as much energy": equal within 1e-6 of the energy (1e-4 pp; 1–3
+ * Wh on a week of 1–3 MWh, below the 1 Wh resolution of the meter values a
+ * CSMS reports for one session). Spec §5's 1e-6 kWh feasibility tolerance
+ * per session and slot, over a week of re-plans, leaves such differences
+ * between two schedules that deliver the same (the grid's ties at 80 kW
+ * differ by 1e-6 to 2e-5 pp). Until 2026-12-07 this was 1e-9.
+ */
+const EPS = 1e-6;
 
 function verdict(failing: string[], total: number): string {
   return failing.length === 0 ? `**met** (${total} of ${total} cells)` : `**NOT met**: fails in ${failing.length} of ${total} cells`;
@@ -268,10 +275,10 @@ function targetsSection(cells: CellResult[]): string {
     md += `### \`${x}\`\n\n`;
     // Target 1: flat, energy ≥ best heuristic in every cell.
     const t1 = flat.filter((r) => get(r, x).energyDeliveredShare < bestHeuristic(r).energyDeliveredShare - EPS);
-    md += `1. Flat price, energy delivered ≥ the best heuristic in every cell: ${verdict(t1.map(cellName), flat.length)}`;
+    md += `1. Flat price, energy delivered ≥ the best heuristic in every cell (equal within 1e-4 pp): ${verdict(t1.map(cellName), flat.length)}`;
     md +=
       t1.length > 0
-        ? `: ${t1.map((r) => `${cellName(r)} (${pct(get(r, x).energyDeliveredShare)} % vs ${bestHeuristic(r).strategy} ${pct(bestHeuristic(r).energyDeliveredShare)} %)`).join("; ")}.\n`
+        ? `: ${t1.map((r) => `${cellName(r)} (${pct(get(r, x).energyDeliveredShare)} % vs ${bestHeuristic(r).strategy} ${pct(bestHeuristic(r).energyDeliveredShare)} %, ${(100 * (get(r, x).energyDeliveredShare - bestHeuristic(r).energyDeliveredShare)).toFixed(4)} pp)`).join("; ")}.\n`
         : ".\n";
     // Target 2: flat, mean share of the gap closed ≥ 0.5.
     const gaps = flat.map((r) => {
