@@ -360,6 +360,21 @@ function eliminateSegment(k: i32, p: usize, first: usize, l: i32, bw: i32, par: 
 }
 
 /** Factor A Θ A' for the current Θ. */
+/**
+ * Spec §10's stage 2 (tiebreak.ts) holds peak slacks at 0 in every slot at
+ * the peak, pinning the import there to z: the site rows' block then has
+ * no diagonal of its own along those slots (g − g²/p = Θ_g·Θ_q/p = 0) and
+ * is singular, so the Sherman–Morrison solve for z's rank one breaks
+ * (stage 2 diverged: μ to 1e22 on examples/workplace.json). While this is
+ * set, Θ_q counts as at least this share of Θ_g: an inexact Newton step
+ * (the residuals stay exact), the block regular. 0 in stage 1, where the
+ * floor measured worse (a real-data seed lost its certificate).
+ */
+export let peakSlackFloor: f64 = 0;
+export function setPeakSlackFloor(share: f64): void {
+  peakSlackFloor = share;
+}
+
 export function factor(): void {
   const theta = nw.theta;
   const hD = nw.hD;
@@ -398,7 +413,7 @@ export function factor(): void {
     const gt = ld(theta, oG + t) + ld(theta, oO + t);
     let d = ld(theta, oX + t) + ld(theta, oU + t);
     if (havePeak) {
-      const q = ld(theta, oQ + t);
+      const q = max(ld(theta, oQ + t), peakSlackFloor * gt);
       // A peak row whose import and slack are both held (the tie-break's
       // face can hold them; stage 1 never does) has nothing left but z: it
       // is dropped like an empty row (Δy = 0 there), not divided by zero.

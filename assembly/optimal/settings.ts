@@ -144,6 +144,8 @@ export class Settings {
   static readonly pivotDrop: f64 = 1e-14;
   /** The pivot standing in for a dropped row (its Δy is then 0). */
   static readonly hugePivot: f64 = 1e100;
+  /** Stage 2's floor on the peak slacks' Θ, a share of the import's (newton.ts peakSlackFloor). */
+  static readonly facePeakSlackFloor: f64 = 1e-6;
   /** Most sessions kept as their own lanes in the flat ordering (each widens the band by one). */
   static readonly maxLanes: i32 = 64;
 

@@ -55,6 +55,7 @@ import { Settings } from "./settings";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
 import { Start } from "./ipm";
+import * as newton from "./newton";
 import { Budget } from "./budget";
 import { ld, st, ldi, sti } from "./lp";
 import { Field } from "../layout";
@@ -89,7 +90,9 @@ export function earliestOnFace(room: f64, budget: Budget): i32 {
   if (restrictToFace(room / scale)) {
     setEarliestObjective();
     lp.setObjectiveScale(1, 0);
+    newton.setPeakSlackFloor(Settings.facePeakSlackFloor);
     result = <i32>ipm.run(budget, Start.Cold, Settings.mu0);
+    newton.setPeakSlackFloor(0);
     lp.setObjectiveScale(scale, offset);
   }
   memory.copy(lp.lo, lo0, <usize>N << 3);
