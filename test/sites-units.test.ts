@@ -197,20 +197,31 @@ describe("when a profile counts as changed", () => {
   });
 });
 
-describe("publishing plans", () => {
-  const schema = uniqueSchema("units");
-  let store: SiteStore;
+/** A store on its own PostgreSQL schema for the describe block it is called in, dropped after it. */
+function useStore(prefix: string): { readonly store: SiteStore } {
+  const schema = uniqueSchema(prefix);
+  const holder: { store?: SiteStore } = {};
   beforeAll(async () => {
     await migrate({ url: DATABASE_URL, schema });
-    store = new SiteStore(createPool({ url: DATABASE_URL, schema }));
+    holder.store = new SiteStore(createPool({ url: DATABASE_URL, schema }));
   });
   afterAll(async () => {
-    await store?.pool.end();
+    await holder.store?.pool.end();
     await dropSchema(DATABASE_URL, schema);
   });
+  return {
+    get store(): SiteStore {
+      if (holder.store === undefined) throw new Error("the store is set up in beforeAll");
+      return holder.store;
+    },
+  };
+}
+
+describe("publishing plans", () => {
+  const db = useStore("units");
 
   it("never publishes a plan of an older state, or of the same state at an earlier slot", async () => {
-    const { site } = await store.putSite("t", "s", SiteBodySchema.parse(depot()));
+    const { site } = await db.store.putSite("t", "s", SiteBodySchema.parse(depot()));
     const plan = (stateVersion: number): PlanBody => ({
       stateVersion,
       computedAt: new Date().toISOString(),
@@ -221,18 +232,18 @@ describe("publishing plans", () => {
       warnings: [],
     });
     const publish = (stateVersion: number, start: string) =>
-      store.withPlanningLock(site.pk, (c) => store.publishPlan(c, site.pk, plan(stateVersion), start, new Map()));
+      db.store.withPlanningLock(site.pk, (c) => db.store.publishPlan(c, site.pk, plan(stateVersion), start, new Map()));
     expect(await publish(5, iso(0))).toBe(1);
     expect(await publish(4, iso(15))).toBeUndefined();
     expect(await publish(5, iso(0))).toBeUndefined();
     expect(await publish(5, iso(15))).toBe(2);
     expect(await publish(6, iso(0))).toBe(3);
-    expect((await store.latestPlan(site.pk))?.stateVersion).toBe(6);
+    expect((await db.store.latestPlan(site.pk))?.stateVersion).toBe(6);
   });
 
   // Two cars that need more than 11 kW for their whole stay: every plan gives them the same limits.
   const twoCars = async (siteId: string) => {
-    const { site } = await store.putSite("t", siteId, SiteBodySchema.parse(depot()));
+    const { site } = await db.store.putSite("t", siteId, SiteBodySchema.parse(depot()));
     const started = ["e1", "e2"].map((evseId, i) =>
       SiteEventSchema.parse({
         eventId: `${siteId}-start-${i}`,
@@ -244,51 +255,42 @@ describe("publishing plans", () => {
         targetEnergyKwh: 30,
       }),
     );
-    await store.applyEvents("t", siteId, started);
+    await db.store.applyEvents("t", siteId, started);
     return site.pk;
   };
 
   it("plans a state and slot once: a second ask hands back the published plan and its changes", async () => {
     const pk = await twoCars("once");
-    const first = await planSite(store, pk);
+    const first = await planSite(db.store, pk);
     expect(first?.version).toBe(1);
     expect(first?.changed.map((e) => e.sessionId).sort()).toEqual(["car-0", "car-1"]);
-    const again = await planSite(store, pk);
+    const again = await planSite(db.store, pk);
     expect(again?.version).toBe(1);
     expect(again?.computedAt).toBe(first?.computedAt);
     expect(again?.changed).toEqual(first?.changed);
-    expect((await store.latestPlan(pk))?.version).toBe(1);
+    expect((await db.store.latestPlan(pk))?.version).toBe(1);
   });
 
   it("keeps a session's last profile when the plan leaves its limits as they were (the station holds that one)", async () => {
     const pk = await twoCars("keep");
-    await planSite(store, pk);
-    const sent = (await store.sessions(pk, "active")).map((s) => s.lastProfile?.startMs);
+    await planSite(db.store, pk);
+    const sent = (await db.store.sessions(pk, "active")).map((s) => s.lastProfile?.startMs);
     expect(sent).toEqual([T0, T0]);
     // A meter value in the next slot moves the site clock: a new plan, the same limits.
-    await store.applyEvents("t", "keep", [
+    await db.store.applyEvents("t", "keep", [
       SiteEventSchema.parse({ eventId: "keep-meter", type: "session.updated", at: iso(20), sessionId: "car-0", energyDeliveredKwh: 3.6 }),
     ]);
-    const next = await planSite(store, pk);
+    const next = await planSite(db.store, pk);
     expect(next?.version).toBe(2);
     expect(next?.changed).toEqual([]);
-    expect((await store.sessions(pk, "active")).map((s) => s.lastProfile?.startMs)).toEqual([T0, T0]);
-    const request = (await store.latestPlan(pk))?.body.request as { horizon: { start: string } };
+    expect((await db.store.sessions(pk, "active")).map((s) => s.lastProfile?.startMs)).toEqual([T0, T0]);
+    const request = (await db.store.latestPlan(pk))?.body.request as { horizon: { start: string } };
     expect(request.horizon.start).toBe(iso(15));
   });
 });
 
 describe("warm re-plans (planning.warmStart)", () => {
-  const schema = uniqueSchema("warm");
-  let store: SiteStore;
-  beforeAll(async () => {
-    await migrate({ url: DATABASE_URL, schema });
-    store = new SiteStore(createPool({ url: DATABASE_URL, schema }));
-  });
-  afterAll(async () => {
-    await store?.pool.end();
-    await dropSchema(DATABASE_URL, schema);
-  });
+  const db = useStore("warm");
 
   /** Three cars competing for 15 kW under a two-level price, planned, then one car's target changed and planned again. */
   async function replan(siteId: string, warmStart: boolean) {
@@ -298,8 +300,8 @@ describe("warm re-plans (planning.warmStart)", () => {
       tariff: { importPrice: prices },
       planning: { slotMinutes: 15, horizonHours: 12, clock: "events", warmStart },
     });
-    const { site } = await store.putSite("t", siteId, SiteBodySchema.parse(body));
-    await store.applyEvents(
+    const { site } = await db.store.putSite("t", siteId, SiteBodySchema.parse(body));
+    await db.store.applyEvents(
       "t",
       siteId,
       ["e1", "e2", "e3"].map((evseId, i) =>
@@ -314,13 +316,13 @@ describe("warm re-plans (planning.warmStart)", () => {
         }),
       ),
     );
-    await planSite(store, site.pk);
-    const first = (await store.latestPlan(site.pk))!.body;
-    await store.applyEvents("t", siteId, [
+    await planSite(db.store, site.pk);
+    const first = (await db.store.latestPlan(site.pk))!.body;
+    await db.store.applyEvents("t", siteId, [
       SiteEventSchema.parse({ eventId: `${siteId}-target`, type: "session.updated", at: iso(0), sessionId: "car-1", targetEnergyKwh: 15 }),
     ]);
-    await planSite(store, site.pk);
-    const second = (await store.latestPlan(site.pk))!.body;
+    await planSite(db.store, site.pk);
+    const second = (await db.store.latestPlan(site.pk))!.body;
     for (const plan of [first, second]) {
       const checked = validateRequest(plan.request);
       expect(checked.ok).toBe(true);
@@ -346,26 +348,21 @@ describe("warm re-plans (planning.warmStart)", () => {
 });
 
 describe("plan threads", () => {
-  const schema = uniqueSchema("threads");
-  let store: SiteStore;
+  const db = useStore("threads");
   let threads: PlanThreads;
   let dir: string;
-  beforeAll(async () => {
-    await migrate({ url: DATABASE_URL, schema });
-    store = new SiteStore(createPool({ url: DATABASE_URL, schema }));
+  beforeAll(() => {
     threads = new PlanThreads(2);
     dir = mkdtempSync(join(tmpdir(), "wattplan-plan-threads-"));
   });
   afterAll(async () => {
     await threads?.close();
-    await store?.pool.end();
-    await dropSchema(DATABASE_URL, schema);
     rmSync(dir, { recursive: true, force: true });
   });
 
   const site = async (siteId: string) => {
-    const { site } = await store.putSite("t", siteId, SiteBodySchema.parse(depot({ site: { importLimitKw: 15 } })));
-    await store.applyEvents(
+    const { site } = await db.store.putSite("t", siteId, SiteBodySchema.parse(depot({ site: { importLimitKw: 15 } })));
+    await db.store.applyEvents(
       "t",
       siteId,
       ["e1", "e2", "e3"].map((evseId, i) =>
@@ -385,12 +382,12 @@ describe("plan threads", () => {
 
   it("compute the plan this thread would, and publish it the same way", async () => {
     const now = () => T0;
-    const here = await planSite(store, await site("here"), { now });
-    const there = await planSite(store, await site("there"), { now, threads });
+    const here = await planSite(db.store, await site("here"), { now });
+    const there = await planSite(db.store, await site("there"), { now, threads });
     expect(there?.version).toBe(1);
     expect(there?.changed).toEqual(here?.changed);
-    const a = (await store.latestPlan((await store.getSite("t", "here"))!.pk))!.body;
-    const b = (await store.latestPlan((await store.getSite("t", "there"))!.pk))!.body;
+    const a = (await db.store.latestPlan((await db.store.getSite("t", "here"))!.pk))!.body;
+    const b = (await db.store.latestPlan((await db.store.getSite("t", "there"))!.pk))!.body;
     // The same plan, but for the solve's own timing.
     const untimed = (body: PlanBody) => ({
       ...body,
@@ -416,9 +413,9 @@ describe("plan threads", () => {
     );
     const fragile = new PlanThreads(1, entry);
     try {
-      await expect(planSite(store, await site("crash"), { threads: fragile })).rejects.toThrow("plan thread exited (code 7)");
-      expect((await store.latestPlan((await store.getSite("t", "crash"))!.pk))?.version).toBeUndefined();
-      expect((await planSite(store, await site("after-crash"), { threads: fragile }))?.version).toBe(1);
+      await expect(planSite(db.store, await site("crash"), { threads: fragile })).rejects.toThrow("plan thread exited (code 7)");
+      expect((await db.store.latestPlan((await db.store.getSite("t", "crash"))!.pk))?.version).toBeUndefined();
+      expect((await planSite(db.store, await site("after-crash"), { threads: fragile }))?.version).toBe(1);
     } finally {
       await fragile.close();
     }
