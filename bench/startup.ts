@@ -46,7 +46,7 @@ function ensureBase(commit: string, dir: string): void {
 
 const totals = new Map<string, number>();
 
-/** Wall time of one CLI process, ms; its stdout must be a schedule, the same cost at every run of either build. */
+/** Wall time of one CLI process, ms; its stdout must be a schedule, the same cost at every run of a build, the builds within spec §7's tolerance. */
 function timeOnce(dir: string): number {
   const start = process.hrtime.bigint();
   const out = spawnSync(process.execPath, ["bin/wattplan.js", "solve", EXAMPLE], { cwd: dir, encoding: "utf8" });
@@ -55,8 +55,13 @@ function timeOnce(dir: string): number {
   const response = JSON.parse(out.stdout) as { status?: string; cost?: { total?: number } };
   const total = response.cost?.total;
   if (response.status === "infeasible" || typeof total !== "number") throw new Error(`solve in ${dir}: no schedule`);
+  const before = totals.get(dir);
+  if (before !== undefined && before !== total) throw new Error(`solve in ${dir}: the cost changed between runs (${before}, ${total})`);
   totals.set(dir, total);
-  if (new Set(totals.values()).size > 1) throw new Error(`the builds disagree on the cost: ${JSON.stringify([...totals])}`);
+  // Two builds may round the same job differently: they agree when within spec §7's tolerance of each other.
+  const all = [...totals.values()];
+  const spread = Math.max(...all) - Math.min(...all);
+  if (spread > Math.max(1e-4 * Math.abs(total), 1e-3)) throw new Error(`the builds disagree on the cost: ${JSON.stringify([...totals])}`);
   return ms;
 }
 
