@@ -20,6 +20,7 @@ import {
 } from "../simulate/expected-arrivals.js";
 import { PHASE_LAYOUTS, type PhaseLayout } from "../simulate/phases.js";
 import { parseStorageOptions } from "./storage-options.js";
+import { DEFAULT_MAX_HORIZON_HOURS } from "../sites/compile.js";
 
 export const SIMULATE_USAGE = `Usage: wattplan simulate [options]
 
@@ -89,9 +90,6 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
   --no-png                 SVG only
   --currency SYMBOL        in plot labels (default $)
   --out DIR                output directory (default out/simulate)`;
-
-/** `--horizon-max-hours` when not given (a live site's `planning.maxHorizonHours` has the same default). */
-const DEFAULT_HORIZON_MAX_HOURS = 48;
 
 function number(value: string | undefined, name: string, fallback: number, check: (x: number) => boolean, rule: string): number {
   if (value === undefined) return fallback;
@@ -222,7 +220,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
   const horizonMaxHours = number(
     v["horizon-max-hours"],
     "horizon-max-hours",
-    Math.min(maxHours, Math.max(DEFAULT_HORIZON_MAX_HOURS, horizonHours)),
+    Math.min(maxHours, Math.max(DEFAULT_MAX_HORIZON_HOURS, horizonHours)),
     (x) => x >= horizonHours && hoursToSlots(x) <= MAX_SLOTS,
     `at least --horizon-hours (${horizonHours}) and at most ${maxHours} h (${MAX_SLOTS} slots)`,
   );

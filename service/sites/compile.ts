@@ -59,12 +59,12 @@ function phasesOf(evse: Evse, carPhases: 1 | 3 | undefined): { phases?: 1 | 3; p
 }
 
 /** Spec §6 horizon cap of a site's plans: `maxHorizonHours`, by default the larger of `horizonHours` and 48 h. */
-export function maxHorizonSlots(planning: SiteBody["planning"]): number {
+function maxHorizonSlots(planning: SiteBody["planning"]): number {
   const hours = planning.maxHorizonHours ?? Math.max(planning.horizonHours, DEFAULT_MAX_HORIZON_HOURS);
   return Math.min(MAX_SLOTS, Math.floor((hours * 60) / planning.slotMinutes));
 }
 
-/** Default of `planning.maxHorizonHours` (simulate's `--horizon-max-hours` too). */
+/** Default of `planning.maxHorizonHours` and of simulate's `--horizon-max-hours`. */
 export const DEFAULT_MAX_HORIZON_HOURS = 48;
 
 export function compileSitePlan(
