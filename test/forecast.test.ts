@@ -194,6 +194,68 @@ describe("predictSession", () => {
     expect(predictSession(model, { arrivalMs: at(50, 9), userId: "half" }).basis.energy.target).toBe("energyKwh");
   });
 
+  describe("departureAnnouncement auto: chosen per site on its latest sessions", () => {
+    /** 60 days of 10 drivers a day; each announces `announce(stay)` for a stay of 2–10 h (drivers consistent or not). */
+    const site = (seed: number, announce: (stayH: number, r: Random) => number | undefined, consistent = false) => {
+      const r = new Random(seed);
+      const habits = Array.from({ length: 10 }, () => r.between(2, 10));
+      const out: HistorySession[] = [];
+      for (let day = 0; day < 60; day++)
+        habits.forEach((habit, u) => {
+          const stayH = consistent ? habit * r.between(0.95, 1.05) : r.between(2, 10);
+          const announcedH = announce(stayH, r);
+          const arrivalMs = at(day, r.between(7, 10));
+          out.push(
+            session(arrivalMs, stayH, 10, {
+              userId: `u${u}`,
+              ...(announcedH !== undefined && { announcedDepartureMs: arrivalMs + Math.round(announcedH * H) }),
+            }),
+          );
+        });
+      return out;
+    };
+
+    it("takes the announcement at its word where drivers announce what they do", () => {
+      const model = trainForecast(
+        site(11, (stayH) => stayH),
+        { timeZone: TZ },
+      );
+      expect(model.announcementChoice?.chosen).toBe("ratio");
+      expect(model.options.departureAnnouncement).toBe("ratio");
+      expect(model.announcementChoice!.pinballH.ratio).toBeLessThan(0.01);
+      expect(model.announcementChoice!.pinballH.none).toBeGreaterThan(0.3);
+      const arrivalMs = at(61, 8);
+      const f = predictSession(model, { arrivalMs, userId: "u3", announcedDepartureMs: arrivalMs + 7.5 * H, levels: [0.1, 0.9] });
+      for (const d of f.durationH) expect(Math.abs(d - 7.5)).toBeLessThan(0.01);
+      // The same history with the mode fixed to none spreads the forecast over the site's stays.
+      const none = trainForecast(
+        site(11, (stayH) => stayH),
+        { timeZone: TZ, departureAnnouncement: "none" },
+      );
+      expect(none.announcementChoice).toBeUndefined();
+      const g = predictSession(none, { arrivalMs, userId: "u3", announcedDepartureMs: arrivalMs + 7.5 * H, levels: [0.1, 0.9] });
+      expect(g.durationH[1] - g.durationH[0]).toBeGreaterThan(3);
+    });
+
+    it("ignores announcements that say nothing, where drivers' own habits do", () => {
+      const model = trainForecast(
+        site(12, (_, r) => r.between(2, 12), true),
+        { timeZone: TZ },
+      );
+      expect(model.announcementChoice?.chosen).toBe("none");
+      expect(model.announcementChoice!.pinballH.none).toBeLessThan(model.announcementChoice!.pinballH.ratio!);
+    });
+
+    it("keeps none when too few sessions announced a departure to judge", () => {
+      const model = trainForecast(
+        site(13, (stayH, r) => (r.chance(0.02) ? stayH : undefined)),
+        { timeZone: TZ },
+      );
+      expect(model.announcementChoice).toMatchObject({ chosen: "none", pinballH: {} });
+      expect(model.announcementChoice!.validationSessions).toBeLessThan(30);
+    });
+  });
+
   it("a car still plugged in at nowMs is forecast to leave after nowMs", () => {
     const model = trainForecast(regularSite(7), { timeZone: TZ });
     const arrivalMs = at(70, 9);

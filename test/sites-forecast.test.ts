@@ -228,7 +228,12 @@ describe("forecasts on a live site", () => {
     // GET …/forecast: the model with its held-out metrics, each active session's quantiles, the arrivals to come.
     const key = svc.acme.key;
     const got = await api<{
-      model: { trainedOnSessions: number; metrics: { heldOutSessions: number; departureMaeH: number | null } };
+      model: {
+        trainedOnSessions: number;
+        departureAnnouncement: string;
+        announcementChoice?: { chosen: string; validationSessions: number };
+        metrics: { heldOutSessions: number; departureMaeH: number | null };
+      };
       levels: number[];
       sessions: { sessionId: string; departure: string[]; energyKwh: number[]; planned: { departure: { planned: string } } }[];
       arrivals: { slotMinutes: number; slots: { start: string; meanCount: number }[] };
@@ -237,6 +242,9 @@ describe("forecasts on a live site", () => {
     expect(got.body.model.trainedOnSessions).toBe(days);
     expect(got.body.model.metrics.heldOutSessions).toBe(5);
     expect(got.body.model.metrics.departureMaeH).toBeLessThan(0.25);
+    // No driver announced a departure: nothing to judge announcements by, so the model does not use them.
+    expect(got.body.model.departureAnnouncement).toBe("none");
+    expect(got.body.model.announcementChoice).toEqual({ chosen: "none", validationSessions: 0, pinballH: {} });
     expect(got.body.levels).toEqual([0.1, 0.25, 0.5, 0.75, 0.9]);
     const today2 = got.body.sessions.find((s) => s.sessionId === "today")!;
     expect(today2.departure).toHaveLength(5);

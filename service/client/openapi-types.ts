@@ -1511,6 +1511,23 @@ export interface components {
                 to: string;
                 users: number;
                 timeZone: string;
+                /**
+                 * @description how this model uses an announced departure; chosen at training on the site's latest sessions (announcementChoice)
+                 * @enum {string}
+                 */
+                departureAnnouncement: "none" | "ratio" | "shift";
+                announcementChoice?: {
+                    /** @enum {string} */
+                    chosen: "none" | "ratio" | "shift";
+                    /** @description sessions with an announced departure in the latest quarter of the history */
+                    validationSessions: number;
+                    /** @description mean pinball loss of the stay per mode on them, h; empty when there were too few to judge (then none) */
+                    pinballH: {
+                        none?: number;
+                        ratio?: number;
+                        shift?: number;
+                    };
+                };
                 /** @description the latest sessions held out of a model trained on the earlier ones */
                 metrics: {
                     heldOutSessions: number;

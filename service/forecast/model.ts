@@ -27,8 +27,10 @@
  */
 import { localParts } from "../simulate/time.js";
 import { type ArrivalHistory, trainArrivals } from "./arrivals.js";
-import { weightedQuantiles } from "./quantile.js";
+import { pinball, weightedQuantiles } from "./quantile.js";
 import {
+  ANNOUNCEMENT_MODES,
+  type AnnouncementMode,
   DEFAULT_LEVELS,
   DEFAULT_OPTIONS,
   ForecastInputError,
@@ -64,10 +66,23 @@ export interface EntityHistory {
 /** Site-level conditional distributions: per target, 48 grids (daytype·24 + hour) of `gridSize` quantile points, [] where no data. */
 export type SiteTables = Record<Target, number[][]>;
 
+/** The options a model was trained with: the departure mode is a concrete one, never `auto`. */
+export type ModelOptions = Omit<ForecastOptions, "departureAnnouncement"> & { departureAnnouncement: AnnouncementMode };
+
+/** How `departureAnnouncement: "auto"` chose the mode (absent when it was given). */
+export interface AnnouncementChoice {
+  chosen: AnnouncementMode;
+  /** Sessions with an announced departure in the validation part (the latest quarter of the history's time span). */
+  validationSessions: number;
+  /** Mean pinball loss of the stay (h, over DEFAULT_LEVELS) per mode on them; empty when there were too few to validate on. */
+  pinballH: Partial<Record<AnnouncementMode, number>>;
+}
+
 export interface ForecastModel {
   kind: "wattplan.forecast";
   version: 1;
-  options: ForecastOptions;
+  options: ModelOptions;
+  announcementChoice?: AnnouncementChoice;
   trainedOn: {
     sessions: number;
     fromMs: number;
@@ -125,7 +140,7 @@ function emptyEntity(): EntityHistory {
   return { hour: [], daytype: [], durationH: [], energyKwh: [], departureVsAnnounced: [], energyVsAnnounced: [] };
 }
 
-function departureVsAnnounced(durationH: number, announcedH: number, mode: ForecastOptions["departureAnnouncement"]): number {
+function departureVsAnnounced(durationH: number, announcedH: number, mode: AnnouncementMode): number {
   return mode === "shift" ? durationH - announcedH : durationH / announcedH;
 }
 
@@ -140,6 +155,65 @@ function parseOptions(options: Partial<ForecastOptions>): ForecastOptions {
 export function trainForecast(history: readonly HistorySession[], options: Partial<ForecastOptions> = {}): ForecastModel {
   const opts = parseOptions(options);
   const sessions = parseOrThrow(historySchema, history, "history");
+  if (opts.departureAnnouncement !== "auto") return buildModel(sessions, { ...opts, departureAnnouncement: opts.departureAnnouncement });
+  const announcementChoice = chooseDepartureAnnouncement(sessions, opts);
+  return { ...buildModel(sessions, { ...opts, departureAnnouncement: announcementChoice.chosen }), announcementChoice };
+}
+
+/** Fewest sessions with an announced departure, in each of the two parts, for `auto` to validate on; below it, `none`. */
+const MIN_ANNOUNCED_TO_CHOOSE = 30;
+/** Share of the history's time span, the latest, that `auto` validates on. */
+const VALIDATION_SHARE = 0.25;
+/** A mode other than `none` must lower the validation loss by this share to be chosen (announcements are not always there). */
+const CHOICE_MARGIN = 0.02;
+
+/**
+ * `departureAnnouncement: "auto"`: train each mode on the history before the
+ * latest quarter of its time span and score it, by the stay's mean pinball
+ * loss, on the sessions of that quarter that announced a departure (only
+ * those differ between the modes). Validating on later sessions only, never
+ * earlier ones, as the forecast will be used. Drivers whose announcements
+ * are reliable make the ratio exact; drivers whose own past stays say more
+ * than their announcements make `none` win.
+ */
+function chooseDepartureAnnouncement(sessions: readonly HistorySession[], opts: ForecastOptions): AnnouncementChoice {
+  let fromMs = Infinity;
+  let toMs = -Infinity;
+  for (const s of sessions) {
+    fromMs = Math.min(fromMs, s.arrivalMs);
+    toMs = Math.max(toMs, s.arrivalMs);
+  }
+  const splitMs = toMs - VALIDATION_SHARE * (toMs - fromMs);
+  const train = sessions.filter((s) => s.departureMs <= splitMs);
+  const validation = sessions.filter((s) => s.arrivalMs >= splitMs && s.announcedDepartureMs !== undefined);
+  const announcedInTrain = train.filter((s) => s.announcedDepartureMs !== undefined).length;
+  if (validation.length < MIN_ANNOUNCED_TO_CHOOSE || announcedInTrain < MIN_ANNOUNCED_TO_CHOOSE)
+    return { chosen: "none", validationSessions: validation.length, pinballH: {} };
+  const pinballH: Partial<Record<AnnouncementMode, number>> = {};
+  for (const mode of ANNOUNCEMENT_MODES) {
+    const model = buildModel(train, { ...opts, departureAnnouncement: mode });
+    let loss = 0;
+    for (const s of validation) {
+      const f = predictSession(model, {
+        evseId: s.evseId,
+        arrivalMs: s.arrivalMs,
+        ...(s.userId !== undefined && { userId: s.userId }),
+        announcedDepartureMs: s.announcedDepartureMs!,
+        levels: [...DEFAULT_LEVELS],
+      });
+      const stayH = (s.departureMs - s.arrivalMs) / HOUR_MS;
+      DEFAULT_LEVELS.forEach((level, i) => (loss += pinball(stayH, f.durationH[i], level)));
+    }
+    pinballH[mode] = loss / (validation.length * DEFAULT_LEVELS.length);
+  }
+  let chosen: AnnouncementMode = "none";
+  for (const mode of ANNOUNCEMENT_MODES)
+    if (pinballH[mode]! < pinballH[chosen]! * (chosen === "none" ? 1 - CHOICE_MARGIN : 1)) chosen = mode;
+  return { chosen, validationSessions: validation.length, pinballH };
+}
+
+/** One pass over a parsed history with a concrete departure mode. */
+function buildModel(sessions: readonly HistorySession[], opts: ModelOptions): ForecastModel {
   const all = emptyEntity();
   const users = new Map<string, EntityHistory>();
   const evses = new Map<string, EntityHistory>();
@@ -190,7 +264,7 @@ export function trainForecast(history: readonly HistorySession[], options: Parti
   };
 }
 
-function siteTables(all: EntityHistory, opts: ForecastOptions): SiteTables {
+function siteTables(all: EntityHistory, opts: ModelOptions): SiteTables {
   const levels = Array.from({ length: opts.gridSize }, (_, i) => (i + 0.5) / opts.gridSize);
   const tables = {} as SiteTables;
   for (const target of TARGETS) {

@@ -81,6 +81,8 @@ export type SessionQuery = z.infer<typeof sessionQuerySchema>;
 /** How the announcement enters the departure forecast. */
 export const ANNOUNCEMENT_MODES = ["none", "ratio", "shift"] as const;
 export type AnnouncementMode = (typeof ANNOUNCEMENT_MODES)[number];
+/** An announcement mode, or `auto`: chosen per site at training, on the latest part of its own history. */
+export const ANNOUNCEMENT_SETTINGS = ["auto", ...ANNOUNCEMENT_MODES] as const;
 
 export const forecastOptionsSchema = z
   .object({
@@ -101,8 +103,13 @@ export const forecastOptionsSchema = z
     userHourBandwidth: z.number().finite().positive(),
     /** Weight of a session of the other day type (weekday vs weekend) relative to one of the same type. */
     otherDaytypeWeight: z.number().min(0).max(1),
-    /** How an announced departure is used: not at all, through the actual/announced duration ratio, or the actual−announced shift. */
-    departureAnnouncement: z.enum(ANNOUNCEMENT_MODES),
+    /**
+     * How an announced departure is used: not at all, through the
+     * actual/announced duration ratio, or the actual−announced shift; `auto`
+     * picks one of the three per site by validation at training (a model
+     * records the mode it was trained with, never `auto`).
+     */
+    departureAnnouncement: z.enum(ANNOUNCEMENT_SETTINGS),
     /** Whether an announced energy is used (through the delivered/announced ratio). */
     energyAnnouncement: z.boolean(),
     /** Half-life of a training day's weight in the arrivals forecast, days; 0 = all days weigh the same. */
@@ -119,9 +126,12 @@ export const DEFAULT_OPTIONS: ForecastOptions = {
   // The levels and announcement modes were chosen per target by
   // bench:forecast on two rolling validation folds of the 2020-21 Caltech
   // training months (docs/forecast.md): departures from the user's own stays
-  // shrunk to their EVSE's and the site's, the announced departure unused
-  // (drivers' own past stays beat it); energy from the user's own sessions
-  // with a light prior, through the delivered/announced ratio.
+  // shrunk to their EVSE's and the site's; energy from the user's own
+  // sessions with a light prior, through the delivered/announced ratio.
+  // Whether an announced departure helps depends on the site: there its
+  // drivers' own past stays beat it (mode none), while at a site whose
+  // announcements are reliable the ratio to them is exact, so the mode is
+  // chosen per site on its own history (`auto`, trainForecast).
   userPrior: 5,
   useEvse: true,
   energyUserPrior: 1,
@@ -130,7 +140,7 @@ export const DEFAULT_OPTIONS: ForecastOptions = {
   hourBandwidth: 1.5,
   userHourBandwidth: 3,
   otherDaytypeWeight: 0.2,
-  departureAnnouncement: "none",
+  departureAnnouncement: "auto",
   energyAnnouncement: true,
   arrivalHalfLifeDays: 30,
   gridSize: 50,

@@ -300,6 +300,8 @@ export function forecastView(
       to: new Date(m.trainedOn.toMs).toISOString(),
       users: m.trainedOn.users,
       timeZone: m.options.timeZone,
+      departureAnnouncement: m.options.departureAnnouncement,
+      ...(m.announcementChoice !== undefined && { announcementChoice: m.announcementChoice }),
       metrics: forecast.metrics,
     },
     settings,

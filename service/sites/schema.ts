@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { MAX_SLOT_MINUTES, MAX_SLOTS, PHASE_NAMES, StrategyNameSchema } from "../../engine/model/schema.js";
+import { ANNOUNCEMENT_MODES } from "../forecast/schema.js";
 import { OcppVersionSchema, ChargingRateUnitSchema } from "../ocpp/options.js";
 import { documentedAs } from "../openapi-meta.js";
 
@@ -621,6 +622,18 @@ export const ForecastViewSchema = z.object({
     to: z.string().describe("last arrival learned from"),
     users: z.number().int(),
     timeZone: z.string(),
+    departureAnnouncement: z
+      .enum(ANNOUNCEMENT_MODES)
+      .describe("how this model uses an announced departure; chosen at training on the site's latest sessions (announcementChoice)"),
+    announcementChoice: z
+      .object({
+        chosen: z.enum(ANNOUNCEMENT_MODES),
+        validationSessions: z.number().int().describe("sessions with an announced departure in the latest quarter of the history"),
+        pinballH: z
+          .object({ none: z.number().optional(), ratio: z.number().optional(), shift: z.number().optional() })
+          .describe("mean pinball loss of the stay per mode on them, h; empty when there were too few to judge (then none)"),
+      })
+      .optional(),
     metrics: z
       .object({
         heldOutSessions: z.number().int(),
