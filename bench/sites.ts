@@ -88,13 +88,16 @@ async function main(): Promise<void> {
 
   // The receiver: remembers when each (site, state version) webhook arrived.
   const arrivals = new Map<string, { at: number; stateVersion: number }[]>();
+  /** OCPP messages per webhook (the profiles a plan changed), per load. */
+  let messagesPerWebhook: number[] = [];
   const waiters = new Set<() => void>();
   const receiver = createServer((req, res) => {
     let body = "";
     req.on("data", (c: Buffer) => (body += c.toString()));
     req.on("end", () => {
       const at = performance.now();
-      const payload = JSON.parse(body) as { data: { siteId: string; stateVersion: number } };
+      const payload = JSON.parse(body) as { data: { siteId: string; stateVersion: number; ocpp?: unknown[] } };
+      messagesPerWebhook.push(payload.data.ocpp?.length ?? 0);
       const list = arrivals.get(payload.data.siteId) ?? [];
       list.push({ at, stateVersion: payload.data.stateVersion });
       arrivals.set(payload.data.siteId, list);
@@ -255,8 +258,10 @@ async function main(): Promise<void> {
 
   const report = (label: string, latencies: number[]) => {
     const sorted = latencies.filter(Number.isFinite).sort((a, b) => a - b);
+    const messages = [...messagesPerWebhook].sort((a, b) => a - b);
+    messagesPerWebhook = [];
     console.log(
-      `${label}: ${sorted.length} events, event → webhook p50 ${quantileSorted(sorted, 0.5).toFixed(1)} ms, p90 ${quantileSorted(sorted, 0.9).toFixed(1)} ms, p99 ${quantileSorted(sorted, 0.99).toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms; ${unchanged.count} events changed no profile (no webhook, not in the latencies); webhooks lost: ${lost.length}${lost.length > 0 ? ` (${lost.slice(0, 5).join(", ")})` : ""}`,
+      `${label}: ${sorted.length} events, event → webhook p50 ${quantileSorted(sorted, 0.5).toFixed(1)} ms, p90 ${quantileSorted(sorted, 0.9).toFixed(1)} ms, p99 ${quantileSorted(sorted, 0.99).toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms; ${unchanged.count} events changed no profile (no webhook, not in the latencies); webhooks lost: ${lost.length}${lost.length > 0 ? ` (${lost.slice(0, 5).join(", ")})` : ""}; OCPP messages per webhook (profiles changed) p50 ${quantileSorted(messages, 0.5)}, max ${messages[messages.length - 1] ?? 0}`,
     );
     unchanged.count = 0;
     lost.length = 0;
@@ -268,6 +273,7 @@ async function main(): Promise<void> {
     );
     const many = Array.from({ length: nSites }, (_, i) => `site-${i}`);
     for (const siteId of many) await prepare(siteId, nSessions);
+    messagesPerWebhook = [];
     const latencies: number[] = [];
     for (let k = 0; k < rounds; k++) latencies.push(...(await round(many, k, nSessions)));
     report(`${nSites} sites × ${nSessions} sessions, burst: all sites at once, ${rounds} rounds`, latencies);
@@ -278,6 +284,7 @@ async function main(): Promise<void> {
 
     if (big > 0) {
       await prepare("big", big);
+      messagesPerWebhook = [];
       const bigLatencies: number[] = [];
       for (let k = 0; k < bigRounds; k++) bigLatencies.push(...(await round(["big"], k, big)));
       report(`1 site × ${big} sessions, one event at a time, ${bigRounds} rounds`, bigLatencies);

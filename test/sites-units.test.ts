@@ -18,6 +18,7 @@ import type { Response } from "../engine/model/schema.js";
 import { packagePath } from "../engine/paths.js";
 import { PlanThreads } from "../service/sites/plan-threads.js";
 import { planSite, profileChanged } from "../service/sites/planner.js";
+import { profileDelta, profilesToSend } from "../service/sites/plan-compute.js";
 import { SiteBodySchema, SiteEventSchema, siteBodyIssues } from "../service/sites/schema.js";
 import { overlay, sample, toSteps } from "../service/sites/series.js";
 import { EMPTY_STATE, type PublishedProfile, type SessionRecord } from "../service/sites/state.js";
@@ -194,6 +195,40 @@ describe("when a profile counts as changed", () => {
   it("is changed when the old profile would run out within half a horizon", () => {
     const before = profile(T0, [[T0, 7000]]);
     expect(profileChanged(before, profile(T0 + 5 * SLOT, [[T0 + 5 * SLOT, 7000]]))).toBe(true);
+  });
+
+  describe("minChangeShare: what a re-plan must move to be sent", () => {
+    const before = profile(T0, [
+      [T0, 10999.8],
+      [T0 + 2 * SLOT, 6000.1],
+    ]);
+    const after = (first: number, second: number) =>
+      profile(T0, [
+        [T0, first],
+        [T0 + 2 * SLOT, second],
+      ]);
+    const kwPerW = 1 / 1000;
+    it("measures the largest rise and fall of the limits in kW", () => {
+      const d = profileDelta(before, after(10999.9, 6000.0), kwPerW);
+      expect(d.send).toBe(false);
+      if (d.send) return;
+      expect(d.raiseKw).toBeCloseTo(0.0001, 9);
+      expect(d.cutKw).toBeCloseTo(0.0001, 9);
+      expect(profileDelta(undefined, before, kwPerW)).toEqual({ send: true });
+    });
+    it("keeps sub-watt moves, sends a rise past the share of the EVSE's max, and cuts past the site's room", () => {
+      const noise = { delta: profileDelta(before, after(10999.9, 6000.4), kwPerW), maxChargeKw: 11 };
+      const raised = { delta: profileDelta(before, after(10999.8, 6100), kwPerW), maxChargeKw: 11 };
+      const cut = (w: number) => ({ delta: profileDelta(before, after(10999.8, 6000.1 - w), kwPerW), maxChargeKw: 11 });
+      // Smallest limit 100 kW, share 0.002: 0.2 kW of cuts may be kept over the site; a rise must exceed 22 W.
+      expect(profilesToSend([noise, raised], 0.002, 100)).toEqual([false, true]);
+      expect(profilesToSend([cut(150), cut(40), cut(100)], 0.002, 100)).toEqual([true, false, false]);
+      // A lowered grid limit cuts every car by more than the room: all are sent.
+      expect(profilesToSend([cut(1000), cut(1000)], 0.002, 100)).toEqual([true, true]);
+      // 0 sends every change, as profileChanged does.
+      expect(profilesToSend([noise, cut(0)], 0, 100)).toEqual([true, false]);
+      expect(profileChanged(before, after(10999.9, 6000.4))).toBe(true);
+    });
   });
 });
 

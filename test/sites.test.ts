@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateRequest } from "../engine/model/validate.js";
+import { limitTimeline } from "../service/sites/planner.js";
 import { api } from "./service-helpers.js";
 import { schemaValidator } from "./ocpp-helpers.js";
 import { depot, eventId, startSitesService, type OcppEntry, type Plan, type SitesService } from "./sites-helpers.js";
@@ -325,5 +326,49 @@ describe("site.plan.updated", () => {
     expect(second.data.changedSessions).toEqual(["B"]);
     const plan: Plan = (await svc.plan("s-hook")).body;
     expect(plan.ocpp.map((e) => e.sessionId).sort()).toEqual(["A", "B"]);
+  });
+
+  it("does not rewrite stations for limits that moved a fraction of a watt (ocppProfiles.minChangeShare)", async () => {
+    // 12 cars competing for 40 kW under an hourly price: a new target for one car re-plans them all, and the
+    // interior point moves most limits by tenths of a watt (10999.8 → 10999.9 W).
+    const evses = Array.from({ length: 12 }, (_, i) => ({
+      id: `e${i}`,
+      stationId: `cp-${i}`,
+      connectorId: 1,
+      maxChargeKw: 11,
+      ocpp: { version: "2.0.1" as const, unit: "W" as const },
+    }));
+    const price = { start: at(0), stepMinutes: 60, values: Array.from({ length: 24 }, (_, h) => 0.2 + 0.1 * Math.sin((h / 24) * 2 * Math.PI)) };
+    const cars = evses.map((e, i) => started(`c${i}`, e.id, i, { departure: at(6 * 60 + 37 * i), targetEnergyKwh: 10 + ((i * 13) % 40) }));
+    const run = async (siteId: string, minChangeShare: number) => {
+      await svc.put(siteId, depot({ site: { importLimitKw: 40 }, tariff: { importPrice: price }, evses, ocppProfiles: { minChangeShare } }));
+      await svc.events(siteId, cars, { wait: 30 });
+      const first: Plan = (await svc.plan(siteId)).body;
+      await svc.events(siteId, [{ eventId: eventId(), type: "session.updated", at: at(20), sessionId: "c5", targetEnergyKwh: 14 }], { wait: 30 });
+      return { first, second: (await svc.plan(siteId)).body as Plan };
+    };
+    const every = await run("s-every", 0);
+    const some = await run("s-some", 0.002);
+    // The same plans (the setting only decides what is sent).
+    expect(some.second.response.sessions.map((x) => x.powerKw)).toEqual(every.second.response.sessions.map((x) => x.powerKw));
+    expect(every.second.changedSessions.length).toBeGreaterThan(6);
+    expect(some.second.changedSessions).toContain("c5");
+    expect(some.second.changedSessions.length).toBeLessThan(every.second.changedSessions.length);
+    for (const id of some.second.changedSessions) expect(every.second.changedSessions).toContain(id);
+    // What the kept stations run on (the first plan's limits) is within the setting of the new plan:
+    // no limit of theirs is 22 W (0.2 % of 11 kW) lower, and together they are at most 80 W (0.2 % of 40 kW) higher.
+    const limitsOf = (plan: Plan, id: string) => limitTimeline(plan.ocpp.find((e) => e.sessionId === id)!.payload);
+    let excessKw = 0;
+    for (const e of some.second.ocpp.filter((x) => !some.second.changedSessions.includes(x.sessionId!))) {
+      const kept = limitsOf(some.first, e.sessionId!);
+      const next = limitTimeline(e.payload);
+      const startMs = next[0][0];
+      const valueAt = (l: [number, number][], t: number) => l.filter(([from]) => from <= t).at(-1)?.[1] ?? 0;
+      const times = [...new Set([...kept, ...next].map(([t]) => t).filter((t) => t >= startMs))];
+      const diffs = times.map((t) => valueAt(next, t) - valueAt(kept, t));
+      expect(Math.max(...diffs)).toBeLessThanOrEqual(22);
+      excessKw += Math.max(0, -Math.min(...diffs)) / 1000;
+    }
+    expect(excessKw).toBeLessThanOrEqual(0.08 + 1e-9);
   });
 });

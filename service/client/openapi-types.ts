@@ -629,6 +629,8 @@ export interface components {
             purpose: "TxProfile" | "TxDefaultProfile";
             /** @default 1 */
             stackLevel: number;
+            /** @default 0.002 */
+            minChangeShare: number;
             fallback?: {
                 idBase: number;
                 /** @default 0 */
@@ -653,6 +655,8 @@ export interface components {
             purpose?: "TxProfile" | "TxDefaultProfile";
             /** @default 1 */
             stackLevel?: number;
+            /** @default 0.002 */
+            minChangeShare?: number;
             fallback?: {
                 idBase: number;
                 /** @default 0 */
@@ -1344,7 +1348,8 @@ export interface components {
              *       "idMin": 1000000,
              *       "idMax": 1999999,
              *       "stackLevel": 1,
-             *       "purpose": "TxProfile"
+             *       "purpose": "TxProfile",
+             *       "minChangeShare": 0.002
              *     }
              */
             ocppProfiles: components["schemas"]["OcppProfilePolicy"];
@@ -1481,7 +1486,8 @@ export interface components {
              *       "idMin": 1000000,
              *       "idMax": 1999999,
              *       "stackLevel": 1,
-             *       "purpose": "TxProfile"
+             *       "purpose": "TxProfile",
+             *       "minChangeShare": 0.002
              *     }
              */
             ocppProfiles?: components["schemas"]["OcppProfilePolicyInput"];

@@ -14,6 +14,7 @@ import { clearProfile } from "../ocpp/clear.js";
 import { evseShares, fallbackCapKw, type EvseShare } from "../ocpp/fallback.js";
 import { isoUtc } from "../ocpp/profile.js";
 import { stationMaxPayload } from "../ocpp/station-max.js";
+import { unitContext, wattsPerUnit } from "../ocpp/units.js";
 import { compileSitePlan, type PlanningForecast } from "./compile.js";
 import type { OcppEntry } from "./schema.js";
 import type { PublishedProfile, SessionRecord, SiteRecord } from "./state.js";
@@ -146,8 +147,7 @@ function profilesOf(
 ): { entries: Entry[]; profiles: Map<string, PublishedProfile>; warnings: string[] } {
   const evses = new Map(site.body.evses.map((e) => [e.id, e]));
   const byId = new Map(sessions.map((s) => [s.sessionId, s]));
-  const entries: Entry[] = [];
-  const profiles = new Map<string, PublishedProfile>();
+  const candidates: { entry: OcppEntry; profile: PublishedProfile; delta: ProfileDelta; maxChargeKw: number }[] = [];
   const warnings: string[] = [];
   const startMs = Date.parse(request.horizon.start);
   const slotMs = request.horizon.slotMinutes * 60_000;
@@ -188,10 +188,8 @@ function profilesOf(
       endMs,
       ...(session.transactionId !== undefined && { transactionId: session.transactionId }),
     };
-    const changed = profileChanged(stored.lastProfile, profile);
-    // A profile not sent again leaves the station on the last one: that stays what meter values are judged against.
-    if (changed) profiles.set(session.id, profile);
-    entries.push({
+    const kwPerUnit = wattsPerUnit(unitContext(session, evse.ocpp.unit, request.site.voltageV)) / 1000;
+    candidates.push({
       entry: {
         sessionId: session.id,
         evseId: evse.id,
@@ -199,10 +197,62 @@ function profilesOf(
         action: "SetChargingProfile",
         payload: payload as Record<string, unknown>,
       },
-      changed,
+      profile,
+      delta: profileDelta(stored.lastProfile, profile, kwPerUnit),
+      maxChargeKw: evse.maxChargeKw,
     });
   });
+  const changed = profilesToSend(
+    candidates,
+    site.body.ocppProfiles.minChangeShare ?? DEFAULT_MIN_CHANGE_SHARE,
+    smallestLimitKw(request),
+  );
+  const entries: Entry[] = [];
+  const profiles = new Map<string, PublishedProfile>();
+  candidates.forEach((c, i) => {
+    // A profile not sent again leaves the station on the last one: that stays what meter values are judged against.
+    if (changed[i]) profiles.set(c.entry.sessionId!, c.profile);
+    entries.push({ entry: c.entry, changed: changed[i] });
+  });
   return { entries, profiles, warnings };
+}
+
+/** Default of `ocppProfiles.minChangeShare` (schema.ts says what it does). */
+export const DEFAULT_MIN_CHANGE_SHARE = 0.002;
+
+/**
+ * Which profiles to send. A profile that must be sent (`send`) is; one whose
+ * limits rose anywhere by more than `share` of its EVSE's maxChargeKw is
+ * (kept, its car would draw that much less than planned); one whose limits
+ * only fell is kept while the sum of such cuts over the site stays within
+ * `share` of the smallest kW limit of the site and its circuits (kept, each
+ * such car may draw a little more than planned: the sum is what the limits
+ * could be exceeded by), smallest cuts first. So an interior-point optimum
+ * that moved a limit by a fraction of a watt (10999.8 → 10999.9 W) sends
+ * nothing, while a lowered grid limit or a re-planned car still goes out.
+ */
+export function profilesToSend(
+  candidates: readonly { delta: ProfileDelta; maxChargeKw: number }[],
+  share: number,
+  smallestLimitKw: number,
+): boolean[] {
+  const changed = candidates.map(({ delta, maxChargeKw }) => delta.send || delta.raiseKw > share * maxChargeKw);
+  let roomKw = share * smallestLimitKw;
+  const cuts = candidates
+    .map((c, i) => ({ i, cutKw: c.delta.send ? 0 : c.delta.cutKw }))
+    .filter(({ i }) => !changed[i])
+    .sort((a, b) => a.cutKw - b.cutKw);
+  for (const { i, cutKw } of cuts) {
+    if (cutKw <= roomKw) roomKw -= cutKw;
+    else changed[i] = true;
+  }
+  return changed;
+}
+
+/** The smallest kW limit of the request's site and circuits over the horizon. */
+function smallestLimitKw(request: Request): number {
+  const least = (x: number | readonly number[]) => (typeof x === "number" ? x : Math.min(...x));
+  return Math.min(least(request.site.importLimitKw), ...request.circuits.map((c) => least(c.limitKw)));
 }
 
 /**
@@ -231,17 +281,34 @@ function clearEntries(site: SiteRecord, pending: readonly SessionRecord[]): Entr
 }
 
 /**
- * A session needs its profile sent again when it has none, its transaction
- * id changed, a limit differs anywhere the old and new profiles overlap, or
+ * How a session's next profile differs from the one it was last sent: it
+ * must be sent (`send`) when it has none, its transaction id changed, or
  * the old profile runs out within half a horizon (the station would fall
- * back to lower profiles when it ends).
+ * back to lower profiles when it ends); otherwise by how much, in kW, its
+ * limit rises and falls at most where the two overlap (`kwPerUnit`: kW in
+ * one unit of the limits).
  */
-export function profileChanged(last: PublishedProfile | undefined, next: PublishedProfile): boolean {
-  if (last === undefined || last.transactionId !== next.transactionId) return true;
-  if (last.endMs - next.startMs < (next.endMs - next.startMs) / 2) return true;
+export type ProfileDelta = { send: true } | { send: false; raiseKw: number; cutKw: number };
+
+export function profileDelta(last: PublishedProfile | undefined, next: PublishedProfile, kwPerUnit: number): ProfileDelta {
+  if (last === undefined || last.transactionId !== next.transactionId) return { send: true };
+  if (last.endMs - next.startMs < (next.endMs - next.startMs) / 2) return { send: true };
   const until = Math.min(last.endMs, next.endMs);
   const breaks = [...new Set([...last.limits, ...next.limits].map(([t]) => t).filter((t) => t >= next.startMs && t < until)), next.startMs];
-  return breaks.some((t) => limitAt(last.limits, t) !== limitAt(next.limits, t));
+  let raise = 0;
+  let cut = 0;
+  for (const t of breaks) {
+    const d = limitAt(next.limits, t) - limitAt(last.limits, t);
+    raise = Math.max(raise, d);
+    cut = Math.max(cut, -d);
+  }
+  return { send: false, raiseKw: raise * kwPerUnit, cutKw: cut * kwPerUnit };
+}
+
+/** Whether a profile differs from the last one at all (what `minChangeShare: 0` sends on). */
+export function profileChanged(last: PublishedProfile | undefined, next: PublishedProfile): boolean {
+  const d = profileDelta(last, next, 1);
+  return d.send || d.raiseKw > 0 || d.cutKw > 0;
 }
 
 function limitAt(limits: readonly [number, number][], t: number): number {

@@ -240,6 +240,16 @@ export const OcppProfilesSchema = z
     purpose: z.enum(["TxProfile", "TxDefaultProfile"], { error: "must be TxProfile or TxDefaultProfile" }).default("TxProfile"),
     stackLevel: z.int().min(1).max(1000).default(1),
     /**
+     * How much a re-plan must move a session's limits for its profile to be
+     * sent again, so that stations are not rewritten for an optimum that
+     * moved a fraction of a watt: a limit that rises by more than this share
+     * of the EVSE's maxChargeKw is sent; limits that only fall are kept while
+     * their sum over the site stays within this share of the smallest kW
+     * limit of the site and its circuits (each such car may draw that much
+     * more than planned). 0 sends every change. @defaultValue 0.002
+     */
+    minChangeShare: z.number().min(0).max(0.05).default(0.002),
+    /**
      * Also send each EVSE a TxDefaultProfile capping it at its safe share of
      * the limits above it, for when a station loses the CSMS. EVSE j of
      * `evses` gets the id `idBase + j`; keep the range outside idMin…idMax
@@ -312,7 +322,7 @@ export const SiteBodySchema = z.strictObject({
     .strictObject({ url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2048, "must be at most 2048 characters") })
     .optional(),
   sessionDefaults: SessionDefaultsSchema.default({ stayHours: 8, energyKwh: 20, shortfallPenaltyPerKwh: 1000, chargeEfficiency: 1 }),
-  ocppProfiles: OcppProfilesSchema.default({ idMin: 1_000_000, idMax: 1_999_999, stackLevel: 1, purpose: "TxProfile" }),
+  ocppProfiles: OcppProfilesSchema.default({ idMin: 1_000_000, idMax: 1_999_999, stackLevel: 1, purpose: "TxProfile", minChangeShare: 0.002 }),
   forecast: ForecastSettingsSchema.optional(),
 });
 export type SiteBodyInput = z.input<typeof SiteBodySchema>;
