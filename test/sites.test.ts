@@ -338,13 +338,22 @@ describe("site.plan.updated", () => {
       maxChargeKw: 11,
       ocpp: { version: "2.0.1" as const, unit: "W" as const },
     }));
-    const price = { start: at(0), stepMinutes: 60, values: Array.from({ length: 24 }, (_, h) => 0.2 + 0.1 * Math.sin((h / 24) * 2 * Math.PI)) };
+    const price = {
+      start: at(0),
+      stepMinutes: 60,
+      values: Array.from({ length: 24 }, (_, h) => 0.2 + 0.1 * Math.sin((h / 24) * 2 * Math.PI)),
+    };
     const cars = evses.map((e, i) => started(`c${i}`, e.id, i, { departure: at(6 * 60 + 37 * i), targetEnergyKwh: 10 + ((i * 13) % 40) }));
     const run = async (siteId: string, minChangeShare: number) => {
-      await svc.put(siteId, depot({ site: { importLimitKw: 40 }, tariff: { importPrice: price }, evses, ocppProfiles: { minChangeShare } }));
+      await svc.put(
+        siteId,
+        depot({ site: { importLimitKw: 40 }, tariff: { importPrice: price }, evses, ocppProfiles: { minChangeShare } }),
+      );
       await svc.events(siteId, cars, { wait: 30 });
       const first: Plan = (await svc.plan(siteId)).body;
-      await svc.events(siteId, [{ eventId: eventId(), type: "session.updated", at: at(20), sessionId: "c5", targetEnergyKwh: 14 }], { wait: 30 });
+      await svc.events(siteId, [{ eventId: eventId(), type: "session.updated", at: at(20), sessionId: "c5", targetEnergyKwh: 14 }], {
+        wait: 30,
+      });
       return { first, second: (await svc.plan(siteId)).body as Plan };
     };
     const every = await run("s-every", 0);

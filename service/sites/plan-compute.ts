@@ -202,11 +202,7 @@ function profilesOf(
       maxChargeKw: evse.maxChargeKw,
     });
   });
-  const changed = profilesToSend(
-    candidates,
-    site.body.ocppProfiles.minChangeShare ?? DEFAULT_MIN_CHANGE_SHARE,
-    smallestLimitKw(request),
-  );
+  const changed = profilesToSend(candidates, site.body.ocppProfiles.minChangeShare ?? DEFAULT_MIN_CHANGE_SHARE, smallestLimitKw(request));
   const entries: Entry[] = [];
   const profiles = new Map<string, PublishedProfile>();
   candidates.forEach((c, i) => {

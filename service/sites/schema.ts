@@ -322,7 +322,13 @@ export const SiteBodySchema = z.strictObject({
     .strictObject({ url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2048, "must be at most 2048 characters") })
     .optional(),
   sessionDefaults: SessionDefaultsSchema.default({ stayHours: 8, energyKwh: 20, shortfallPenaltyPerKwh: 1000, chargeEfficiency: 1 }),
-  ocppProfiles: OcppProfilesSchema.default({ idMin: 1_000_000, idMax: 1_999_999, stackLevel: 1, purpose: "TxProfile", minChangeShare: 0.002 }),
+  ocppProfiles: OcppProfilesSchema.default({
+    idMin: 1_000_000,
+    idMax: 1_999_999,
+    stackLevel: 1,
+    purpose: "TxProfile",
+    minChangeShare: 0.002,
+  }),
   forecast: ForecastSettingsSchema.optional(),
 });
 export type SiteBodyInput = z.input<typeof SiteBodySchema>;
