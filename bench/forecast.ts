@@ -116,7 +116,8 @@ const VARIANTS: Variant[] = [
 /** Whether options set the levels and announcement modes as DEFAULT_OPTIONS do. */
 function sameLevels(o: Partial<ForecastOptions>): boolean {
   const keys = ["userPrior", "useEvse", "energyUserPrior", "energyUseEvse", "departureAnnouncement", "energyAnnouncement"] as const;
-  return keys.every((k) => o[k] === DEFAULT_OPTIONS[k]);
+  // "auto" chooses the departure mode per site, so any mode matches it.
+  return keys.every((k) => o[k] === DEFAULT_OPTIONS[k] || (k === "departureAnnouncement" && DEFAULT_OPTIONS[k] === "auto"));
 }
 
 /** The departure settings of one variant with the energy settings of another. */
