@@ -46,7 +46,7 @@ describe("simulate --forecast", () => {
 
   it("plans a car that announced no energy to the forecast's energy, not a full battery", () => {
     const config = simulateConfig([...args, "--forecast"]);
-    expect(config.forecast).toEqual({ departureLevel: 0.5, energyLevel: 0.5, arrivals: "none", arrivalsRole: "plan" });
+    expect(config.forecast).toEqual({ departureLevel: 0.5, energyLevel: 0.9, arrivals: "none", arrivalsRole: "plan" });
     expect(simulateConfig([...args, "--forecast-energy-level", "none"]).forecast).toEqual({
       departureLevel: 0.5,
       arrivals: "none",

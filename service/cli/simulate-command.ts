@@ -9,6 +9,7 @@ import { dataFile } from "../simulate/data-dir.js";
 import { DEFAULT_EV_SPECS_FILE, DEFAULT_SESSIONS_FILE, runReplay, type ReplayConfig } from "../simulate/run.js";
 import { DEFAULT_SIMULATION_OPTIONS, OPTIMAL_FORECAST, isSimStrategy, simStrategyNames, type SimStrategy } from "../simulate/simulator.js";
 import { isTimeZone } from "../simulate/time.js";
+import { DEFAULT_ENERGY_PLANNING_LEVEL } from "../forecast/schema.js";
 import { MAX_SLOTS, MAX_SLOT_MINUTES } from "../../engine/model/schema.js";
 import { EXIT, UsageError } from "./io.js";
 import {
@@ -66,7 +67,7 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
   --forecast-level Q       the quantile (default 0.5, the median; lower plans earlier departures)
   --forecast-energy-level Q|none
                            and a car that announced no energy is planned to this quantile of its energy forecast
-                           (default 0.5), or with none to a full battery of the EV model
+                           (default 0.9), or with none to a full battery of the EV model
   --forecast-arrivals none|mean|median|Q
                            and the arrivals the forecast still expects within the horizon are planned as phantom
                            sessions (per hour: the expected, median or Q-quantile count and energy), reserving
@@ -309,7 +310,13 @@ export function simulateConfig(args: string[]): ReplayConfig {
       forecast: {
         departureLevel: number(v["forecast-level"], "forecast-level", 0.5, (x) => x > 0 && x < 1, "in (0, 1)"),
         ...(v["forecast-energy-level"] !== "none" && {
-          energyLevel: number(v["forecast-energy-level"], "forecast-energy-level", 0.5, (x) => x > 0 && x < 1, "in (0, 1), or none"),
+          energyLevel: number(
+            v["forecast-energy-level"],
+            "forecast-energy-level",
+            DEFAULT_ENERGY_PLANNING_LEVEL,
+            (x) => x > 0 && x < 1,
+            "in (0, 1), or none",
+          ),
         }),
         arrivals: forecastArrivals(v["forecast-arrivals"]),
         arrivalsRole: arrivalsRole(v["forecast-arrivals-role"]),

@@ -1586,7 +1586,7 @@ export interface components {
         SiteForecastSettings: {
             /** @default 0.5 */
             departureLevel: number;
-            /** @default 0.5 */
+            /** @default 0.9 */
             energyLevel: number;
             /** @default 50 */
             minSessions: number;
@@ -1603,7 +1603,7 @@ export interface components {
         SiteForecastSettingsInput: {
             /** @default 0.5 */
             departureLevel?: number;
-            /** @default 0.5 */
+            /** @default 0.9 */
             energyLevel?: number;
             /** @default 50 */
             minSessions?: number;

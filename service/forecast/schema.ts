@@ -148,6 +148,19 @@ export const DEFAULT_OPTIONS: ForecastOptions = {
 
 export const DEFAULT_LEVELS: readonly number[] = [0.1, 0.25, 0.5, 0.75, 0.9];
 
+/**
+ * The energy quantile a planner gives a car that announced no energy
+ * (`simulate --forecast-energy-level`, a live site's `forecast.energyLevel`).
+ * High, because a car planned for less than it wants is short whenever the
+ * plan defers its charging (to cheap hours, behind other cars) and it leaves
+ * before catching up, while a car planned for more stops by itself when
+ * full. Chosen on 2019-03-18, a week outside the strategy grid
+ * (bench/RESULTS.md §7): 0.9 delivered as much or more than 0.5 with a flat
+ * price (20 and 50 kW) and 1.8–3.5 points more under TOU-EV-4 (20, 30,
+ * 50 kW).
+ */
+export const DEFAULT_ENERGY_PLANNING_LEVEL = 0.9;
+
 function problems(error: z.ZodError, root: string): string[] {
   return error.issues.map((i) => {
     const path = i.path.reduce<string>((p, k) => (typeof k === "number" ? `${p}[${k}]` : `${p}.${String(k)}`), root);

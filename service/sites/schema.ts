@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { MAX_SLOT_MINUTES, MAX_SLOTS, PHASE_NAMES, StrategyNameSchema } from "../../engine/model/schema.js";
-import { ANNOUNCEMENT_MODES } from "../forecast/schema.js";
+import { ANNOUNCEMENT_MODES, DEFAULT_ENERGY_PLANNING_LEVEL } from "../forecast/schema.js";
 import { OcppVersionSchema, ChargingRateUnitSchema } from "../ocpp/options.js";
 import { documentedAs } from "../openapi-meta.js";
 
@@ -174,8 +174,8 @@ const level = () => finite().refine((x) => x > 0 && x < 1, { message: "must be i
 export const ForecastSettingsSchema = z.strictObject({
   /** Quantile of the departure a car is planned to (the earlier of it and the announced one); lower is more cautious. @defaultValue 0.5 */
   departureLevel: level().default(0.5),
-  /** Quantile of the energy planned for a car that announced none. @defaultValue 0.5 */
-  energyLevel: level().default(0.5),
+  /** Quantile of the energy planned for a car that announced none (service/forecast/schema.ts says why so high). @defaultValue 0.9 */
+  energyLevel: level().default(DEFAULT_ENERGY_PLANNING_LEVEL),
   /** Ended sessions needed before the first model. @defaultValue 50 */
   minSessions: z.int({ error: "must be an integer" }).min(1, "must be at least 1").max(1_000_000).default(50),
   /** Retrain once this many more sessions have ended. @defaultValue 50 */
