@@ -16,7 +16,7 @@ import { isoUtc } from "../ocpp/profile.js";
 import { stationMaxPayload } from "../ocpp/station-max.js";
 import { unitContext, wattsPerUnit } from "../ocpp/units.js";
 import { compileSitePlan, type PlanningForecast } from "./compile.js";
-import type { OcppEntry } from "./schema.js";
+import { DEFAULT_MIN_CHANGE_SHARE, type OcppEntry } from "./schema.js";
 import type { PublishedProfile, SessionRecord, SiteRecord } from "./state.js";
 import type { PlanBody } from "./store.js";
 
@@ -212,9 +212,6 @@ function profilesOf(
   });
   return { entries, profiles, warnings };
 }
-
-/** Default of `ocppProfiles.minChangeShare` (schema.ts says what it does). */
-export const DEFAULT_MIN_CHANGE_SHARE = 0.002;
 
 /**
  * Which profiles to send. A profile that must be sent (`send`) is; one whose

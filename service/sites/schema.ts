@@ -219,6 +219,9 @@ export const SessionDefaultsSchema = z.strictObject({
   chargeEfficiency: efficiency().default(1),
 });
 
+/** Default of `ocppProfiles.minChangeShare` (below). */
+export const DEFAULT_MIN_CHANGE_SHARE = 0.002;
+
 export const OcppProfilesSchema = z
   .strictObject({
     /** chargingProfileIds are handed out from [idMin, idMax], one per session for its whole stay. */
@@ -248,7 +251,7 @@ export const OcppProfilesSchema = z
      * limit of the site and its circuits (each such car may draw that much
      * more than planned). 0 sends every change. @defaultValue 0.002
      */
-    minChangeShare: z.number().min(0).max(0.05).default(0.002),
+    minChangeShare: z.number().min(0).max(0.05).default(DEFAULT_MIN_CHANGE_SHARE),
     /**
      * Also send each EVSE a TxDefaultProfile capping it at its safe share of
      * the limits above it, for when a station loses the CSMS. EVSE j of
@@ -327,7 +330,7 @@ export const SiteBodySchema = z.strictObject({
     idMax: 1_999_999,
     stackLevel: 1,
     purpose: "TxProfile",
-    minChangeShare: 0.002,
+    minChangeShare: DEFAULT_MIN_CHANGE_SHARE,
   }),
   forecast: ForecastSettingsSchema.optional(),
 });
