@@ -202,7 +202,9 @@ function profilesOf(
       maxChargeKw: evse.maxChargeKw,
     });
   });
-  const changed = profilesToSend(candidates, site.body.ocppProfiles.minChangeShare ?? DEFAULT_MIN_CHANGE_SHARE, smallestLimitKw(request));
+  // Site bodies stored before the setting existed are read back without it (they are not re-parsed).
+  const share = site.body.ocppProfiles.minChangeShare ?? DEFAULT_MIN_CHANGE_SHARE;
+  const changed = profilesToSend(candidates, share, smallestLimitKw(request));
   const entries: Entry[] = [];
   const profiles = new Map<string, PublishedProfile>();
   candidates.forEach((c, i) => {
