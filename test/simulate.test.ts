@@ -299,6 +299,26 @@ describe("wattplan simulate", () => {
     expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
   });
 
+  it("--jobs runs the replays in worker threads, to the same metrics and in the same order", async () => {
+    const args = [...base, "--capacity-kw", "5,10", "--strategies", "edf,optimal,llf", "--no-png"];
+    const one = join(tmp, "jobs-1");
+    const two = join(tmp, "jobs-2");
+    expect((await runCli([...args, "--out", one])).code).toBe(0);
+    const threaded = await runCli([...args, "--jobs", "2", "--out", two]);
+    expect(threaded.code).toBe(0);
+    expect(threaded.stderr).toMatch(/3 strategies × 2 capacities, 2 jobs/);
+    // Every replay is reported once, as it ends.
+    expect(threaded.stderr.match(/\[\d\/6\] \d+ kW · \S+: delivered/g)).toHaveLength(6);
+    const untimed = (dir: string) =>
+      JSON.stringify(JSON.parse(readFileSync(join(dir, "metrics.json"), "utf8")).byCapacity, (key: string, value: unknown) =>
+        ["runSeconds", "solveMsMedian", "solveMsP99"].includes(key) ? undefined : value,
+      );
+    const expected = untimed(one);
+    expect(expected).toContain('"strategy":"optimal"');
+    expect(untimed(two)).toBe(expected);
+    expect(readFileSync(join(two, "site-load-day.svg"), "utf8")).toContain("optimal");
+  });
+
   it("exits 2 with a message on bad input", async () => {
     const out = join(tmp, "bad");
     const cases: [string[], RegExp][] = [
@@ -308,6 +328,7 @@ describe("wattplan simulate", () => {
       [["simulate", "--sessions", TARIFF, "--out", out], /not a session file this tool reads/],
       [[...base, "--timezone", "Mars/Olympus", "--out", out], /unknown time zone "Mars\/Olympus"/],
       [[...base, "--to", "2026-01-05T08:00:00Z", "--out", out], /--to must be after --from/],
+      [[...base, "--jobs", "0", "--out", out], /--jobs.*an integer from 1 to 64/],
     ];
     for (const [args, message] of cases) {
       const run = await runCli(args);

@@ -443,7 +443,7 @@ describe("plan threads", () => {
        import { computePlan } from ${JSON.stringify(pathToFileURL(packagePath("dist", "service", "sites", "plan-compute.js")).href)};
        parentPort.on("message", (task) => {
          if (task.input.site.siteId === "crash") process.exit(7);
-         parentPort.postMessage({ id: task.id, ok: true, plan: computePlan(task.input) });
+         parentPort.postMessage({ id: task.id, ok: true, output: computePlan(task.input) });
        });`,
     );
     const fragile = new PlanThreads(1, entry);

@@ -23,6 +23,6 @@ else
     const out = join("bench", "out", "strategies", scenario.name);
     process.stderr.write(`\n## ${scenario.name}: ${scenario.summary}\nwattplan simulate ${scenario.args.join(" ")} --out ${out}\n`);
     const started = performance.now();
-    runReplay(simulateConfig([...scenario.args, "--out", out]), (line) => process.stderr.write(`${line}\n`));
+    await runReplay(simulateConfig([...scenario.args, "--out", out]), (line) => process.stderr.write(`${line}\n`));
     process.stderr.write(`${scenario.name}: ${((performance.now() - started) / 1000).toFixed(0)} s, results in ${out}/\n`);
   }

@@ -90,6 +90,8 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
   --plot-capacity-kw X     capacity the day and solve-time plots show (default: the median)
   --no-png                 SVG only
   --currency SYMBOL        in plot labels (default $)
+  --jobs N                 replays run at once, each strategy × capacity in a worker thread of its own (default 1: one
+                           after the other in this process); same metrics, but the timings share the machine
   --out DIR                output directory (default out/simulate)`;
 
 function number(value: string | undefined, name: string, fallback: number, check: (x: number) => boolean, rule: string): number {
@@ -173,6 +175,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
         seed: { type: "string" },
         "max-charge-kw": { type: "string" },
         "recompute-every": { type: "string" },
+        jobs: { type: "string" },
         "offline-lookahead-hours": { type: "string" },
         "offline-stride-hours": { type: "string" },
         "quick-charge": { type: "string" },
@@ -323,10 +326,11 @@ export function simulateConfig(args: string[]): ReplayConfig {
       },
     }),
     currency: v.currency ?? "$",
+    jobs: number(v.jobs, "jobs", 1, (x) => Number.isInteger(x) && x >= 1 && x <= 64, "an integer from 1 to 64"),
   };
 }
 
-export function simulateCommand(args: string[]): number {
+export async function simulateCommand(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
     process.stdout.write(SIMULATE_USAGE + "\n");
     return EXIT.ok;
@@ -341,7 +345,7 @@ export function simulateCommand(args: string[]): number {
   if (config.plotDay !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(config.plotDay))
     throw new UsageError(`--plot-day: "${config.plotDay}" must be YYYY-MM-DD`);
   try {
-    const { metrics, files } = runReplay(config, (line) => process.stderr.write(`simulate: ${line}\n`));
+    const { metrics, files } = await runReplay(config, (line) => process.stderr.write(`simulate: ${line}\n`));
     for (const m of metrics.strategies) {
       process.stdout.write(
         `${m.strategy.padEnd(13)} delivered ${(100 * m.energyDeliveredShare).toFixed(2).padStart(6)}%  served ${(100 * m.sessionsFullyServedShare).toFixed(1).padStart(5)}%  short ${m.earlyLeaverShortfallKwh.toFixed(1)} kWh of ${m.earlyLeavers} early leavers, ${m.otherShortfallKwh.toFixed(1)} of the rest  total cost ${m.totalCost.toFixed(2)}  peak ${m.peakImportKw.toFixed(1)} kW  solve p50 ${m.solveMsMedian.toFixed(3)} ms${

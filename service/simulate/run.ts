@@ -66,6 +66,8 @@ export interface ReplayConfig {
    * earlier of its announced departure and this quantile of the forecast.
    */
   forecast?: ForecastLevels;
+  /** Replays run at once, each in a worker thread of its own (`--jobs`); default 1, in this thread. */
+  jobs?: number;
 }
 
 /** What `--forecast*` sets: the departure and energy quantiles, and the expected arrivals (`--forecast-arrivals`). */
@@ -256,57 +258,143 @@ function learnForecast(config: ReplayConfig, file: SessionFile, fromMs: number, 
   return { model: trainForecast(past, { timeZone: config.timeZone }), ...levels, users };
 }
 
-export function runReplay(config: ReplayConfig, log: Log = () => {}): ReplayOutput {
-  const { file, replay, span, horizonSlots, grid, sessions, yearAligned, forecast } = prepareReplay(config);
+/** One strategy's replay at one capacity: its metrics, and the run itself where the plots need it. */
+export interface StrategyReplay {
+  metrics: StrategyMetrics;
+  run?: RunResult;
+}
+
+/** What a replay thread is sent (replay-thread.ts): the whole configuration, so that the thread prepares the same replay. */
+export interface ReplayTask {
+  config: ReplayConfig;
+  capacityKw: number;
+  strategy: SimStrategy;
+  keepRun: boolean;
+}
+
+/**
+ * Replay `strategy` at `capacityKw` on a prepared replay; with site storage,
+ * also without the batteries, for what they saved. `progress` sees each
+ * slot; `log` the batteries' line.
+ */
+export function replayStrategy(
+  prepared: PreparedReplay,
+  config: ReplayConfig,
+  capacityKw: number,
+  strategy: SimStrategy,
+  log: Log = () => {},
+  progress?: (slot: number, slots: number) => void,
+): { metrics: StrategyMetrics; run: RunResult } {
+  const { grid, sessions, horizonSlots, forecast } = prepared;
+  const options: SimulationOptions = {
+    ...DEFAULT_SIMULATION_OPTIONS,
+    ...config.options,
+    capacityKw,
+    horizonSlots,
+    ...(forecast !== undefined && { forecast }),
+  };
+  const run = simulate(strategy, sessions, grid, options, undefined, progress);
+  let metrics = computeMetrics(run, sessions, grid);
+  if ((config.options.storage ?? []).length > 0) {
+    // The same strategy without the batteries: what they saved.
+    const without = computeMetrics(simulate(strategy, sessions, grid, { ...options, storage: [] }), sessions, grid);
+    metrics = withStorageSaving(metrics, without);
+    log(
+      `batteries ${metrics.storageStartKwh.toFixed(1)} → ${metrics.storageEndKwh.toFixed(1)} kWh (lowest ${metrics.storageMinKwh.toFixed(1)}), throughput ${metrics.storageThroughputKwh.toFixed(1)} kWh; peak ${metrics.peakImportKw.toFixed(1)} kW (${without.peakImportKw.toFixed(1)} without), demand charge saved ${metrics.demandChargeSaving.toFixed(2)}, total cost saved ${metrics.totalCostSaving.toFixed(2)}`,
+    );
+  }
+  return { metrics, run };
+}
+
+/**
+ * Every strategy at every capacity, in that order: in this thread, or with
+ * `jobs` > 1 in that many worker threads (replay-threads.ts), each replay
+ * whole in one thread. The replays are independent and deterministic, so
+ * the metrics are the same either way but for the timings (runSeconds,
+ * solveMs…), which then share the machine.
+ */
+async function replayAll(
+  prepared: PreparedReplay,
+  config: ReplayConfig,
+  plotCapacity: number,
+  log: Log,
+): Promise<{ byCapacity: MetricsFile["byCapacity"]; plotRuns: RunResult[] }> {
+  const tasks = config.capacitiesKw.flatMap((capacityKw) => config.strategies.map((strategy) => ({ capacityKw, strategy })));
+  const jobs = Math.min(config.jobs ?? 1, tasks.length);
+  const pool = jobs > 1 ? new (await import("./replay-threads.js")).ReplayThreads(jobs) : undefined;
+  let done = 0;
+  const report = (capacityKw: number, strategy: SimStrategy, r: StrategyReplay & { lines?: string[] }, solves: string) => {
+    const label = `[${++done}/${tasks.length}] ${capacityKw} kW · ${strategy}`;
+    for (const line of r.lines ?? []) log(`${label}: ${line}`);
+    const m = r.metrics;
+    log(
+      `${label}: delivered ${(100 * m.energyDeliveredShare).toFixed(2)}%, total cost ${m.totalCost.toFixed(2)}, ${solves}, ${m.runSeconds.toFixed(1)} s`,
+    );
+  };
+  const solvesOf = (m: StrategyMetrics) =>
+    `${m.solves} solves${m.nonOptimalSolves > 0 ? ` (${m.nonOptimalSolves} not proven optimal, ${m.planFallbacks} kept the last plan)` : ""}`;
+  // Threads take the solver's replays first, so that the long ones do not start last and leave cores idle.
+  const solved = (s: SimStrategy) => (s === "optimal" || s === "optimal+forecast" || s === "offline" ? 0 : 1);
+  const order =
+    pool === undefined
+      ? tasks.map((_, i) => i)
+      : tasks.map((_, i) => i).sort((a, b) => solved(tasks[a].strategy) - solved(tasks[b].strategy));
+  const results: StrategyReplay[] = new Array<StrategyReplay>(tasks.length);
+  try {
+    await Promise.all(
+      order.map(async (i) => {
+        const { capacityKw, strategy } = tasks[i];
+        const keepRun = capacityKw === plotCapacity;
+        if (pool !== undefined) {
+          const r = await pool.run({ config, capacityKw, strategy, keepRun });
+          report(capacityKw, strategy, r, solvesOf(r.metrics));
+          results[i] = r;
+          return;
+        }
+        // In this thread: one after the other (Promise.all starts them in order and none awaits).
+        const label = `[${i + 1}/${tasks.length}] ${capacityKw} kW · ${strategy}`;
+        const lines: string[] = [];
+        const r = replayStrategy(
+          prepared,
+          config,
+          capacityKw,
+          strategy,
+          (line) => lines.push(line),
+          (slot, slots) => {
+            if (slot < slots) log(`${label}: ${Math.round((100 * slot) / slots)}% (${slot}/${slots} slots)`);
+          },
+        );
+        report(capacityKw, strategy, { ...r, lines }, solvesOf(r.metrics));
+        results[i] = keepRun ? r : { metrics: r.metrics };
+      }),
+    );
+  } finally {
+    await pool?.close();
+  }
+  const byCapacity = config.capacitiesKw.map((capacityKw, c) => ({
+    capacityKw,
+    strategies: config.strategies.map((_, s) => results[c * config.strategies.length + s].metrics),
+  }));
+  const p = config.capacitiesKw.indexOf(plotCapacity);
+  const plotRuns = config.strategies.map((_, s) => results[p * config.strategies.length + s].run!);
+  return { byCapacity, plotRuns };
+}
+
+export async function runReplay(config: ReplayConfig, log: Log = () => {}): Promise<ReplayOutput> {
+  const prepared = prepareReplay(config);
+  const { file, replay, span, grid, sessions, yearAligned, forecast } = prepared;
   if (forecast !== undefined) log(`forecast: learned from the sessions that ended before ${isoUtc(span.startMs)}`);
   log(
-    `replaying ${replay.length} sessions (${file.format}) from ${isoUtc(span.startMs)}, ${span.slots} slots of ${config.options.slotMinutes} min, ${config.strategies.length} strategies × ${config.capacitiesKw.length} capacities`,
+    `replaying ${replay.length} sessions (${file.format}) from ${isoUtc(span.startMs)}, ${span.slots} slots of ${config.options.slotMinutes} min, ${config.strategies.length} strategies × ${config.capacitiesKw.length} capacities${(config.jobs ?? 1) > 1 ? `, ${config.jobs} jobs` : ""}`,
   );
   if (yearAligned.length > 0)
     log(`note: ${yearAligned.join(", ")} do not cover the replay's dates; read at the same month, day and time of their own year`);
 
-  const byCapacity: MetricsFile["byCapacity"] = [];
   const plotCapacity = config.plotCapacityKw ?? [...config.capacitiesKw].sort((a, b) => a - b)[(config.capacitiesKw.length - 1) >> 1];
   if (!config.capacitiesKw.includes(plotCapacity))
     throw new InputError(`--plot-capacity-kw: ${plotCapacity} is not one of the capacities replayed (${config.capacitiesKw.join(", ")})`);
-  let plotRuns: RunResult[] = [];
   const hasStorage = (config.options.storage ?? []).length > 0;
-  const total = config.capacitiesKw.length * config.strategies.length;
-  let done = 0;
-  for (const capacityKw of config.capacitiesKw) {
-    const entries: StrategyMetrics[] = [];
-    const runs: RunResult[] = [];
-    for (const strategy of config.strategies) {
-      const label = `[${done + 1}/${total}] ${capacityKw} kW · ${strategy}`;
-      const options: SimulationOptions = {
-        ...DEFAULT_SIMULATION_OPTIONS,
-        ...config.options,
-        capacityKw,
-        horizonSlots,
-        ...(forecast !== undefined && { forecast }),
-      };
-      const run = simulate(strategy, sessions, grid, options, undefined, (slot, slots) => {
-        if (slot < slots) log(`${label}: ${Math.round((100 * slot) / slots)}% (${slot}/${slots} slots)`);
-      });
-      let m = computeMetrics(run, sessions, grid);
-      if (hasStorage) {
-        // The same strategy without the batteries: what they saved.
-        const without = computeMetrics(simulate(strategy, sessions, grid, { ...options, storage: [] }), sessions, grid);
-        m = withStorageSaving(m, without);
-        log(
-          `${label}: batteries ${m.storageStartKwh.toFixed(1)} → ${m.storageEndKwh.toFixed(1)} kWh (lowest ${m.storageMinKwh.toFixed(1)}), throughput ${m.storageThroughputKwh.toFixed(1)} kWh; peak ${m.peakImportKw.toFixed(1)} kW (${without.peakImportKw.toFixed(1)} without), demand charge saved ${m.demandChargeSaving.toFixed(2)}, total cost saved ${m.totalCostSaving.toFixed(2)}`,
-        );
-      }
-      log(
-        `${label}: delivered ${(100 * m.energyDeliveredShare).toFixed(2)}%, total cost ${m.totalCost.toFixed(2)}, ${run.solves} solves${run.nonOptimalSolves > 0 ? ` (${run.nonOptimalSolves} not proven optimal, ${run.planFallbacks} kept the last plan)` : ""}, ${m.runSeconds.toFixed(1)} s`,
-      );
-      entries.push(m);
-      runs.push(run);
-      done++;
-    }
-    byCapacity.push({ capacityKw, strategies: entries });
-    if (capacityKw === plotCapacity) plotRuns = runs;
-  }
+  const { byCapacity, plotRuns } = await replayAll(prepared, config, plotCapacity, log);
 
   const strategies =
     config.capacitiesKw.length === 1
