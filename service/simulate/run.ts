@@ -323,53 +323,48 @@ async function replayAll(
   const jobs = Math.min(config.jobs ?? 1, tasks.length);
   const pool = jobs > 1 ? new (await import("./replay-threads.js")).ReplayThreads(jobs) : undefined;
   let done = 0;
-  const report = (capacityKw: number, strategy: SimStrategy, r: StrategyReplay & { lines?: string[] }, solves: string) => {
+  const report = (capacityKw: number, strategy: SimStrategy, m: StrategyMetrics, lines: string[]) => {
     const label = `[${++done}/${tasks.length}] ${capacityKw} kW · ${strategy}`;
-    for (const line of r.lines ?? []) log(`${label}: ${line}`);
-    const m = r.metrics;
+    for (const line of lines) log(`${label}: ${line}`);
+    const solves = `${m.solves} solves${m.nonOptimalSolves > 0 ? ` (${m.nonOptimalSolves} not proven optimal, ${m.planFallbacks} kept the last plan)` : ""}`;
     log(
       `${label}: delivered ${(100 * m.energyDeliveredShare).toFixed(2)}%, total cost ${m.totalCost.toFixed(2)}, ${solves}, ${m.runSeconds.toFixed(1)} s`,
     );
   };
-  const solvesOf = (m: StrategyMetrics) =>
-    `${m.solves} solves${m.nonOptimalSolves > 0 ? ` (${m.nonOptimalSolves} not proven optimal, ${m.planFallbacks} kept the last plan)` : ""}`;
-  // Threads take the solver's replays first, so that the long ones do not start last and leave cores idle.
-  const solved = (s: SimStrategy) => (s === "optimal" || s === "optimal+forecast" || s === "offline" ? 0 : 1);
-  const order =
-    pool === undefined
-      ? tasks.map((_, i) => i)
-      : tasks.map((_, i) => i).sort((a, b) => solved(tasks[a].strategy) - solved(tasks[b].strategy));
   const results: StrategyReplay[] = new Array<StrategyReplay>(tasks.length);
-  try {
-    await Promise.all(
-      order.map(async (i) => {
-        const { capacityKw, strategy } = tasks[i];
-        const keepRun = capacityKw === plotCapacity;
-        if (pool !== undefined) {
-          const r = await pool.run({ config, capacityKw, strategy, keepRun });
-          report(capacityKw, strategy, r, solvesOf(r.metrics));
+  if (pool === undefined) {
+    tasks.forEach(({ capacityKw, strategy }, i) => {
+      const lines: string[] = [];
+      const r = replayStrategy(
+        prepared,
+        config,
+        capacityKw,
+        strategy,
+        (line) => lines.push(line),
+        (slot, slots) => {
+          if (slot < slots)
+            log(`[${i + 1}/${tasks.length}] ${capacityKw} kW · ${strategy}: ${Math.round((100 * slot) / slots)}% (${slot}/${slots} slots)`);
+        },
+      );
+      report(capacityKw, strategy, r.metrics, lines);
+      results[i] = capacityKw === plotCapacity ? r : { metrics: r.metrics };
+    });
+  } else {
+    // The solver's replays first, so that the long ones do not start last and leave cores idle.
+    const solved = (s: SimStrategy) => (s === "optimal" || s === "optimal+forecast" || s === "offline" ? 0 : 1);
+    const order = tasks.map((_, i) => i).sort((a, b) => solved(tasks[a].strategy) - solved(tasks[b].strategy));
+    try {
+      await Promise.all(
+        order.map(async (i) => {
+          const { capacityKw, strategy } = tasks[i];
+          const r = await pool.run({ config, capacityKw, strategy, keepRun: capacityKw === plotCapacity });
+          report(capacityKw, strategy, r.metrics, r.lines);
           results[i] = r;
-          return;
-        }
-        // In this thread: one after the other (Promise.all starts them in order and none awaits).
-        const label = `[${i + 1}/${tasks.length}] ${capacityKw} kW · ${strategy}`;
-        const lines: string[] = [];
-        const r = replayStrategy(
-          prepared,
-          config,
-          capacityKw,
-          strategy,
-          (line) => lines.push(line),
-          (slot, slots) => {
-            if (slot < slots) log(`${label}: ${Math.round((100 * slot) / slots)}% (${slot}/${slots} slots)`);
-          },
-        );
-        report(capacityKw, strategy, { ...r, lines }, solvesOf(r.metrics));
-        results[i] = keepRun ? r : { metrics: r.metrics };
-      }),
-    );
-  } finally {
-    await pool?.close();
+        }),
+      );
+    } finally {
+      await pool.close();
+    }
   }
   const byCapacity = config.capacitiesKw.map((capacityKw, c) => ({
     capacityKw,
