@@ -6,56 +6,14 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ERRORS } from "../engine/errors.js";
 import { api, exampleRequest, startTestService, type TestService } from "./service-helpers.js";
+import { fuzzBodies, mutatedJson } from "./fuzz-helpers.js";
 
 const base = exampleRequest();
 
 /** A valid request with one field somewhere replaced, removed or added. */
-const mutated = fc
-  .tuple(
-    fc.array(
-      fc.oneof(
-        fc.constantFrom(...Object.keys(base), "sessions", "horizon", "site", "tariff", "webhook", "metadata"),
-        fc.nat(30),
-        fc.string(),
-      ),
-      { minLength: 1, maxLength: 4 },
-    ),
-    fc.option(fc.jsonValue(), { nil: undefined }),
-  )
-  .map(([path, value]) => {
-    const copy = structuredClone(base) as Record<string, unknown>;
-    let node: unknown = copy;
-    for (let i = 0; i < path.length - 1; i++) {
-      const next = (node as Record<string | number, unknown> | null)?.[path[i] as string];
-      if (next === null || typeof next !== "object") break;
-      node = next;
-    }
-    if (node !== null && typeof node === "object") {
-      const key = path[path.length - 1] as string;
-      if (value === undefined) delete (node as Record<string, unknown>)[key];
-      else (node as Record<string, unknown>)[key] = value;
-    }
-    return JSON.stringify(copy);
-  });
+const mutated = mutatedJson(base, [...Object.keys(base), "sessions", "horizon", "site", "tariff", "webhook", "metadata"]);
 
-const bodies = fc.oneof(
-  fc.json(),
-  fc.string(),
-  fc.jsonValue().map((v) => JSON.stringify(v)),
-  mutated,
-  mutated.map((s) => s.slice(0, Math.max(0, s.length - 7))),
-  fc.constantFrom(
-    "",
-    "{",
-    "[]",
-    "null",
-    "1e999",
-    '{"__proto__":{"x":1}}',
-    '{"constructor":{"prototype":{}}}',
-    "\u0000",
-    '{"horizon":{"slots":1e308}}',
-  ),
-);
+const bodies = fc.oneof(fuzzBodies(mutated), fc.constant('{"horizon":{"slots":1e308}}'));
 
 describe("fuzz", () => {
   let t: TestService;
