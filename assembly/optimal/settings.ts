@@ -228,6 +228,8 @@ export class Settings {
   static readonly augmentRounds: i32 = 3;
   /** Rounds of swapping blocks after the augment rounds; each costs one pattern re-solve. */
   static readonly swapRounds: i32 = 3;
+  /** Rounds of the overflow rescue (mincharge/search.ts rescueOverflow); each costs one pattern re-solve. */
+  static readonly rescueRounds: i32 = 4;
   /** LP re-solves the dive may spend before rounding. */
   static readonly diveRounds: i32 = 3;
   /** Dive round r switches off the slots the LP charges below (r + 1)·diveShareStep of the floor. */

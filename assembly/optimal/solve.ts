@@ -21,7 +21,7 @@ import { earliestOnFace } from "./tiebreak";
 import { Budget } from "./budget";
 import { Checkpoint, newCheckpoint, save, keepOrRestore, restore, blend } from "./checkpoint";
 import { Pattern, resolveWithPattern } from "./pattern";
-import { augment, dive } from "./mincharge/search";
+import { augment, dive, rescueOverflow } from "./mincharge/search";
 import { beginWorkingSet, endWorkingSet, addReachedRows } from "./lpphases";
 
 @external("env", "performanceNow")
@@ -110,6 +110,7 @@ function runStages(started: f64, spent: i32, last: bool): i32 {
       iterations += resolveWithPattern(Pattern.MinCharge, budget.limitedTo(limit - iterations));
       iterations += augment(budget.limitedTo(limit - iterations));
       iterations += dive(relaxed, bound, budget.limitedTo(limit - iterations));
+      iterations += rescueOverflow(budget.limitedTo(limit - iterations));
     } else {
       evaluate();
       if (!qualifies(bound)) iterations += resolveWithPattern(Pattern.Sign, budget.limitedTo(limit - iterations));

@@ -5,7 +5,7 @@
 // re-solve kept only when better (checkpoint.ts); they share the budget.
 
 import { Field, Info } from "../../layout";
-import { info, windowStart, windowEnd, windowOffset, sessionValue } from "../../problem";
+import { info, ptr, slotValue, windowStart, windowEnd, windowOffset, sessionValue } from "../../problem";
 import { evaluate } from "../../evaluate";
 import * as arena from "../../arena";
 import * as lp from "../lp";
@@ -19,6 +19,7 @@ import { newCheckpoint, save, keepOrRestore } from "../checkpoint";
 import { Pattern, resolveWithPattern } from "../pattern";
 import { Rounding, augmentMinCharge } from "./round";
 import { swapMinCharge } from "./swap";
+import { netImport } from "../repair";
 
 /**
  * minChargeKw rounding, second path: a dive from the relaxation. The
@@ -148,4 +149,85 @@ export function augment(budget: Budget): i32 {
     if (!keepOrRestore(saved)) break;
   }
   return used;
+}
+
+/**
+ * A floored schedule still over the import limit (spec §5 rule 5) where
+ * the relaxation need not be: the relaxation met a slot's limit with V2G
+ * discharge that a session could only give after charging a sliver below
+ * its floor, which the rounding dropped (a car that arrives at its minimum
+ * energy must charge before it can discharge). Round by round, for each
+ * slot over the limit, one V2G session there that could discharge more is
+ * switched on at its floor in the latest earlier slot of its stay whose
+ * import the other sessions can make room for (stopping their charging,
+ * discharging more), and the LP is solved again in that pattern, where it
+ * moves the others' discharge to make the room. A round is kept only when
+ * it lowers the overflow (spec §5's order), else the rescue ends. Returns
+ * iterations.
+ */
+export function rescueOverflow(budget: Budget): i32 {
+  const iterations = budget.iterations;
+  const saved = newCheckpoint();
+  let used = 0;
+  for (let round = 0; round < Settings.rescueRounds && used < iterations; round++) {
+    evaluate();
+    if (!(info(Info.Overflow) > Settings.overflowTie)) break;
+    save(saved);
+    if (!switchOnBeforeOverflow()) break;
+    used += resolveWithPattern(Pattern.MinCharge, budget.limitedTo(iterations - used));
+    evaluate();
+    if (!keepOrRestore(saved)) break;
+  }
+  return used;
+}
+
+/** One switch-on per slot over the limit (see rescueOverflow); false when none was found. */
+function switchOnBeforeOverflow(): bool {
+  let switched = false;
+  for (let t = 0; t < lp.T; t++) {
+    if (!(netImport(t) > lp.importLimit(t) + Settings.feasibilityTol)) continue;
+    for (let v = 0; v < lp.V; v++) {
+      if (switchOnBefore(v, t)) {
+        switched = true;
+        break;
+      }
+    }
+  }
+  return switched;
+}
+
+/**
+ * Session v, a floored V2G session that could discharge more at slot t:
+ * switched on at its floor in the latest slot before t where it does not
+ * charge and the others can make the room (only after its last charging
+ * slot: energy it already charges is not what it lacks). True when done.
+ */
+function switchOnBefore(v: i32, t: i32): bool {
+  const power = ptr(Field.Power);
+  const a = windowStart(v);
+  const minC = sessionValue(Field.MinCharge, v);
+  if (t <= a || t >= windowEnd(v) || !(minC > 0)) return false;
+  if (!(sessionValue(Field.MaxDischarge, v) + ld(power, windowOffset(v) + t - a) > Settings.dust)) return false;
+  for (let s = t - 1; s >= a; s--) {
+    const j = windowOffset(v) + s - a;
+    const own = ld(power, j);
+    if (own > 0) return false;
+    if (room(s, v) >= minC - own) {
+      st(power, j, minC);
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Import room at slot s if every session but `skip` stopped charging and discharged in full. */
+function room(s: i32, skip: i32): f64 {
+  const power = ptr(Field.Power);
+  let r = lp.importLimit(s) - netImport(s);
+  for (let v = 0; v < lp.V; v++) {
+    const a = windowStart(v);
+    if (v == skip || s < a || s >= windowEnd(v)) continue;
+    r += ld(power, windowOffset(v) + s - a) + sessionValue(Field.MaxDischarge, v);
+  }
+  return r;
 }
