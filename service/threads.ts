@@ -9,7 +9,16 @@
  * The thread side is {@link serveTasks}; the messages between the two are
  * {@link ThreadTask} and {@link ThreadReply}.
  */
+import { existsSync } from "node:fs";
 import { parentPort, Worker } from "node:worker_threads";
+import { packagePath } from "../engine/paths.js";
+
+/** The compiled module `dist/<source>.js` a thread runs; an error that says to build when it is missing. */
+export function compiledThreadEntry(source: string, usedBy: string): string {
+  const path = packagePath("dist", ...source.split("/")) + ".js";
+  if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first (${usedBy} runs the compiled module)`);
+  return path;
+}
 
 /** A message to a thread. */
 export interface ThreadTask<I> {

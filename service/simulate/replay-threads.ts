@@ -5,9 +5,7 @@
  * the replays it is sent, and answers with the metrics (and the run where
  * the plots need it). The threads load the compiled modules (`npm run build`).
  */
-import { existsSync } from "node:fs";
-import { packagePath } from "../../engine/paths.js";
-import { ThreadPool } from "../threads.js";
+import { ThreadPool, compiledThreadEntry } from "../threads.js";
 import type { ReplayTask, StrategyReplay } from "./run.js";
 
 /** What a replay thread answers: the replay, and the lines it would have logged. */
@@ -16,9 +14,7 @@ export interface ThreadedReplay extends StrategyReplay {
 }
 
 export function replayThreadPath(): string {
-  const path = packagePath("dist", "service", "simulate", "replay-thread.js");
-  if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first (simulate --jobs runs the compiled replay)`);
-  return path;
+  return compiledThreadEntry("service/simulate/replay-thread", "simulate --jobs");
 }
 
 export class ReplayThreads extends ThreadPool<ReplayTask, ThreadedReplay> {

@@ -7,16 +7,12 @@
  * load the compiled module (`npm run build`), as the job API's sandboxed
  * processor does.
  */
-import { existsSync } from "node:fs";
-import { packagePath } from "../../engine/paths.js";
-import { ThreadPool } from "../threads.js";
+import { ThreadPool, compiledThreadEntry } from "../threads.js";
 import type { ComputedPlan, PlanInput } from "./plan-compute.js";
 
 /** The compiled thread entry (TS sources cannot be loaded in a plain worker thread). */
 export function planThreadPath(): string {
-  const path = packagePath("dist", "service", "sites", "plan-thread.js");
-  if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first`);
-  return path;
+  return compiledThreadEntry("service/sites/plan-thread", "a live site's plan thread");
 }
 
 export class PlanThreads extends ThreadPool<PlanInput, ComputedPlan> {

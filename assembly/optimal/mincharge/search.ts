@@ -5,7 +5,7 @@
 // re-solve kept only when better (checkpoint.ts); they share the budget.
 
 import { Field, Info } from "../../layout";
-import { info, ptr, slotValue, windowStart, windowEnd, windowOffset, sessionValue } from "../../problem";
+import { info, ptr, windowStart, windowEnd, windowOffset, sessionValue } from "../../problem";
 import { evaluate } from "../../evaluate";
 import * as arena from "../../arena";
 import * as lp from "../lp";
@@ -162,8 +162,8 @@ export function augment(budget: Budget): i32 {
  * import the other sessions can make room for (stopping their charging,
  * discharging more), and the LP is solved again in that pattern, where it
  * moves the others' discharge to make the room. A round is kept only when
- * it lowers the overflow (spec §5's order), else the rescue ends. Returns
- * iterations.
+ * it is better by spec §5's order (overflow first), else the rescue ends.
+ * Returns iterations.
  */
 export function rescueOverflow(budget: Budget): i32 {
   const iterations = budget.iterations;
