@@ -6,7 +6,7 @@
  * bench/startup.ts measures the time this saves.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, symlinkSync, utimesSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,24 +31,71 @@ function loadedBy(args: string[], bin = BIN, status = 0) {
   return { packages: [...packages].sort(), own, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** tsc's modules the bundle imports rather than copies: the error classes that exit codes depend on. */
-const SHARED = ["engine/errors.js", "service/cli/io.js"];
-const outsideBundle = (own: string[]) => own.filter((f) => !f.startsWith("service/cli/bundle/") && !SHARED.includes(f));
+/** tsc's modules a bundled run loads: the loader, and those the bundle requires rather than copies (bundle-loader.ts). */
+const BESIDE_BUNDLE = ["service/cli/bundle-loader.js", "engine/errors.js", "service/cli/io.js", "service/cli/lazy.js"];
+const outsideBundle = (own: string[]) => own.filter((f) => !BESIDE_BUNDLE.includes(f));
+
+/** The code cache's state when `dir`'s bundle loads in a plain node process. */
+function cacheStateIn(dir: string): string {
+  const loader = join(dir, "dist/service/cli/bundle-loader.js");
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `const m = await import(${JSON.stringify(loader)}); process.stdout.write((await m.loadCliBundle()).cacheState);`,
+    ],
+    {
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+/** A copy of the built package, so that changing its bundle cannot disturb the other tests. */
+function withPackageCopy(test: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), "wattplan-copy-"));
+  try {
+    for (const part of ["bin", "dist", "build", "examples", "package.json"])
+      cpSync(join(ROOT, part), join(dir, part), { recursive: true, preserveTimestamps: true });
+    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+    test(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe("wattplan solve start-up", () => {
   it("loads the bundle only: no package from node_modules, no other module of tsc's", () => {
     const run = loadedBy(["solve", "examples/workplace.json", "--compact"]);
     expect((JSON.parse(run.stdout) as { strategy: string }).strategy).toBe("optimal");
     expect(run.packages).toEqual([]);
-    expect(run.own).toContain("service/cli/bundle/main.js");
+    expect(run.own).toContain("service/cli/bundle-loader.js");
     expect(outsideBundle(run.own)).toEqual([]);
-    expect(run.own.some((f) => /^service\/cli\/bundle\/ocpp-output-/.test(f))).toBe(false);
   });
 
-  it("loads the OCPP chunk with --ocpp, and still no package", () => {
+  it("runs the bundle from the code cache that the build wrote", () => {
+    expect(cacheStateIn(ROOT)).toBe("accepted");
+  });
+
+  it("compiles the bundle from source when V8 rejects the cache, with the same answer", () => {
+    const expected = loadedBy(["solve", "examples/workplace.json", "--compact"]).stdout;
+    withPackageCopy((dir) => {
+      // What a cache written by another V8 version looks like to this one: bytes it cannot check.
+      writeFileSync(join(dir, "dist/service/cli/bundle/main.cjs.cache"), Buffer.alloc(4096, 7));
+      expect(cacheStateIn(dir)).toBe("rejected");
+      const run = loadedBy(["solve", "examples/workplace.json", "--compact"], join(dir, "bin/wattplan.js"));
+      const strip = (text: string) => text.replace(/"solveMs":[0-9.e+-]+/, "");
+      expect(strip(run.stdout)).toBe(strip(expected));
+      expect(outsideBundle(run.own)).toEqual([]);
+    });
+  });
+
+  it("runs --ocpp from the bundle, and still loads no package", () => {
     const run = loadedBy(["solve", "examples/workplace.json", "--compact", "--ocpp", "2.0.1"]);
     expect((JSON.parse(run.stdout) as { ocpp: unknown[] }).ocpp.length).toBeGreaterThan(0);
-    expect(run.own.some((f) => /^service\/cli\/bundle\/ocpp-output-/.test(f))).toBe(true);
     expect(outsideBundle(run.own)).toEqual([]);
     expect(run.packages).toEqual([]);
   });
@@ -67,20 +114,14 @@ describe("wattplan solve start-up", () => {
   });
 
   it("never runs a bundle older than tsc's output", () => {
-    // A copy of the built package, so that ageing its bundle cannot disturb the other tests.
-    const dir = mkdtempSync(join(tmpdir(), "wattplan-stale-"));
-    try {
-      for (const part of ["bin", "dist", "build", "package.json"]) cpSync(join(ROOT, part), join(dir, part), { recursive: true });
-      symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+    withPackageCopy((dir) => {
       const aged = new Date(Date.now() - 3_600_000);
-      utimesSync(join(dir, "dist/service/cli/bundle/main.js"), aged, aged);
+      utimesSync(join(dir, "dist/service/cli/bundle/main.cjs"), aged, aged);
       const run = loadedBy(["solve", "examples/workplace.json", "--compact"], join(dir, "bin/wattplan.js"));
       expect((JSON.parse(run.stdout) as { strategy: string }).strategy).toBe("optimal");
       expect(run.own).toContain("service/cli/main.js");
-      expect(run.own.some((f) => f.startsWith("service/cli/bundle/"))).toBe(false);
+      expect(run.own).not.toContain("service/cli/bundle-loader.js");
       expect(run.packages).toEqual(["zod"]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -3,9 +3,10 @@
  * usage (message on stderr, nothing on stdout), 1 for anything else.
  *
  * Only what `solve`, `validate` and `strategies` need is imported here; the
- * service (Fastify, BullMQ, pg), the simulator, charts (vega, resvg) and
- * OCPP are loaded with `import()` by the commands and flags that use them
- * (docs/api.md, "CLI start-up"; bench/startup.ts measures it).
+ * service (Fastify, BullMQ, pg), the simulator and charts (vega, resvg) are
+ * loaded by the commands and flags that use them, through ./lazy.js, and
+ * OCPP with `import()` (a part of the bundle that runs on use; docs/api.md,
+ * "CLI start-up"; bench/startup.ts measures it).
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { validateRequest, formatProblems } from "../../engine/model/validate.js";
@@ -16,6 +17,7 @@ import { WattplanError } from "../../engine/errors.js";
 import { EXIT, UsageError, readJsonInput } from "./io.js";
 import { OCPP_CLI_OPTIONS, OCPP_CLI_USAGE, ocppOptionsFromFlags } from "./ocpp-options.js";
 import { SERVICE_USAGE } from "./usage.js";
+import { lazyModules } from "./lazy.js";
 
 const USAGE = `Usage: wattplan <command> [options]
 
@@ -71,7 +73,7 @@ const solveCommand: Command = async (args) => {
   }
   const solved = solve(request, { strategy: strategy as StrategyName | undefined });
   const response = ocpp === undefined ? solved : (await import("./ocpp-output.js")).withOcpp(request, solved, ocpp);
-  if (typeof values.chart === "string") (await import("../charts/chart-file.js")).writeScheduleChart(values.chart, request, response);
+  if (typeof values.chart === "string") (await lazyModules.chart()).writeScheduleChart(values.chart, request, response);
   process.stdout.write(JSON.stringify(response, null, values.compact ? undefined : 2) + "\n");
   return EXIT.ok;
 };
@@ -96,13 +98,13 @@ export const COMMANDS: Record<string, Command> = {
   solve: solveCommand,
   validate: validateCommand,
   strategies: strategiesCommand,
-  serve: async (args) => (await import("./serve.js")).serveCommand(args),
-  api: async (args) => (await import("./serve.js")).apiCommand(args),
-  worker: async (args) => (await import("./serve.js")).workerCommand(args),
-  keys: async (args) => (await import("./keys.js")).keysCommand(args),
-  demo: async (args) => (await import("./demo.js")).demoCommand(args),
-  simulate: async (args) => (await import("./simulate-command.js")).simulateCommand(args),
-  replay: async (args) => (await import("./replay-command.js")).replayCommand(args),
+  serve: async (args) => (await lazyModules.serve()).serveCommand(args),
+  api: async (args) => (await lazyModules.serve()).apiCommand(args),
+  worker: async (args) => (await lazyModules.serve()).workerCommand(args),
+  keys: async (args) => (await lazyModules.keys()).keysCommand(args),
+  demo: async (args) => (await lazyModules.demo()).demoCommand(args),
+  simulate: async (args) => (await lazyModules.simulate()).simulateCommand(args),
+  replay: async (args) => (await lazyModules.replay()).replayCommand(args),
 };
 
 export function main(argv: string[]): number | Promise<number> {
