@@ -85,8 +85,10 @@ export class Settings {
   static readonly stallSteps: i32 = 3;
   /** Complementarity μ0 of the start at the box midpoint (bound duals μ0/h + |c|). */
   static readonly mu0: f64 = 1;
-  /** μ0 of the one restart after a stall: 100× closer to the boundary, another path. */
+  /** μ0 of the first restart after a stall: 100× closer to the boundary, another path. */
   static readonly restartMu0: f64 = 0.01;
+  /** μ0 of the second restart, when the first stalls too: 100× further from the boundary than `mu0`. */
+  static readonly farRestartMu0: f64 = 100;
   /**
    * Gondzio's multiple centrality correctors (Gondzio 1996; Colombo & Gondzio
    * 2008): after the predictor–corrector, at most this many more solves with

@@ -90,13 +90,16 @@ function runStages(started: f64, spent: i32, last: bool): i32 {
   repair(ipm.solution.x);
   let restartBound: f64 = -Infinity;
   let restartIterations = 0;
-  if (state.exit == IpmExit.Stalled && warmSpent + ipm.info.iterations < limit) {
-    // Steps collapsing on a degenerate LP depend on the path: one restart
-    // from a start 100× closer to the boundary, keeping the better schedule
-    // and the better bound (both are valid).
-    restartBound = ipm.info.bound;
-    restartIterations = ipm.info.iterations;
-    keepBetterOf(budget.limitedTo(limit - warmSpent - restartIterations));
+  // Steps collapsing on a degenerate LP depend on the path: a restart from
+  // a start 100× closer to the boundary and, if that stalls too, one 100×
+  // further from it than the first (a site where the only cost is the
+  // overflow's stalled at 0.01 and 1 and converged from 100:
+  // test/infeasible-claims.test.ts), keeping the better schedule and the
+  // better bound (all are valid).
+  for (let k = 0; k < 2 && state.exit == IpmExit.Stalled && warmSpent + restartIterations + ipm.info.iterations < limit; k++) {
+    restartBound = max(restartBound, ipm.info.bound);
+    restartIterations += ipm.info.iterations;
+    keepBetterOf(budget.limitedTo(limit - warmSpent - restartIterations), k == 0 ? Settings.restartMu0 : Settings.farRestartMu0);
   }
   const floors = hasMinCharge();
   if (!floors) polish(budget);
@@ -181,12 +184,12 @@ function relax(budget: Budget, warmable: bool): i32 {
   return spent;
 }
 
-/** Re-run the interior point from a start with μ0 = 0.01; the better schedule stays. */
-function keepBetterOf(budget: Budget): void {
+/** Re-run the interior point from a cold start with this μ0; the better schedule stays. */
+function keepBetterOf(budget: Budget, mu0: f64): void {
   const saved = newCheckpoint();
   evaluate();
   save(saved);
-  state.exit = ipm.run(budget, Start.Cold, Settings.restartMu0);
+  state.exit = ipm.run(budget, Start.Cold, mu0);
   repair(ipm.solution.x);
   evaluate();
   keepOrRestore(saved);

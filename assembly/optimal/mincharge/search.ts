@@ -198,9 +198,14 @@ function switchOnBeforeOverflow(): bool {
 
 /**
  * Session v, a floored V2G session that could discharge more at slot t:
- * switched on at its floor in the latest slot before t where it does not
- * charge and the others can make the room (only after its last charging
- * slot: energy it already charges is not what it lacks). True when done.
+ * switched on at its floor in the latest slots before t where it does not
+ * charge and the others can make the room, as many as the overrun at t
+ * needs if the car charged them at full power (the pattern LP then sets
+ * the powers). Slots where it charges already are passed over: the LP
+ * could raise those itself, so what it lacks must come from slots it has
+ * off (one slot per round used to stop at the first such slot, and a car
+ * that must pre-charge over six slots was left `infeasible`:
+ * test/infeasible-claims.test.ts). True when a slot was switched on.
  */
 function switchOnBefore(v: i32, t: i32): bool {
   const power = ptr(Field.Power);
@@ -208,16 +213,22 @@ function switchOnBefore(v: i32, t: i32): bool {
   const minC = sessionValue(Field.MinCharge, v);
   if (t <= a || t >= windowEnd(v) || !(minC > 0)) return false;
   if (!(sessionValue(Field.MaxDischarge, v) + ld(power, windowOffset(v) + t - a) > Settings.dust)) return false;
-  for (let s = t - 1; s >= a; s--) {
+  // kWh the battery must hold to feed the overrun, and what one slot at full power stores.
+  const need = ((netImport(t) - lp.importLimit(t)) * lp.dt) / sessionValue(Field.DischargeEfficiency, v);
+  const perSlot = sessionValue(Field.MaxCharge, v) * sessionValue(Field.ChargeEfficiency, v) * lp.dt;
+  let stored: f64 = 0;
+  let switched = false;
+  for (let s = t - 1; s >= a && stored < need; s--) {
     const j = windowOffset(v) + s - a;
     const own = ld(power, j);
-    if (own > 0) return false;
+    if (own > 0) continue;
     if (room(s, v) >= minC - own) {
       st(power, j, minC);
-      return true;
+      stored += perSlot;
+      switched = true;
     }
   }
-  return false;
+  return switched;
 }
 
 /** Import room at slot s if every session but `skip` stopped charging and discharged in full. */
