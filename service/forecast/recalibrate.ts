@@ -37,9 +37,11 @@ export type RecalibratedTarget = (typeof RECALIBRATED_TARGETS)[number];
 
 /**
  * The step γ: the share of a level an outcome moves it by. Chosen by
- * bench:forecast on the validation folds inside the 2020-21 training months
- * (bench/RESULTS.md §6): large enough to follow a season's drift within a
- * few hundred sessions, small enough that the levels do not wander.
+ * bench:forecast on the validation folds inside the training months of both
+ * Caltech files (bench/RESULTS.md §6): the smallest step that kept every
+ * level of stay and energy within ±5 points there (0.01 missed by 5.8 on
+ * 2019-03); larger ones follow a drift faster but wander more (0.05 costs
+ * 2–4 % pinball).
  */
 export const DEFAULT_RECALIBRATION_GAMMA = 0.02;
 
