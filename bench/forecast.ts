@@ -20,6 +20,12 @@
  * loss over the levels 0.1, 0.25, 0.5, 0.75, 0.9, calibration (share of
  * actuals below each quantile), training and prediction times.
  *
+ * Online recalibration (service/forecast/recalibrate.ts): the chosen
+ * combination's test (and validation) sessions again, in time order, each
+ * forecast at its arrival through a recalibrator that has learned only the
+ * outcomes of sessions that departed before then; ACI at several steps γ
+ * and, for comparison, a rolling conformal residual shift.
+ *
  *   npm run bench:forecast [-- --out bench/results/forecast]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -29,14 +35,21 @@ import type { TopLevelSpec } from "vega-lite";
 import { CHART_FONT } from "../service/charts/vega-svg.js";
 import {
   DEFAULT_OPTIONS,
+  DEFAULT_RECALIBRATION_GAMMA,
   type HistorySession,
   type ForecastOptions,
+  type ForecastModel,
   loadHistory,
+  newRecalibration,
   pinball,
+  plugInForecast,
   predictArrivals,
   predictSession,
   quantiles,
+  type Recalibration,
+  recalibrate,
   trainForecast,
+  weightedQuantiles,
 } from "../service/forecast/index.js";
 import { dataFile } from "../service/simulate/data-dir.js";
 import { writePlot } from "../service/simulate/plots.js";
@@ -262,6 +275,119 @@ function pooled(scores: Score[]): Score {
   };
 }
 
+/**
+ * Online recalibration, scored the way a live site would see it: the
+ * sessions are taken in time order, each forecast at its arrival, and a
+ * session's outcome is learned only once it has ended (departure strictly
+ * before the forecast's arrival). The model itself stays the one trained on
+ * the training part.
+ */
+interface OnlineMethod {
+  name: string;
+  /** A fresh recalibrator for a model: forecast at plug-in, learn from an ended session. */
+  start(model: ForecastModel): {
+    predict(s: HistorySession): { durationH: number[]; energyKwh: number[] };
+    learn(s: HistorySession, atPlugIn: { durationH: number[]; energyKwh: number[] }): void;
+  };
+}
+
+function queryOf(s: HistorySession) {
+  return {
+    arrivalMs: s.arrivalMs,
+    evseId: s.evseId,
+    userId: s.userId,
+    announcedDepartureMs: s.announcedDepartureMs,
+    announcedEnergyKwh: s.announcedEnergyKwh,
+    levels: LEVELS,
+  };
+}
+
+/** Adaptive Conformal Inference (service/forecast/recalibrate.ts) with step γ. */
+function aciMethod(gamma: number): OnlineMethod {
+  return {
+    name: `ACI, γ = ${gamma}`,
+    start(model) {
+      let state: Recalibration = newRecalibration({ gamma, levels: LEVELS });
+      return {
+        predict: (s) => plugInForecast(model, state, queryOf(s)),
+        learn: (s, atPlugIn) => {
+          state = recalibrate(state, { arrivalMs: s.arrivalMs, ...atPlugIn }, s);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Rolling conformal shift (the alternative): each quantile shifted by the
+ * empirical quantile, at its own level, of its residuals y − q over the last
+ * `window` ended sessions (no shift before 20 of them).
+ */
+function rollingShiftMethod(window: number): OnlineMethod {
+  return {
+    name: `rolling residual shift, last ${window} sessions`,
+    start(model) {
+      const stay: number[][] = LEVELS.map(() => []);
+      const energy: number[][] = LEVELS.map(() => []);
+      const shift = (res: number[][], q: number[], floor: number) => {
+        const out = q.map((x, i) => {
+          const r = res[i].slice(-window);
+          if (r.length < 20) return x;
+          return Math.max(floor, x + weightedQuantiles({ values: r, weights: r.map(() => 1) }, [LEVELS[i]])[0]);
+        });
+        for (let i = 1; i < out.length; i++) out[i] = Math.max(out[i], out[i - 1]);
+        return out;
+      };
+      const raw = new Map<HistorySession, { durationH: number[]; energyKwh: number[] }>();
+      return {
+        predict: (s) => {
+          const f = predictSession(model, queryOf(s));
+          raw.set(s, { durationH: f.durationH, energyKwh: f.energyKwh });
+          return { durationH: shift(stay, f.durationH, 1 / 60), energyKwh: shift(energy, f.energyKwh, 0) };
+        },
+        learn: (s) => {
+          const f = raw.get(s)!;
+          LEVELS.forEach((_, i) => {
+            stay[i].push(durationH(s) - f.durationH[i]);
+            energy[i].push(s.energyKwh - f.energyKwh[i]);
+          });
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The online run: forecasts in arrival order, outcomes learned in departure
+ * order, each only once its departure is before the forecast's time. Returns
+ * a Predictor replaying the forecasts made (for score()) and the number of
+ * outcomes learned before the last forecast.
+ */
+function online(model: ForecastModel, method: OnlineMethod, sessions: HistorySession[]): { predictor: Predictor; learned: number } {
+  const r = method.start(model);
+  const made = new Map<HistorySession, { durationH: number[]; energyKwh: number[] }>();
+  let pending: HistorySession[] = [];
+  let learned = 0;
+  for (const s of [...sessions].sort((a, b) => a.arrivalMs - b.arrivalMs)) {
+    const ended = pending.filter((p) => p.departureMs < s.arrivalMs).sort((a, b) => a.departureMs - b.departureMs);
+    pending = pending.filter((p) => p.departureMs >= s.arrivalMs);
+    for (const p of ended) {
+      r.learn(p, made.get(p)!);
+      learned++;
+    }
+    made.set(s, r.predict(s));
+    pending.push(s);
+  }
+  return { predictor: (s) => made.get(s)!, learned };
+}
+
+const ONLINE_METHODS: OnlineMethod[] = [...[0.005, 0.01, 0.02, 0.05].map(aciMethod), ...[100, 300].map(rollingShiftMethod)];
+
+/** Largest distance, percentage points, of a share below from its level, over the levels of both targets. */
+function worstCalibration(sc: Score): number {
+  return 100 * Math.max(...LEVELS.map((l, i) => Math.max(Math.abs(sc.depBelow[i] - l), Math.abs(sc.enBelow[i] - l))));
+}
+
 const f2 = (x: number) => x.toFixed(2);
 const f3 = (x: number) => x.toFixed(3);
 const pct = (xs: number[]) => xs.map((x) => (100 * x).toFixed(0)).join(" / ");
@@ -379,6 +505,21 @@ for (const c of CASES) {
           observed: r.test.enBelow[i],
         });
     });
+
+  // Online recalibration of the chosen combination: each method started fresh at the start of the
+  // validated (or tested) period, the model trained on what came before it.
+  const staticTest = score(modelPredictor(train, chosen), test).score;
+  const testModel = trainForecast(train, { timeZone: TZ, ...chosen.options });
+  const foldModels = folds.map((f) => trainForecast(f.fit, { timeZone: TZ, ...chosen.options }));
+  const staticVal = pooled(folds.map((f) => score(modelPredictor(f.fit, chosen), f.val).score));
+  const onlineRows = ONLINE_METHODS.map((m) => {
+    const validation = pooled(folds.map((f, i) => score(online(foldModels[i], m, f.val).predictor, f.val).score));
+    const run = online(testModel, m, test);
+    return { method: m.name, validation, test: score(run.predictor, test).score, learned: run.learned };
+  });
+  // The library's default step, and the smallest γ that meets the ±5 pp target on this file's validation folds.
+  const defaultRow = onlineRows.findIndex((r) => r.method === aciMethod(DEFAULT_RECALIBRATION_GAMMA).name);
+  const smallestMeeting = onlineRows.findIndex((r) => r.method.startsWith("ACI") && worstCalibration(r.validation) <= 5);
 
   // Times: training on the whole training part, prediction per session.
   const model = trainForecast(train, { timeZone: TZ, ...chosen.options });
@@ -520,6 +661,21 @@ for (const c of CASES) {
     "",
   );
   md.push(
+    `Online recalibration of the chosen combination (the model as trained; the test sessions in time order, each forecast at its arrival from the outcomes of the sessions that departed before it; validation: the same on each fold's validation days, started fresh there):`,
+    "",
+    "| method | validation: worst calibration error (pp) / pinball stay / energy | test MAE stay (h) | test pinball stay (h) | stay: share ≤ q10 / q25 / q50 / q75 / q90 (%) | test MAE energy (kWh) | test pinball energy (kWh) | energy: share ≤ q10 / q25 / q50 / q75 / q90 (%) | worst test calibration error (pp) |",
+    "|---|---|---|---|---|---|---|---|---|",
+  );
+  const onlineLine = (name: string, v: Score, t: Score) =>
+    `| ${name} | ${worstCalibration(v).toFixed(1)} / ${f3(v.depPinball)} / ${f3(v.enPinball)} | ${f2(t.depMae)} | ${f3(t.depPinball)} | ${pct(t.depBelow)} | ${f2(t.enMae)} | ${f3(t.enPinball)} | ${pct(t.enBelow)} | ${worstCalibration(t).toFixed(1)} |`;
+  md.push(onlineLine("static (no recalibration)", staticVal, staticTest));
+  onlineRows.forEach((r, i) => md.push(onlineLine(i === defaultRow ? `**${r.method}** (the default)` : r.method, r.validation, r.test)));
+  md.push(
+    "",
+    `Smallest γ within ±5 pp on this file's validation folds: ${smallestMeeting >= 0 ? onlineRows[smallestMeeting].method : "none"}. Outcomes learned before the last test forecast: ${onlineRows[0].learned} of ${test.length}.`,
+    "",
+  );
+  md.push(
     `Arrivals, each of the ${allTestDays.length} test days forecast from local midnight in 24 one-hour slots (${arrivalRows[0].n} slot-days):`,
     "",
     "| method | MAE count | pinball count | count: share ≤ q10 / q25 / q50 / q75 / q90 (%) | MAE energy (kWh) | pinball energy (kWh) | energy: share ≤ q (%) |",
@@ -540,6 +696,12 @@ for (const c of CASES) {
     test: test.length,
     folds: folds.map((f) => ({ from: f.from, fit: f.fit.length, validate: f.val.length })),
     rows,
+    online: {
+      static: { validation: staticVal, test: staticTest },
+      methods: onlineRows,
+      default: onlineRows[defaultRow]?.method ?? null,
+      smallestMeeting: onlineRows[smallestMeeting]?.method ?? null,
+    },
     arrivals: arrivalRows,
     chosen: { stay: chosenStay.name, energy: chosenEnergy.name, options: chosen.options },
     trainMs,

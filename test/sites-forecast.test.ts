@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateRequest } from "../engine/model/validate.js";
 import { solve } from "../engine/scheduler/solve.js";
 import { compileSitePlan } from "../service/sites/compile.js";
-import { forecastSession, historyOf, trainSite, trainingDue } from "../service/sites/forecast.js";
+import { carriedRecalibration, forecastSession, historyOf, learnEnded, trainSite, trainingDue } from "../service/sites/forecast.js";
 import { ForecastSettingsSchema, SiteBodySchema } from "../service/sites/schema.js";
 import { EMPTY_STATE, type SessionRecord } from "../service/sites/state.js";
 import { depot, eventId, startSitesService, type SitesService } from "./sites-helpers.js";
@@ -102,6 +102,28 @@ describe("forecast units", () => {
     expect(f.view.departure).toMatchObject({ announced: iso(today + HOUR), planned: iso(today + HOUR) });
     const later = forecastSession(active({ departure: iso(today + 6 * HOUR), defaulted: [] }), forecast, settings, today);
     expect(later.departureMs).toBeLessThan(today + 6 * HOUR);
+  });
+
+  it("recalibrates from sessions that ended after the newest one trained on, each once", () => {
+    const start = carriedRecalibration(undefined, { ...settings, recalibrationGamma: 0.1 }, trained.latestDepartureMs);
+    expect(start.lastDepartureMs).toBe(Date.parse(endedCar(29).endedAt!));
+    expect(start.gamma).toBe(0.1);
+    // Three later days on which the car stays 5 h instead of 2: above every quantile, so every level rises.
+    const later = [30, 31, 32].map((d) => ({ ...endedCar(d), endedAt: iso(T0 + d * DAY + 5 * HOUR) }));
+    const learned = learnEnded(start, trained.model, [endedCar(29), ...later]);
+    expect(learned.outcomes).toBe(3);
+    expect(learned.lastDepartureMs).toBe(T0 + 32 * DAY + 5 * HOUR);
+    learned.adjusted.stay.forEach((a, i) => expect(a).toBeGreaterThan(learned.levels[i]));
+    // Learning the same sessions again changes nothing.
+    expect(learnEnded(learned, trained.model, later)).toEqual(learned);
+    // A retrained model keeps the levels, and learns only what ends after its own newest session.
+    const carried = carriedRecalibration(learned, settings, T0 + 40 * DAY);
+    expect(carried.adjusted).toEqual(learned.adjusted);
+    expect(carried.lastDepartureMs).toBe(T0 + 40 * DAY);
+    // Plans read the adjusted levels: a later departure than the model's own median.
+    const f = forecastSession(active({}), { ...forecast, recalibration: learned }, settings, today);
+    const plain = forecastSession(active({}), forecast, settings, today);
+    expect(f.departureMs).toBeGreaterThanOrEqual(plain.departureMs);
   });
 
   it("compiles the forecast into the request, which stays valid", () => {
@@ -262,6 +284,43 @@ describe("forecasts on a live site", () => {
     const metrics = await fetch(`${svc.url}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/wattplan_site_forecast_trainings_total\{outcome="trained"\} [1-9]/);
     expect(metrics).toMatch(/wattplan_site_forecast_heldout_mae\{target="departure_h"\}/);
+  });
+
+  it("recalibrates as sessions end after training, and shows the levels in GET …/forecast", async () => {
+    const site = depot({
+      forecast: { minSessions: 20, retrainEvery: 1000, recalibrationGamma: 0.1 },
+      planning: { slotMinutes: 15, horizonHours: 12, clock: "events" },
+    });
+    expect((await svc.put("s-recal", site)).status).toBe(201);
+    const day = (d: number, stayH: number, userId: string) => [
+      { eventId: eventId(), type: "session.started", at: iso(T0 + d * DAY), sessionId: `r-${d}`, evseId: "e1", userId },
+      { eventId: eventId(), type: "session.ended", at: iso(T0 + d * DAY + stayH * HOUR), sessionId: `r-${d}`, energyDeliveredKwh: 10 },
+    ];
+    // Stays of 2 or 3 h, alternating, for 24 days.
+    expect(
+      (await svc.events("s-recal", Array.from({ length: 24 }, (_, d) => day(d, 2 + (d % 2), "driver-1")).flat(), { wait: 30 })).status,
+    ).toBe(200);
+    const key = svc.acme.key;
+    type View = {
+      model: {
+        trainedOnSessions: number;
+        recalibration?: { applied: boolean; outcomes: number; lastOutcome: string | null; stayLevels: number[]; levels: number[] };
+      };
+    };
+    let got = await api<View>(svc.url, "GET", "/v1/sites/s-recal/forecast", { key });
+    for (let i = 0; i < 100 && got.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      got = await api<View>(svc.url, "GET", "/v1/sites/s-recal/forecast", { key });
+    }
+    expect(got.status).toBe(200);
+    expect(got.body.model.recalibration).toMatchObject({ applied: true, outcomes: 0, lastOutcome: iso(T0 + 23 * DAY + 3 * HOUR) });
+    // Four more days, each staying 6 h: the plans after them learn that the stays run longer than forecast.
+    for (let d = 24; d < 28; d++) expect((await svc.events("s-recal", day(d, 6, "driver-1"), { wait: 30 })).status).toBe(200);
+    got = await api<View>(svc.url, "GET", "/v1/sites/s-recal/forecast", { key });
+    const r = got.body.model.recalibration!;
+    expect(r.outcomes).toBe(4);
+    expect(r.lastOutcome).toBe(iso(T0 + 27 * DAY + 6 * HOUR));
+    r.stayLevels.forEach((a, i) => expect(a).toBeGreaterThan(r.levels[i]));
   });
 
   it("answers 409 ERR_FORECAST_UNAVAILABLE without a forecast setting or before enough sessions ended", async () => {

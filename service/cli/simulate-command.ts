@@ -10,6 +10,7 @@ import { DEFAULT_EV_SPECS_FILE, DEFAULT_SESSIONS_FILE, runReplay, type ReplayCon
 import { DEFAULT_SIMULATION_OPTIONS, OPTIMAL_FORECAST, isSimStrategy, simStrategyNames, type SimStrategy } from "../simulate/simulator.js";
 import { isTimeZone } from "../simulate/time.js";
 import { DEFAULT_ENERGY_PLANNING_LEVEL } from "../forecast/schema.js";
+import { DEFAULT_RECALIBRATION_GAMMA } from "../forecast/recalibrate.js";
 import { MAX_SLOTS, MAX_SLOT_MINUTES } from "../../engine/model/schema.js";
 import { EXIT, UsageError } from "./io.js";
 import {
@@ -72,6 +73,10 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
                            and the arrivals the forecast still expects within the horizon are planned as phantom
                            sessions (per hour: the expected, median or Q-quantile count and energy), reserving
                            capacity and the demand-charge peak for them; never sent as setpoints (default none)
+  --forecast-recalibration G|none
+                           and the forecast's quantiles are recalibrated online as the replayed sessions end (adaptive
+                           conformal inference with step G, 0.02 when given as "on"; docs/forecast.md); none keeps the
+                           levels as trained (default none)
   --forecast-arrivals-role plan|peak
                            plan: the phantoms are planned with the EVs (default); peak: they only set the peak, the
                            EVs are then planned alone with that peak as already paid
@@ -138,6 +143,15 @@ function forecastArrivals(text: string | undefined): ForecastArrivals {
   return mode;
 }
 
+/** `--forecast-recalibration G|on|none`: ACI's step, or off. */
+function recalibrationGamma(text: string | undefined): { recalibrationGamma?: number } {
+  if (text === undefined || text === "none") return {};
+  if (text === "on") return { recalibrationGamma: DEFAULT_RECALIBRATION_GAMMA };
+  const x = Number(text);
+  if (!(x > 0 && x < 1)) throw new UsageError(`--forecast-recalibration: "${text}" must be a step in (0, 1), on or none`);
+  return { recalibrationGamma: x };
+}
+
 /** `--forecast-arrivals-role plan|peak`. */
 function arrivalsRole(text: string | undefined): ArrivalsRole {
   if (text === undefined) return "plan";
@@ -190,6 +204,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
         "forecast-level": { type: "string" },
         "forecast-arrivals": { type: "string" },
         "forecast-arrivals-role": { type: "string" },
+        "forecast-recalibration": { type: "string" },
         "forecast-energy-level": { type: "string" },
         out: { type: "string" },
         currency: { type: "string" },
@@ -248,6 +263,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
     v.forecast === true ||
     v["forecast-level"] !== undefined ||
     v["forecast-energy-level"] !== undefined ||
+    v["forecast-recalibration"] !== undefined ||
     v["forecast-arrivals"] !== undefined;
   let strategies = v.strategies !== undefined ? parseStrategies(v.strategies) : simStrategyNames().filter((s) => s !== OPTIMAL_FORECAST);
   if (strategies.includes(OPTIMAL_FORECAST) && !forecast) throw new UsageError("--strategies: optimal+forecast needs --forecast");
@@ -323,6 +339,7 @@ export function simulateConfig(args: string[]): ReplayConfig {
         }),
         arrivals: forecastArrivals(v["forecast-arrivals"]),
         arrivalsRole: arrivalsRole(v["forecast-arrivals-role"]),
+        ...recalibrationGamma(v["forecast-recalibration"]),
       },
     }),
     currency: v.currency ?? "$",

@@ -1543,6 +1543,22 @@ export interface components {
                     departureBelowQ90: number | null;
                     trainingMs: number;
                 };
+                /** @description online recalibration of the quantiles as of the latest plan (docs/forecast.md) */
+                recalibration?: {
+                    /** @description whether predictions and plans use it (settings.recalibrationGamma > 0) */
+                    applied: boolean;
+                    gamma: number;
+                    /** @description ended sessions learned from */
+                    outcomes: number;
+                    /** @description end of the latest session learned (or trained on) */
+                    lastOutcome: string | null;
+                    /** @description nominal levels tracked */
+                    levels: number[];
+                    /** @description the model level read for each nominal one, departure */
+                    stayLevels: number[];
+                    /** @description the same, energy */
+                    energyLevels: number[];
+                };
             };
             settings: {
                 [key: string]: unknown;
@@ -1596,6 +1612,8 @@ export interface components {
             retrainHours: number;
             /** @default false */
             arrivals: boolean;
+            /** @default 0.02 */
+            recalibrationGamma: number;
             /** @default UTC */
             timeZone: string;
         };
@@ -1613,6 +1631,8 @@ export interface components {
             retrainHours?: number;
             /** @default false */
             arrivals?: boolean;
+            /** @default 0.02 */
+            recalibrationGamma?: number;
             /** @default UTC */
             timeZone?: string;
         };

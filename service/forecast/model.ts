@@ -28,6 +28,7 @@
 import { localParts } from "../simulate/time.js";
 import { type ArrivalHistory, trainArrivals } from "./arrivals.js";
 import { pinball, weightedQuantiles } from "./quantile.js";
+import { type PlugInForecast, type Recalibration, recalibratedLevels } from "./recalibrate.js";
 import {
   ANNOUNCEMENT_MODES,
   type AnnouncementMode,
@@ -352,13 +353,17 @@ function pool(
  * Quantiles of the departure and energy of a car that just plugged in.
  * The weekday and hour of arrival are read from `arrivalMs` in the model's
  * time zone; the user and EVSE are optional (unknown ones fall back to the
- * site). Throws a ForecastInputError for an invalid query.
+ * site). With a recalibration state (./recalibrate.ts), each asked level is
+ * read at its adjusted level, per target; `levels` in the answer stay the
+ * asked ones. Throws a ForecastInputError for an invalid query.
  */
-export function predictSession(model: ForecastModel, input: SessionQuery): SessionForecast {
+export function predictSession(model: ForecastModel, input: SessionQuery, recalibration?: Recalibration): SessionForecast {
   if (model.kind !== "wattplan.forecast" || model.version !== 1)
     throw new ForecastInputError("not a wattplan.forecast v1 model", ["model: unknown kind or version"]);
   const q = parseOrThrow(sessionQuerySchema, input, "query");
   const levels = [...(q.levels ?? DEFAULT_LEVELS)].sort((a, b) => a - b);
+  const stayLevels = recalibration === undefined ? levels : recalibratedLevels(recalibration, "stay", levels);
+  const energyLevels = recalibration === undefined ? levels : recalibratedLevels(recalibration, "energy", levels);
   const opts = model.options;
   const { daytype, hour } = dayHour(q.arrivalMs, opts.timeZone);
   const user = lookup(model.users, q.userId);
@@ -382,7 +387,7 @@ export function predictSession(model: ForecastModel, input: SessionQuery): Sessi
     // Still plugged in at nowMs: the distribution given a stay longer than elapsed.
     for (let i = 0; i < durations.length; i++) if (durations[i] <= elapsedH) dep.weights[i] = 0;
   }
-  let durationH = weightedQuantiles({ values: durations, weights: dep.weights }, levels);
+  let durationH = weightedQuantiles({ values: durations, weights: dep.weights }, stayLevels);
   durationH = durationH.map((d) => (Number.isFinite(d) ? Math.max(d, MIN_DURATION_H) : elapsedH + MIN_DURATION_H));
 
   // Energy.
@@ -400,7 +405,7 @@ export function predictSession(model: ForecastModel, input: SessionQuery): Sessi
     en = { ...en, weights: en.values.map((v, i) => (v * scale <= past ? 0 : en!.weights[i])) };
   }
   // Past every session in the history: nothing to go by but that it wants more.
-  const energyKwh = weightedQuantiles(en, levels).map((v) => (Number.isFinite(v) ? Math.max(0, v * scale) : (past ?? 0)));
+  const energyKwh = weightedQuantiles(en, energyLevels).map((v) => (Number.isFinite(v) ? Math.max(0, v * scale) : (past ?? 0)));
 
   return {
     levels,
@@ -409,4 +414,15 @@ export function predictSession(model: ForecastModel, input: SessionQuery): Sessi
     energyKwh,
     basis: { departure: dep.basis, energy: en.basis },
   };
+}
+
+/**
+ * The forecast of a car at plug-in (no `nowMs`, no `drawingPastKwh`) at the
+ * recalibration's tracked levels, as recalibrated now: what to keep until the
+ * session ends and then give to `recalibrate` with what happened.
+ */
+export function plugInForecast(model: ForecastModel, recalibration: Recalibration, query: SessionQuery): PlugInForecast {
+  const { nowMs: _now, drawingPastKwh: _past, ...atArrival } = query;
+  const f = predictSession(model, { ...atArrival, levels: recalibration.levels }, recalibration);
+  return { arrivalMs: query.arrivalMs, durationH: f.durationH, energyKwh: f.energyKwh };
 }

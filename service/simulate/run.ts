@@ -26,7 +26,7 @@ import {
   type SimulationOptions,
 } from "./simulator.js";
 import { MINUTE_MS, isoUtc, parseInstant } from "./time.js";
-import { loadHistory, trainForecast } from "../forecast/index.js";
+import { loadHistory, newRecalibration, trainForecast } from "../forecast/index.js";
 import type { ArrivalsRole, ForecastArrivals } from "./expected-arrivals.js";
 
 /** The simulator's default sessions and EV models, in the real data's folder (`WATTPLAN_DATA_DIR`). */
@@ -74,6 +74,8 @@ export interface ReplayConfig {
 export interface ForecastLevels {
   departureLevel: number;
   energyLevel?: number;
+  /** Online recalibration's step γ (`--forecast-recalibration`); undefined: off. */
+  recalibrationGamma?: number;
   arrivals?: ForecastArrivals;
   arrivalsRole?: ArrivalsRole;
 }
@@ -255,7 +257,13 @@ function learnForecast(config: ReplayConfig, file: SessionFile, fromMs: number, 
   });
   const past = history.filter((h) => h.departureMs < fromMs);
   if (past.length === 0) throw new InputError(`--forecast: no session of ${config.sessionsFile} ended before --from to learn from`);
-  return { model: trainForecast(past, { timeZone: config.timeZone }), ...levels, users };
+  const { recalibrationGamma, ...rest } = levels;
+  return {
+    model: trainForecast(past, { timeZone: config.timeZone }),
+    ...rest,
+    users,
+    ...(recalibrationGamma !== undefined && { recalibration: newRecalibration({ gamma: recalibrationGamma }) }),
+  };
 }
 
 /** One strategy's replay at one capacity: its metrics, and the run itself where the plots need it. */
@@ -426,6 +434,7 @@ export async function runReplay(config: ReplayConfig, log: Log = () => {}): Prom
       forecastEnergyLevel: config.forecast?.energyLevel ?? null,
       forecastArrivals: config.forecast === undefined ? null : (config.forecast.arrivals ?? "none"),
       forecastArrivalsRole: config.forecast?.arrivalsRole ?? null,
+      forecastRecalibrationGamma: config.forecast?.recalibrationGamma ?? null,
       offlineLookaheadHours: (config.options.offlineLookaheadSlots * config.options.slotMinutes) / 60,
       offlineStrideHours: (config.options.offlineStrideSlots * config.options.slotMinutes) / 60,
       yearAligned,

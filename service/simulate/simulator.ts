@@ -21,7 +21,14 @@ import type { ReplaySession } from "./sessions.js";
 import type { StepSeries, TouRates } from "./series.js";
 import { MINUTE_MS, isoUtc, localParts } from "./time.js";
 import { updateMeterCap, type MeterCap } from "../sites/events.js";
-import { predictSession, type ForecastModel } from "../forecast/index.js";
+import {
+  plugInForecast,
+  predictSession,
+  recalibrate,
+  type ForecastModel,
+  type PlugInForecast,
+  type Recalibration,
+} from "../forecast/index.js";
 import { sessionPhases, type PhaseLayout, type SessionPhases } from "./phases.js";
 import { phantomSessions, type ArrivalsRole, type ForecastArrivals } from "./expected-arrivals.js";
 
@@ -50,6 +57,13 @@ export interface SimulationForecast {
   energyLevel?: number;
   /** Driver ids by session id, where the data has them. */
   users: ReadonlyMap<string, string>;
+  /**
+   * Online recalibration (`--forecast-recalibration`, service/forecast/recalibrate.ts):
+   * the state to start from; as the replay's sessions end, their forecasts at
+   * plug-in are compared with what happened and the levels adjusted. Undefined:
+   * the model's levels as trained.
+   */
+  recalibration?: Recalibration;
   /**
    * Expected arrivals (service/simulate/expected-arrivals.ts): at each re-plan
    * the arrivals the forecast still expects within the horizon are added as
@@ -433,6 +447,8 @@ export interface RunResult {
   storage: SimStorage[];
   /** Per battery, its energy after each slot, kWh. */
   storageEnergyKwh: Float64Array[];
+  /** `optimal+forecast` with online recalibration: the state at the replay's end (what it learned). */
+  recalibration?: Recalibration;
   /** Per battery: grid-side energy charged and discharged over the replay, kWh. */
   storageChargedKwh: Float64Array;
   storageDischargedKwh: Float64Array;
@@ -572,21 +588,35 @@ export function simulate(
    * departure, or the forecast's quantile when earlier; the announced target,
    * or, for an EV that announced no energy, the forecast's energy quantile.
    */
-  const plannedFor = (s: SimSession, tk: number, energyNow: number): { departureMs: number; targetKwh: number } => {
-    if (!forecasting || forecast === undefined) return { departureMs: s.declaredDepartureMs, targetKwh: s.declaredTargetKwh };
-    const userId = forecast.users.get(s.id);
-    const energyLevel = s.energyAnnounced ? undefined : forecast.energyLevel;
-    const levels = [...new Set([forecast.departureLevel, ...(energyLevel === undefined ? [] : [energyLevel])])].sort((a, b) => a - b);
-    const predicted = predictSession(forecast.model, {
+  /** What the forecast is told of an EV at plug-in. */
+  const queryAtArrival = (s: SimSession, users: ReadonlyMap<string, string>) => {
+    const userId = users.get(s.id);
+    return {
       evseId: s.stationId,
       arrivalMs: s.arrivalMs,
       ...(userId !== undefined && { userId }),
       ...(s.declaredDepartureMs > s.arrivalMs && { announcedDepartureMs: s.declaredDepartureMs }),
-      nowMs: Math.max(tk, s.arrivalMs),
-      // Still taking energy (an EV that stopped by itself is not planned here): it wants more than it has had.
-      ...(energyLevel !== undefined && energyNow > s.initialEnergyKwh && { drawingPastKwh: energyNow - s.initialEnergyKwh }),
-      levels,
-    });
+    };
+  };
+  // Online recalibration: the forecast of each EV at plug-in, kept until it leaves; the state learns an EV's
+  // outcome only once its real departure is before the simulated time, as a live site learns of a session.ended.
+  let recalibration = forecasting ? forecast?.recalibration : undefined;
+  const atPlugIn = new Map<number, PlugInForecast>();
+  const plannedFor = (s: SimSession, tk: number, energyNow: number): { departureMs: number; targetKwh: number } => {
+    if (!forecasting || forecast === undefined) return { departureMs: s.declaredDepartureMs, targetKwh: s.declaredTargetKwh };
+    const energyLevel = s.energyAnnounced ? undefined : forecast.energyLevel;
+    const levels = [...new Set([forecast.departureLevel, ...(energyLevel === undefined ? [] : [energyLevel])])].sort((a, b) => a - b);
+    const predicted = predictSession(
+      forecast.model,
+      {
+        ...queryAtArrival(s, forecast.users),
+        nowMs: Math.max(tk, s.arrivalMs),
+        // Still taking energy (an EV that stopped by itself is not planned here): it wants more than it has had.
+        ...(energyLevel !== undefined && energyNow > s.initialEnergyKwh && { drawingPastKwh: energyNow - s.initialEnergyKwh }),
+        levels,
+      },
+      recalibration,
+    );
     const departureMs = Math.min(s.declaredDepartureMs, predicted.departureMs[levels.indexOf(forecast.departureLevel)]);
     if (energyLevel === undefined) return { departureMs, targetKwh: s.declaredTargetKwh };
     // An EV still taking energy (it has not stopped by itself) wants at least one more slot of it.
@@ -629,12 +659,29 @@ export function simulate(
   const warmPeak = warm && new WarmState();
 
   for (let k = 0; k < N; k++) {
+    if (recalibration !== undefined && atPlugIn.size > 0) {
+      // Learn, in order of departure, from the EVs that left before this slot's start (never a later outcome).
+      const tk = grid.startMs + k * slotMs;
+      const left = [...atPlugIn.keys()].filter((v) => sessions[v].departureMs < tk);
+      left.sort((a, b) => sessions[a].departureMs - sessions[b].departureMs || a - b);
+      for (const v of left) {
+        const s = sessions[v];
+        // What it really took (the file's energy), not what this replay delivered: the model learned the same.
+        recalibration = recalibrate(recalibration, atPlugIn.get(v)!, {
+          departureMs: s.departureMs,
+          energyKwh: s.physicalMaxKwh - s.initialEnergyKwh,
+        });
+        atPlugIn.delete(v);
+      }
+    }
     let arrived = false;
     while (next < order.length && sessions[order[next]].firstSlot <= k) {
       const v = order[next++];
       if (sessions[v].endSlot > k) {
         present.push(v);
         arrived = true;
+        if (recalibration !== undefined && forecast !== undefined)
+          atPlugIn.set(v, plugInForecast(forecast.model, recalibration, queryAtArrival(sessions[v], forecast.users)));
       }
     }
     present = present.filter((v) => sessions[v].endSlot > k);
@@ -772,6 +819,7 @@ export function simulate(
   sessions.forEach((s, v) => {
     result.deliveredKwh[v] = energy[v] - s.initialEnergyKwh;
   });
+  if (recalibration !== undefined) result.recalibration = recalibration;
   result.runMs = performance.now() - started;
   onProgress?.(N, N);
   return result;

@@ -7,7 +7,16 @@
  * is still there), and, when it announced no energy, to the forecast's
  * energy instead of the site's default.
  */
-import { predictArrivals, predictSession, trainForecast, type ForecastModel } from "../forecast/index.js";
+import {
+  newRecalibration,
+  plugInForecast,
+  predictArrivals,
+  predictSession,
+  recalibrate,
+  trainForecast,
+  type ForecastModel,
+  type Recalibration,
+} from "../forecast/index.js";
 import type { HistorySession } from "../forecast/schema.js";
 import type { RequestInput } from "../../engine/model/schema.js";
 import type { ForecastSettings } from "./schema.js";
@@ -39,6 +48,12 @@ export interface SiteForecast {
   sessions: number;
   metrics: TrainingMetrics;
   model: ForecastModel;
+  /**
+   * Online recalibration (settings.recalibrationGamma; docs/forecast.md): as
+   * stored, updated by the plans as sessions end. A plan is given it only
+   * while the setting is on.
+   */
+  recalibration?: Recalibration;
 }
 
 const MIN_HELD_OUT = 5;
@@ -102,7 +117,7 @@ export function expectedArrivals(
     const slot = forecastSlots[t];
     if (slot.meanCount < MIN_EXPECTED_COUNT || !(slot.meanEnergyKwh > 0)) continue;
     const arrivalMs = slot.startMs;
-    const stayH = predictSession(forecast.model, { arrivalMs, levels: [0.5] }).durationH[0];
+    const stayH = predictSession(forecast.model, { arrivalMs, levels: [0.5] }, forecast.recalibration).durationH[0];
     // At least one whole slot of stay, ending on a slot boundary.
     const departureMs = arrivalMs + Math.max(1, Math.round((stayH * 3_600_000) / slotMs)) * slotMs;
     const sessionId = `${EXPECTED_PREFIX}${new Date(arrivalMs).toISOString()}`;
@@ -150,7 +165,7 @@ export function historyOf(s: SessionRecord): HistorySession | undefined {
 export function trainSite(
   ended: readonly SessionRecord[],
   settings: ForecastSettings,
-): { model: ForecastModel; sessions: number; metrics: TrainingMetrics } | undefined {
+): { model: ForecastModel; sessions: number; metrics: TrainingMetrics; latestDepartureMs: number } | undefined {
   const started = performance.now();
   const history = ended.flatMap((s) => historyOf(s) ?? []).sort((a, b) => a.arrivalMs - b.arrivalMs);
   if (history.length < settings.minSessions) return undefined;
@@ -196,7 +211,50 @@ export function trainSite(
   }
   const model = trainForecast(history, options);
   metrics.trainingMs = round(performance.now() - started);
-  return { model, sessions: history.length, metrics };
+  const latestDepartureMs = history.reduce((latest, s) => Math.max(latest, s.departureMs), -Infinity);
+  return { model, sessions: history.length, metrics, latestDepartureMs };
+}
+
+/**
+ * The recalibration a new model starts with: the previous model's adjusted
+ * levels (ACI's guarantee holds for any sequence of models, and a retrained
+ * model that has caught up with a drift is corrected back by the outcomes
+ * that follow), learning only sessions that end after the newest it was
+ * trained on; a fresh one for a first model.
+ */
+export function carriedRecalibration(
+  previous: Recalibration | undefined,
+  settings: ForecastSettings,
+  latestDepartureMs: number,
+): Recalibration {
+  const base = previous ?? newRecalibration(settings.recalibrationGamma > 0 ? { gamma: settings.recalibrationGamma } : {});
+  return {
+    ...base,
+    ...(settings.recalibrationGamma > 0 && { gamma: settings.recalibrationGamma }),
+    lastDepartureMs: Math.max(base.lastDepartureMs ?? -Infinity, latestDepartureMs),
+  };
+}
+
+/**
+ * Learn the sessions that ended since the state's latest outcome, in the
+ * order they ended: each one's forecast at plug-in (made again with this
+ * model and state: a plan does not keep the forecast it made at plug-in)
+ * against its real departure and delivered energy. A session too short to
+ * learn from only moves the state past it.
+ */
+export function learnEnded(state: Recalibration, model: ForecastModel, ended: readonly SessionRecord[]): Recalibration {
+  let r = state;
+  for (const s of ended) {
+    const h = historyOf(s);
+    if (h === undefined) {
+      if (s.endedAt !== undefined) r = { ...r, lastDepartureMs: Math.max(r.lastDepartureMs ?? -Infinity, Date.parse(s.endedAt)) };
+      continue;
+    }
+    if (r.lastDepartureMs !== null && h.departureMs <= r.lastDepartureMs) continue;
+    const { departureMs, energyKwh, ...atArrival } = h;
+    r = recalibrate(r, plugInForecast(model, r, atArrival), { departureMs, energyKwh });
+  }
+  return r;
 }
 
 const HOUR_MS = 3_600_000;
@@ -254,7 +312,7 @@ export function forecastSession(
   const a = s.announced;
   const { announcedDeparture, announcedEnergy } = announcementsOf(s);
   const levels = [...new Set([settings.departureLevel, settings.energyLevel])].sort((x, y) => x - y);
-  const predicted = predictSession(forecast.model, queryOf(s, nowMs, levels));
+  const predicted = predictSession(forecast.model, queryOf(s, nowMs, levels), forecast.recalibration);
   const forecastDeparture = predicted.departureMs[levels.indexOf(settings.departureLevel)];
   const departureMs = announcedDeparture === undefined ? forecastDeparture : Math.min(announcedDeparture, forecastDeparture);
   const view: SessionForecastView = {
@@ -276,6 +334,11 @@ export function forecastSession(
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
+/** The recalibration a plan applies: the stored one while `recalibrationGamma` is on. */
+export function recalibrationFor(forecast: SiteForecast, settings: ForecastSettings): Recalibration | undefined {
+  return settings.recalibrationGamma > 0 ? forecast.recalibration : undefined;
+}
+
 /** Quantile levels `GET /v1/sites/:siteId/forecast` reports. */
 export const VIEW_LEVELS = [0.1, 0.25, 0.5, 0.75, 0.9] as const;
 
@@ -290,6 +353,8 @@ export function forecastView(
 ) {
   const m = forecast.model;
   const arrivals = predictArrivals(m, fromMs, slots, slotMinutes, VIEW_LEVELS);
+  const r = forecast.recalibration;
+  const applied = recalibrationFor(forecast, settings);
   return {
     model: {
       kind: m.kind,
@@ -303,13 +368,24 @@ export function forecastView(
       departureAnnouncement: m.options.departureAnnouncement,
       ...(m.announcementChoice !== undefined && { announcementChoice: m.announcementChoice }),
       metrics: forecast.metrics,
+      ...(r !== undefined && {
+        recalibration: {
+          applied: applied !== undefined,
+          gamma: r.gamma,
+          outcomes: r.outcomes,
+          lastOutcome: r.lastDepartureMs === null || !Number.isFinite(r.lastDepartureMs) ? null : new Date(r.lastDepartureMs).toISOString(),
+          levels: r.levels,
+          stayLevels: r.adjusted.stay.map(round),
+          energyLevels: r.adjusted.energy.map(round),
+        },
+      }),
     },
     settings,
     from: new Date(fromMs).toISOString(),
     levels: [...VIEW_LEVELS],
     sessions: active.map((s) => {
-      const p = predictSession(m, queryOf(s, fromMs, [...VIEW_LEVELS]));
-      const planned = forecastSession(s, forecast, settings, fromMs);
+      const p = predictSession(m, queryOf(s, fromMs, [...VIEW_LEVELS]), applied);
+      const planned = forecastSession(s, { ...forecast, recalibration: applied }, settings, fromMs);
       return {
         sessionId: s.sessionId,
         evseId: s.evseId,

@@ -10,7 +10,8 @@
  */
 import type pg from "pg";
 import { slotStart } from "./compile.js";
-import { trainingDue, trainSite, type SiteForecast, type TrainingMetrics } from "./forecast.js";
+import { carriedRecalibration, learnEnded, trainingDue, trainSite, type SiteForecast, type TrainingMetrics } from "./forecast.js";
+import type { ForecastSettings } from "./schema.js";
 import { computePlan, type PlanInput } from "./plan-compute.js";
 import type { PlanThreads } from "./plan-threads.js";
 import type { OcppEntry } from "./schema.js";
@@ -48,7 +49,8 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
     const { site, latest } = snapshot;
     const nowMs = site.body.planning.clock === "events" && site.clock !== undefined ? Date.parse(site.clock) : now();
     const settings = site.body.forecast;
-    const forecast = settings === undefined ? undefined : await cachedForecast(store, pk, client);
+    const cached = settings === undefined ? undefined : await cachedForecast(store, pk, client);
+    const forecast = cached === undefined || settings === undefined ? undefined : await recalibrated(store, pk, client, cached, settings);
     const trainForecast = settings !== undefined && trainingDue(settings, await store.endedSessionCount(pk, client), forecast, now());
     // Plans are published only under this lock: a plan of this state and slot already out (a coalesced ask
     // that came after the plan that took its event, or a retry) needs no solve, only its webhook handed back.
@@ -141,6 +143,39 @@ async function cachedForecast(store: SiteStore, pk: number, client: pg.ClientBas
 }
 
 /**
+ * The model with its online recalibration brought up to date: the sessions
+ * that ended since the stored state's latest outcome are learned (in the
+ * order they ended) and the state stored again, under the planning lock.
+ * Without the setting (recalibrationGamma 0) the plan gets the model's own
+ * levels, and the state waits.
+ */
+async function recalibrated(
+  store: SiteStore,
+  pk: number,
+  client: pg.ClientBase,
+  forecast: SiteForecast,
+  settings: ForecastSettings,
+): Promise<SiteForecast> {
+  const { recalibration: _cached, ...model } = forecast;
+  if (!(settings.recalibrationGamma > 0)) return model;
+  const stored = await store.recalibration(pk, client);
+  // A model stored before recalibration existed: learn what ended after its newest arrival.
+  const state = {
+    ...(stored ?? carriedRecalibration(undefined, settings, forecast.model.trainedOn.toMs)),
+    gamma: settings.recalibrationGamma,
+  };
+  const learned = learnEnded(state, forecast.model, await store.sessionsEndedAfter(pk, state.lastDepartureMs, client));
+  if (
+    stored === undefined ||
+    learned.outcomes !== stored.outcomes ||
+    learned.lastDepartureMs !== stored.lastDepartureMs ||
+    learned.gamma !== stored.gamma
+  )
+    await store.saveRecalibration(pk, learned, client);
+  return { ...model, recalibration: learned };
+}
+
+/**
  * Train the site's forecast from its ended sessions and store it (the queue's
  * `train` job). Returns its metrics; undefined when the site is gone, has
  * no forecast setting, or has too few sessions yet.
@@ -151,6 +186,10 @@ export async function trainSiteForecast(store: SiteStore, pk: number, now: () =>
   if (site === undefined || settings === undefined) return undefined;
   const trained = trainSite(await store.sessions(pk, "ended"), settings);
   if (trained === undefined) return undefined;
-  await store.saveForecast(pk, trained, new Date(now()));
+  // Saved under the planning lock: a plan's recalibration update is never overwritten by this one's carry-over.
+  await store.withPlanningLock(pk, async (client) => {
+    const recalibration = carriedRecalibration(await store.recalibration(pk, client), settings, trained.latestDepartureMs);
+    await store.saveForecast(pk, { ...trained, recalibration }, new Date(now()), client);
+  });
   return trained.metrics;
 }

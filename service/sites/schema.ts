@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { MAX_SLOT_MINUTES, MAX_SLOTS, PHASE_NAMES, StrategyNameSchema } from "../../engine/model/schema.js";
 import { ANNOUNCEMENT_MODES, DEFAULT_ENERGY_PLANNING_LEVEL } from "../forecast/schema.js";
+import { DEFAULT_RECALIBRATION_GAMMA } from "../forecast/recalibrate.js";
 import { OcppVersionSchema, ChargingRateUnitSchema } from "../ocpp/options.js";
 import { documentedAs } from "../openapi-meta.js";
 
@@ -192,6 +193,17 @@ export const ForecastSettingsSchema = z.strictObject({
    * @defaultValue false
    */
   arrivals: z.boolean({ error: "must be true or false" }).default(false),
+  /**
+   * Online recalibration of the forecast's quantiles as sessions end
+   * (adaptive conformal inference, docs/forecast.md): each level moves by
+   * this step towards what the forecasts at plug-in really held; 0 = off,
+   * the model's levels as trained. @defaultValue 0.02
+   */
+  recalibrationGamma: z
+    .number({ error: "must be a number in [0, 1)" })
+    .min(0, "must be in [0, 1)")
+    .lt(1, "must be in [0, 1)")
+    .default(DEFAULT_RECALIBRATION_GAMMA),
   /** IANA zone in which arrival hours and weekdays are read. @defaultValue "UTC" */
   timeZone: z
     .string()
@@ -663,6 +675,18 @@ export const ForecastViewSchema = z.object({
         trainingMs: z.number(),
       })
       .describe("the latest sessions held out of a model trained on the earlier ones"),
+    recalibration: z
+      .object({
+        applied: z.boolean().describe("whether predictions and plans use it (settings.recalibrationGamma > 0)"),
+        gamma: z.number(),
+        outcomes: z.number().int().describe("ended sessions learned from"),
+        lastOutcome: z.string().nullable().describe("end of the latest session learned (or trained on)"),
+        levels: quantilesSchema.describe("nominal levels tracked"),
+        stayLevels: quantilesSchema.describe("the model level read for each nominal one, departure"),
+        energyLevels: quantilesSchema.describe("the same, energy"),
+      })
+      .optional()
+      .describe("online recalibration of the quantiles as of the latest plan (docs/forecast.md)"),
   }),
   settings: z.record(z.string(), z.unknown()),
   from: z.string().describe("start of the current slot: predictions are given the sessions are still plugged in then"),

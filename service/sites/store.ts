@@ -5,7 +5,7 @@
  * clock), so a slow planner can never overwrite a newer plan.
  */
 import type { WarmOutcome } from "../../engine/scheduler/warm.js";
-import type { ForecastModel } from "../forecast/index.js";
+import type { ForecastModel, Recalibration } from "../forecast/index.js";
 import type { SiteOcppEntry } from "../webhooks/index.js";
 import type { PlanForecast, SiteForecast, TrainingMetrics } from "./forecast.js";
 import type pg from "pg";
@@ -337,14 +337,46 @@ export class SiteStore {
   /** The site and its active sessions, read under the site's planning lock (see {@link withPlanningLock}). */
   /** The site's forecast model, if one was trained. */
   async forecast(pk: number, client: pg.ClientBase | pg.Pool = this.pool): Promise<SiteForecast | undefined> {
-    const r = await client.query<{ trained_at: Date; sessions: number; metrics: TrainingMetrics; model: ForecastModel }>(
-      "SELECT trained_at, sessions, metrics, model FROM site_forecasts WHERE site_pk = $1",
-      [pk],
-    );
+    const r = await client.query<{
+      trained_at: Date;
+      sessions: number;
+      metrics: TrainingMetrics;
+      model: ForecastModel;
+      recalibration: Recalibration | null;
+    }>("SELECT trained_at, sessions, metrics, model, recalibration FROM site_forecasts WHERE site_pk = $1", [pk]);
     const row = r.rows[0];
     return row === undefined
       ? undefined
-      : { trainedAt: row.trained_at.toISOString(), sessions: row.sessions, metrics: row.metrics, model: row.model };
+      : {
+          trainedAt: row.trained_at.toISOString(),
+          sessions: row.sessions,
+          metrics: row.metrics,
+          model: row.model,
+          ...(row.recalibration !== null && { recalibration: row.recalibration }),
+        };
+  }
+
+  /** The online recalibration of the site's forecast (read on every plan: it moves without retraining). */
+  async recalibration(pk: number, client: pg.ClientBase | pg.Pool = this.pool): Promise<Recalibration | undefined> {
+    const r = await client.query<{ recalibration: Recalibration | null }>("SELECT recalibration FROM site_forecasts WHERE site_pk = $1", [
+      pk,
+    ]);
+    return r.rows[0]?.recalibration ?? undefined;
+  }
+
+  /** Store the recalibration a plan updated; not a new state version (the plan that learned it is computed with it). */
+  async saveRecalibration(pk: number, recalibration: Recalibration, client: pg.ClientBase | pg.Pool = this.pool): Promise<void> {
+    await client.query("UPDATE site_forecasts SET recalibration = $2 WHERE site_pk = $1", [pk, JSON.stringify(recalibration)]);
+  }
+
+  /** Sessions that ended after `afterMs` (all ended ones for null), in the order they ended. */
+  async sessionsEndedAfter(pk: number, afterMs: number | null, client: pg.ClientBase | pg.Pool = this.pool): Promise<SessionRecord[]> {
+    const r = await client.query<SessionRow>(
+      `SELECT * FROM site_sessions WHERE site_pk = $1 AND state = 'ended' AND ($2::timestamptz IS NULL OR ended_at > $2::timestamptz)
+       ORDER BY ended_at, session_id`,
+      [pk, afterMs === null ? null : new Date(afterMs).toISOString()],
+    );
+    return r.rows.map(sessionOf);
   }
 
   /** When the site's model was trained and on how many sessions (cheap: no model). */
@@ -363,18 +395,30 @@ export class SiteStore {
   /** Store a newly trained model; plans depend on it, so it is a new state version. */
   async saveForecast(
     pk: number,
-    trained: { sessions: number; metrics: TrainingMetrics; model: ForecastModel },
+    trained: { sessions: number; metrics: TrainingMetrics; model: ForecastModel; recalibration?: Recalibration },
     trainedAt: Date,
+    client?: pg.ClientBase,
   ): Promise<void> {
-    await this.transaction(async (c) => {
+    const work = async (c: pg.ClientBase) => {
       await c.query(
-        `INSERT INTO site_forecasts (site_pk, trained_at, sessions, metrics, model) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO site_forecasts (site_pk, trained_at, sessions, metrics, model, recalibration) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (site_pk) DO UPDATE SET
-           trained_at = EXCLUDED.trained_at, sessions = EXCLUDED.sessions, metrics = EXCLUDED.metrics, model = EXCLUDED.model`,
-        [pk, trainedAt, trained.sessions, JSON.stringify(trained.metrics), JSON.stringify(trained.model)],
+           trained_at = EXCLUDED.trained_at, sessions = EXCLUDED.sessions, metrics = EXCLUDED.metrics, model = EXCLUDED.model,
+           recalibration = EXCLUDED.recalibration`,
+        [
+          pk,
+          trainedAt,
+          trained.sessions,
+          JSON.stringify(trained.metrics),
+          JSON.stringify(trained.model),
+          trained.recalibration === undefined ? null : JSON.stringify(trained.recalibration),
+        ],
       );
       await c.query("UPDATE sites SET state_version = state_version + 1, updated_at = now() WHERE pk = $1", [pk]);
-    });
+    };
+    // In the caller's transaction (the planning lock, so that no plan's recalibration is lost), or in one of its own.
+    if (client !== undefined) await work(client);
+    else await this.transaction(work);
   }
 
   /** Ended sessions that lasted a while: what a forecast can learn from. */
