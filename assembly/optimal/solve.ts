@@ -22,6 +22,7 @@ import { Budget } from "./budget";
 import { Checkpoint, newCheckpoint, save, keepOrRestore, restore, blend } from "./checkpoint";
 import { Pattern, resolveWithPattern } from "./pattern";
 import { augment, dive, rescueOverflow } from "./mincharge/search";
+import * as patternCache from "./mincharge/cache";
 import { beginWorkingSet, endWorkingSet, addReachedRows } from "./lpphases";
 
 @external("env", "performanceNow")
@@ -99,6 +100,7 @@ function runStages(started: f64, spent: i32, last: bool): i32 {
     keepBetterOf(budget.limitedTo(limit - warmSpent - restartIterations));
   }
   const floors = hasMinCharge();
+  patternCache.reset(floors);
   if (!floors) polish(budget);
   // The relaxation's bound: the re-solves below restrict the LP.
   const bound = max(ipm.info.bound, restartBound);
