@@ -231,6 +231,12 @@ export class Settings {
    * the final one. Each costs x and y of the LP in the arena.
    */
   static readonly patternCacheSize: i32 = 4;
+  /**
+   * minChargeKw search: a schedule within this share of spec §7's tolerance
+   * of the relaxation's bound ends it (no floored schedule costs less than
+   * the bound, so the augment rounds and the dive could gain at most that).
+   */
+  static readonly searchStopShare: f64 = 0.5;
   /** Rounds of augmenting the pattern; each costs one pattern re-solve. */
   static readonly augmentRounds: i32 = 3;
   /** Rounds of swapping blocks after the augment rounds; each costs one pattern re-solve. */
