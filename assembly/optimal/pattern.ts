@@ -6,12 +6,12 @@ import { ptr, windowStart, windowEnd, windowOffset, sessionValue } from "../prob
 import { evaluate } from "../evaluate";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
-import { Start } from "./ipm";
+import { Start, IpmExit } from "./ipm";
 import { ld, st } from "./lp";
 import { repair, repairPattern } from "./schedule";
 import { Settings } from "./settings";
 import { Budget } from "./budget";
-import { newCheckpoint, save, keepOrRestore } from "./checkpoint";
+import { newCheckpoint, save, keepOrRestore, restore } from "./checkpoint";
 import * as cache from "./mincharge/cache";
 
 /** Which on/off pattern `resolveWithPattern` fixes. */
@@ -78,7 +78,11 @@ export function resolveWithPattern(pattern: Pattern, budget: Budget): i32 {
   // The same pattern solved before: the same LP, and its converged solution.
   const cached = pattern == Pattern.MinCharge && cache.lookup();
   if (!cached) {
-    ipm.run(budget, Start.Cold, Settings.mu0);
+    // Cut off (the caller's incumbent is out of reach): the round is lost, the schedule stays.
+    if (ipm.run(budget, Start.Cold, Settings.mu0) == IpmExit.Cutoff) {
+      restore(saved);
+      return ipm.info.iterations;
+    }
     if (pattern == Pattern.MinCharge) cache.store();
   }
   if (pattern == Pattern.MinCharge) repairPattern(ipm.solution.x);

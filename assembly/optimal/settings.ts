@@ -237,6 +237,12 @@ export class Settings {
    * the bound, so the augment rounds and the dive could gain at most that).
    */
   static readonly searchStopShare: f64 = 0.5;
+  /**
+   * An augment or swap round's pattern LP stops once its bound is this
+   * share of spec §7's tolerance above the schedule it must beat
+   * (mincharge/search.ts `beating`): the margin covers the repair's rounding.
+   */
+  static readonly patternCutoffShare: f64 = 1e-3;
   /** Rounds of augmenting the pattern; each costs one pattern re-solve. */
   static readonly augmentRounds: i32 = 3;
   /** Rounds of swapping blocks after the augment rounds; each costs one pattern re-solve. */
