@@ -160,9 +160,11 @@ export function augment(budget: Budget): i32 {
  * saved cost (by `Settings.patternCutoffShare` of the tolerance, for the
  * repair's rounding) the round is lost and its solve stops
  * (`IpmExit.Cutoff`; resolveWithPattern then leaves the schedule as it was).
+ * Not where the LP has overflow columns: a schedule's model cost leaves out
+ * the overflow the LP prices, and may then be below the LP's bound.
  */
 function beating(saved: Checkpoint, budget: Budget): Budget {
-  if (!(saved.overflow <= Settings.overflowTie) || !isFinite(saved.cost)) return budget;
+  if (!(saved.overflow <= Settings.overflowTie) || !isFinite(saved.cost) || lp.canOverflow()) return budget;
   return budget.cutoffAbove(saved.cost, Settings.patternCutoffShare * tolerance(saved.cost));
 }
 
