@@ -20,6 +20,13 @@ import { Settings } from "./settings";
   primalTol: f64 = 0;
   /** performanceNow() when the solve started. */
   started: f64 = 0;
+  /**
+   * The loop stops (`IpmExit.Cutoff`) once its proven bound minus
+   * `cutoffFrom` exceeds `cutoffSlack` (the bound only rises within a run,
+   * so the caller's verdict on it is already known); never by default.
+   */
+  cutoffFrom: f64 = 0;
+  cutoffSlack: f64 = Infinity;
 
   /**
    * The host's settings (Field.Settings) with the defaults of `Settings`
@@ -40,6 +47,8 @@ import { Settings } from "./settings";
     b.gapTolerance = gapTolerance;
     b.primalTol = Settings.primalTol;
     b.started = started;
+    b.cutoffFrom = 0;
+    b.cutoffSlack = Infinity;
     return b;
   }
 
@@ -53,6 +62,14 @@ import { Settings } from "./settings";
     return this.copy(this.iterations, gapTolerance, primalTol);
   }
 
+  /** The same budget, stopped once the bound exceeds `from` by more than `slack` (the dive's rejection test). */
+  cutoffAbove(from: f64, slack: f64): Budget {
+    const b = this.copy(this.iterations, this.gapTolerance, this.primalTol);
+    b.cutoffFrom = from;
+    b.cutoffSlack = slack;
+    return b;
+  }
+
   private copy(iterations: i32, gapTolerance: f64, primalTol: f64): Budget {
     const b = changetype<Budget>(arena.alloc(offsetof<Budget>()));
     b.iterations = iterations;
@@ -60,6 +77,8 @@ import { Settings } from "./settings";
     b.gapTolerance = gapTolerance;
     b.primalTol = primalTol;
     b.started = this.started;
+    b.cutoffFrom = this.cutoffFrom;
+    b.cutoffSlack = this.cutoffSlack;
     return b;
   }
 }

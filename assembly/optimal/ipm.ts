@@ -48,6 +48,8 @@ export enum IpmExit {
   TimeLimit = 2,
   /** Steps collapsed before the gap closed (numerical limit reached). */
   Stalled = 3,
+  /** The proven bound passed the budget's cutoff (`Budget.cutoffAbove`): the caller rejects this LP whatever the rest of the run. */
+  Cutoff = 4,
 }
 
 /** Where `run` starts. */
@@ -756,6 +758,7 @@ function limitReached(budget: Budget, iterations: i32, stalls: i32): i32 {
     memory.copy(w.xBest, solution.x, <usize>nPad << 3);
   }
   w.bestPinf = min(w.bestPinf, pinf);
+  if (info.bound - budget.cutoffFrom > budget.cutoffSlack) return IpmExit.Cutoff;
   if (iterations >= budget.iterations) return IpmExit.IterationLimit;
   if (budget.timeLimitMs > 0 && performanceNow() - budget.started >= budget.timeLimitMs) return IpmExit.TimeLimit;
   if (stalls >= Settings.stallSteps || (w.bestPinf < Settings.breakdownFrom && pinf > Settings.breakdown * w.bestPinf)) return IpmExit.Stalled;

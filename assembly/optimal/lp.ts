@@ -123,6 +123,16 @@ let zeros: usize = 0;
 
 
 /**
+ * Whether some slot has an overflow column that can be non-zero (base load
+ * minus PV above the import limit): only then can a schedule's model cost
+ * fall below the LP cost of its point (the LP prices overflow at M).
+ */
+export function canOverflow(): bool {
+  for (let t = 0; t < T; t++) if (ld(up, oO + t) > 0) return true;
+  return false;
+}
+
+/**
  * I_t, raised to B_t − S_t where the base load overruns it by no more than
  * the tolerance: such a slot is feasible (the host names a slot only when
  * n_t > I_t + 1e-6), so the LP and the repair treat it as within the limit

@@ -6,12 +6,13 @@ import { ptr, windowStart, windowEnd, windowOffset, sessionValue } from "../prob
 import { evaluate } from "../evaluate";
 import * as lp from "./lp";
 import * as ipm from "./ipm";
-import { Start } from "./ipm";
+import { Start, IpmExit } from "./ipm";
 import { ld, st } from "./lp";
 import { repair, repairPattern } from "./schedule";
 import { Settings } from "./settings";
 import { Budget } from "./budget";
-import { newCheckpoint, save, keepOrRestore } from "./checkpoint";
+import { newCheckpoint, save, keepOrRestore, restore } from "./checkpoint";
+import * as cache from "./mincharge/cache";
 
 /** Which on/off pattern `resolveWithPattern` fixes. */
 export const enum Pattern {
@@ -41,6 +42,7 @@ export function resolveWithPattern(pattern: Pattern, budget: Budget): i32 {
   evaluate();
   save(saved);
   const x = ipm.solution.x;
+  const key = cache.key();
   for (let v = 0; v < lp.V; v++) {
     const minC = sessionValue(Field.MinCharge, v);
     if (pattern == Pattern.MinCharge && minC <= 0) continue;
@@ -55,6 +57,7 @@ export function resolveWithPattern(pattern: Pattern, budget: Budget): i32 {
       const p = ld(power, j);
       if (pattern == Pattern.MinCharge) {
         // Every bound is written: `augment` re-patterns an LP already patterned.
+        if (key != 0) store<u8>(key + <usize>j, p > 0 ? 1 : 0);
         if (p > 0) {
           st(lp.lo, lp.oC + j, minC);
           st(lp.up, lp.oC + j, sessionValue(Field.MaxCharge, v));
@@ -72,10 +75,19 @@ export function resolveWithPattern(pattern: Pattern, budget: Budget): i32 {
       }
     }
   }
-  ipm.run(budget, Start.Cold, Settings.mu0);
+  // The same pattern solved before: the same LP, and its converged solution.
+  const cached = pattern == Pattern.MinCharge && cache.lookup();
+  if (!cached) {
+    // Cut off (the caller's incumbent is out of reach): the round is lost, the schedule stays.
+    if (ipm.run(budget, Start.Cold, Settings.mu0) == IpmExit.Cutoff) {
+      restore(saved);
+      return ipm.info.iterations;
+    }
+    if (pattern == Pattern.MinCharge) cache.store();
+  }
   if (pattern == Pattern.MinCharge) repairPattern(ipm.solution.x);
   else repair(ipm.solution.x);
   evaluate();
   keepOrRestore(saved);
-  return ipm.info.iterations;
+  return cached ? 0 : ipm.info.iterations;
 }

@@ -226,6 +226,25 @@ export class Settings {
   static readonly idlePower: f64 = 1e-6;
   /** Victims per slot whose windows the swap round searches for a slot to move their block to. */
   static readonly shiftTries: i32 = 8;
+  /**
+   * minChargeKw patterns whose converged LP solution is kept for a re-solve
+   * of the same pattern (mincharge/cache.ts): the search comes back to the
+   * last kept pattern after a rejected round, and the tie-break re-solves
+   * the final one. Each costs x and y of the LP in the arena.
+   */
+  static readonly patternCacheSize: i32 = 4;
+  /**
+   * minChargeKw search: a schedule within this share of spec §7's tolerance
+   * of the relaxation's bound ends it (no floored schedule costs less than
+   * the bound, so the augment rounds and the dive could gain at most that).
+   */
+  static readonly searchStopShare: f64 = 0.5;
+  /**
+   * An augment or swap round's pattern LP stops once its bound is this
+   * share of spec §7's tolerance above the schedule it must beat
+   * (mincharge/search.ts `beating`): the margin covers the repair's rounding.
+   */
+  static readonly patternCutoffShare: f64 = 1e-3;
   /** Rounds of augmenting the pattern; each costs one pattern re-solve. */
   static readonly augmentRounds: i32 = 3;
   /** Rounds of swapping blocks after the augment rounds; each costs one pattern re-solve. */

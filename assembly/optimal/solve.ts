@@ -22,6 +22,7 @@ import { Budget } from "./budget";
 import { Checkpoint, newCheckpoint, save, keepOrRestore, restore, blend } from "./checkpoint";
 import { Pattern, resolveWithPattern } from "./pattern";
 import { augment, dive, rescueOverflow } from "./mincharge/search";
+import * as patternCache from "./mincharge/cache";
 import { beginWorkingSet, endWorkingSet, addReachedRows } from "./lpphases";
 
 @external("env", "performanceNow")
@@ -102,6 +103,7 @@ function runStages(started: f64, spent: i32, last: bool): i32 {
     keepBetterOf(budget.limitedTo(limit - warmSpent - restartIterations), k == 0 ? Settings.restartMu0 : Settings.farRestartMu0);
   }
   const floors = hasMinCharge();
+  patternCache.reset(floors);
   if (!floors) polish(budget);
   // The relaxation's bound: the re-solves below restrict the LP.
   const bound = max(ipm.info.bound, restartBound);
@@ -111,8 +113,10 @@ function runStages(started: f64, spent: i32, last: bool): i32 {
       const relaxed = arena.allocF64(lp.nPad);
       memory.copy(relaxed, ipm.solution.x, <usize>lp.nPad << 3);
       iterations += resolveWithPattern(Pattern.MinCharge, budget.limitedTo(limit - iterations));
-      iterations += augment(budget.limitedTo(limit - iterations));
-      iterations += dive(relaxed, bound, budget.limitedTo(limit - iterations));
+      // No floored schedule costs less than the relaxation's bound: one
+      // within a share of the tolerance of it ends the search (Settings.searchStopShare).
+      if (!closeToBound(bound)) iterations += augment(budget.limitedTo(limit - iterations));
+      if (!closeToBound(bound)) iterations += dive(relaxed, bound, budget.limitedTo(limit - iterations));
       iterations += rescueOverflow(budget.limitedTo(limit - iterations));
     } else {
       evaluate();
@@ -285,6 +289,18 @@ function tieBreakPatterned(budget: Budget): TieBreak {
 function qualifies(bound: f64): bool {
   const total = info(Info.TotalCost);
   return info(Info.MaxViolation) <= Settings.violationLimit && !overrun() && total - bound <= Settings.qualifyShare * tolerance(total);
+}
+
+/**
+ * With minChargeKw floors, after evaluate() of the search's schedule: it
+ * breaks no limit and its total is within `Settings.searchStopShare` of
+ * spec §7's tolerance of the relaxation's bound. Every floored schedule
+ * costs at least that bound, so no further stage could gain more than that.
+ */
+function closeToBound(bound: f64): bool {
+  evaluate();
+  const total = info(Info.TotalCost);
+  return info(Info.MaxViolation) <= Settings.violationLimit && !overrun() && total - bound <= Settings.searchStopShare * tolerance(total);
 }
 
 /**

@@ -3,7 +3,7 @@
 // builds (run it in each worktree; `--json` writes one line per solve).
 //
 //   npx tsx bench/solver-dev/iters.ts [--sizes 300x96,1000x96] [--seeds 30]
-//       [--families workplace,depotV2g,pvSite,realData] [--json file] [--tie none]
+//       [--families workplace,depotV2g,pvSite,realData] [--json file] [--tie none] [--min-charge]
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { validateRequest } from "../../engine/model/validate.js";
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     families: { type: "string", default: Object.keys(FAMILIES).join(",") },
     json: { type: "string" },
     tie: { type: "string", default: "earliest" },
+    "min-charge": { type: "boolean", default: false },
   },
 });
 const sizes = parseSizes(values.sizes);
@@ -40,7 +41,7 @@ for (const size of sizes) {
     let notOptimal = 0;
     let worst = 0;
     for (let seed = 1; seed <= seeds; seed++) {
-      const v = validateRequest(FAMILIES[family]({ ...size, seed }));
+      const v = validateRequest(FAMILIES[family]({ ...size, seed, minCharge: values["min-charge"] }));
       if (!v.ok) throw new Error(`${family} ${seed}: invalid request`);
       const request = { ...v.request, solverOptions: { ...v.request.solverOptions, tieBreak: values.tie as "earliest" | "none" } };
       const r = solve(request);

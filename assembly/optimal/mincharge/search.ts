@@ -13,9 +13,9 @@ import * as ipm from "../ipm";
 import { IpmExit, Start } from "../ipm";
 import { ld, st } from "../lp";
 import { repair } from "../schedule";
-import { Settings } from "../settings";
+import { Settings, tolerance } from "../settings";
 import { Budget } from "../budget";
-import { newCheckpoint, save, keepOrRestore } from "../checkpoint";
+import { Checkpoint, newCheckpoint, save, keepOrRestore } from "../checkpoint";
 import { Pattern, resolveWithPattern } from "../pattern";
 import { Rounding, augmentMinCharge } from "./round";
 import { swapMinCharge } from "./swap";
@@ -75,9 +75,11 @@ export function dive(relaxed: usize, bound: f64, budget: Budget): i32 {
     }
     if (changed > 0) {
       memory.copy(previous, x, <usize>lp.nPad << 3);
-      const exit = ipm.run(budget.limitedTo(iterations - used), Start.Cold, Settings.mu0);
+      // A round whose bound rises past the slack is undone: the run stops as soon as it does.
+      const slack = Settings.diveSlack * max(1, Math.abs(bound));
+      const exit = ipm.run(budget.limitedTo(iterations - used).cutoffAbove(bound, slack), Start.Cold, Settings.mu0);
       used += ipm.info.iterations;
-      if (exit != IpmExit.Converged || !(ipm.info.bound - bound <= Settings.diveSlack * max(1, Math.abs(bound)))) {
+      if (exit != IpmExit.Converged || !(ipm.info.bound - bound <= slack)) {
         memory.copy(x, previous, <usize>lp.nPad << 3);
         break;
       }
@@ -130,7 +132,7 @@ export function augment(budget: Budget): i32 {
       stage = Rounding.Augment;
       continue;
     }
-    used += resolveWithPattern(Pattern.MinCharge, budget.limitedTo(iterations - used));
+    used += resolveWithPattern(Pattern.MinCharge, beating(saved, budget.limitedTo(iterations - used)));
     evaluate();
     if (!keepOrRestore(saved)) {
       // Claims that did not pay: try the room that is free.
@@ -144,11 +146,26 @@ export function augment(budget: Budget): i32 {
     if (!(info(Info.ShortfallCost) > 0)) break;
     save(saved);
     if (!swapMinCharge()) break;
-    used += resolveWithPattern(Pattern.MinCharge, budget.limitedTo(iterations - used));
+    used += resolveWithPattern(Pattern.MinCharge, beating(saved, budget.limitedTo(iterations - used)));
     evaluate();
     if (!keepOrRestore(saved)) break;
   }
   return used;
+}
+
+/**
+ * A round's budget when its schedule is kept only if it beats `saved` (no
+ * overflow there, so only a lower cost can): every schedule of the pattern
+ * costs at least the pattern LP's bound, so once that bound passes the
+ * saved cost (by `Settings.patternCutoffShare` of the tolerance, for the
+ * repair's rounding) the round is lost and its solve stops
+ * (`IpmExit.Cutoff`; resolveWithPattern then leaves the schedule as it was).
+ * Not where the LP has overflow columns: a schedule's model cost leaves out
+ * the overflow the LP prices, and may then be below the LP's bound.
+ */
+function beating(saved: Checkpoint, budget: Budget): Budget {
+  if (!(saved.overflow <= Settings.overflowTie) || !isFinite(saved.cost) || lp.canOverflow()) return budget;
+  return budget.cutoffAbove(saved.cost, Settings.patternCutoffShare * tolerance(saved.cost));
 }
 
 /**
