@@ -194,18 +194,22 @@ function announcementBaseline(train: HistorySession[]): Predictor {
   };
 }
 
+/** Everything the car tells; the model's options decide what is used. */
+function queryOf(s: HistorySession) {
+  return {
+    arrivalMs: s.arrivalMs,
+    evseId: s.evseId,
+    userId: s.userId,
+    announcedDepartureMs: s.announcedDepartureMs,
+    announcedEnergyKwh: s.announcedEnergyKwh,
+    levels: LEVELS,
+  };
+}
+
 function modelPredictor(train: HistorySession[], v: Variant): Predictor {
   const model = trainForecast(train, { timeZone: TZ, ...v.options });
   return (s) => {
-    // Everything the car tells is passed; the options decide what is used.
-    const f = predictSession(model, {
-      arrivalMs: s.arrivalMs,
-      evseId: s.evseId,
-      userId: s.userId,
-      announcedDepartureMs: s.announcedDepartureMs,
-      announcedEnergyKwh: s.announcedEnergyKwh,
-      levels: LEVELS,
-    });
+    const f = predictSession(model, queryOf(s));
     return { durationH: f.durationH, energyKwh: f.energyKwh };
   };
 }
@@ -288,17 +292,6 @@ interface OnlineMethod {
   start(model: ForecastModel): {
     predict(s: HistorySession): { durationH: number[]; energyKwh: number[] };
     learn(s: HistorySession, atPlugIn: { durationH: number[]; energyKwh: number[] }): void;
-  };
-}
-
-function queryOf(s: HistorySession) {
-  return {
-    arrivalMs: s.arrivalMs,
-    evseId: s.evseId,
-    userId: s.userId,
-    announcedDepartureMs: s.announcedDepartureMs,
-    announcedEnergyKwh: s.announcedEnergyKwh,
-    levels: LEVELS,
   };
 }
 
