@@ -15,7 +15,8 @@
  *   compared there).
  *
  * The requests are the checker's arbitrary ones with the import limit cut
- * below the base load's peak, where V2G may or may not cover the rest.
+ * below the base load's peak, where V2G or a site battery (spec §12) may or
+ * may not cover the rest.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -27,11 +28,48 @@ import { HighsReference } from "../testkit/reference/highs.js";
 const RUNS = Number(process.env.WATTPLAN_PROPERTY_RUNS ?? 250);
 const reference = new HighsReference();
 
-/** The request with its import limit at `share` of its base load's peak (a flat 40 kW base load where it had none). */
-function tightened(input: RequestInput, share: number): RequestInput {
+/** A site battery (spec §12) that may cover an overrun, and must end at its final energy. */
+const batteryArbitrary = fc.option(
+  fc.record({
+    capacityKwh: fc.integer({ min: 1, max: 60 }),
+    initialShare: fc.double({ min: 0, max: 1, noNaN: true }),
+    finalShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
+    maxChargeKw: fc.integer({ min: 1, max: 30 }),
+    maxDischargeKw: fc.integer({ min: 1, max: 30 }),
+    dischargeEfficiency: fc.constantFrom(1, 0.95, 0.9),
+  }),
+  { nil: undefined },
+);
+type Battery = Exclude<ReturnType<(typeof batteryArbitrary)["generate"]>["value"], undefined>;
+
+/**
+ * The request with its import limit at `share` of its base load's peak (a
+ * flat 40 kW base load where it had none), and the battery if any.
+ */
+function tightened(input: RequestInput, share: number, battery: Battery | undefined): RequestInput {
   const base = input.site.baseLoadKw ?? 40;
   const peak = Math.max(...(Array.isArray(base) ? base : [base]));
-  return { ...input, site: { ...input.site, baseLoadKw: base, importLimitKw: Math.round(share * peak * 100) / 100 } };
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    ...input,
+    site: { ...input.site, baseLoadKw: base, importLimitKw: round(share * peak) },
+    ...(battery && {
+      storage: [
+        {
+          id: "battery",
+          capacityKwh: battery.capacityKwh,
+          initialEnergyKwh: round(battery.initialShare * battery.capacityKwh),
+          // At most its initial energy: more may be out of reach, which validation refuses.
+          ...(battery.finalShare !== undefined && {
+            finalEnergyKwh: round(Math.min(battery.finalShare, battery.initialShare) * battery.capacityKwh),
+          }),
+          maxChargeKw: battery.maxChargeKw,
+          maxDischargeKw: battery.maxDischargeKw,
+          dischargeEfficiency: battery.dischargeEfficiency,
+        },
+      ],
+    }),
+  };
 }
 
 /** Σ_t Δ·max(0, n_t − I_t), kWh. */
@@ -43,20 +81,23 @@ function overflowKwh(request: Request, netImportKw: readonly number[]): number {
 
 describe("optimal's infeasible verdicts, checked by HiGHS", () => {
   it("says infeasible exactly when no schedule meets the import limit, with the least overflow", async () => {
-    const seen = { infeasible: 0, coveredByV2g: 0, floored: 0 };
+    const seen = { infeasible: 0, covered: 0, floored: 0, battery: 0 };
     await fc.assert(
       fc.asyncProperty(
         requestArbitrary({ maxSlots: 24, maxSessions: 8, maxCircuits: 3 }),
         // The limit's share of the base load's peak: mostly just below it, where V2G can cover the overrun or only just not.
         fc.oneof(fc.double({ min: 0.9, max: 1.02, noNaN: true }), fc.double({ min: 0.3, max: 1.1, noNaN: true })),
-        async (input, share) => {
-          const request = valid(tightened(input, share));
+        batteryArbitrary,
+        async (input, share, battery) => {
+          const request = valid(tightened(input, share, battery));
           const { response, check } = checked(request, "optimal");
           const ours = overflowKwh(request, check.recomputed.netImportKw);
           const claimsInfeasible = response.status === "infeasible";
           const floored = request.sessions.some((s) => s.minChargeKw > 0);
           if (claimsInfeasible) seen.infeasible++;
-          if (!claimsInfeasible && check.recomputed.baseOverImportSlots.length > 0) seen.coveredByV2g++;
+          // Where the base load alone overruns the limit, V2G or the battery covered it.
+          if (!claimsInfeasible && check.recomputed.baseOverImportSlots.length > 0) seen.covered++;
+          if (battery && claimsInfeasible) seen.battery++;
           if (floored) {
             if (!claimsInfeasible) return;
             seen.floored++;
@@ -83,7 +124,8 @@ describe("optimal's infeasible verdicts, checked by HiGHS", () => {
     );
     // The cut limits must reach both verdicts, or the property checked nothing.
     expect(seen.infeasible).toBeGreaterThan(RUNS / 10);
-    expect(seen.coveredByV2g).toBeGreaterThan(0);
+    expect(seen.covered).toBeGreaterThan(0);
+    expect(seen.battery).toBeGreaterThan(0);
     expect(seen.floored).toBeGreaterThan(0);
   });
 });

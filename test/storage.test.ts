@@ -205,6 +205,27 @@ describe("storage under an import limit the base load breaks, and under an itera
     expectFinal(request, ours);
   });
 
+  it("a battery that cycles in every slot over the limit leaves a car's V2G cover in place", () => {
+    // Base 40 over a 12 kW limit in every slot: a V2G car (2 kWh, 5 kW) can cover 2 kWh of the
+    // overrun; the battery (nearly empty, free to cycle: no prices, lossless) can cover none. The
+    // repair used to cut the battery's charging in those slots, keep its discharging, miss its final
+    // energy, and fall back to a baseline: the car's cover lost, 28 kWh over instead of 26.
+    const request = valid({
+      horizon: { start: START, slotMinutes: 5, slots: 12 },
+      site: { importLimitKw: 12, baseLoadKw: 40 },
+      tariff: { importPrice: 0 },
+      sessions: [
+        { id: "car", departure: "2026-11-23T00:30:00Z", initialEnergyKwh: 2, targetEnergyKwh: 0, maxChargeKw: 0.25, maxDischargeKw: 5 },
+      ],
+      storage: [{ id: "bess", capacityKwh: 2, initialEnergyKwh: 0.01, maxChargeKw: 1, maxDischargeKw: 1 }],
+    });
+    const ours = checked(request, "optimal").response;
+    expect(ours.status).toBe("infeasible");
+    const overKwh = ours.site.netImportKw.reduce((sum, n) => sum + Math.max(0, n - 12) / 12, 0);
+    expect(overKwh).toBeLessThanOrEqual(26 + 1e-4);
+    expectFinal(request, ours);
+  });
+
   it("a schedule repaired from an unconverged iterate keeps every battery at or above its final energy", () => {
     for (const maxIterations of [3, 6, 10]) {
       const input = withStorage(GENERATORS.depotV2g({ sessions: 30, slots: 96, slotMinutes: 15, seed: 3 }), { seed: 3, powerShare: 0.3 });

@@ -100,6 +100,15 @@ function coverOverrun(): void {
  * charging (Δ·η_c), within maxChargeKw, the capacity over the later slots,
  * the circuits on its path and the import limit. Skipped under phase
  * limits (left to the evaluator, which then falls back to a baseline).
+ *
+ * A second pass undoes discharging where the import limit has no room:
+ * the final energy is a hard constraint and the limit is not, so where
+ * every slot is over it (status infeasible) the battery gives back what it
+ * discharged, and the overflow grows by only that. Where the limit pass
+ * had cut a cycling battery's charging in such slots and kept its
+ * discharging, the final energy was left unmet, the evaluator fell back to
+ * a baseline, and the site lost its V2G cover: 2 kWh more overflow in a
+ * case test/infeasible-claims.test.ts found.
  */
 function holdFinalEnergy(): void {
   if (scratch.phased) return;
@@ -115,7 +124,7 @@ function holdFinalEnergy(): void {
     const cap = sessionValue(Field.Capacity, v);
     const maxC = sessionValue(Field.MaxCharge, v);
     const final = finalEnergy(v);
-    for (let i = w - 1; i >= 0; i--) {
+    for (let pass = 0; pass < 2; pass++) for (let i = w - 1; i >= 0; i--) {
       // The trajectory now: the deficit, and the highest energy from slot i on (the capacity's room).
       let e = sessionValue(Field.InitialEnergy, v);
       let highest: f64 = -Infinity;
@@ -127,12 +136,13 @@ function holdFinalEnergy(): void {
       if (!(deficit > 0)) break;
       const t = a + i;
       const p = ld(power, off + i);
+      if (pass == 1 && !(p < 0)) continue;
       // One regime per slot: undo discharging, or add charging.
       const gain = p < 0 ? dt / etaD : dt * etaC;
       let raise = p < 0 ? -p : maxC - p;
       raise = min(raise, deficit / gain / Settings.inside);
       raise = min(raise, max(0, (cap - highest) / gain) * Settings.inside);
-      raise = min(raise, max(0, importLimit(t) - netImport(t)) * Settings.inside);
+      if (pass == 0) raise = min(raise, max(0, importLimit(t) - netImport(t)) * Settings.inside);
       let c = sessionCircuit(v);
       while (c >= 0 && raise > 0) {
         raise = min(raise, max(0, circuitLimit(c, t) - subtreeSum(c, t)) * Settings.inside);
