@@ -60,6 +60,8 @@ export enum Start {
   Resume = 1,
   /** The previous solve's iterate in Field.WarmIn (warm.ts), pushed back towards the central path; cold where it has none. */
   Warm = 2,
+  /** The point `solution.x` holds (same rows, boxes that contain it), pushed inside; duals fitted to this LP's costs (`pointStart`). */
+  FromPoint = 3,
 }
 
 /** Whether a run leaves its iterate in Field.WarmOut for the next solve (warm.ts). */
@@ -346,6 +348,63 @@ function warmStart(mu0: f64): i32 {
       st(zl, j, muW / (xv - l) + max(r, 0));
       st(zu, j, muW / (u - xv) + max(-r, 0));
     }
+  }
+  return free;
+}
+
+/**
+ * A start from the point `solution.x` holds, for an LP with the same rows
+ * and boxes that still contain it (the tie-break's stage 2: stage 1's
+ * iterate, on the face; Start.FromPoint). Each free column's x is pushed
+ * Settings.pointInside of its box inside either end (the face's cut
+ * columns have stage 1's value at one end of their box; near 1e-3 of it
+ * stage 2 measured slower than cold). Row duals: the weighted least
+ * squares fit of the new costs, y = (A S² A')⁻¹ A S² c with S the smaller
+ * slack of each free column (one factorisation of the Newton system), so
+ * that r = c − A'y is small where a column has room, and with it the
+ * products s·|r| the bound duals add to μ0 (with y = 0, s·|c|: up to
+ * T × a battery's capacity). Bound duals zl = μ0/s_l + max(r, 0),
+ * zu = μ0/s_u + max(−r, 0) (dual residual zero), fixed columns as in
+ * `start`. Returns the free columns.
+ */
+function pointStart(mu0: f64): i32 {
+  const x = solution.x;
+  const y = solution.y;
+  const zl = w.zl;
+  const zu = w.zu;
+  const fm = w.fm;
+  const theta = w.theta;
+  const aty = w.aty;
+  const t = w.xtmp;
+  const share = Settings.pointInside;
+  let free = 0;
+  for (let j = 0; j < nPad; j++) {
+    const xv = ld(x, j);
+    st(theta, j, 0);
+    if (!openColumn(j, x, zl, zu, fm)) continue;
+    free++;
+    const l = ld(lo, j);
+    const u = ld(up, j);
+    const margin = share * (u - l);
+    const v = finite(xv) ? min(max(xv, l + margin), u - margin) : l + 0.5 * (u - l);
+    st(x, j, v);
+    const s = min(v - l, u - v);
+    st(theta, j, s * s);
+  }
+  for (let j = 0; j < nPad; j++) st(t, j, ld(theta, j) * ld(cost, j));
+  multiplyA(t, w.tm);
+  newton.factor();
+  newton.solve(w.tm, y);
+  for (let i = 0; i < m; i++) if (!finite(ld(y, i))) st(y, i, 0);
+  multiplyAT(y, aty);
+  for (let j = 0; j < n; j++) {
+    if (ld(fm, j) == 0) continue;
+    const l = ld(lo, j);
+    const u = ld(up, j);
+    const v = ld(x, j);
+    const r = ld(cost, j) - ld(aty, j);
+    st(zl, j, mu0 / (v - l) + max(r, 0));
+    st(zu, j, mu0 / (u - v) + max(-r, 0));
   }
   return free;
 }
@@ -781,7 +840,7 @@ export function run(budget: Budget, from: Start, mu0: f64, record: Record = Reco
   if (from == Start.Resume) {
     w.nfree = countFree();
   } else {
-    w.nfree = from == Start.Warm ? warmStart(mu0) : start(mu0);
+    w.nfree = from == Start.Warm ? warmStart(mu0) : from == Start.FromPoint ? pointStart(mu0) : start(mu0);
     info.iterations = 0;
     info.bound = -Infinity;
     info.rawBound = -Infinity;

@@ -146,6 +146,14 @@ export class Settings {
   static readonly pivotDrop: f64 = 1e-14;
   /** The pivot standing in for a dropped row (its Δy is then 0). */
   static readonly hugePivot: f64 = 1e100;
+  /**
+   * Stage 2 of the tie-break starts from stage 1's point (ipm.ts
+   * `pointStart`), each free column pushed this share of its box inside
+   * either end. Measured on bench/tiebreak.ts at 40, 300 and 1000 sessions
+   * (bench/RESULTS.md §4): 0.3 took the fewest stage-2 iterations of
+   * 1e-3…0.5 (1e-3: more than a cold start; 0.5, the box midpoint: more too).
+   */
+  static readonly pointInside: f64 = 0.3;
   /** Stage 2's floor on the peak slacks' Θ, a share of the import's (newton.ts peakSlackFloor). */
   static readonly facePeakSlackFloor: f64 = 1e-6;
   /** Most sessions kept as their own lanes in the flat ordering (each widens the band by one). */

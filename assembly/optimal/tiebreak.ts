@@ -91,7 +91,8 @@ export function earliestOnFace(room: f64, budget: Budget): i32 {
     setEarliestObjective();
     lp.setObjectiveScale(1, 0);
     newton.setPeakSlackFloor(Settings.facePeakSlackFloor);
-    result = <i32>ipm.run(budget, Start.Cold, Settings.mu0);
+    // From stage 1's point, which holds the rows and lies in the face (ipm.ts pointStart).
+    result = <i32>ipm.run(budget, Start.FromPoint, Settings.mu0);
     newton.setPeakSlackFloor(0);
     lp.setObjectiveScale(scale, offset);
   }
