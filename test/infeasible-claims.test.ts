@@ -40,7 +40,7 @@ const batteryArbitrary = fc.option(
   }),
   { nil: undefined },
 );
-type Battery = Exclude<ReturnType<(typeof batteryArbitrary)["generate"]>["value"], undefined>;
+type Battery = NonNullable<typeof batteryArbitrary extends fc.Arbitrary<infer B> ? B : never>;
 
 /**
  * The request with its import limit at `share` of its base load's peak (a
