@@ -15,10 +15,13 @@ import { describe, expect, it } from "vitest";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "bin", "wattplan.js");
 
-// Registered with --import: reports each loaded module's URL on stderr.
+// Registered with --import: reports each loaded module's URL on stderr, those imported (the loader
+// hook) and those required (bin/wattplan.js is CommonJS and requires ES modules, past the hook).
 const HOOK = `data:text/javascript,${encodeURIComponent(
-  `import { register } from "node:module";
-register("data:text/javascript," + encodeURIComponent("export async function load(url, context, next) { process.stderr.write('loaded ' + url + '\\\\n'); return next(url, context); }"));`,
+  `import Module, { register } from "node:module";
+register("data:text/javascript," + encodeURIComponent("export async function load(url, context, next) { process.stderr.write('loaded ' + url + '\\\\n'); return next(url, context); }"));
+const load = Module.prototype.load;
+Module.prototype.load = function (file) { process.stderr.write("loaded file://" + file + "\\n"); return load.call(this, file); };`,
 )}`;
 
 /** The modules a CLI run loaded: package names, and this repo's files relative to dist/. */
@@ -40,11 +43,7 @@ function cacheStateIn(dir: string): string {
   const loader = join(dir, "dist/service/cli/bundle-loader.js");
   const r = spawnSync(
     process.execPath,
-    [
-      "--input-type=module",
-      "-e",
-      `const m = await import(${JSON.stringify(loader)}); process.stdout.write((await m.loadCliBundle()).cacheState);`,
-    ],
+    ["--input-type=module", "-e", `const m = await import(${JSON.stringify(loader)}); process.stdout.write(m.loadCliBundle().cacheState);`],
     {
       encoding: "utf8",
       timeout: 60_000,

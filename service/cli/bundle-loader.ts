@@ -15,7 +15,7 @@
 import { createRequire } from "node:module";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 
 const BUNDLE_DIR = join(dirname(fileURLToPath(import.meta.url)), "bundle");
@@ -40,13 +40,20 @@ export interface CliBundle {
 
 const DIST_DIR = resolve(BUNDLE_DIR, "..", "..", "..");
 
-/** Loads the bundle; `useCache: false` compiles it from source (to write a fresh cache). */
-export async function loadCliBundle(useCache = true): Promise<CliBundle> {
-  // The shared modules are ES modules, which `require` cannot load on Node 20: import them first.
+/**
+ * Loads the bundle, synchronously; `useCache: false` compiles it from
+ * source (to write a fresh cache). bin/wattplan.js is CommonJS and
+ * `require`s this module: Node's ES-module entry and loader cost ~10 ms of a
+ * ~170 ms solve (bench/RESULTS.md §9), so the solve path loads no ES module
+ * through it. The shared modules are ES modules too, loaded the same way
+ * (`require` of an ES module, Node ≥ 20.19).
+ */
+export function loadCliBundle(useCache = true): CliBundle {
   const shared = new Map<string, unknown>();
+  const moduleRequire = createRequire(import.meta.url);
   for (const file of SHARED_MODULES) {
     const path = join(DIST_DIR, file);
-    shared.set(path, await import(pathToFileURL(path).href));
+    shared.set(path, moduleRequire(path));
   }
   const nodeRequire = createRequire(BUNDLE_FILE);
   const bundleRequire = (specifier: string): unknown => {
@@ -79,7 +86,7 @@ export async function loadCliBundle(useCache = true): Promise<CliBundle> {
  * (the warm-up's response) is the caller's to discard.
  */
 export async function writeCodeCache(warmUpRequest: string): Promise<void> {
-  const bundle = await loadCliBundle(false);
+  const bundle = loadCliBundle(false);
   const code = await bundle.main(["solve", warmUpRequest, "--compact"]);
   if (code !== 0) throw new Error(`the warm-up solve of ${warmUpRequest} exited ${code}`);
   writeFileSync(CODE_CACHE_FILE, bundle.createCachedData());
@@ -92,5 +99,9 @@ if (
 ) {
   const request = process.argv[3];
   if (request === undefined) throw new Error("usage: bundle-loader.js --write-code-cache REQUEST.json");
-  await writeCodeCache(request);
+  // No top-level await: bin/wattplan.js `require`s this module, and require cannot load one that awaits.
+  writeCodeCache(request).catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  });
 }
