@@ -96,12 +96,78 @@ describe("simulator on a hand-computed fixture", () => {
     expect(metrics.energyDeliveredShare).toBeCloseTo((20 + 6 * k) / 26, 9);
   });
 
-  it("--recompute-every keeps a plan between solves, and an arrival still forces one", () => {
-    const every = replayFixture("edf", FIXTURE, 10, { recomputeEvery: 3, evStops: "silent" });
-    // Solves at 8:00 (A arrives) and 9:00 (B and C arrive); 10:00 runs the 9:00 plan.
+  /** A fixture of sessions written to the test's directory: [id, arrival hour, departure hour, kWh, announced departure hour]. */
+  function sessionsFile(name: string, rows: [string, number, number, number, number][]): string {
+    const file = join(tmp, name);
+    const at = (hour: number) => `2026-01-05T${String(hour).padStart(2, "0")}:00:00Z`;
+    writeFileSync(
+      file,
+      [
+        "sessionID,stationID,connectionTime_utc,disconnectTime_utc,kWhDelivered,kWhRequested_last_input,requestedDeparture_utc_last_input",
+        ...rows.map(([id, from, to, kwh, announced], i) => `${id},S${i},${at(from)},${at(to)},${kwh},${kwh},${at(announced)}`),
+      ].join("\n"),
+    );
+    return file;
+  }
+
+  it("--recompute-every keeps a plan between events, and the same schedule as solving every slot", () => {
+    // Solves at 8:00 (A arrives) and 9:00 (B arrives); nothing happens at 10:00, which runs the 9:00 plan.
+    const file = sessionsFile("quiet.csv", [
+      ["A", 8, 11, 12, 11],
+      ["B", 9, 11, 8, 11],
+    ]);
+    const every = replayFixture("edf", file, 10, { recomputeEvery: 3, evStops: "silent" });
     expect(every.metrics.solves).toBe(2);
     expect(Number.isNaN(every.run.solveMs[2])).toBe(true);
-    expect(Array.from(every.run.netImportKw)).toEqual(Array.from(replayFixture("edf", FIXTURE, 10, { evStops: "silent" }).run.netImportKw));
+    expect(Array.from(every.run.netImportKw)).toEqual(Array.from(replayFixture("edf", file, 10, { evStops: "silent" }).run.netImportKw));
+  });
+
+  it("a departure forces a new plan, as an arrival does (ACN-Sim's unplug event)", () => {
+    // C leaves at 10:00: the 9:00 plan is replaced although 3 slots may pass between solves.
+    const every = replayFixture("edf", FIXTURE, 10, { recomputeEvery: 3, evStops: "silent" });
+    expect(every.metrics.solves).toBe(3);
+    expect(Number.isFinite(every.run.solveMs[2])).toBe(true);
+    expect(Array.from(every.run.netImportKw)).toEqual([7, 10, 8]);
+  });
+
+  it("a new billing period forces a new plan: the one before took that period's peak as paid", () => {
+    // 10 $/kW a month. A (22:00-23:00, 7 kWh) sets January's peak at 7 kW; B (22:00-03:00, 14 kWh)
+    // is planned at 23:00 (A leaves) as 7 + 7 kW, its 00:00 slot free below January's paid peak.
+    // Re-planned at 00:00, February's first slot, it spreads the last 7 kWh over 3 h: 7/3 kW.
+    const file = join(tmp, "months.csv");
+    writeFileSync(
+      file,
+      [
+        "sessionID,stationID,connectionTime_utc,disconnectTime_utc,kWhDelivered,kWhRequested_last_input,requestedDeparture_utc_last_input",
+        "A,S1,2026-01-31T22:00:00Z,2026-01-31T23:00:00Z,7,7,2026-01-31T23:00:00Z",
+        "B,S2,2026-01-31T22:00:00Z,2026-02-01T03:00:00Z,14,14,2026-02-01T03:00:00Z",
+      ].join("\n"),
+    );
+    const replay = loadSessions(file, { defaultMaxChargeKw: 7 }).sessions;
+    const grid = buildGrid(Date.parse("2026-01-31T22:00:00Z"), 5, 24, 60, { timeZone: "UTC", tariff: loadTariff(TARIFF, "UTC") });
+    const sessions = prepareSessions(replay, grid, { v2gShare: 0, seed: 1 });
+    const options: SimulationOptions = {
+      ...DEFAULT_SIMULATION_OPTIONS,
+      slotMinutes: 60,
+      horizonSlots: 5,
+      capacityKw: 20,
+      recomputeEvery: 5,
+    };
+    const run = simulate("optimal", sessions, grid, options);
+    expect(Array.from(grid.billingPeriod.subarray(0, 5))).toEqual([0, 0, 1, 1, 1]);
+    expect(Number.isFinite(run.solveMs[2])).toBe(true);
+    expect(run.netImportKw[1]).toBeCloseTo(7, 4);
+    for (const k of [2, 3, 4]) expect(run.netImportKw[k]).toBeCloseTo(7 / 3, 4);
+    expect(run.deliveredKwh[1]).toBeCloseTo(14, 4);
+  });
+
+  it("an EV still plugged in at the departure it was planned to forces a new plan", () => {
+    // H announces 9:00 but stays until 11:00: the 8:00 plan has nothing for it after 9:00, so 9:00 and
+    // 10:00 re-plan it as due at the end of each slot, and it gets its 10 kWh (7 + 3), not 7.
+    const file = sessionsFile("overstay.csv", [["H", 8, 11, 10, 9]]);
+    const every = replayFixture("edf", file, 10, { recomputeEvery: 3, evStops: "silent" });
+    expect(every.metrics.solves).toBe(3);
+    expect(every.run.deliveredKwh[0]).toBeCloseTo(10, 9);
   });
 
   it("draws V2G EVs reproducibly from the seed, with room to charge and a floor", () => {

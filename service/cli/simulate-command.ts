@@ -62,7 +62,8 @@ DIR/metrics.json, metrics.csv, metrics.md and plots (SVG, PNG).
   --seed N                 seed of the V2G draw (default 1)
   --degradation-cost X     V2G wear per kWh discharged (default 0.05)
   --max-charge-kw X        EV power for files without a power column (default 6.6)
-  --recompute-every N      online: re-solve at least every N slots, and at every arrival (default 1)
+  --recompute-every N      online: re-solve at every event (arrival, departure, EV stopped, past its planned
+                           departure) and at least every N slots (default 1: every slot)
   --forecast               add optimal+forecast: learn departures from the sessions that ended before --from and plan
                            each car to the earlier of its announced departure and that forecast's quantile
   --forecast-level Q       the quantile (default 0.5, the median; lower plans earlier departures)

@@ -122,7 +122,14 @@ export interface SimulationOptions {
    * more EVs arrive (ACN-Sim's "quick charge" regulariser). @defaultValue 1e-5
    */
   quickChargePerKwhHour: number;
-  /** Online strategies re-solve at least every this many slots (and at every arrival). @defaultValue 1 */
+  /**
+   * Online strategies re-solve at every event (an EV arrives or leaves,
+   * stops by itself or has its meter cap changed, would be planned to
+   * another departure or energy than its plan was, or a billing period
+   * begins) and at least every this many slots; between
+   * them they run the last plan, as ACN-Sim's `max_recompute` does (1:
+   * every slot; bench/RESULTS.md §13 measures larger ones). @defaultValue 1
+   */
   recomputeEvery: number;
   /** Offline bound: slots each solve sees, and slots it commits before the next. */
   offlineLookaheadSlots: number;
@@ -462,12 +469,20 @@ export type ProgressCallback = (slot: number, slots: number) => void;
 /** Sees every request a replay solves, at its slot (tests: what the scheduler was told). */
 export type RequestObserver = (slot: number, request: Request) => void;
 
+/** What an online plan planned an EV to: the request's departure (ms) and energy target (kWh). */
+interface PlannedWith {
+  departureMs: number;
+  targetKwh: number;
+}
+
 interface Plan {
   startSlot: number;
   /** Slots the plan covers. */
   slots: number;
   /** Session index → power per plan slot. */
   power: Map<number, number[]>;
+  /** Session index → the departure and energy it was planned to: when either moves, the plan is solved again. */
+  plannedWith: Map<number, PlannedWith>;
   /** Battery index → power per plan slot (empty when the strategy leaves storage idle). */
   storage: number[][];
 }
@@ -624,6 +639,14 @@ export function simulate(
     const energy = Math.max(predicted.energyKwh[levels.indexOf(energyLevel)], energyNow - s.initialEnergyKwh + slotEnergy);
     return { departureMs, targetKwh: Math.min(s.announcedCapacityKwh, s.initialEnergyKwh + energy) };
   };
+  /** The departure and target an online request gives EV v at tk: past its planned departure, due at the slot's end; stopped by itself, what it has. */
+  const plannedWith = (v: number, tk: number): PlannedWith => {
+    const planned = plannedFor(sessions[v], tk, energy[v]);
+    return {
+      departureMs: Math.max(planned.departureMs, tk + slotMs),
+      targetKwh: suspended[v] === 1 ? energy[v] : planned.targetKwh,
+    };
+  };
   const arrivalsMode = forecasting ? (forecast?.arrivals ?? "none") : "none";
   const arrivalsRole = forecast?.arrivalsRole ?? "plan";
   // The power of one expected EV: the median rating of the site's EVSEs (what a CSMS knows of its stations).
@@ -643,7 +666,7 @@ export function simulate(
   const result = emptyRunResult(strategy, options.capacityKw, N, sessions.length, batteries);
   // EVs that stopped by themselves (full, or done): a CSMS sees SuspendedEV and plans them for nothing more.
   const suspended = new Uint8Array(sessions.length);
-  let stoppedSincePlan = false;
+  let eventSincePlan = false;
   const meterLoop = !offline && options.meterCaps === true;
   const caps: MeterCap[] = sessions.map(() => ({ slowReadings: 0 }));
   const dtHours = grid.slotMinutes / 60;
@@ -684,16 +707,30 @@ export function simulate(
           atPlugIn.set(v, plugInForecast(forecast.model, recalibration, queryAtArrival(sessions[v], forecast.users)));
       }
     }
-    present = present.filter((v) => sessions[v].endSlot > k);
+    // A departure is an event (ACN-Sim's unplug): capacity the plan held for that EV is free from this slot.
+    const staying = present.filter((v) => sessions[v].endSlot > k);
+    const departed = staying.length < present.length;
+    present = staying;
     result.pluggedIn[k] = present.length;
     const period = grid.billingPeriod[k];
     const peakSoFar = peak.get(period) ?? 0;
 
-    const due = !plan || k - plan.startSlot >= stride || k - plan.startSlot >= plan.slots || (!offline && (arrived || stoppedSincePlan));
+    const tk = grid.startMs + k * slotMs;
+    // What each EV plugged in would be planned with now. It moves when an EV stays past the departure it
+    // was planned to (it is then due at the end of this slot) or, with forecasts, when one has taken more
+    // than its forecast energy or outstayed its forecast departure: the kept plan no longer fits it.
+    const plannedNow = offline ? [] : present.map((v): PlannedWith => plannedWith(v, tk));
+    const moved = plan !== undefined && present.some((v, i) => plannedMoved(plan!.plannedWith.get(v), plannedNow[i]));
+    // A request charges its whole horizon's peak at this period's rate above this period's peak: a plan
+    // made before a new billing period began took that period's peak as already paid.
+    const newPeriod = plan !== undefined && grid.billingPeriod[plan.startSlot] !== period;
+    const due =
+      !plan ||
+      k - plan.startSlot >= stride ||
+      k - plan.startSlot >= plan.slots ||
+      (!offline && (arrived || departed || eventSincePlan || moved || newPeriod));
     if (due && (present.length > 0 || offline || planStorage)) {
-      const tk = grid.startMs + k * slotMs;
-      // What each EV plugged in is planned with, and the horizon that reaches the latest of their departures.
-      const plannedNow = offline ? [] : present.map((v) => plannedFor(sessions[v], tk, energy[v]));
+      // The horizon reaches the latest of the planned departures.
       const reach = plannedNow.reduce((most, p) => Math.max(most, Math.ceil((p.departureMs - tk) / slotMs)), 0);
       const slots = Math.min(Math.max(H, Math.min(reach, maxH)), (planStorage ? N : grid.length) - k);
       const request = baseRequest(grid, k, slots, options, peakSoFar, solver, quickCharge) as Request;
@@ -703,7 +740,7 @@ export function simulate(
       // TOU-EV-4: 1,272.90 → 1,229.80 $, the same energy; bench/RESULTS.md §13).
       if (offline) request.solverOptions = { tieBreak: "none" };
       request.storage = batteries.map((b, i) => storageRequest(b, storageEnergy[i], planStorage));
-      stoppedSincePlan = false;
+      eventSincePlan = false;
       const known: number[] = [];
       if (offline) {
         for (let v = 0; v < sessions.length; v++) {
@@ -732,8 +769,8 @@ export function simulate(
             s,
             energy[v],
             undefined,
-            Math.max(planned.departureMs, tk + slotMs),
-            full ? energy[v] : planned.targetKwh,
+            planned.departureMs,
+            planned.targetKwh,
             full ? energy[v] : s.announcedCapacityKwh,
             options,
           );
@@ -786,11 +823,12 @@ export function simulate(
             startSlot: k,
             slots,
             power: new Map(known.map((v, i) => [v, response.sessions[i].powerKw])),
+            plannedWith: new Map(offline ? [] : known.map((v, i) => [v, plannedNow[i]])),
             storage: planStorage ? (response.storage ?? []).map((b) => b.powerKw) : [],
           };
         }
       } else {
-        plan = { startSlot: k, slots, power: new Map(), storage: [] };
+        plan = { startSlot: k, slots, power: new Map(), plannedWith: new Map(), storage: [] };
       }
     }
 
@@ -799,15 +837,18 @@ export function simulate(
     const storageKw = (i: number) => plan?.storage[i]?.[k - plan.startSlot] ?? 0;
     const n = applySlot(k, present, planned, sessions, energy, grid, options, result, { plannedKw: storageKw, energy: storageEnergy });
     if (meterLoop)
-      present.forEach((v, i) =>
-        updateMeterCap(caps[v], (energy[v] - before[i]) / dtHours, Math.max(0, planned(v)), sessions[v].maxChargeKw),
-      );
+      present.forEach((v, i) => {
+        const learned = caps[v].learnedMaxKw;
+        updateMeterCap(caps[v], (energy[v] - before[i]) / dtHours, Math.max(0, planned(v)), sessions[v].maxChargeKw);
+        // A cap learned or lifted changes what the EV is planned with.
+        if (caps[v].learnedMaxKw !== learned) eventSincePlan = true;
+      });
     if (n > peakSoFar) peak.set(period, n);
     if (!offline && options.evStops !== "silent")
       for (const v of present) {
         if (suspended[v] === 0 && evStopped(sessions[v], energy[v])) {
           suspended[v] = 1;
-          stoppedSincePlan = true;
+          eventSincePlan = true;
         }
       }
 
@@ -823,6 +864,12 @@ export function simulate(
   result.runMs = performance.now() - started;
   onProgress?.(N, N);
   return result;
+}
+
+/** Whether an EV's request would differ from the one its plan was solved for: its departure (to the second) or its target. */
+function plannedMoved(before: PlannedWith | undefined, now: PlannedWith): boolean {
+  if (before === undefined) return true;
+  return Math.abs(now.departureMs - before.departureMs) >= 1000 || Math.abs(now.targetKwh - before.targetKwh) > 1e-9;
 }
 
 /** Energy within which an EV counts as having stopped by itself (kWh). */
