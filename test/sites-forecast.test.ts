@@ -11,7 +11,8 @@ import { compileSitePlan } from "../service/sites/compile.js";
 import { carriedRecalibration, forecastSession, historyOf, learnEnded, trainSite, trainingDue } from "../service/sites/forecast.js";
 import { ForecastSettingsSchema, SiteBodySchema } from "../service/sites/schema.js";
 import { EMPTY_STATE, type SessionRecord } from "../service/sites/state.js";
-import { depot, eventId, startSitesService, type SitesService } from "./sites-helpers.js";
+import pg from "pg";
+import { DATABASE_URL, depot, eventId, startSitesService, type SitesService } from "./sites-helpers.js";
 import { api } from "./service-helpers.js";
 
 const DAY = 86_400_000;
@@ -110,12 +111,13 @@ describe("forecast units", () => {
     expect(start.gamma).toBe(0.1);
     // Three later days on which the car stays 5 h instead of 2: above every quantile, so every level rises.
     const later = [30, 31, 32].map((d) => ({ ...endedCar(d), endedAt: iso(T0 + d * DAY + 5 * HOUR) }));
-    const learned = learnEnded(start, trained.model, [endedCar(29), ...later]);
+    const ended = (records: SessionRecord[]) => records.map((session) => ({ session }));
+    const learned = learnEnded(start, trained.model, ended([endedCar(29), ...later]));
     expect(learned.outcomes).toBe(3);
     expect(learned.lastDepartureMs).toBe(T0 + 32 * DAY + 5 * HOUR);
     learned.adjusted.stay.forEach((a, i) => expect(a).toBeGreaterThan(learned.levels[i]));
     // Learning the same sessions again changes nothing.
-    expect(learnEnded(learned, trained.model, later)).toEqual(learned);
+    expect(learnEnded(learned, trained.model, ended(later))).toEqual(learned);
     // A retrained model keeps the levels, and learns only what ends after its own newest session.
     const carried = carriedRecalibration(learned, settings, T0 + 40 * DAY);
     expect(carried.adjusted).toEqual(learned.adjusted);
@@ -124,6 +126,21 @@ describe("forecast units", () => {
     const f = forecastSession(active({}), { ...forecast, recalibration: learned }, settings, today);
     const plain = forecastSession(active({}), forecast, settings, today);
     expect(f.departureMs).toBeGreaterThanOrEqual(plain.departureMs);
+  });
+
+  it("judges the forecast a session was given at plug-in, where its plan stored one", () => {
+    const start = carriedRecalibration(undefined, { ...settings, recalibrationGamma: 0.1 }, trained.latestDepartureMs);
+    // A 6 h stay: above every quantile of the model's own forecast (2 h stays), below every one of an
+    // issued forecast of 100 h. Judged against the issued one, every level falls; made again, they rise.
+    const stay = { ...endedCar(30), endedAt: iso(T0 + 30 * DAY + 6 * HOUR) };
+    const issued = { arrivalMs: T0 + 30 * DAY, durationH: start.levels.map(() => 100), energyKwh: start.levels.map(() => 100) };
+    const judged = learnEnded(start, trained.model, [{ session: stay, plugInForecast: issued }]);
+    judged.adjusted.stay.forEach((a, i) => expect(a).toBeLessThan(start.levels[i]));
+    const again = learnEnded(start, trained.model, [{ session: stay }]);
+    again.adjusted.stay.forEach((a, i) => expect(a).toBeGreaterThan(start.levels[i]));
+    // One issued at other tracked levels than the state's cannot be judged: the session is forecast again.
+    const otherLevels = learnEnded(start, trained.model, [{ session: stay, plugInForecast: { ...issued, durationH: [100] } }]);
+    expect(otherLevels).toEqual(again);
   });
 
   it("compiles the forecast into the request, which stays valid", () => {
@@ -321,6 +338,32 @@ describe("forecasts on a live site", () => {
     expect(r.outcomes).toBe(4);
     expect(r.lastOutcome).toBe(iso(T0 + 27 * DAY + 6 * HOUR));
     r.stayLevels.forEach((a, i) => expect(a).toBeGreaterThan(r.levels[i]));
+
+    // The first plan that sees a session stores the forecast it gave it; a later announcement leaves it.
+    // (Days 24-27 started and ended in one batch: no plan saw them, they are forecast again at their end.)
+    const db = new pg.Client({ connectionString: DATABASE_URL });
+    await db.connect();
+    try {
+      await db.query(`SET search_path TO ${svc.schema}`);
+      const stored = async (sessionId: string) =>
+        (
+          await db.query<{ f: { arrivalMs: number; durationH: number[] } | null }>(
+            "SELECT plug_in_forecast AS f FROM site_sessions WHERE session_id = $1",
+            [sessionId],
+          )
+        ).rows[0].f;
+      const at = T0 + 28 * DAY;
+      const started = { eventId: eventId(), type: "session.started", at: iso(at), sessionId: "r-28", evseId: "e1", userId: "driver-1" };
+      expect((await svc.events("s-recal", [started], { wait: 30 })).status).toBe(200);
+      const issued = await stored("r-28");
+      expect(issued?.arrivalMs).toBe(at);
+      expect(issued?.durationH).toHaveLength(r.levels.length);
+      const updated = { eventId: eventId(), type: "session.updated", at: iso(at + HOUR), sessionId: "r-28", departure: iso(at + 9 * HOUR) };
+      expect((await svc.events("s-recal", [updated], { wait: 30 })).status).toBe(200);
+      expect(await stored("r-28")).toEqual(issued);
+    } finally {
+      await db.end();
+    }
   });
 
   it("answers 409 ERR_FORECAST_UNAVAILABLE without a forecast setting or before enough sessions ended", async () => {

@@ -15,6 +15,7 @@ import {
   recalibrate,
   trainForecast,
   type ForecastModel,
+  type PlugInForecast,
   type Recalibration,
 } from "../forecast/index.js";
 import type { HistorySession } from "../forecast/schema.js";
@@ -141,24 +142,28 @@ export function expectedArrivals(
   return { sessions, views };
 }
 
-/** An ended session as a history record; undefined for one too short or unmetered to learn from. */
-export function historyOf(s: SessionRecord): HistorySession | undefined {
-  if (s.state !== "ended" || s.endedAt === undefined) return undefined;
+/** What a forecast knows of a session at its plug-in: its EVSE, arrival, driver and what was announced (as it is now). */
+export function arrivalQueryOf(s: SessionRecord): Omit<HistorySession, "departureMs" | "energyKwh"> {
   const arrivalMs = Date.parse(s.startedAt);
-  const departureMs = Date.parse(s.endedAt);
-  if (!(departureMs > arrivalMs)) return undefined;
   const a = s.announced;
   const announcedDepartureMs = a.defaulted.includes("departure") ? undefined : Date.parse(a.departure);
   const announcedEnergy = a.defaulted.includes("targetEnergyKwh") ? undefined : a.targetEnergyKwh - a.initialEnergyKwh;
   return {
     evseId: s.evseId,
     arrivalMs,
-    departureMs,
-    energyKwh: s.deliveredKwh,
     ...(a.userId !== undefined && { userId: a.userId }),
     ...(announcedDepartureMs !== undefined && announcedDepartureMs > arrivalMs && { announcedDepartureMs }),
     ...(announcedEnergy !== undefined && announcedEnergy >= 0 && { announcedEnergyKwh: announcedEnergy }),
   };
+}
+
+/** An ended session as a history record; undefined for one too short or unmetered to learn from. */
+export function historyOf(s: SessionRecord): HistorySession | undefined {
+  if (s.state !== "ended" || s.endedAt === undefined) return undefined;
+  const departureMs = Date.parse(s.endedAt);
+  const query = arrivalQueryOf(s);
+  if (!(departureMs > query.arrivalMs)) return undefined;
+  return { ...query, departureMs, energyKwh: s.deliveredKwh };
 }
 
 /** Train the site's model from its ended sessions; undefined when fewer than `minSessions` can be learned from. */
@@ -237,14 +242,20 @@ export function carriedRecalibration(
 
 /**
  * Learn the sessions that ended since the state's latest outcome, in the
- * order they ended: each one's forecast at plug-in (made again with this
- * model and state: a plan does not keep the forecast it made at plug-in)
- * against its real departure and delivered energy. A session too short to
- * learn from only moves the state past it.
+ * order they ended: each one's forecast at plug-in, the one its first plan
+ * stored (`plugInForecasts`), against its real departure and delivered
+ * energy, as ACI judges the interval it issued. A session without one (it
+ * plugged in before they were stored, or at other tracked levels) is
+ * forecast again with this model and state. A session too short to learn
+ * from only moves the state past it.
  */
-export function learnEnded(state: Recalibration, model: ForecastModel, ended: readonly SessionRecord[]): Recalibration {
+export function learnEnded(
+  state: Recalibration,
+  model: ForecastModel,
+  ended: readonly { session: SessionRecord; plugInForecast?: PlugInForecast }[],
+): Recalibration {
   let r = state;
-  for (const s of ended) {
+  for (const { session: s, plugInForecast: issued } of ended) {
     const h = historyOf(s);
     if (h === undefined) {
       if (s.endedAt !== undefined) r = { ...r, lastDepartureMs: Math.max(r.lastDepartureMs ?? -Infinity, Date.parse(s.endedAt)) };
@@ -252,9 +263,19 @@ export function learnEnded(state: Recalibration, model: ForecastModel, ended: re
     }
     if (r.lastDepartureMs !== null && h.departureMs <= r.lastDepartureMs) continue;
     const { departureMs, energyKwh, ...atArrival } = h;
-    r = recalibrate(r, plugInForecast(model, r, atArrival), { departureMs, energyKwh });
+    const atPlugIn = issued !== undefined && issued.durationH.length === r.levels.length ? issued : plugInForecast(model, r, atArrival);
+    r = recalibrate(r, atPlugIn, { departureMs, energyKwh });
   }
   return r;
+}
+
+/** The forecast each of `sessions` is given at plug-in with this model and state (what `learnEnded` judges later). */
+export function plugInForecasts(
+  state: Recalibration,
+  model: ForecastModel,
+  sessions: readonly SessionRecord[],
+): Map<string, PlugInForecast> {
+  return new Map(sessions.map((s) => [s.sessionId, plugInForecast(model, state, arrivalQueryOf(s))]));
 }
 
 const HOUR_MS = 3_600_000;

@@ -10,7 +10,15 @@
  */
 import type pg from "pg";
 import { slotStart } from "./compile.js";
-import { carriedRecalibration, learnEnded, trainingDue, trainSite, type SiteForecast, type TrainingMetrics } from "./forecast.js";
+import {
+  carriedRecalibration,
+  learnEnded,
+  plugInForecasts,
+  trainingDue,
+  trainSite,
+  type SiteForecast,
+  type TrainingMetrics,
+} from "./forecast.js";
 import type { ForecastSettings } from "./schema.js";
 import { computePlan, type PlanInput } from "./plan-compute.js";
 import type { PlanThreads } from "./plan-threads.js";
@@ -51,6 +59,11 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
     const settings = site.body.forecast;
     const cached = settings === undefined ? undefined : await cachedForecast(store, pk, client);
     const forecast = cached === undefined || settings === undefined ? undefined : await recalibrated(store, pk, client, cached, settings);
+    if (forecast?.recalibration !== undefined) {
+      // The first plan to see a session keeps the forecast it gave it: what the recalibration judges when it ends.
+      const fresh = snapshot.sessions.filter((s) => snapshot.withoutPlugInForecast.includes(s.sessionId));
+      await store.savePlugInForecasts(pk, plugInForecasts(forecast.recalibration, forecast.model, fresh), client);
+    }
     const trainForecast = settings !== undefined && trainingDue(settings, await store.endedSessionCount(pk, client), forecast, now());
     // Plans are published only under this lock: a plan of this state and slot already out (a coalesced ask
     // that came after the plan that took its event, or a retry) needs no solve, only its webhook handed back.

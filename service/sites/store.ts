@@ -5,7 +5,7 @@
  * clock), so a slow planner can never overwrite a newer plan.
  */
 import type { WarmOutcome } from "../../engine/scheduler/warm.js";
-import type { ForecastModel, Recalibration } from "../forecast/index.js";
+import type { ForecastModel, PlugInForecast, Recalibration } from "../forecast/index.js";
 import type { SiteOcppEntry } from "../webhooks/index.js";
 import type { PlanForecast, SiteForecast, TrainingMetrics } from "./forecast.js";
 import type pg from "pg";
@@ -71,6 +71,8 @@ export interface PlanningSnapshot {
   site: SiteRecord;
   /** Active sessions, oldest first. */
   sessions: SessionRecord[];
+  /** Ids of the active sessions that have no plug-in forecast stored yet (`savePlugInForecasts`). */
+  withoutPlugInForecast: string[];
   /** Ended sessions whose TxDefaultProfile the plan clears (SessionRecord.clearPending), in the order they ended. */
   pendingClears: SessionRecord[];
   /** The fallback limit keys last published per EVSE. */
@@ -111,6 +113,14 @@ interface SessionRow {
   last_profile: PublishedProfile | null;
   ev_suspended: boolean;
   clear_pending: boolean;
+  /** Absent where a query leaves it out. */
+  plug_in_forecast?: PlugInForecast | null;
+}
+
+/** An ended session with the forecast it was given at plug-in, where one was stored. */
+export interface EndedSession {
+  session: SessionRecord;
+  plugInForecast?: PlugInForecast;
 }
 
 function siteOf(r: SiteRow): SiteRecord {
@@ -369,14 +379,32 @@ export class SiteStore {
     await client.query("UPDATE site_forecasts SET recalibration = $2 WHERE site_pk = $1", [pk, JSON.stringify(recalibration)]);
   }
 
-  /** Sessions that ended after `afterMs` (all ended ones for null), in the order they ended. */
-  async sessionsEndedAfter(pk: number, afterMs: number | null, client: pg.ClientBase | pg.Pool = this.pool): Promise<SessionRecord[]> {
+  /** Sessions that ended after `afterMs` (all ended ones for null), in the order they ended, with their plug-in forecasts. */
+  async sessionsEndedAfter(pk: number, afterMs: number | null, client: pg.ClientBase | pg.Pool = this.pool): Promise<EndedSession[]> {
     const r = await client.query<SessionRow>(
       `SELECT * FROM site_sessions WHERE site_pk = $1 AND state = 'ended' AND ($2::timestamptz IS NULL OR ended_at > $2::timestamptz)
        ORDER BY ended_at, session_id`,
       [pk, afterMs === null ? null : new Date(afterMs).toISOString()],
     );
-    return r.rows.map(sessionOf);
+    return r.rows.map((row) => ({
+      session: sessionOf(row),
+      ...(row.plug_in_forecast !== null && row.plug_in_forecast !== undefined && { plugInForecast: row.plug_in_forecast }),
+    }));
+  }
+
+  /** Store the forecasts active sessions were given at plug-in; a session's first one stays. */
+  async savePlugInForecasts(
+    pk: number,
+    forecasts: ReadonlyMap<string, PlugInForecast>,
+    client: pg.ClientBase | pg.Pool = this.pool,
+  ): Promise<void> {
+    if (forecasts.size === 0) return;
+    await client.query(
+      `UPDATE site_sessions s SET plug_in_forecast = f.forecast
+       FROM jsonb_to_recordset($2::jsonb) AS f(session_id text, forecast jsonb)
+       WHERE s.site_pk = $1 AND s.session_id = f.session_id AND s.plug_in_forecast IS NULL`,
+      [pk, JSON.stringify([...forecasts].map(([id, forecast]) => ({ session_id: id, forecast })))],
+    );
   }
 
   /** When the site's model was trained and on how many sessions (cheap: no model). */
@@ -485,6 +513,7 @@ export class SiteStore {
     return {
       site: siteOf(row),
       sessions: rows.filter((r) => r.state === "active").map(sessionOf),
+      withoutPlugInForecast: rows.filter((r) => r.state === "active" && (r.plug_in_forecast ?? null) === null).map((r) => r.session_id),
       pendingClears: rows.filter((r) => r.state !== "active" && r.clear_pending).map(sessionOf),
       fallbacks: row.fallbacks ?? {},
       stationMax: row.station_max ?? {},
