@@ -4,7 +4,8 @@
  * the flag table in and calls two functions. The messages themselves are
  * built by ocpp-output.ts, imported only when `--ocpp` is given.
  */
-import { CHARGING_RATE_UNITS, OCPP_VERSIONS, type OcppOptionsInput } from "../ocpp/options.js";
+import type { OcppOptionsInput } from "../ocpp/options.js";
+import { CHARGING_RATE_UNITS, OCPP_VERSIONS } from "../ocpp/versions.js";
 import { UsageError } from "./io.js";
 
 export const OCPP_CLI_OPTIONS = {

@@ -6,11 +6,9 @@
 import { z } from "zod";
 import { MAX_SESSIONS } from "../../engine/model/schema.js";
 
-export const OCPP_VERSIONS = ["1.6", "2.0.1", "2.1"] as const;
-export type OcppVersion = (typeof OCPP_VERSIONS)[number];
+import { CHARGING_RATE_UNITS, OCPP_VERSIONS, type ChargingRateUnit } from "./versions.js";
 
-export const CHARGING_RATE_UNITS = ["W", "A"] as const;
-export type ChargingRateUnit = (typeof CHARGING_RATE_UNITS)[number];
+export { CHARGING_RATE_UNITS, OCPP_VERSIONS, type ChargingRateUnit, type OcppVersion } from "./versions.js";
 
 /** OCPP 2.x schemas allow at most 1024 periods in one charging schedule. */
 export const MAX_SCHEMA_PERIODS = 1024;
