@@ -16,12 +16,19 @@ const finite = (what = "a finite number") =>
   z
     .number({ error: (i) => (i.input === undefined ? "required" : `must be ${what}`) })
     .refine(Number.isFinite, { message: `must be ${what}` });
-// Checks, not refinements, so that the OpenAPI document carries the bounds.
-const nonNegative = () => finite("a finite number ≥ 0").min(0, "must be ≥ 0");
-const positive = () => finite("a finite number > 0").gt(0, "must be > 0");
-const efficiency = () => finite().gt(0, "must be in (0, 1]").max(1, "must be in (0, 1]");
-const timestamp = () => z.iso.datetime({ offset: true, error: "must be an RFC 3339 timestamp with an offset, e.g. 2026-11-23T18:00:00Z" });
-const id = () => z.string({ error: "must be a string" }).min(1, "must not be empty").max(200, "must be at most 200 characters");
+// Checks, not refinements, so that the OpenAPI document carries the bounds. The common ones are built once
+// and shared (zod schemas are immutable; the document inlines each use): building the model's schema is
+// a good part of a small `wattplan solve`'s start (bench/RESULTS.md §9).
+const NON_NEGATIVE = finite("a finite number ≥ 0").min(0, "must be ≥ 0");
+const POSITIVE = finite("a finite number > 0").gt(0, "must be > 0");
+const EFFICIENCY = finite().gt(0, "must be in (0, 1]").max(1, "must be in (0, 1]");
+const TIMESTAMP = z.iso.datetime({ offset: true, error: "must be an RFC 3339 timestamp with an offset, e.g. 2026-11-23T18:00:00Z" });
+const ID = z.string({ error: "must be a string" }).min(1, "must not be empty").max(200, "must be at most 200 characters");
+const nonNegative = () => NON_NEGATIVE;
+const positive = () => POSITIVE;
+const efficiency = () => EFFICIENCY;
+const timestamp = () => TIMESTAMP;
+const id = () => ID;
 
 /** A per-slot quantity: one number for every slot, or exactly `slots` numbers. */
 const perSlot = (element: z.ZodType<number>) =>
