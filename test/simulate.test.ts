@@ -29,6 +29,19 @@ const START = Date.parse("2026-01-05T08:00:00Z");
 const tmp = mkdtempSync(join(tmpdir(), "wattplan-simulate-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+/** An ACN-Data sessions file in the test's directory, with these rows below the header. */
+function sessionsCsv(name: string, rows: string[]): string {
+  const file = join(tmp, name);
+  writeFileSync(
+    file,
+    [
+      "sessionID,stationID,connectionTime_utc,disconnectTime_utc,kWhDelivered,kWhRequested_last_input,requestedDeparture_utc_last_input",
+      ...rows,
+    ].join("\n"),
+  );
+  return file;
+}
+
 /** The fixture on hourly slots, 10 kW site, EVs at 7 kW, flat 0.2/kWh and 10/kW demand charge. */
 function replayFixture(strategy: SimStrategy, file = FIXTURE, capacityKw = 10, extra: Partial<SimulationOptions> = {}) {
   const replay = loadSessions(file, { defaultMaxChargeKw: 7 }).sessions;
@@ -45,15 +58,10 @@ describe("cars that leave earlier than announced", () => {
     // 5 kWh, leaves when announced (11:00). 10 kW: uncontrolled scales the 7 + 5 kW wanted at 8:00
     // (G's power capped at what it still needs) by 10/12, then F gets 7 kW at 9:00 and G the rest:
     // F has 70/12 + 7 of its 14 kWh, 7/6 short; G is served.
-    const file = join(tmp, "early.csv");
-    writeFileSync(
-      file,
-      [
-        "sessionID,stationID,connectionTime_utc,disconnectTime_utc,kWhDelivered,kWhRequested_last_input,requestedDeparture_utc_last_input",
-        "F,S1,2026-01-05T08:00:00Z,2026-01-05T10:00:00Z,14,20,2026-01-05T14:00:00Z",
-        "G,S2,2026-01-05T08:00:00Z,2026-01-05T11:00:00Z,5,5,2026-01-05T11:00:00Z",
-      ].join("\n"),
-    );
+    const file = sessionsCsv("early.csv", [
+      "F,S1,2026-01-05T08:00:00Z,2026-01-05T10:00:00Z,14,20,2026-01-05T14:00:00Z",
+      "G,S2,2026-01-05T08:00:00Z,2026-01-05T11:00:00Z,5,5,2026-01-05T11:00:00Z",
+    ]);
     const { metrics } = replayFixture("uncontrolled", file, 10);
     expect(metrics.earlyLeavers).toBe(1);
     expect(metrics.earlyLeaverShortfallKwh).toBeCloseTo(7 / 6, 9);
@@ -96,18 +104,13 @@ describe("simulator on a hand-computed fixture", () => {
     expect(metrics.energyDeliveredShare).toBeCloseTo((20 + 6 * k) / 26, 9);
   });
 
-  /** A fixture of sessions written to the test's directory: [id, arrival hour, departure hour, kWh, announced departure hour]. */
+  /** A fixture of sessions on 2026-01-05: [id, arrival hour, departure hour, kWh, announced departure hour]. */
   function sessionsFile(name: string, rows: [string, number, number, number, number][]): string {
-    const file = join(tmp, name);
     const at = (hour: number) => `2026-01-05T${String(hour).padStart(2, "0")}:00:00Z`;
-    writeFileSync(
-      file,
-      [
-        "sessionID,stationID,connectionTime_utc,disconnectTime_utc,kWhDelivered,kWhRequested_last_input,requestedDeparture_utc_last_input",
-        ...rows.map(([id, from, to, kwh, announced], i) => `${id},S${i},${at(from)},${at(to)},${kwh},${kwh},${at(announced)}`),
-      ].join("\n"),
+    return sessionsCsv(
+      name,
+      rows.map(([id, from, to, kwh, announced], i) => `${id},S${i},${at(from)},${at(to)},${kwh},${kwh},${at(announced)}`),
     );
-    return file;
   }
 
   it("--recompute-every keeps a plan between events, and the same schedule as solving every slot", () => {
@@ -134,15 +137,10 @@ describe("simulator on a hand-computed fixture", () => {
     // 10 $/kW a month. A (22:00-23:00, 7 kWh) sets January's peak at 7 kW; B (22:00-03:00, 14 kWh)
     // is planned at 23:00 (A leaves) as 7 + 7 kW, its 00:00 slot free below January's paid peak.
     // Re-planned at 00:00, February's first slot, it spreads the last 7 kWh over 3 h: 7/3 kW.
-    const file = join(tmp, "months.csv");
-    writeFileSync(
-      file,
-      [
-        "sessionID,stationID,connectionTime_utc,disconnectTime_utc,kWhDelivered,kWhRequested_last_input,requestedDeparture_utc_last_input",
-        "A,S1,2026-01-31T22:00:00Z,2026-01-31T23:00:00Z,7,7,2026-01-31T23:00:00Z",
-        "B,S2,2026-01-31T22:00:00Z,2026-02-01T03:00:00Z,14,14,2026-02-01T03:00:00Z",
-      ].join("\n"),
-    );
+    const file = sessionsCsv("months.csv", [
+      "A,S1,2026-01-31T22:00:00Z,2026-01-31T23:00:00Z,7,7,2026-01-31T23:00:00Z",
+      "B,S2,2026-01-31T22:00:00Z,2026-02-01T03:00:00Z,14,14,2026-02-01T03:00:00Z",
+    ]);
     const replay = loadSessions(file, { defaultMaxChargeKw: 7 }).sessions;
     const grid = buildGrid(Date.parse("2026-01-31T22:00:00Z"), 5, 24, 60, { timeZone: "UTC", tariff: loadTariff(TARIFF, "UTC") });
     const sessions = prepareSessions(replay, grid, { v2gShare: 0, seed: 1 });
