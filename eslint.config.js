@@ -51,6 +51,15 @@ export default tseslint.config(
       ],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+      "no-restricted-syntax": [
+        "error",
+        {
+          // zod's `z` export is its whole namespace object: esbuild then keeps and runs all of zod in the
+          // CLI bundle (362 against 219 KB, ~5 ms of a small solve's start; bench/RESULTS.md §9).
+          selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']",
+          message: 'import * as z from "zod", so that the CLI bundle keeps only the parts of zod it uses',
+        },
+      ],
     },
   },
   {

@@ -3,7 +3,7 @@
  * zod. docs/service.md lists each variable with its default.
  */
 import { availableParallelism } from "node:os";
-import { z } from "zod";
+import * as z from "zod";
 
 export interface ServiceConfig {
   /** @defaultValue "127.0.0.1" */

@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 
 export const TenantSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "tenant ids are 1-64 letters, digits, _ or -"),

@@ -2,7 +2,7 @@
  * The one definition of a scheduling request and its response (the model in
  * docs/model.md). The API, the CLI and the bench all import these schemas.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { parseInstant, unitsBetween } from "./time.js";
 
 /** Limits on what one request may ask for. */

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { RequestSchema, type Request } from "./schema.js";
 
 /** One reason a request is invalid, at a JSON path like `sessions[3].departure`. */

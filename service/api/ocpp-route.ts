@@ -5,7 +5,7 @@
  * optimization, so this plugin knows nothing of queues or storage.
  */
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Request, Response } from "../../engine/model/schema.js";
 import { OcppBodySchema, OcppQuerySchema, ocppMessages, optionsFromQuery, type OcppBody } from "../ocpp/index.js";

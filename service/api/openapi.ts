@@ -7,7 +7,7 @@
  */
 import type { FastifyDynamicSwaggerOptions } from "@fastify/swagger";
 import { createJsonSchemaTransform, createJsonSchemaTransformObject } from "fastify-type-provider-zod";
-import { z } from "zod";
+import * as z from "zod";
 import {
   CircuitSchema,
   CostSchema,

@@ -2,7 +2,7 @@
  * The API's wire schemas. The request part of a submission is the model's
  * RequestSchema (engine/model/schema.ts), extended with the job envelope.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ERRORS, type ErrorCode } from "../../engine/errors.js";
 import { RequestSchema, ResponseSchema, semanticIssues } from "../../engine/model/schema.js";
 import { JOB_STATUSES } from "../queue/store.js";

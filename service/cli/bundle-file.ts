@@ -20,6 +20,10 @@
  * - zod's `z.locales` (error messages in 40 languages, 45 % of zod) is left
  *   out: nothing here calls `z.config(z.locales.xx())`, and the English
  *   messages it always uses are imported by zod apart from it.
+ * - Every module imports zod as `import * as z from "zod"` (a lint rule
+ *   says so): the `{ z }` export is zod's namespace object, which makes
+ *   esbuild keep and initialise all of zod; through the namespace import it
+ *   keeps what the engine path uses (the bundle went from 362 to 219 KB).
  *
  * bin/wattplan.js runs the bundle when it is newer than tsc's main.js, and
  * tsc's output otherwise (a stale bundle is never run).

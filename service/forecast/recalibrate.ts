@@ -28,7 +28,7 @@
  * The state is a plain JSON record; every update is a pure function of the
  * state and an outcome, so replaying the same outcomes gives the same state.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { DEFAULT_LEVELS, parseOrThrow } from "./schema.js";
 
 /** The two recalibrated targets. */

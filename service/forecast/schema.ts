@@ -5,7 +5,7 @@
  * names every problem by its path, e.g. `history[3].departureMs: must be
  * after arrivalMs`.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { isTimeZone } from "../simulate/time.js";
 
 export class ForecastInputError extends Error {

@@ -4,7 +4,7 @@
  * builders (v16.ts, v201.ts, v21.ts) emit it, a strict subset of the official
  * OCPP JSON schemas.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ChargingRateUnitSchema, OcppVersionSchema } from "./options.js";
 import type { SetChargingProfileReq16 } from "./v16.js";
 import type { SetChargingProfileRequest201 } from "./v201.js";

@@ -4,7 +4,7 @@
  * ends, unlike a `TxProfile`). Clearing by id, not by purpose and stack
  * level, never touches a profile of the CSMS's own.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { OcppVersion } from "./options.js";
 
 // Type aliases, not interfaces: they must fit Record<string, unknown> payload schemas.

@@ -3,7 +3,7 @@
  * per session (plus, optionally, one fallback per EVSE). Pure: no I/O.
  * docs/ocpp.md is the CSMS developer's guide to what comes out.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import type { Request, Response, Session } from "../../engine/model/schema.js";
 import { problemsOf, formatProblems, type Problem } from "../../engine/model/validate.js";
 import { WattplanError } from "../../engine/errors.js";

@@ -3,7 +3,7 @@
  * call and the CLI, and a querystring variant for
  * `GET /v1/optimizations/:id/ocpp`.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_SESSIONS } from "../../engine/model/schema.js";
 
 import { CHARGING_RATE_UNITS, OCPP_VERSIONS, type ChargingRateUnit } from "./versions.js";

@@ -6,7 +6,7 @@
  * year profiles) are always read that way, in the replay's time zone.
  */
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { InputError, readCsv } from "./csv.js";
 import { HOUR_MS, localParts, minuteOfYear, zonedTime } from "./time.js";
 

@@ -3,7 +3,7 @@
  * events it posts, and the plan it reads. Quantities that vary in time are
  * time series here, not slot arrays: the site outlives any one horizon.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_SLOT_MINUTES, MAX_SLOTS, PHASE_NAMES, StrategyNameSchema } from "../../engine/model/schema.js";
 import { ANNOUNCEMENT_MODES, DEFAULT_ENERGY_PLANNING_LEVEL } from "../forecast/schema.js";
 import { DEFAULT_RECALIBRATION_GAMMA } from "../forecast/recalibrate.js";

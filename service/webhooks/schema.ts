@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CostSchema, ResponseSchema, STATUSES, StrategyNameSchema } from "../../engine/model/schema.js";
 import { OcppEntrySchema } from "../sites/schema.js";
 import { EVENT_TYPES, RESULT_ENCODINGS, RESULT_ROUNDING, type SitePlanWebhookPayload, type WebhookPayload } from "./payload.js";

@@ -1,6 +1,6 @@
 /** GET /v1/optimizations/:id/chart.svg — one finished result drawn: site import, load, PV, EVs, price, limits. */
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { z } from "zod";
+import * as z from "zod";
 import { renderScheduleChart } from "../../charts/schedule-chart.js";
 import { tenantOf } from "../auth.js";
 import { completedOptimization } from "../owned-job.js";

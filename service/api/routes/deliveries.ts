@@ -1,6 +1,6 @@
 /** Webhook deliveries of a job: list them, send one again. */
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { z } from "zod";
+import * as z from "zod";
 import { WattplanError } from "../../../engine/errors.js";
 import { tenantOf } from "../auth.js";
 import { ownedJob } from "../owned-job.js";

@@ -1,6 +1,6 @@
 /** Liveness, readiness and Prometheus metrics (no authentication). */
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { z } from "zod";
+import * as z from "zod";
 import type { ApiContext } from "../context.js";
 import { errorResponses } from "../schemas.js";
 

@@ -5,7 +5,7 @@
  */
 import type { FastifyBaseLogger } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { z } from "zod";
+import * as z from "zod";
 import { jsonPath } from "../../../engine/model/validate.js";
 import { WattplanError } from "../../../engine/errors.js";
 import { SiteBodySchema, siteBodyIssues } from "../../sites/schema.js";

@@ -5,7 +5,7 @@ import { canonicalHash } from "../../queue/canonical.js";
 import { tenantOf } from "../auth.js";
 import { API_PREFIX, linksOf, viewJson, type ApiContext } from "../context.js";
 import { type JobView, AcceptedSchema, errorResponses, JobViewSchema, SubmitBodySchema, SubmitQuerySchema } from "../schemas.js";
-import { z } from "zod";
+import * as z from "zod";
 
 const IDEMPOTENCY_KEY_MAX = 200;
 
