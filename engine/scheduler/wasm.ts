@@ -60,6 +60,13 @@ export interface RawSchedule {
 
 let compiled: WebAssembly.Module | undefined;
 
+/**
+ * A monotonic clock in ms (the solver's time guard, and solveMs). Not
+ * `performance.now()`: the first use of `performance` loads Node's
+ * perf_hooks internals, ~2 ms of a small `wattplan solve` (bench/RESULTS.md §9).
+ */
+const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
 function moduleBytes(debug: boolean): Uint8Array {
   const file = packagePath("build", debug ? "wattplan.debug.wasm" : "wattplan.wasm");
   try {
@@ -80,7 +87,7 @@ export class Scheduler {
         abort: (_message: number, _file: number, line: number, column: number) => {
           throw new Error(`scheduler aborted at ${line}:${column}`);
         },
-        performanceNow: () => performance.now(),
+        performanceNow: monotonicMs,
       },
     });
     this.wasm = instance.exports as unknown as SchedulerExports;
@@ -162,14 +169,14 @@ export class Scheduler {
     if (warmGiven) this.f64(Field.WarmIn, warmLength).set(iterate);
     setting[Setting.Warm] = warmGiven ? 1 : 0;
 
-    const started = performance.now();
+    const started = monotonicMs();
     let status: SolveStatus;
     try {
       status = this.wasm.solve(strategy);
     } catch (cause) {
       throw new WattplanError("ERR_SCHEDULER_FAILED", `the scheduler stopped: ${cause instanceof Error ? cause.message : String(cause)}`);
     }
-    const solveMs = performance.now() - started;
+    const solveMs = monotonicMs() - started;
     // Copies: the caller keeps these after the next solve reuses the memory.
     const warmOut = warmLength > 0 ? this.f64(Field.WarmOut, warmLength) : undefined;
     return {
