@@ -8,15 +8,22 @@
  * the latency is from sending the POST to receiving that site's webhook of a
  * plan including the event.
  *
- * Two loads: a burst (every site's event sent at the same instant, the worst
- * case) and a paced one (each site gets an event every --interval-ms, at a
- * random phase, as events from many stations arrive in practice).
+ * Four loads (--loads, all by default, run in this order):
+ *   burst   every site's event sent at the same instant (the worst case);
+ *   paced   each site an event every --interval-ms, at a random phase, as
+ *           events from many stations arrive in practice;
+ *   big     one site of --big sessions alone, one event at a time;
+ *   mixed   the paced load again while the big site gets an event every
+ *           --big-interval-ms (one at a time, random phase) over the same
+ *           window: the issue's target, both site sizes measured under the
+ *           same traffic, each reported apart.
  *
  * With --workers N the API runs in this process and the plans in N
  * `wattplan worker` processes (the deployment the docs describe; needs
  * `npm run build`); with 0, everything runs in this process.
  *
- *   npm run bench:sites -- [--sites 50] [--sessions 40] [--rounds 10] [--interval-ms 5000] [--big 300] [--strategy optimal] [--workers 0] [--warm-start]
+ *   npm run bench:sites -- [--sites 50] [--sessions 40] [--rounds 10] [--interval-ms 5000] [--big 300]
+ *     [--big-rounds 20] [--big-interval-ms 2000] [--loads burst,paced,big,mixed] [--strategy optimal] [--workers 0] [--warm-start]
  *
  * With --warm-start every site has planning.warmStart (each re-plan starts from the site's previous solve).
  */
@@ -39,6 +46,7 @@ import { quantileSorted } from "./stats.js";
 
 const T0 = Date.parse("2026-12-07T06:00:00Z");
 const iso = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
 function siteBody(sessions: number, webhook: string, strategy: string, warmStart: boolean): SiteBodyInput {
   return {
@@ -72,6 +80,8 @@ async function main(): Promise<void> {
       "interval-ms": { type: "string", default: "5000" },
       big: { type: "string", default: "300" },
       "big-rounds": { type: "string", default: "20" },
+      "big-interval-ms": { type: "string", default: "2000" },
+      loads: { type: "string", default: "burst,paced,big,mixed" },
       strategy: { type: "string", default: "optimal" },
       workers: { type: "string", default: "0" },
       "warm-start": { type: "boolean", default: false },
@@ -84,12 +94,16 @@ async function main(): Promise<void> {
   const intervalMs = Number(values["interval-ms"]);
   const big = Number(values.big);
   const bigRounds = Number(values["big-rounds"]);
+  const bigIntervalMs = Number(values["big-interval-ms"]);
+  const loads = new Set(values.loads!.split(","));
+  const unknownLoad = [...loads].find((l) => !["burst", "paced", "big", "mixed"].includes(l));
+  if (unknownLoad !== undefined) throw new Error(`--loads: unknown load "${unknownLoad}" (burst, paced, big, mixed)`);
   const strategy = values.strategy!;
 
   // The receiver: remembers when each (site, state version) webhook arrived.
   const arrivals = new Map<string, { at: number; stateVersion: number }[]>();
-  /** OCPP messages per webhook (the profiles a plan changed), per load. */
-  let messagesPerWebhook: number[] = [];
+  /** OCPP messages per webhook (the profiles a plan changed), per site, until a report takes them. */
+  const messages = new Map<string, number[]>();
   const waiters = new Set<() => void>();
   const receiver = createServer((req, res) => {
     let body = "";
@@ -97,7 +111,10 @@ async function main(): Promise<void> {
     req.on("end", () => {
       const at = performance.now();
       const payload = JSON.parse(body) as { data: { siteId: string; stateVersion: number; ocpp?: unknown[] } };
-      messagesPerWebhook.push(payload.data.ocpp?.length ?? 0);
+      const siteId = payload.data.siteId;
+      const sent = messages.get(siteId) ?? [];
+      sent.push(payload.data.ocpp?.length ?? 0);
+      messages.set(siteId, sent);
       const list = arrivals.get(payload.data.siteId) ?? [];
       list.push({ at, stateVersion: payload.data.stateVersion });
       arrivals.set(payload.data.siteId, list);
@@ -195,8 +212,13 @@ async function main(): Promise<void> {
     await webhookFor(siteId, r.stateVersion);
   }
 
-  const unchanged = { count: 0 };
-  const lost: string[] = [];
+  /** What one load's events gave: event → webhook latencies, events that changed no profile, webhooks lost. */
+  interface Tally {
+    latencies: number[];
+    unchanged: number;
+    lost: string[];
+  }
+  const tally = (): Tally => ({ latencies: [], unchanged: 0, lost: [] });
   /** The newest plan of a site. */
   async function latestPlan(siteId: string): Promise<{ stateVersion: number; changedSessions: string[] } | undefined> {
     const res = await fetch(`${url}/v1/sites/${siteId}/plan`, { headers: { authorization: `Bearer ${key}` } });
@@ -207,13 +229,22 @@ async function main(): Promise<void> {
     return (await res.json()) as { stateVersion: number; changedSessions: string[] };
   }
 
+  /** The newest plan of the site is of this state or newer and changed no profile (so no webhook comes for it). */
+  async function planUnchanged(siteId: string, stateVersion: number): Promise<boolean> {
+    const plan = await latestPlan(siteId);
+    return plan !== undefined && plan.stateVersion >= stateVersion && plan.changedSessions.length === 0;
+  }
+
   /**
    * One event to one site, changing one session's target; its event →
-   * webhook latency, ms. An event that changes no profile sends no webhook:
-   * counted apart (not in the latencies) once its plan shows no change. A
-   * changed plan whose webhook does not come within 30 s counts as lost.
+   * webhook latency, ms, goes to the tally. An event that changes no profile
+   * sends no webhook: counted apart (not in the latencies) once its plan
+   * shows no change, looked up each 500 ms from 1 s on (waiting the whole
+   * timeout instead held every site's next events back, then sent them at
+   * once, a burst inside the paced load). A changed plan whose webhook does
+   * not come within 30 s counts as lost.
    */
-  async function oneEvent(siteId: string, k: number, sessions: number): Promise<number> {
+  async function oneEvent(siteId: string, k: number, sessions: number, into: Tally): Promise<void> {
     const sent = performance.now();
     const r = await call("POST", `/v1/sites/${siteId}/events`, {
       events: [
@@ -226,68 +257,96 @@ async function main(): Promise<void> {
         },
       ],
     });
-    try {
-      return (await webhookFor(siteId, r.stateVersion, 30_000)) - sent;
-    } catch {
-      // No webhook: fine when the event left every profile as it was (then none is sent), lost otherwise.
-      const plan = await latestPlan(siteId);
-      if (plan !== undefined && plan.stateVersion >= r.stateVersion && plan.changedSessions.length === 0) unchanged.count++;
-      else lost.push(`${siteId}@${r.stateVersion}`);
-      return Number.NaN;
+    const webhook = webhookFor(siteId, r.stateVersion, 30_000).then(
+      (at) => ({ at }),
+      () => ({ at: undefined }),
+    );
+    for (let wait = 1000; ; wait = 500) {
+      const got = await Promise.race([webhook, sleep(wait)]);
+      if (got !== undefined) {
+        if (got.at !== undefined) into.latencies.push(got.at - sent);
+        // No webhook within the timeout: fine when the event left every profile as it was, lost otherwise.
+        else if (await planUnchanged(siteId, r.stateVersion)) into.unchanged++;
+        else into.lost.push(`${siteId}@${r.stateVersion}`);
+        return;
+      }
+      if (await planUnchanged(siteId, r.stateVersion)) {
+        into.unchanged++;
+        return;
+      }
     }
   }
 
   /** One round: every site gets one event at once. */
-  const round = (siteIds: string[], k: number, sessions: number) => Promise.all(siteIds.map((siteId) => oneEvent(siteId, k, sessions)));
+  const round = (siteIds: string[], k: number, sessions: number, into: Tally) =>
+    Promise.all(siteIds.map((siteId) => oneEvent(siteId, k, sessions, into)));
 
-  /** Paced: each site an event every intervalMs, at its own random phase. */
-  async function paced(siteIds: string[], from: number, sessions: number): Promise<number[]> {
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-    const latencies: number[] = [];
+  /** Paced: each site `count` events, one every `everyMs`, at its own random phase. */
+  async function paced(siteIds: string[], from: number, sessions: number, count: number, everyMs: number, into: Tally): Promise<void> {
     await Promise.all(
       siteIds.map(async (siteId) => {
-        const start = performance.now() + Math.random() * intervalMs;
-        for (let k = 0; k < rounds; k++) {
-          await sleep(start + k * intervalMs - performance.now());
-          latencies.push(await oneEvent(siteId, from + k, sessions));
+        const start = performance.now() + Math.random() * everyMs;
+        for (let k = 0; k < count; k++) {
+          await sleep(start + k * everyMs - performance.now());
+          await oneEvent(siteId, from + k, sessions, into);
         }
       }),
     );
-    return latencies;
   }
 
-  const report = (label: string, latencies: number[]) => {
-    const sorted = latencies.filter(Number.isFinite).sort((a, b) => a - b);
-    const messages = [...messagesPerWebhook].sort((a, b) => a - b);
-    messagesPerWebhook = [];
+  /** One row of the table: a load's latencies and the OCPP messages of its sites' webhooks (taken, so the next load starts afresh). */
+  const report = (label: string, siteIds: string[], { latencies, unchanged, lost }: Tally) => {
+    const sorted = latencies.sort((a, b) => a - b);
+    const sent = siteIds.flatMap((siteId) => messages.get(siteId) ?? []).sort((a, b) => a - b);
+    for (const siteId of siteIds) messages.delete(siteId);
+    const ms = (q: number) => quantileSorted(sorted, q).toFixed(1);
     console.log(
-      `${label}: ${sorted.length} events, event → webhook p50 ${quantileSorted(sorted, 0.5).toFixed(1)} ms, p90 ${quantileSorted(sorted, 0.9).toFixed(1)} ms, p99 ${quantileSorted(sorted, 0.99).toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms; ${unchanged.count} events changed no profile (no webhook, not in the latencies); webhooks lost: ${lost.length}${lost.length > 0 ? ` (${lost.slice(0, 5).join(", ")})` : ""}; OCPP messages per webhook (profiles changed) p50 ${quantileSorted(messages, 0.5)}, max ${messages[messages.length - 1] ?? 0}`,
+      `| ${label} | ${sorted.length} | ${ms(0.5)} | ${ms(0.9)} | ${ms(0.99)} | ${ms(1)} | ${quantileSorted(sent, 0.5)} / ${sent[sent.length - 1] ?? 0} | ${unchanged} | ${lost.length}${lost.length > 0 ? ` (${lost.slice(0, 5).join(", ")})` : ""} |`,
     );
-    unchanged.count = 0;
-    lost.length = 0;
   };
 
   try {
     console.log(
       `${workers === 0 ? "API and plans in this process" : `API in this process, plans in ${workers} worker processes`}; strategy ${strategy}; PostgreSQL schema ${schema}`,
     );
-    const many = Array.from({ length: nSites }, (_, i) => `site-${i}`);
-    for (const siteId of many) await prepare(siteId, nSessions);
-    messagesPerWebhook = [];
-    const latencies: number[] = [];
-    for (let k = 0; k < rounds; k++) latencies.push(...(await round(many, k, nSessions)));
-    report(`${nSites} sites × ${nSessions} sessions, burst: all sites at once, ${rounds} rounds`, latencies);
-    report(
-      `${nSites} sites × ${nSessions} sessions, paced: each site every ${intervalMs} ms (${((1000 * nSites) / intervalMs).toFixed(1)} events/s)`,
-      await paced(many, rounds, nSessions),
+    console.log(
+      "| load | events | p50 ms | p90 ms | p99 ms | max ms | OCPP messages per webhook p50 / max | events that changed no profile (no webhook, not in the latencies) | webhooks lost |",
     );
-
-    if (big > 0) {
-      await prepare("big", big);
-      messagesPerWebhook = [];
-      const bigLatencies: number[] = [];
-      for (let k = 0; k < bigRounds; k++) bigLatencies.push(...(await round(["big"], k, big)));
-      report(`1 site × ${big} sessions, one event at a time, ${bigRounds} rounds`, bigLatencies);
+    console.log("|---|---:|---:|---:|---:|---:|---|---:|---:|");
+    const many = Array.from({ length: nSites }, (_, i) => `site-${i}`);
+    const mixed = loads.has("mixed") && big > 0;
+    if (loads.has("burst") || loads.has("paced") || mixed) for (const siteId of many) await prepare(siteId, nSessions);
+    if ((loads.has("big") || mixed) && big > 0) await prepare("big", big);
+    messages.clear();
+    const manyLabel = `${nSites} × ${nSessions}`;
+    const pacedLabel = `each site every ${intervalMs} ms (${((1000 * nSites) / intervalMs).toFixed(1)} events/s)`;
+    // Each load's events name later minutes of the event clock (`at`) than the load before.
+    if (loads.has("burst")) {
+      const burst = tally();
+      for (let k = 0; k < rounds; k++) await round(many, k, nSessions, burst);
+      report(`${manyLabel}, burst: all sites at once, ${rounds} rounds`, many, burst);
+    }
+    if (loads.has("paced")) {
+      const alone = tally();
+      await paced(many, rounds, nSessions, rounds, intervalMs, alone);
+      report(`${manyLabel}, paced: ${pacedLabel}`, many, alone);
+    }
+    if (loads.has("big") && big > 0) {
+      const alone = tally();
+      for (let k = 0; k < bigRounds; k++) await round(["big"], k, big, alone);
+      report(`1 × ${big} alone, one event at a time, ${bigRounds} rounds`, ["big"], alone);
+    }
+    if (mixed) {
+      const small = tally();
+      const large = tally();
+      const bigEvents = Math.max(1, Math.floor((rounds * intervalMs) / bigIntervalMs));
+      await Promise.all([
+        paced(many, 2 * rounds, nSessions, rounds, intervalMs, small),
+        paced(["big"], bigRounds, big, bigEvents, bigIntervalMs, large),
+      ]);
+      const withBig = `1 × ${big} every ${bigIntervalMs} ms`;
+      report(`mixed: ${manyLabel} paced with ${withBig}; the ${nSessions}-session sites`, many, small);
+      report(`mixed: the same; the ${big}-session site (${bigEvents} events)`, ["big"], large);
     }
   } finally {
     for (const child of children) child.kill("SIGTERM");
