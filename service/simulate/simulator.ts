@@ -720,10 +720,11 @@ export function simulate(
     // was planned to (it is then due at the end of this slot) or, with forecasts, when one has taken more
     // than its forecast energy or outstayed its forecast departure: the kept plan no longer fits it.
     const plannedNow = offline ? [] : present.map((v): PlannedWith => plannedWith(v, tk));
-    const moved = plan !== undefined && present.some((v, i) => plannedMoved(plan!.plannedWith.get(v), plannedNow[i]));
+    const kept = plan;
+    const moved = kept !== undefined && present.some((v, i) => plannedMoved(kept.plannedWith.get(v), plannedNow[i]));
     // A request charges its whole horizon's peak at this period's rate above this period's peak: a plan
     // made before a new billing period began took that period's peak as already paid.
-    const newPeriod = plan !== undefined && grid.billingPeriod[plan.startSlot] !== period;
+    const newPeriod = kept !== undefined && grid.billingPeriod[kept.startSlot] !== period;
     const due =
       !plan ||
       k - plan.startSlot >= stride ||

@@ -61,7 +61,7 @@ export async function planSite(store: SiteStore, pk: number, options: PlannerOpt
     const forecast = cached === undefined || settings === undefined ? undefined : await recalibrated(store, pk, client, cached, settings);
     if (forecast?.recalibration !== undefined) {
       // The first plan to see a session keeps the forecast it gave it: what the recalibration judges when it ends.
-      const fresh = snapshot.sessions.filter((s) => snapshot.withoutPlugInForecast.includes(s.sessionId));
+      const fresh = snapshot.sessions.filter((s) => snapshot.withoutPlugInForecast.has(s.sessionId));
       await store.savePlugInForecasts(pk, plugInForecasts(forecast.recalibration, forecast.model, fresh), client);
     }
     const trainForecast = settings !== undefined && trainingDue(settings, await store.endedSessionCount(pk, client), forecast, now());

@@ -72,7 +72,7 @@ export interface PlanningSnapshot {
   /** Active sessions, oldest first. */
   sessions: SessionRecord[];
   /** Ids of the active sessions that have no plug-in forecast stored yet (`savePlugInForecasts`). */
-  withoutPlugInForecast: string[];
+  withoutPlugInForecast: ReadonlySet<string>;
   /** Ended sessions whose TxDefaultProfile the plan clears (SessionRecord.clearPending), in the order they ended. */
   pendingClears: SessionRecord[];
   /** The fallback limit keys last published per EVSE. */
@@ -513,7 +513,9 @@ export class SiteStore {
     return {
       site: siteOf(row),
       sessions: rows.filter((r) => r.state === "active").map(sessionOf),
-      withoutPlugInForecast: rows.filter((r) => r.state === "active" && (r.plug_in_forecast ?? null) === null).map((r) => r.session_id),
+      withoutPlugInForecast: new Set(
+        rows.filter((r) => r.state === "active" && (r.plug_in_forecast ?? null) === null).map((r) => r.session_id),
+      ),
       pendingClears: rows.filter((r) => r.state !== "active" && r.clear_pending).map(sessionOf),
       fallbacks: row.fallbacks ?? {},
       stationMax: row.station_max ?? {},
